@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command-line settings of `kmemscope record`. */
+#ifndef KMEMSCOPE_ENV_H
+#define KMEMSCOPE_ENV_H
+
+#include <linux/types.h>
+#include "sites.h"
+#include "tracer.h"
+
+struct record_env {
+	double duration; /* seconds, 0: until Ctrl-C */
+	double interval; /* seconds between reads of the kernel maps */
+	const char *output;
+	enum sort_key sort;
+	__u64 top;
+	struct tracer_opts topts;
+};
+
+/* 0: run; 1: help was printed (exit 0); 2: usage error was printed (exit 2) */
+int record_parse_args(int argc, char **argv, struct record_env *env);
+/* "kmalloc,cache,vmalloc" into the tracer options; -EINVAL on an unknown name */
+int parse_allocators(const char *list, struct tracer_opts *o);
+int parse_vm_mode(const char *s, enum kms_vm_mode *out);
+
+#endif

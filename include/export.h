@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * NDJSON export (docs/export-format.md). Records are collected per interval
+ * and written with one write(): plain, or as one complete gzip member when the
+ * file name ends in ".gz" (concatenated members are one valid gzip stream),
+ * so a reader always finds whole intervals. A failed write is rolled back
+ * with ftruncate() so no half record is left behind.
+ */
+#ifndef KMEMSCOPE_EXPORT_H
+#define KMEMSCOPE_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include <cjson/cJSON.h>
+
+#define KMS_SCHEMA_VERSION 1
+
+struct export {
+	int fd;
+	bool gz;
+	char *path;
+	char *buf;
+	size_t len, cap;
+	off_t good_size;
+};
+
+/* Create/truncate path with mode 0600. Nothing is written yet. -errno. */
+int export_open(struct export *x, const char *path);
+/* Queue one record (takes ownership of rec). -ENOMEM. */
+int export_add(struct export *x, cJSON *rec);
+/* Write what was queued. On error the file is cut back to its last good size. -errno. */
+int export_flush(struct export *x);
+/* Flush and close. -errno of the flush or close. */
+int export_close(struct export *x);
+
+/* JSON helpers: integers beyond 2^53 would lose precision as doubles, so
+ * addresses are written as hex strings and counters checked by the caller. */
+void json_add_u64(cJSON *o, const char *name, __u64 v);
+void json_add_s64(cJSON *o, const char *name, __s64 v);
+/* {"<lower bound>": count} for the non-empty log2 buckets */
+cJSON *json_log2_hist(const __u64 *h, int nr);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A small open-addressing hash table with fixed-size byte keys, for user-space aggregation. */
+#ifndef KMEMSCOPE_HTAB_H
+#define KMEMSCOPE_HTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct htab {
+	size_t key_size;
+	size_t cap; /* power of two */
+	size_t len;
+	struct htab_ent *ents;
+};
+
+struct htab_ent {
+	uint64_t hash; /* 0: empty slot */
+	void *key;
+	void *val;
+};
+
+void htab_init(struct htab *h, size_t key_size);
+/* Frees keys; values belong to the caller. */
+void htab_free(struct htab *h);
+void *htab_get(const struct htab *h, const void *key);
+/* Insert or replace; the key is copied. Returns 0 or -ENOMEM. */
+int htab_put(struct htab *h, const void *key, void *val);
+uint64_t hash_bytes(const void *p, size_t n);
+
+#define htab_for_each(h, e) \
+	for ((e) = (h)->ents; (h)->ents && (e) < (h)->ents + (h)->cap; (e)++) \
+		if ((e)->hash)
+
+#endif

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types shared by the BPF programs and user space. Fixed-width types only:
+ * this header is compiled both for the BPF target and for the host.
+ */
+#ifndef KMEMSCOPE_H
+#define KMEMSCOPE_H
+
+#define KMS_CACHE_NAME_LEN 32
+/* log2 buckets of requested size: bucket i holds [2^i, 2^(i+1)), bucket 0 holds [0, 2) */
+#define KMS_SIZE_BUCKETS 24
+/* log2 buckets of object lifetime in ns, same layout; the last one is open-ended */
+#define KMS_LIFE_BUCKETS 40
+/* frames kept per recorded stack */
+#define KMS_STACK_DEPTH 32
+/* address ranges of allocator-internal functions skipped when looking for a caller */
+#define KMS_MAX_SKIP 32
+
+enum kms_kind {
+	KMS_KIND_KMALLOC = 0,
+	KMS_KIND_CACHE = 1,
+	KMS_KIND_VMALLOC = 2,
+	KMS_KIND_NR,
+};
+
+enum kms_vm_mode {
+	KMS_VM_NONE = 0,
+	KMS_VM_FENTRY = 1,
+	KMS_VM_KPROBE = 2,
+	KMS_VM_TRACEPOINT = 3,
+};
+
+/* kms_site_key.flags */
+#define KMS_KEY_NO_GFP (1U << 0) /* the attach point does not see GFP flags */
+#define KMS_KEY_NO_REQ (1U << 1) /* requested size unknown: bytes_req == bytes_alloc */
+
+/* kms_skip.flags */
+#define KMS_SKIP_GUARD (1U << 0) /* this caller adds a guard page to the area size */
+
+/*
+ * One aggregation bucket in the kernel: a call site with one GFP flag
+ * combination (and cache, and stack for vmalloc). User space merges the
+ * GFP variants of a site back together and keeps their counts.
+ */
+struct kms_site_key {
+	__u64 call_site;
+	__u32 gfp;
+	__s32 stack_id; /* -1 when no stack was recorded */
+	__u32 kind;
+	__u32 flags;
+	char cache[KMS_CACHE_NAME_LEN];
+};
+
+/*
+ * Per-CPU counters of one site. Everything only ever grows except live and
+ * live_bytes (a free on one CPU decrements the allocating CPU's count on the
+ * freeing CPU, so per-CPU values can be negative; their sum is right).
+ * Histograms are 32-bit: user space computes per-interval deltas modulo 2^32.
+ */
+struct kms_site_stats {
+	__u64 allocs;
+	__u64 frees; /* matched frees of objects allocated at this site */
+	__u64 failed;
+	__u64 bytes_req;
+	__u64 bytes_alloc;
+	__u64 bytes_freed;
+	__s64 live;
+	__s64 live_bytes;
+	__u64 cross_cpu_frees;
+	__u32 size_hist[KMS_SIZE_BUCKETS];
+	__u32 life_hist[KMS_LIFE_BUCKETS];
+};
+
+/* An object allocated while tracing, waiting for its free. */
+struct kms_live {
+	struct kms_site_key key;
+	__u64 ts;
+	__u64 bytes_alloc;
+	__u32 cpu;
+	__u32 pad;
+};
+
+/* kprobe mode: what the vmalloc entry probe saw, for the return probe */
+struct kms_vm_pending {
+	__u64 size;
+	__u64 caller;
+	__u32 gfp;
+	__s32 stack_id;
+};
+
+enum kms_counter {
+	KMS_CNT_EV_KMALLOC,
+	KMS_CNT_EV_KFREE,
+	KMS_CNT_EV_CACHE_ALLOC,
+	KMS_CNT_EV_CACHE_FREE,
+	KMS_CNT_EV_VMALLOC,
+	KMS_CNT_EV_VFREE,
+	KMS_CNT_UNMATCHED_KFREE,
+	KMS_CNT_UNMATCHED_CACHE_FREE,
+	KMS_CNT_UNMATCHED_VFREE,
+	KMS_CNT_DROP_SITES, /* site map full: event not counted at all */
+	KMS_CNT_DROP_LIVE, /* live map full: object counted but not tracked */
+	KMS_CNT_DROP_RINGBUF, /* failure record lost */
+	KMS_CNT_DROP_STACK, /* stack not recorded (stack map full or collision) */
+	KMS_CNT_DROP_PENDING, /* kprobe entry/return pairing map full */
+	KMS_CNT_STALE_LIVE, /* address reused before we saw its free */
+	KMS_CNT_SELF, /* allocations by kmemscope itself, ignored */
+	KMS_CNT_NR,
+};
+
+/* ring buffer record: one allocation failure */
+struct kms_fail_event {
+	__u64 ts;
+	__u64 call_site;
+	__u64 bytes_req;
+	__u32 gfp;
+	__u32 kind;
+	__u32 pid;
+	__s32 stack_id;
+	char comm[16];
+	char cache[KMS_CACHE_NAME_LEN];
+};
+
+#endif

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KMEMSCOPE_RECORD_H
+#define KMEMSCOPE_RECORD_H
+
+int cmd_record(int argc, char **argv);
+/* Log which capability is missing; -EPERM when BPF cannot be loaded. */
+int check_bpf_permissions(const char *cmd);
+
+#endif

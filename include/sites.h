@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * User-space view of the call sites: the kernel's per-(site, GFP, stack)
+ * counters merged into one entry per (kind, call site, cache), with totals
+ * since the start and the deltas of the current interval.
+ */
+#ifndef KMEMSCOPE_SITES_H
+#define KMEMSCOPE_SITES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "htab.h"
+#include "kmemscope.h"
+
+struct ksyms;
+
+struct site_counts {
+	__u64 allocs;
+	__u64 frees;
+	__u64 failed;
+	__u64 bytes_req;
+	__u64 bytes_alloc;
+	__u64 bytes_freed;
+	__u64 cross_cpu_frees;
+	__u64 size_hist[KMS_SIZE_BUCKETS];
+	__u64 life_hist[KMS_LIFE_BUCKETS];
+};
+
+struct gfp_count {
+	__u32 gfp;
+	bool known; /* false when the attach point cannot see GFP flags */
+	__u64 total;
+	__u64 delta;
+};
+
+struct site_id {
+	__u64 call_site;
+	__u32 kind;
+	__u32 pad;
+	char cache[KMS_CACHE_NAME_LEN];
+};
+
+struct site {
+	struct site_id id;
+	char *caller; /* "func" or "func [mod]" */
+	char *where; /* "func+0x1a" */
+	bool no_req; /* requested size not visible: bytes_req == bytes_alloc */
+	struct site_counts tot;
+	struct site_counts delta;
+	__s64 live;
+	__s64 live_bytes;
+	struct gfp_count *gfps;
+	size_t nr_gfps;
+};
+
+struct site_table {
+	struct htab kkeys; /* struct kms_site_key -> struct kkey_state */
+	struct htab ids; /* struct site_id -> struct site */
+	struct site **list;
+	size_t nr, cap;
+	const struct ksyms *ks;
+};
+
+enum sort_key {
+	SORT_BYTES,
+	SORT_ALLOCS,
+	SORT_SLACK,
+	SORT_FRAG,
+	SORT_LIVE,
+	SORT_PINGPONG,
+	SORT_NR,
+};
+
+void site_table_init(struct site_table *st, const struct ksyms *ks);
+void site_table_free(struct site_table *st);
+/* Before feeding a new reading: clears deltas and live counts. */
+void site_table_begin(struct site_table *st);
+/* Feed one kernel key's cumulative, CPU-summed counters (tracer_site_fn). */
+void site_table_feed(const struct kms_site_key *key, const struct kms_site_stats *sum, void *st);
+bool site_active(const struct site *s);
+const char *kind_name(__u32 kind);
+
+__u64 site_slack(const struct site_counts *c);
+/* slack as a percentage of allocated bytes */
+double site_frag(const struct site_counts *c);
+/* The GFP combination with the most allocations, or NULL. */
+const struct gfp_count *site_top_gfp(const struct site *s);
+
+int sort_key_parse(const char *s, enum sort_key *out);
+const char *sort_key_name(enum sort_key k);
+/* Sort st->list by the key on totals, biggest first. */
+void site_table_sort(struct site_table *st, enum sort_key key);
+
+#endif

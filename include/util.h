@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KMEMSCOPE_UTIL_H
+#define KMEMSCOPE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* 0 quiet, 1 --verbose, 2 -vv (adds libbpf's debug output) */
+extern int log_level;
+
+__attribute__((format(printf, 1, 2))) void log_err(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void log_warn(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void log_info(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void log_debug(const char *fmt, ...);
+
+/* CLOCK_MONOTONIC / CLOCK_REALTIME in ns (the BPF side uses the monotonic clock) */
+__u64 now_mono_ns(void);
+__u64 now_real_ns(void);
+
+/*
+ * Make sure tracefs is mounted; mounts it at /sys/kernel/tracing when it is
+ * not. Returns the tracefs directory, or NULL after logging what is missing.
+ */
+const char *tracefs_dir(void);
+/* Does tracefs have events/<category>/<name>? */
+bool tracepoint_exists(const char *category, const char *name);
+
+/* "1.5K", "12M", ... (binary units, like slabtop); buf needs 16 bytes */
+const char *fmt_bytes(__u64 v, char *buf, size_t sz);
+/* "12k", "3.4M" for counts */
+const char *fmt_count(__u64 v, char *buf, size_t sz);
+
+/* Parse a non-negative decimal; false on junk, overflow, or outside [min, max]. */
+bool parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
+/* Parse seconds, fractions allowed ("0.5"); false on junk or outside [min, max]. */
+bool parse_seconds(const char *s, double min, double max, double *out);
+
+/* Read a whole small file into a NUL-terminated malloc'd buffer. NULL + errno. */
+char *read_file(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Install the Debian 12 packages kmemscope needs, only those missing.
+# Usage: scripts/install-deps.sh build|test   (idempotent; a no-op when all is there)
+set -eu
+
+build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev"
+test_pkgs="libcmocka-dev jq util-linux procps gzip"
+
+case "${1:-build}" in
+build) want=$build_pkgs ;;
+test) want="$build_pkgs $test_pkgs" ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case "$status" in
+	ii*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "kmemscope: missing Debian packages:$missing; install them with: sudo apt-get install$missing (or run 'sudo make ...')" >&2
+	exit 1
+fi
+echo "kmemscope: installing missing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# an old or empty package list makes the install fail: refresh it first
+apt-get update -qq >/dev/null || { echo "kmemscope: apt-get update failed; check the Debian mirror in /etc/apt/sources.list" >&2; exit 1; }
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+	{ echo "kmemscope: apt-get install$missing failed" >&2; exit 1; }

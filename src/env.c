@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Argument parsing for `kmemscope record`. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "env.h"
+#include "util.h"
+
+static const char record_usage[] =
+	"Usage: kmemscope record [OPTIONS]\n"
+	"\n"
+	"Trace kmalloc, kmem_cache and vmalloc allocations per call site until Ctrl-C\n"
+	"(or --duration), then print a table like 'perf kmem stat --caller'.\n"
+	"\n"
+	"  -d, --duration SEC      stop after SEC seconds (default: until Ctrl-C)\n"
+	"  -i, --interval SEC      read the kernel maps every SEC seconds; one export\n"
+	"                          interval each (default 1)\n"
+	"  -o, --output FILE       also write NDJSON records to FILE (gzip if it ends\n"
+	"                          in .gz); created mode 0600\n"
+	"  -s, --sort KEY          bytes, allocs, slack, frag, live, pingpong (default bytes)\n"
+	"  -n, --top N             rows in the table (default 20, 0 = all)\n"
+	"  -a, --allocators LIST   comma list of kmalloc,cache,vmalloc (default all)\n"
+	"      --vmalloc-mode M    auto, fentry, kprobe or tracepoint (default auto:\n"
+	"                          the first that works, in that order)\n"
+	"      --live-entries N    objects tracked for frees/lifetimes (default 131072)\n"
+	"      --site-entries N    distinct (site, GFP) keys in the kernel (default 16384)\n"
+	"      --no-live           do not match frees to allocations (cheaper)\n"
+	"  -v, --verbose           attach modes and progress on stderr (-vv: libbpf too)\n"
+	"  -h, --help              this help\n";
+
+enum {
+	OPT_VM_MODE = 256,
+	OPT_LIVE_ENTRIES,
+	OPT_SITE_ENTRIES,
+	OPT_NO_LIVE,
+};
+
+static const struct option record_opts[] = {
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "top", required_argument, NULL, 'n' },
+	{ "allocators", required_argument, NULL, 'a' },
+	{ "vmalloc-mode", required_argument, NULL, OPT_VM_MODE },
+	{ "live-entries", required_argument, NULL, OPT_LIVE_ENTRIES },
+	{ "site-entries", required_argument, NULL, OPT_SITE_ENTRIES },
+	{ "no-live", no_argument, NULL, OPT_NO_LIVE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+int parse_allocators(const char *list, struct tracer_opts *o)
+{
+	char buf[128], *tok, *save = NULL;
+
+	if (!list || !*list || strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, list);
+	o->kmalloc = o->cache = o->vmalloc = false;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "kmalloc"))
+			o->kmalloc = true;
+		else if (!strcmp(tok, "cache") || !strcmp(tok, "kmem_cache"))
+			o->cache = true;
+		else if (!strcmp(tok, "vmalloc"))
+			o->vmalloc = true;
+		else
+			return -EINVAL;
+	}
+	return o->kmalloc || o->cache || o->vmalloc ? 0 : -EINVAL;
+}
+
+int parse_vm_mode(const char *s, enum kms_vm_mode *out)
+{
+	static const char *const names[] = { "auto", "fentry", "kprobe", "tracepoint" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i])) {
+			*out = (enum kms_vm_mode)i; /* KMS_VM_NONE == auto */
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int bad(const char *opt, const char *val, const char *expect)
+{
+	fprintf(stderr, "kmemscope record: invalid %s '%s': %s\n", opt, val, expect);
+	fprintf(stderr, "Try 'kmemscope record --help'.\n");
+	return 2;
+}
+
+int record_parse_args(int argc, char **argv, struct record_env *env)
+{
+	__u64 v;
+	int c;
+
+	memset(env, 0, sizeof(*env));
+	env->interval = 1;
+	env->top = 20;
+	env->sort = SORT_BYTES;
+	env->topts = tracer_defaults;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:i:o:s:n:a:vh", record_opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!parse_seconds(optarg, 0.001, 31536000, &env->duration))
+				return bad("--duration", optarg, "expected seconds > 0, e.g. 10 or 0.5");
+			break;
+		case 'i':
+			if (!parse_seconds(optarg, 0.01, 86400, &env->interval))
+				return bad("--interval", optarg, "expected seconds between 0.01 and 86400");
+			break;
+		case 'o':
+			if (!*optarg)
+				return bad("--output", optarg, "expected a file name");
+			env->output = optarg;
+			break;
+		case 's':
+			if (sort_key_parse(optarg, &env->sort))
+				return bad("--sort", optarg,
+					   "expected bytes, allocs, slack, frag, live or pingpong");
+			break;
+		case 'n':
+			if (!parse_u64(optarg, 0, 1000000, &env->top))
+				return bad("--top", optarg, "expected a number of rows, 0 for all");
+			break;
+		case 'a':
+			if (parse_allocators(optarg, &env->topts))
+				return bad("--allocators", optarg,
+					   "expected a comma list of kmalloc, cache, vmalloc");
+			break;
+		case OPT_VM_MODE:
+			if (parse_vm_mode(optarg, &env->topts.vm_mode))
+				return bad("--vmalloc-mode", optarg,
+					   "expected auto, fentry, kprobe or tracepoint");
+			break;
+		case OPT_LIVE_ENTRIES:
+			if (!parse_u64(optarg, 1, 1U << 26, &v))
+				return bad("--live-entries", optarg, "expected 1 .. 67108864");
+			env->topts.live_entries = v;
+			break;
+		case OPT_SITE_ENTRIES:
+			if (!parse_u64(optarg, 1, 1U << 22, &v))
+				return bad("--site-entries", optarg, "expected 1 .. 4194304");
+			env->topts.site_entries = v;
+			break;
+		case OPT_NO_LIVE:
+			env->topts.track_live = false;
+			break;
+		case 'v':
+			log_level++;
+			break;
+		case 'h':
+			fputs(record_usage, stdout);
+			return 1;
+		case ':':
+			fprintf(stderr, "kmemscope record: option '%s' needs a value\n",
+				argv[optind - 1]);
+			fprintf(stderr, "Try 'kmemscope record --help'.\n");
+			return 2;
+		default:
+			fprintf(stderr, "kmemscope record: unknown option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "Try 'kmemscope record --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kmemscope record: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "Try 'kmemscope record --help'.\n");
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "export.h"
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+int export_open(struct export *x, const char *path)
+{
+	memset(x, 0, sizeof(*x));
+	/* kernel addresses and symbol offsets inside: root only */
+	x->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (x->fd < 0)
+		return -errno;
+	if (fchmod(x->fd, 0600)) {
+		int err = -errno;
+
+		close(x->fd);
+		return err;
+	}
+	x->gz = ends_with(path, ".gz");
+	x->path = strdup(path);
+	return x->path ? 0 : -ENOMEM;
+}
+
+static int reserve(struct export *x, size_t more)
+{
+	size_t cap = x->cap ? x->cap : 65536;
+	char *p;
+
+	while (x->len + more > cap)
+		cap *= 2;
+	if (cap == x->cap)
+		return 0;
+	p = realloc(x->buf, cap);
+	if (!p)
+		return -ENOMEM;
+	x->buf = p;
+	x->cap = cap;
+	return 0;
+}
+
+int export_add(struct export *x, cJSON *rec)
+{
+	char *line = cJSON_PrintUnformatted(rec);
+	size_t n;
+	int err;
+
+	cJSON_Delete(rec);
+	if (!line)
+		return -ENOMEM;
+	n = strlen(line);
+	err = reserve(x, n + 1);
+	if (!err) {
+		memcpy(x->buf + x->len, line, n);
+		x->buf[x->len + n] = '\n';
+		x->len += n + 1;
+	}
+	free(line);
+	return err;
+}
+
+/* Compress buf into one complete gzip member. */
+static int gzip_member(const char *in, size_t len, unsigned char **out, size_t *out_len)
+{
+	z_stream zs = {};
+	int rc;
+
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY))
+		return -ENOMEM;
+	*out_len = deflateBound(&zs, len);
+	*out = malloc(*out_len);
+	if (!*out) {
+		deflateEnd(&zs);
+		return -ENOMEM;
+	}
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = len;
+	zs.next_out = *out;
+	zs.avail_out = *out_len;
+	rc = deflate(&zs, Z_FINISH);
+	*out_len = zs.total_out;
+	deflateEnd(&zs);
+	if (rc != Z_STREAM_END) {
+		free(*out);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		c += w;
+		n -= w;
+	}
+	return 0;
+}
+
+int export_flush(struct export *x)
+{
+	unsigned char *z = NULL;
+	const void *data = x->buf;
+	size_t n = x->len;
+	int err = 0;
+
+	if (!x->len)
+		return 0;
+	if (x->gz) {
+		err = gzip_member(x->buf, x->len, &z, &n);
+		if (err)
+			return err;
+		data = z;
+	}
+	err = write_all(x->fd, data, n);
+	free(z);
+	if (err) {
+		/* roll back the partial write: the file ends on a whole interval */
+		if (ftruncate(x->fd, x->good_size) == 0)
+			lseek(x->fd, x->good_size, SEEK_SET);
+		return err;
+	}
+	x->good_size += n;
+	x->len = 0;
+	return 0;
+}
+
+int export_close(struct export *x)
+{
+	int err = 0;
+
+	if (x->fd < 0)
+		return 0;
+	err = export_flush(x);
+	if (!err && fsync(x->fd) && errno != EINVAL)
+		err = -errno;
+	if (close(x->fd) && !err)
+		err = -errno;
+	x->fd = -1;
+	free(x->buf);
+	free(x->path);
+	x->buf = x->path = NULL;
+	return err;
+}
+
+void json_add_u64(cJSON *o, const char *name, __u64 v)
+{
+	cJSON_AddNumberToObject(o, name, (double)v);
+}
+
+void json_add_s64(cJSON *o, const char *name, __s64 v)
+{
+	cJSON_AddNumberToObject(o, name, (double)v);
+}
+
+cJSON *json_log2_hist(const __u64 *h, int nr)
+{
+	cJSON *o = cJSON_CreateObject();
+	char key[32];
+
+	for (int i = 0; o && i < nr; i++) {
+		if (!h[i])
+			continue;
+		snprintf(key, sizeof(key), "%llu", i ? 1ULL << i : 0ULL);
+		json_add_u64(o, key, h[i]);
+	}
+	return o;
+}

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "htab.h"
+
+uint64_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	while (n--) {
+		h ^= *b++;
+		h *= 0x100000001b3ULL;
+	}
+	return h ? h : 1; /* 0 marks an empty slot */
+}
+
+void htab_init(struct htab *h, size_t key_size)
+{
+	memset(h, 0, sizeof(*h));
+	h->key_size = key_size;
+}
+
+void htab_free(struct htab *h)
+{
+	struct htab_ent *e;
+
+	htab_for_each(h, e)
+		free(e->key);
+	free(h->ents);
+	htab_init(h, h->key_size);
+}
+
+static struct htab_ent *slot(const struct htab *h, const void *key, uint64_t hash)
+{
+	size_t i = hash & (h->cap - 1);
+
+	for (;;) {
+		struct htab_ent *e = &h->ents[i];
+
+		if (!e->hash || (e->hash == hash && !memcmp(e->key, key, h->key_size)))
+			return e;
+		i = (i + 1) & (h->cap - 1);
+	}
+}
+
+void *htab_get(const struct htab *h, const void *key)
+{
+	struct htab_ent *e;
+
+	if (!h->cap)
+		return NULL;
+	e = slot(h, key, hash_bytes(key, h->key_size));
+	return e->hash ? e->val : NULL;
+}
+
+static int grow(struct htab *h)
+{
+	struct htab old = *h;
+	struct htab_ent *e;
+
+	h->cap = old.cap ? old.cap * 2 : 64;
+	h->ents = calloc(h->cap, sizeof(*h->ents));
+	if (!h->ents) {
+		*h = old;
+		return -ENOMEM;
+	}
+	htab_for_each(&old, e)
+		*slot(h, e->key, e->hash) = *e;
+	free(old.ents);
+	return 0;
+}
+
+int htab_put(struct htab *h, const void *key, void *val)
+{
+	uint64_t hash = hash_bytes(key, h->key_size);
+	struct htab_ent *e;
+
+	/* keep the load factor under 1/2 so probes stay short */
+	if ((h->len + 1) * 2 > h->cap && grow(h))
+		return -ENOMEM;
+	e = slot(h, key, hash);
+	if (!e->hash) {
+		e->key = malloc(h->key_size);
+		if (!e->key)
+			return -ENOMEM;
+		memcpy(e->key, key, h->key_size);
+		e->hash = hash;
+		h->len++;
+	}
+	e->val = val;
+	return 0;
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ksyms.h"
+#include "sites.h"
+#include "util.h"
+
+struct kkey_state {
+	struct kms_site_stats prev;
+	struct site *site;
+};
+
+static const char *const sort_names[SORT_NR] = {
+	[SORT_BYTES] = "bytes", [SORT_ALLOCS] = "allocs", [SORT_SLACK] = "slack",
+	[SORT_FRAG] = "frag",	[SORT_LIVE] = "live",	  [SORT_PINGPONG] = "pingpong",
+};
+
+void site_table_init(struct site_table *st, const struct ksyms *ks)
+{
+	memset(st, 0, sizeof(*st));
+	htab_init(&st->kkeys, sizeof(struct kms_site_key));
+	htab_init(&st->ids, sizeof(struct site_id));
+	st->ks = ks;
+}
+
+void site_table_free(struct site_table *st)
+{
+	struct htab_ent *e;
+
+	htab_for_each(&st->kkeys, e)
+		free(e->val);
+	for (size_t i = 0; i < st->nr; i++) {
+		free(st->list[i]->caller);
+		free(st->list[i]->where);
+		free(st->list[i]->gfps);
+		free(st->list[i]);
+	}
+	free(st->list);
+	htab_free(&st->kkeys);
+	htab_free(&st->ids);
+}
+
+const char *kind_name(__u32 kind)
+{
+	switch (kind) {
+	case KMS_KIND_KMALLOC:
+		return "kmalloc";
+	case KMS_KIND_CACHE:
+		return "kmem_cache";
+	case KMS_KIND_VMALLOC:
+		return "vmalloc";
+	default:
+		return "unknown";
+	}
+}
+
+static char *symbolize(const struct ksyms *ks, __u64 addr, bool with_offset)
+{
+	char buf[256];
+
+	ksyms__format(ks, addr, with_offset, buf, sizeof(buf));
+	return strdup(buf);
+}
+
+static struct site *site_new(struct site_table *st, const struct site_id *id)
+{
+	struct site *s = calloc(1, sizeof(*s));
+	struct site **list;
+
+	if (!s)
+		return NULL;
+	s->id = *id;
+	s->caller = symbolize(st->ks, id->call_site, false);
+	s->where = symbolize(st->ks, id->call_site, true);
+	if (st->nr == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 256;
+
+		list = realloc(st->list, cap * sizeof(*list));
+		if (!list)
+			goto fail;
+		st->list = list;
+		st->cap = cap;
+	}
+	if (!s->caller || !s->where || htab_put(&st->ids, id, s))
+		goto fail;
+	st->list[st->nr++] = s;
+	return s;
+fail:
+	free(s->caller);
+	free(s->where);
+	free(s);
+	return NULL;
+}
+
+static struct kkey_state *kkey_state(struct site_table *st, const struct kms_site_key *key)
+{
+	struct kkey_state *ks = htab_get(&st->kkeys, key);
+	struct site_id id = {};
+
+	if (ks)
+		return ks;
+	id.call_site = key->call_site;
+	id.kind = key->kind;
+	memcpy(id.cache, key->cache, sizeof(id.cache));
+	ks = calloc(1, sizeof(*ks));
+	if (!ks)
+		return NULL;
+	ks->site = htab_get(&st->ids, &id);
+	if (!ks->site)
+		ks->site = site_new(st, &id);
+	if (!ks->site || htab_put(&st->kkeys, key, ks)) {
+		free(ks);
+		return NULL;
+	}
+	return ks;
+}
+
+static struct gfp_count *gfp_slot(struct site *s, const struct kms_site_key *key)
+{
+	bool known = !(key->flags & KMS_KEY_NO_GFP);
+	struct gfp_count *g;
+
+	for (size_t i = 0; i < s->nr_gfps; i++) {
+		if (s->gfps[i].gfp == key->gfp && s->gfps[i].known == known)
+			return &s->gfps[i];
+	}
+	g = realloc(s->gfps, (s->nr_gfps + 1) * sizeof(*g));
+	if (!g)
+		return NULL;
+	s->gfps = g;
+	g = &s->gfps[s->nr_gfps++];
+	memset(g, 0, sizeof(*g));
+	g->gfp = key->gfp;
+	g->known = known;
+	return g;
+}
+
+void site_table_begin(struct site_table *st)
+{
+	for (size_t i = 0; i < st->nr; i++) {
+		struct site *s = st->list[i];
+
+		memset(&s->delta, 0, sizeof(s->delta));
+		s->live = s->live_bytes = 0;
+		for (size_t g = 0; g < s->nr_gfps; g++)
+			s->gfps[g].delta = 0;
+	}
+}
+
+static void add_delta(struct site *s, const struct kms_site_stats *cur,
+		      const struct kms_site_stats *prev, __u64 *allocs_delta)
+{
+	struct site_counts d = {};
+
+	d.allocs = cur->allocs - prev->allocs;
+	d.frees = cur->frees - prev->frees;
+	d.failed = cur->failed - prev->failed;
+	d.bytes_req = cur->bytes_req - prev->bytes_req;
+	d.bytes_alloc = cur->bytes_alloc - prev->bytes_alloc;
+	d.bytes_freed = cur->bytes_freed - prev->bytes_freed;
+	d.cross_cpu_frees = cur->cross_cpu_frees - prev->cross_cpu_frees;
+	/* 32-bit kernel counters: the difference modulo 2^32 is the delta */
+	for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
+		d.size_hist[i] = (__u32)(cur->size_hist[i] - prev->size_hist[i]);
+	for (int i = 0; i < KMS_LIFE_BUCKETS; i++)
+		d.life_hist[i] = (__u32)(cur->life_hist[i] - prev->life_hist[i]);
+
+	__u64 *dv = (__u64 *)&d, *delta = (__u64 *)&s->delta, *tot = (__u64 *)&s->tot;
+
+	for (size_t i = 0; i < sizeof(d) / sizeof(__u64); i++) {
+		delta[i] += dv[i];
+		tot[i] += dv[i];
+	}
+	*allocs_delta = d.allocs + d.failed;
+}
+
+void site_table_feed(const struct kms_site_key *key, const struct kms_site_stats *sum, void *ctx)
+{
+	struct site_table *st = ctx;
+	struct kkey_state *ks = kkey_state(st, key);
+	struct gfp_count *g;
+	__u64 n;
+
+	if (!ks) {
+		log_warn("out of memory aggregating sites");
+		return;
+	}
+	add_delta(ks->site, sum, &ks->prev, &n);
+	ks->prev = *sum;
+	ks->site->live += sum->live;
+	ks->site->live_bytes += sum->live_bytes;
+	if (key->flags & KMS_KEY_NO_REQ)
+		ks->site->no_req = true;
+	g = gfp_slot(ks->site, key);
+	if (g) {
+		g->delta += n;
+		g->total += n;
+	}
+}
+
+bool site_active(const struct site *s)
+{
+	return s->delta.allocs || s->delta.frees || s->delta.failed;
+}
+
+__u64 site_slack(const struct site_counts *c)
+{
+	return c->bytes_alloc > c->bytes_req ? c->bytes_alloc - c->bytes_req : 0;
+}
+
+double site_frag(const struct site_counts *c)
+{
+	return c->bytes_alloc ? 100.0 * site_slack(c) / c->bytes_alloc : 0;
+}
+
+const struct gfp_count *site_top_gfp(const struct site *s)
+{
+	const struct gfp_count *best = NULL;
+
+	for (size_t i = 0; i < s->nr_gfps; i++) {
+		if (!best || s->gfps[i].total > best->total)
+			best = &s->gfps[i];
+	}
+	return best;
+}
+
+int sort_key_parse(const char *s, enum sort_key *out)
+{
+	for (int i = 0; i < SORT_NR; i++) {
+		if (!strcmp(s, sort_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *sort_key_name(enum sort_key k)
+{
+	return k < SORT_NR ? sort_names[k] : "?";
+}
+
+static double sort_value(const struct site *s, enum sort_key key)
+{
+	switch (key) {
+	case SORT_ALLOCS:
+		return s->tot.allocs;
+	case SORT_SLACK:
+		return site_slack(&s->tot);
+	case SORT_FRAG:
+		return site_frag(&s->tot);
+	case SORT_LIVE:
+		return s->live_bytes;
+	case SORT_PINGPONG:
+		return s->tot.cross_cpu_frees;
+	case SORT_BYTES:
+	default:
+		return s->tot.bytes_alloc;
+	}
+}
+
+static enum sort_key cmp_key;
+
+static int cmp_sites(const void *a, const void *b)
+{
+	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
+	double vx = sort_value(x, cmp_key), vy = sort_value(y, cmp_key);
+
+	if (vx != vy)
+		return vx < vy ? 1 : -1;
+	/* ties: more allocations first, then by address for a stable order */
+	if (x->tot.allocs != y->tot.allocs)
+		return x->tot.allocs < y->tot.allocs ? 1 : -1;
+	return x->id.call_site < y->id.call_site ? -1 : x->id.call_site > y->id.call_site;
+}
+
+void site_table_sort(struct site_table *st, enum sort_key key)
+{
+	cmp_key = key;
+	qsort(st->list, st->nr, sizeof(*st->list), cmp_sites);
+}

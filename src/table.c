@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include "gfp.h"
+#include "table.h"
+#include "tracer.h"
+#include "util.h"
+
+#define CALLER_W 36
+
+int gfp_label(const struct gfp_table *gfp, const struct gfp_count *g, char *buf, size_t sz)
+{
+	if (!g || !g->known)
+		return snprintf(buf, sz, "-");
+	return gfp_decode(gfp, g->gfp, buf, sz);
+}
+
+static const char *kind_label(const struct site *s)
+{
+	return s->id.kind == KMS_KIND_CACHE && s->id.cache[0] ? s->id.cache : kind_name(s->id.kind);
+}
+
+static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp)
+{
+	char a[16], b[16], c[16], d[16], e[16], g[16], flags[256];
+	const char *where = s->where;
+	size_t len = strlen(where);
+
+	gfp_label(gfp, site_top_gfp(s), flags, sizeof(flags));
+	if (s->nr_gfps > 1)
+		strncat(flags, " +", sizeof(flags) - strlen(flags) - 1);
+	/* keep the tail of long names: the offset is what tells sites apart */
+	if (len > CALLER_W)
+		where += len - CALLER_W;
+	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %6.1f%% %s\n", CALLER_W, where,
+		kind_label(s), fmt_count(s->tot.allocs, a, sizeof(a)),
+		fmt_count(s->tot.frees, b, sizeof(b)), fmt_count(s->live, c, sizeof(c)),
+		fmt_bytes(s->tot.bytes_req, d, sizeof(d)), fmt_bytes(s->tot.bytes_alloc, e, sizeof(e)),
+		fmt_bytes(site_slack(&s->tot), g, sizeof(g)), site_frag(&s->tot), flags);
+}
+
+void print_site_table(FILE *f, struct site_table *st, enum sort_key key, __u64 top,
+		      const struct gfp_table *gfp)
+{
+	size_t shown = 0;
+
+	site_table_sort(st, key);
+	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %7s %s\n", CALLER_W, "CALLER", "KIND",
+		"ALLOCS", "FREES", "LIVE", "REQ", "ALLOC", "SLACK", "FRAG%", "GFP");
+	for (size_t i = 0; i < st->nr && (!top || shown < top); i++) {
+		const struct site *s = st->list[i];
+
+		if (!s->tot.allocs && !s->tot.failed)
+			continue;
+		print_row(f, s, gfp);
+		shown++;
+	}
+	if (!shown)
+		fprintf(f, "(no allocations seen)\n");
+	else if (shown < st->nr)
+		fprintf(f, "... %zu more sites (--top 0 shows all), sorted by %s\n", st->nr - shown,
+			sort_key_name(key));
+}
+
+static double pct(__u64 part, __u64 whole)
+{
+	return whole ? 100.0 * part / whole : 0;
+}
+
+void print_summary(FILE *f, const struct site_table *st, const struct run_summary *sum,
+		   const struct tracer *t)
+{
+	struct site_counts tot = {};
+	__s64 live = 0, live_bytes = 0;
+	const __u64 *c = sum->counters;
+	char a[16], b[16], d[16];
+	__u64 unmatched;
+
+	for (size_t i = 0; i < st->nr; i++) {
+		const struct site *s = st->list[i];
+
+		tot.allocs += s->tot.allocs;
+		tot.frees += s->tot.frees;
+		tot.failed += s->tot.failed;
+		tot.bytes_req += s->tot.bytes_req;
+		tot.bytes_alloc += s->tot.bytes_alloc;
+		tot.bytes_freed += s->tot.bytes_freed;
+		tot.cross_cpu_frees += s->tot.cross_cpu_frees;
+		live += s->live;
+		live_bytes += s->live_bytes;
+	}
+	unmatched = c[KMS_CNT_UNMATCHED_KFREE] + c[KMS_CNT_UNMATCHED_CACHE_FREE] +
+		    c[KMS_CNT_UNMATCHED_VFREE];
+	fprintf(f, "\nSUMMARY (%.1f s, %llu sites)\n", sum->seconds, (unsigned long long)st->nr);
+	fprintf(f, "  Total requested      %10s in %llu allocations\n",
+		fmt_bytes(tot.bytes_req, a, sizeof(a)), (unsigned long long)tot.allocs);
+	fprintf(f, "  Total allocated      %10s\n", fmt_bytes(tot.bytes_alloc, a, sizeof(a)));
+	fprintf(f, "  Internal frag.       %10s slack, %.2f%% of allocated\n",
+		fmt_bytes(site_slack(&tot), a, sizeof(a)), site_frag(&tot));
+	fprintf(f, "  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing)\n",
+		fmt_bytes(tot.bytes_freed, a, sizeof(a)), (unsigned long long)tot.frees,
+		(unsigned long long)unmatched);
+	fprintf(f, "  Cross-CPU frees      %10llu (%.1f%% of matched frees)\n",
+		(unsigned long long)tot.cross_cpu_frees, pct(tot.cross_cpu_frees, tot.frees));
+	fprintf(f, "  Live (tracked)       %10lld objects, %s\n", (long long)live,
+		fmt_bytes(live_bytes > 0 ? live_bytes : 0, a, sizeof(a)));
+	fprintf(f, "  Failed allocations   %10llu\n", (unsigned long long)tot.failed);
+	fprintf(f, "  Events               kmalloc %s, kfree %s, kmem_cache_alloc %s, kmem_cache_free %s, vmalloc %s, vfree %s\n",
+		fmt_count(c[KMS_CNT_EV_KMALLOC], a, sizeof(a)),
+		fmt_count(c[KMS_CNT_EV_KFREE], b, sizeof(b)),
+		fmt_count(c[KMS_CNT_EV_CACHE_ALLOC], d, sizeof(d)),
+		fmt_count(c[KMS_CNT_EV_CACHE_FREE], (char[16]){}, 16),
+		fmt_count(c[KMS_CNT_EV_VMALLOC], (char[16]){}, 16),
+		fmt_count(c[KMS_CNT_EV_VFREE], (char[16]){}, 16));
+	fprintf(f, "  Drops                site map full %llu, live map full %llu, ring buffer %llu, stacks %llu, kprobe pairing %llu, recursion %llu\n",
+		(unsigned long long)c[KMS_CNT_DROP_SITES], (unsigned long long)c[KMS_CNT_DROP_LIVE],
+		(unsigned long long)c[KMS_CNT_DROP_RINGBUF], (unsigned long long)c[KMS_CNT_DROP_STACK],
+		(unsigned long long)c[KMS_CNT_DROP_PENDING],
+		(unsigned long long)sum->recursion_misses);
+	fprintf(f, "  Attach               kmalloc=%s kmem_cache=%s vmalloc=%s\n", t->kmalloc_mode,
+		t->cache_mode, vm_mode_name(t->vm_mode));
+	if (t->vm_mode == KMS_VM_TRACEPOINT)
+		fprintf(f, "                       (vmalloc via tracepoints: requested size and GFP flags not visible, REQ = page-rounded size)\n");
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Logging, clocks, tracefs, number parsing and formatting. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "util.h"
+
+int log_level;
+
+static void vlog(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "kmemscope: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+#define DEFINE_LOG(fn, prefix, min_level)     \
+	void fn(const char *fmt, ...)         \
+	{                                     \
+		va_list ap;                   \
+		if (log_level < (min_level))  \
+			return;               \
+		va_start(ap, fmt);            \
+		vlog(prefix, fmt, ap);        \
+		va_end(ap);                   \
+	}
+
+DEFINE_LOG(log_err, "error: ", 0)
+DEFINE_LOG(log_warn, "warning: ", 0)
+DEFINE_LOG(log_info, "", 1)
+DEFINE_LOG(log_debug, "debug: ", 2)
+
+static __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+__u64 now_mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+__u64 now_real_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+static bool has_events(const char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events", dir);
+	return access(path, F_OK) == 0;
+}
+
+const char *tracefs_dir(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	static const char *found;
+
+	if (found)
+		return found;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (has_events(dirs[i]))
+			return found = dirs[i];
+	}
+	if (mount("nodev", dirs[0], "tracefs", 0, NULL) && errno != EBUSY) {
+		log_err("tracefs is not mounted and mounting it failed (%s): run 'mount -t tracefs nodev %s' as root",
+			strerror(errno), dirs[0]);
+		return NULL;
+	}
+	if (!has_events(dirs[0])) {
+		log_err("tracefs at %s has no events/ directory: the kernel needs CONFIG_TRACEPOINTS and CONFIG_EVENT_TRACING",
+			dirs[0]);
+		return NULL;
+	}
+	log_info("mounted tracefs at %s", dirs[0]);
+	return found = dirs[0];
+}
+
+bool tracepoint_exists(const char *category, const char *name)
+{
+	const char *dir = tracefs_dir();
+	char path[512];
+
+	if (!dir)
+		return false;
+	snprintf(path, sizeof(path), "%s/events/%s/%s", dir, category, name);
+	return access(path, F_OK) == 0;
+}
+
+static const char *fmt_scaled(__u64 v, double base, const char *const *units, char *buf,
+			      size_t sz)
+{
+	double d = v;
+	int u = 0;
+
+	while (d >= base && units[u + 1]) {
+		d /= base;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, sz, "%llu", (unsigned long long)v);
+	else if (d < 10)
+		snprintf(buf, sz, "%.1f%s", d, units[u]);
+	else
+		snprintf(buf, sz, "%.0f%s", d, units[u]);
+	return buf;
+}
+
+const char *fmt_bytes(__u64 v, char *buf, size_t sz)
+{
+	static const char *const units[] = { "", "K", "M", "G", "T", "P", NULL };
+
+	return fmt_scaled(v, 1024, units, buf, sz);
+}
+
+const char *fmt_count(__u64 v, char *buf, size_t sz)
+{
+	static const char *const units[] = { "", "k", "M", "G", "T", NULL };
+
+	if (v < 100000) {
+		snprintf(buf, sz, "%llu", (unsigned long long)v);
+		return buf;
+	}
+	return fmt_scaled(v, 1000, units, buf, sz);
+}
+
+bool parse_u64(const char *s, __u64 min, __u64 max, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == ' ')
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+char *read_file(const char *path, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = NULL, *tmp;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		if (!buf || n + 1 >= cap) {
+			cap *= 2;
+			tmp = realloc(buf, cap);
+			if (!tmp)
+				goto fail;
+			buf = tmp;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+fail:
+	r = errno;
+	free(buf);
+	close(fd);
+	errno = r;
+	return NULL;
+}

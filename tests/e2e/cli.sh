@@ -1,0 +1,56 @@
+#!/bin/bash
+# Bad input and lifecycle: usage errors exit 2 with one clear line, an
+# unwritable --output fails before anything is attached, missing privileges
+# name the capability, and no BPF program of ours survives any exit path.
+source "$(dirname "$0")/lib.sh"
+need_root_bpf cli
+
+bad_args=(--bogus "-d abc" "-d -1" "-d 0" "-i 0" "-i x" "--top -3" "--top 1e3" "--sort size"
+	"-a foo" "-a ," "--vmalloc-mode x" "--live-entries 0" "--live-entries 99999999999"
+	"--site-entries -5" "-o" "extra")
+for a in "${bad_args[@]}"; do
+	# shellcheck disable=SC2086
+	"$KMS" record $a >"$TMP/o" 2>"$TMP/e"
+	rc=$?
+	check_eq "usage_exit_2 [$a]" 2 $rc
+	check "usage_message [$a]" "no clear error line" \
+		grep -qE "^kmemscope record: (invalid|unknown|unexpected|option)" "$TMP/e"
+done
+"$KMS" nosuchcommand >/dev/null 2>&1
+check_eq unknown_command_exit_2 2 $?
+"$KMS" record --help >"$TMP/o" 2>&1
+check_eq help_exit_0 0 $?
+check help_lists_sort_keys "help lacks the sort keys" grep -q "pingpong" "$TMP/o"
+
+# unwritable output: refused before any BPF program is loaded
+"$KMS" record -v -d 1 -o /nonexistent-dir/out.ndjson >"$TMP/o" 2>"$TMP/e"
+check_eq unwritable_output_exit_1 1 $?
+check unwritable_output_names_file "error does not name the file" grep -q "/nonexistent-dir/out.ndjson" "$TMP/e"
+check unwritable_output_before_attach "programs were attached first" \
+	bash -c "! grep -qE 'Tracing|attach modes|vmalloc:' '$TMP/e'"
+
+# no privileges: the message names the capability
+cp "$KMS" "$TMP/kms" && chmod 755 "$TMP" "$TMP/kms"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$TMP/kms" record -d 1 >"$TMP/o" 2>"$TMP/e"
+check_eq unprivileged_exit_1 1 $?
+check unprivileged_names_capability "message does not name CAP_BPF" grep -q "CAP_BPF" "$TMP/e"
+
+# every way of ending leaves nothing loaded
+"$KMS" record -d 1 >"$TMP/o" 2>"$TMP/e"
+check_eq duration_exit_0 0 $?
+check duration_prints_summary "no summary after --duration" grep -q SUMMARY "$TMP/o"
+check_eq duration_no_programs_left 0 "$(our_progs)"
+start_record || { fail start "record did not start"; exit 1; }
+check loaded_while_running "no kms_ programs while recording" test "$(our_progs)" -gt 0
+kill -TERM "$REC_PID"
+wait "$REC_PID"
+check_eq sigterm_exit_0 0 $?
+REC_PID=""
+check_eq sigterm_no_programs_left 0 "$(our_progs)"
+start_record || { fail start "record did not start"; exit 1; }
+kill -KILL "$REC_PID"
+wait "$REC_PID" 2>/dev/null
+REC_PID=""
+sleep 0.2
+# links and programs are file descriptors: the kernel drops them with the process
+check_eq sigkill_no_programs_left 0 "$(our_progs)"

@@ -1,0 +1,74 @@
+# Helpers for the end-to-end tests (sourced). Each check prints one
+# "PASS: name", "FAIL: name: why" or "SKIP: name: why" line for tests/run.sh.
+# shellcheck shell=bash
+set -u
+KMS_BUILD=${KMS_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}
+KMS=$KMS_BUILD/kmemscope
+WL=$KMS_BUILD/tests
+TMP=$(mktemp -d /tmp/kms-e2e.XXXXXX)
+REC_PID=""
+
+cleanup() {
+	[ -n "$REC_PID" ] && kill -INT "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+skip() { echo "SKIP: $1: $2"; }
+check() { # name, condition-description, command...
+	local name=$1 why=$2
+	shift 2
+	if "$@" >/dev/null; then pass "$name"; else fail "$name" "$why"; fi
+}
+check_eq() { # name, expected, actual
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
+}
+
+need_root_bpf() {
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "${1:-e2e}" "needs root to load BPF programs (run: sudo make test)"
+		exit 0
+	fi
+	if [ ! -r /sys/kernel/btf/vmlinux ]; then
+		skip "${1:-e2e}" "kernel has no BTF (/sys/kernel/btf/vmlinux), CO-RE cannot load"
+		exit 0
+	fi
+}
+
+# Start `kmemscope record ARGS` in the background; wait until it is attached.
+start_record() {
+	"$KMS" record "$@" >"$TMP/rec.out" 2>"$TMP/rec.err" &
+	REC_PID=$!
+	for _ in $(seq 1 200); do
+		grep -q "Hit Ctrl-C to end" "$TMP/rec.err" 2>/dev/null && return 0
+		kill -0 "$REC_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "kmemscope record did not start:" >&2
+	cat "$TMP/rec.err" >&2
+	return 1
+}
+
+# SIGINT the recorder and wait for it; returns its exit status.
+stop_record() {
+	local rc
+	kill -INT "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	REC_PID=""
+	return $rc
+}
+
+# Programs of ours still loaded (names start with kms_).
+our_progs() {
+	bpftool prog show 2>/dev/null | grep -c ' name kms_' || true
+}
+
+tracefs() {
+	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+		[ -d "$d/events" ] && { echo "$d"; return 0; }
+	done
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && echo /sys/kernel/tracing
+}

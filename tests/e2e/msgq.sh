@@ -1,0 +1,86 @@
+#!/bin/bash
+# Ground truth: msgsnd of N bytes = one kmalloc(48 + N) at the msg_msg call
+# site, freed by msgrcv. Checks counts, requested/allocated bytes against the
+# running kernel's kmalloc size classes, the size histogram, matched frees,
+# the export contract (plain and gzip) and that nothing stays loaded.
+source "$(dirname "$0")/lib.sh"
+need_root_bpf msgq
+
+K=200
+SIZES="16 100 1000 3000"
+
+# smallest kmalloc size class >= $1, from this kernel's /proc/slabinfo
+size_class() {
+	awk -v s="$1" '$1 ~ /^kmalloc-[0-9]+k?$/ {
+		n = substr($1, 9); if (n ~ /k$/) n = substr(n, 1, length(n) - 1) * 1024
+		if (n + 0 >= s + 0 && (best == "" || n + 0 < best)) best = n + 0
+	} END { print best }' /proc/slabinfo
+}
+pow2_floor() { local v=$1 p=1; while [ $((p * 2)) -le "$v" ]; do p=$((p * 2)); done; echo $p; }
+
+exp_req=0 exp_alloc=0
+declare -A exp_bucket=()
+for n in $SIZES; do
+	s=$((48 + n))
+	c=$(size_class $s)
+	exp_req=$((exp_req + K * s))
+	exp_alloc=$((exp_alloc + K * c))
+	b=$(pow2_floor $s)
+	exp_bucket[$b]=$((${exp_bucket[$b]:-0} + K))
+done
+nsizes=$(echo $SIZES | wc -w)
+
+sum_msg_sites() { # file reader command
+	"$@" | jq -s '[.[] | select(.type == "site" and .kind == "kmalloc"
+			and (.caller == "load_msg" or .caller == "alloc_msg"))]
+		| { allocs: (map(.allocs) | add // 0), frees: (map(.frees) | add // 0),
+		    bytes_req: (map(.bytes_req) | add // 0), bytes_alloc: (map(.bytes_alloc) | add // 0),
+		    slack: (map(.slack) | add // 0),
+		    live: (last.live // -1),
+		    sizes: (reduce (.[].sizes | to_entries[]) as $e ({}; .[$e.key] += $e.value)) }'
+}
+
+# --- plain NDJSON ---------------------------------------------------------
+out=$TMP/out.ndjson
+start_record -i 0.5 -o "$out" || { fail msgq_start "record did not start"; exit 1; }
+"$WL/msgq" $K $SIZES || fail msgq_workload "workload failed"
+sleep 1.2 # span several intervals
+stop_record
+check_eq record_exit_status 0 $?
+
+r=$(sum_msg_sites cat "$out")
+check_eq msg_allocs $((K * nsizes)) "$(jq .allocs <<<"$r")"
+check_eq msg_matched_frees $((K * nsizes)) "$(jq .frees <<<"$r")"
+check_eq msg_bytes_req $exp_req "$(jq .bytes_req <<<"$r")"
+check_eq msg_bytes_alloc_size_classes $exp_alloc "$(jq .bytes_alloc <<<"$r")"
+check_eq msg_slack $((exp_alloc - exp_req)) "$(jq .slack <<<"$r")"
+check_eq msg_live_after_rcv 0 "$(jq .live <<<"$r")"
+for b in "${!exp_bucket[@]}"; do
+	check_eq "msg_size_bucket_$b" "${exp_bucket[$b]}" "$(jq -r --arg b "$b" '.sizes[$b] // 0' <<<"$r")"
+done
+check_eq msg_size_buckets_total $((K * nsizes)) "$(jq '[.sizes[]] | add' <<<"$r")"
+
+check_eq header_first "header 1" "$(head -1 "$out" | jq -r '"\(.type) \(.schema)"')"
+check header_fields "header lacks kernel/page_size/start/attach" \
+	jq -e '.kernel and .page_size and .start_ns and .attach.kmalloc and .attach.vmalloc' <(head -1 "$out")
+check intervals_present "no interval records" jq -se '[.[] | select(.type == "interval")] | length >= 2' "$out"
+check interval_fields "interval record lacks events/drops" \
+	jq -se '[.[] | select(.type == "interval")][0] | .events.kmalloc != null and .drops.live_full != null and .drops.recursion != null' "$out"
+check site_fields "site record lacks a field of the contract" \
+	jq -se '[.[] | select(.type == "site")][0] | [has("kind","caller","site","allocs","frees","failed","bytes_req","bytes_alloc","slack","live","live_bytes","cross_cpu_frees","gfp","sizes")] | all' "$out"
+check_eq export_mode_0600 600 "$(stat -c %a "$out")"
+check table_shows_msg_site "table has no load_msg/alloc_msg row" grep -qE '^(load_msg|alloc_msg)\+0x' "$TMP/rec.out"
+check summary_printed "no SUMMARY" grep -q "Internal frag" "$TMP/rec.out"
+check_eq no_programs_left 0 "$(our_progs)"
+
+# --- gzip -------------------------------------------------------------------
+gz=$TMP/out.ndjson.gz
+start_record -i 0.5 -o "$gz" || { fail gz_start "record did not start"; exit 1; }
+"$WL/msgq" 50 100 || fail gz_workload "workload failed"
+stop_record
+check_eq gz_record_exit_status 0 $?
+check gz_zcat_reads "zcat cannot read the export" bash -c "zcat '$gz' >/dev/null"
+check_eq gz_header_first header "$(zcat "$gz" | head -1 | jq -r .type)"
+check_eq gz_msg_allocs 50 "$(sum_msg_sites zcat "$gz" | jq .allocs)"
+check_eq gz_mode_0600 600 "$(stat -c %a "$gz")"
+check_eq gz_no_programs_left 0 "$(our_progs)"

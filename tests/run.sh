@@ -1,0 +1,56 @@
+#!/bin/bash
+# Test runner: cmocka unit tests, then the end-to-end scripts against the
+# real kernel. Ends with "N passed, N failed, N skipped".
+# Usage: tests/run.sh [--unit-only] BUILD_DIR
+set -u
+unit_only=0
+if [ "${1:-}" = --unit-only ]; then unit_only=1; shift; fi
+build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+passed=0 failed=0 skipped=0
+failures=()
+
+count_output() { # name, output file, exit code
+	local name=$1 out=$2 rc=$3 p f s
+	p=$(grep -cE '^\[       OK \]|^PASS: ' "$out")
+	f=$(grep -cE '^\[  FAILED  \] [^0-9]|^FAIL: ' "$out")
+	s=$(grep -cE '^\[  SKIPPED \] [^0-9]|^SKIP: ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		# crashed or exited early without saying which check failed
+		f=1
+		echo "FAIL: $name exited with status $rc" >>"$out"
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [ "$f" -gt 0 ]; then failures+=("$name"); fi
+}
+
+run_one() { # name, command...
+	local name=$1 out rc
+	shift
+	out=$(mktemp)
+	echo "=== $name"
+	timeout 600 "$@" >"$out" 2>&1
+	rc=$?
+	sed 's/^/    /' "$out"
+	count_output "$name" "$out" "$rc"
+	rm -f "$out"
+}
+
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_one "$(basename "$t")" "$t"
+done
+
+if [ "$unit_only" -eq 0 ]; then
+	for t in tests/e2e/*.sh; do
+		[ "$(basename "$t")" = lib.sh ] && continue
+		run_one "$(basename "$t" .sh)" env KMS_BUILD="$top/$build" bash "$t"
+	done
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
