@@ -2,8 +2,12 @@
 #ifndef KMEMSCOPE_RECORD_H
 #define KMEMSCOPE_RECORD_H
 
+#include <signal.h>
+#include <stdbool.h>
+#include <linux/types.h>
+
 int cmd_record(int argc, char **argv);
-/* Log which capability is missing; -EPERM when BPF cannot be loaded. */
-int check_bpf_permissions(const char *cmd);
+/* Sleep until the monotonic deadline (ns) or one of the signals. True on a signal. */
+bool wait_until(__u64 deadline, const sigset_t *set);
 
 #endif

@@ -18,8 +18,10 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include "gfp.h"
+#include "util.h"
 
 #define EXPR_MAX_DEPTH 256
+#define TYPE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_ \t*"
 
 struct gfp_entry {
 	__u64 mask;
@@ -32,10 +34,9 @@ struct gfp_table {
 	const char *source;
 };
 
-/* Bounded cursor over one expression; syms resolves identifiers (BTF mode). */
 struct parser {
-	const char *p, *end;
-	const struct gfp_table *syms;
+	const char *p;
+	const struct gfp_table *syms; /* resolves identifiers (BTF mode only) */
 	int depth;
 };
 
@@ -78,7 +79,7 @@ static int table_add(struct gfp_table *t, __u64 mask, const char *name, size_t l
 
 static const struct gfp_entry *table_find(const struct gfp_table *t, const char *name, size_t len)
 {
-	for (size_t i = 0; t && i < t->cnt; i++)
+	for (size_t i = 0; i < t->cnt; i++)
 		if (!strncmp(t->ents[i].name, name, len) && !t->ents[i].name[len])
 			return &t->ents[i];
 	return NULL;
@@ -89,14 +90,6 @@ static bool is_ident(char c, bool first)
 	return isalpha((unsigned char)c) || c == '_' || (!first && isdigit((unsigned char)c));
 }
 
-static const char *skip_ws(const char *p, const char *end)
-{
-	while (p < end && isspace((unsigned char)*p))
-		p++;
-	return p;
-}
-
-/* Blanks in format text, which is NUL-terminated and needs no bound. */
 static const char *blank(const char *p)
 {
 	return p + strspn(p, " \t\n\r");
@@ -104,18 +97,8 @@ static const char *blank(const char *p)
 
 static char peek(struct parser *ps)
 {
-	ps->p = skip_ws(ps->p, ps->end);
-	return ps->p < ps->end ? *ps->p : '\0';
-}
-
-static size_t ident_len(const char *p, const char *end)
-{
-	const char *q = p;
-
-	if (q < end && is_ident(*q, true))
-		while (q < end && is_ident(*q, false))
-			q++;
-	return q - p;
+	ps->p = blank(ps->p);
+	return *ps->p;
 }
 
 static int parse_expr(struct parser *ps, int level, __u64 *val);
@@ -123,59 +106,58 @@ static int parse_expr(struct parser *ps, int level, __u64 *val);
 static int parse_number(struct parser *ps, __u64 *val)
 {
 	char *q;
-	int i;
 
 	errno = 0;
 	*val = strtoull(ps->p, &q, 0);
-	if (errno || q > ps->end)
+	if (errno)
 		return -EINVAL;
-	for (i = 0; i < 3 && q < ps->end && strchr("uUlL", *q); i++)
-		q++;
-	if (q < ps->end && is_ident(*q, false))
-		return -EINVAL;
+	q += strspn(q, "uUlL");
+	if (is_ident(*q, false))
+		return -EINVAL; /* "0x", "12abc" */
 	ps->p = q;
 	return 0;
 }
 
 /*
- * "( gfp_t)", "(unsigned long)" or "(__force gfp_t)": a parenthesised run of
- * words that are not known flag names, followed by an operand. Casts only
- * narrow types in the kernel, and gfp values fit in any of them, so a cast
- * is skipped and the operand's value is kept.
+ * "( gfp_t)", "(unsigned long)", "(__force gfp_t)": a parenthesised type
+ * name followed by an operand. gfp values fit every type the kernel casts
+ * them to, so the cast is skipped. A type name starts with a letter, which
+ * keeps "(16) - 3" an expression; identifiers that are values only occur in
+ * our own BTF definitions, which have no "(NAME) operand" forms.
  */
 static bool skip_cast(struct parser *ps)
 {
-	const char *q = ps->p + 1;
-	size_t n;
-	int words = 0;
+	const char *q = blank(ps->p + 1);
+	size_t n = strspn(q, TYPE_CHARS);
 
-	for (;;) {
-		q = skip_ws(q, ps->end);
-		n = ident_len(q, ps->end);
-		if (n) {
-			if (table_find(ps->syms, q, n))
-				return false;
-			words++;
-			q += n;
-		} else if (q < ps->end && *q == '*') {
-			q++;
-		} else {
-			break;
-		}
-	}
-	if (!words || q >= ps->end || *q != ')')
+	if (!is_ident(*q, true) || q[n] != ')')
 		return false;
-	q = skip_ws(q + 1, ps->end);
-	if (q >= ps->end || !(strchr("(~-+", *q) || is_ident(*q, false)))
+	q = blank(q + n + 1);
+	if (!*q || !(strchr("(~-+", *q) || is_ident(*q, false)))
 		return false;
 	ps->p = q;
 	return true;
 }
 
+static int parse_ident(struct parser *ps, __u64 *val)
+{
+	const struct gfp_entry *e;
+	size_t n = 0;
+
+	if (!ps->syms || !is_ident(*ps->p, true))
+		return -EINVAL;
+	while (is_ident(ps->p[n], false))
+		n++;
+	/* Flags missing from BTF are configured out: 0, as in the kernel. */
+	e = table_find(ps->syms, ps->p, n);
+	*val = e ? e->mask : 0;
+	ps->p += n;
+	return 0;
+}
+
 static int parse_unary(struct parser *ps, __u64 *val)
 {
 	char c = peek(ps);
-	size_t n;
 	int err;
 
 	if (++ps->depth > EXPR_MAX_DEPTH)
@@ -194,92 +176,75 @@ static int parse_unary(struct parser *ps, __u64 *val)
 		ps->p++;
 	} else if (isdigit((unsigned char)c)) {
 		err = parse_number(ps, val);
-	} else if ((n = ident_len(ps->p, ps->end)) && ps->syms) {
-		/* Flags missing from BTF are configured out: 0, as in the kernel. */
-		const struct gfp_entry *e = table_find(ps->syms, ps->p, n);
-
-		*val = e ? e->mask : 0;
-		ps->p += n;
-		err = 0;
 	} else {
-		err = -EINVAL;
+		err = parse_ident(ps, val);
 	}
 	ps->depth--;
 	return err;
 }
 
-/* Binary operators from the loosest to the tightest binding, as in C. */
-static const char *const binary_ops[][2] = {
-	{ "|" }, { "^" }, { "&" }, { "<<", ">>" }, { "+", "-" },
-};
+/* Binary operators from the loosest to the tightest binding, as in C; '<' is "<<". */
+static const char *const binary_ops[] = { "|", "^", "&", "<>", "+-" };
 
-static int apply(const char *op, __u64 a, __u64 b, __u64 *val)
+static char match_op(struct parser *ps, int level)
 {
-	switch (op[0]) {
-	case '|':
-		*val = a | b;
-		break;
-	case '^':
-		*val = a ^ b;
-		break;
-	case '&':
-		*val = a & b;
-		break;
-	case '+':
-		*val = a + b;
-		break;
-	case '-':
-		*val = a - b;
-		break;
-	default:
-		if (b >= 64)
-			return -EINVAL;
-		*val = op[0] == '<' ? a << b : a >> b;
-	}
-	return 0;
+	char c = peek(ps);
+	bool shift = c == '<' || c == '>';
+
+	if (!c || !strchr(binary_ops[level], c) || (shift && ps->p[1] != c))
+		return 0;
+	ps->p += shift ? 2 : 1;
+	return c;
 }
 
-static const char *match_op(struct parser *ps, int level)
+static __u64 apply(char op, __u64 a, __u64 b)
 {
-	peek(ps);
-	for (int i = 0; i < 2 && binary_ops[level][i]; i++) {
-		const char *op = binary_ops[level][i];
-		size_t n = strlen(op);
-
-		if ((size_t)(ps->end - ps->p) >= n && !strncmp(ps->p, op, n)) {
-			ps->p += n;
-			return op;
-		}
+	switch (op) {
+	case '|':
+		return a | b;
+	case '^':
+		return a ^ b;
+	case '&':
+		return a & b;
+	case '<':
+		return a << b;
+	case '>':
+		return a >> b;
+	case '+':
+		return a + b;
+	default:
+		return a - b;
 	}
-	return NULL;
 }
 
 static int parse_expr(struct parser *ps, int level, __u64 *val)
 {
-	const char *op;
 	__u64 rhs;
+	char op;
 	int err;
 
-	if (level == (int)(sizeof(binary_ops) / sizeof(binary_ops[0])))
+	if (level == (int)ARRAY_SIZE(binary_ops))
 		return parse_unary(ps, val);
 	err = parse_expr(ps, level + 1, val);
 	while (!err && (op = match_op(ps, level))) {
 		err = parse_expr(ps, level + 1, &rhs);
+		if (!err && (op == '<' || op == '>') && rhs >= 64)
+			err = -EINVAL; /* undefined in C, rejected by the kernel's compiler */
 		if (!err)
-			err = apply(op, *val, rhs, val);
+			*val = apply(op, *val, rhs);
 	}
 	return err;
 }
 
-static int eval(const char *p, const char *end, const struct gfp_table *syms, __u64 *val)
+static int eval(const char *expr, const struct gfp_table *syms, __u64 *val)
 {
-	struct parser ps = { .p = p, .end = end, .syms = syms };
+	struct parser ps = { .p = expr, .syms = syms };
 	int err = parse_expr(&ps, 0, val);
 
 	return err ? err : peek(&ps) ? -EINVAL : 0;
 }
 
-/* Start of the first {mask, "name"} entry of __print_flags(REC->gfp_flags, ...). */
+/* The first entry of __print_flags(REC->gfp_flags, "|", {...}, ...). */
 static const char *find_gfp_print_flags(const char *text)
 {
 	static const char call[] = "__print_flags(", arg[] = "REC->gfp_flags";
@@ -304,12 +269,10 @@ static const char *find_gfp_print_flags(const char *text)
 	return NULL;
 }
 
-/* End of a mask expression: the ',' outside parentheses. */
+/* The ',' ending a mask expression, outside its parentheses. */
 static const char *expr_end(const char *p)
 {
-	int depth = 0;
-
-	for (; *p; p++) {
+	for (int depth = 0; *p; p++) {
 		if (*p == '(')
 			depth++;
 		else if (*p == ')' && --depth < 0)
@@ -320,34 +283,38 @@ static const char *expr_end(const char *p)
 	return NULL;
 }
 
-/* One "{EXPR, "NAME"}"; *p moves past it. 1: the { 0, NULL } terminator. */
+/* One {EXPR, "NAME"}; *pp moves past it. Returns 1 at the { 0, NULL } end. */
 static int parse_entry(struct gfp_table *t, const char **pp)
 {
 	const char *p = blank(*pp), *comma, *name;
+	char *expr;
 	__u64 mask;
+	size_t len;
 	int err;
 
-	if (*p++ != '{' || !(comma = expr_end(p)))
+	if (*p != '{' || !(comma = expr_end(p + 1)))
 		return -EINVAL;
-	err = eval(p, comma, NULL, &mask);
+	expr = strndup(p + 1, comma - p - 1);
+	err = expr ? eval(expr, NULL, &mask) : -ENOMEM;
+	free(expr);
 	if (err)
 		return err;
 	p = blank(comma + 1);
 	if (*p != '"') {
+		/* { 0, ((void *)0) } */
 		p = strchr(p, '}');
-		*pp = p ? p + 1 : NULL;
+		*pp = p ? p + 1 : "";
 		return p ? 1 : -EINVAL;
 	}
-	name = ++p;
-	p += strcspn(p, "\"\\\n");
-	if (*p != '"' || p == name)
+	name = p + 1;
+	len = strcspn(name, "\"\\\n");
+	if (!len || name[len] != '"')
 		return -EINVAL;
-	err = table_add(t, mask, name, p - name);
-	p = blank(p + 1);
+	p = blank(name + len + 1);
 	if (*p != '}')
-		return err ? err : -EINVAL;
+		return -EINVAL;
 	*pp = p + 1;
-	return err;
+	return table_add(t, mask, name, len);
 }
 
 static int parse_entries(struct gfp_table *t, const char *p)
@@ -360,28 +327,15 @@ static int parse_entries(struct gfp_table *t, const char *p)
 			return ret;
 		p = blank(p);
 		if (*p == ')')
-			break;
+			return t->cnt ? 0 : -EINVAL;
 		if (ret || *p++ != ',')
 			return -EINVAL;
 	}
-	return t->cnt ? 0 : -EINVAL;
 }
 
-int gfp_table__from_format(struct gfp_table **out, const char *format_text)
+/* Hands t over through *out, or frees it on error. */
+static int finish(struct gfp_table *t, int err, struct gfp_table **out)
 {
-	const char *p = format_text ? find_gfp_print_flags(format_text) : NULL;
-	struct gfp_table *t;
-	int err;
-
-	if (!out)
-		return -EINVAL;
-	*out = NULL;
-	if (!p)
-		return -ENOENT;
-	t = table_new("tracefs format");
-	if (!t)
-		return -ENOMEM;
-	err = parse_entries(t, p);
 	if (err) {
 		gfp_table__free(t);
 		return err;
@@ -390,39 +344,17 @@ int gfp_table__from_format(struct gfp_table **out, const char *format_text)
 	return 0;
 }
 
-/*
- * The single flags in the order of TRACE_GFP_FLAGS in mmflags.h; the last
- * four only exist (in BTF and in the kernel's table) when configured.
- */
-static const char *const gfp_singles[] = {
-	"__GFP_DMA",
-	"__GFP_HIGHMEM",
-	"__GFP_DMA32",
-	"__GFP_MOVABLE",
-	"__GFP_RECLAIMABLE",
-	"__GFP_HIGH",
-	"__GFP_IO",
-	"__GFP_FS",
-	"__GFP_ZERO",
-	"__GFP_DIRECT_RECLAIM",
-	"__GFP_KSWAPD_RECLAIM",
-	"__GFP_WRITE",
-	"__GFP_NOWARN",
-	"__GFP_RETRY_MAYFAIL",
-	"__GFP_NOFAIL",
-	"__GFP_NORETRY",
-	"__GFP_MEMALLOC",
-	"__GFP_COMP",
-	"__GFP_NOMEMALLOC",
-	"__GFP_HARDWALL",
-	"__GFP_THISNODE",
-	"__GFP_ACCOUNT",
-	"__GFP_ZEROTAGS",
-	"__GFP_SKIP_ZERO",
-	"__GFP_SKIP_KASAN",
-	"__GFP_NOLOCKDEP",
-	"__GFP_NO_OBJ_EXT",
-};
+int gfp_table__from_format(struct gfp_table **out, const char *format_text)
+{
+	const char *p = format_text ? find_gfp_print_flags(format_text) : NULL;
+	struct gfp_table *t;
+
+	*out = NULL;
+	if (!p)
+		return -ENOENT;
+	t = table_new("tracefs format");
+	return t ? finish(t, parse_entries(t, p), out) : -ENOMEM;
+}
 
 /*
  * Composites in __def_gfpflag_names order, defined as in gfp_types.h of
@@ -449,60 +381,40 @@ static const struct {
 	{ "__GFP_RECLAIM", "__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM" },
 };
 
-/* ___GFP_<NAME>_BIT enumerators as "__GFP_<NAME>" = 1 << value, in BTF order. */
-static int collect_btf_bits(struct gfp_table *bits, const struct btf *btf)
+static bool is_gfp_bit(const char *s, size_t len)
+{
+	return len > 11 && !strncmp(s, "___GFP_", 7) && !strcmp(s + len - 4, "_BIT") &&
+	       strcmp(s, "___GFP_UNUSED_BIT") && strcmp(s, "___GFP_LAST_BIT");
+}
+
+/*
+ * ___GFP_<NAME>_BIT as "__GFP_<NAME>" = 1 << value. mmflags.h lists the
+ * single flags in this enum's order (TRACE_GFP_FLAGS, with the optional
+ * KASAN, LOCKDEP and SLAB_OBJ_EXT ones last), so BTF order is the kernel's.
+ */
+static int add_btf_singles(struct gfp_table *t, const struct btf *btf)
 {
 	__u32 n = btf__type_cnt(btf);
 
-	for (__u32 id = 1; id < n && !bits->cnt; id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		const struct btf_enum *e;
+	for (__u32 id = 1; id < n && !t->cnt; id++) {
+		const struct btf_type *bt = btf__type_by_id(btf, id);
+		const struct btf_enum *e = btf_is_enum(bt) ? btf_enum(bt) : NULL;
 
-		if (!btf_is_enum(t))
-			continue;
-		e = btf_enum(t);
-		for (int i = 0; i < btf_vlen(t); i++, e++) {
+		for (int i = 0; e && i < btf_vlen(bt); i++, e++) {
 			const char *s = btf__name_by_offset(btf, e->name_off);
 			size_t len = s ? strlen(s) : 0;
 			int err;
 
-			if (len < 12 || strncmp(s, "___GFP_", 7) || strcmp(s + len - 4, "_BIT") ||
-			    !strcmp(s, "___GFP_UNUSED_BIT") || !strcmp(s, "___GFP_LAST_BIT"))
+			if (!is_gfp_bit(s, len))
 				continue;
 			if (e->val < 0 || e->val >= 64)
 				return -EINVAL;
-			err = table_add(bits, 1ULL << e->val, s + 1, len - 5);
+			err = table_add(t, 1ULL << e->val, s + 1, len - 5);
 			if (err)
 				return err;
 		}
 	}
-	return bits->cnt ? 0 : -ENOENT;
-}
-
-static bool is_known_single(const char *name)
-{
-	for (size_t i = 0; i < sizeof(gfp_singles) / sizeof(gfp_singles[0]); i++)
-		if (!strcmp(name, gfp_singles[i]))
-			return true;
-	return false;
-}
-
-/* Singles in the kernel's order, then any newer flags in bit order. */
-static int add_singles(struct gfp_table *t, const struct gfp_table *bits)
-{
-	const struct gfp_entry *e;
-	int err = 0;
-
-	for (size_t i = 0; !err && i < sizeof(gfp_singles) / sizeof(gfp_singles[0]); i++) {
-		e = table_find(bits, gfp_singles[i], strlen(gfp_singles[i]));
-		if (e)
-			err = table_add(t, e->mask, e->name, strlen(e->name));
-	}
-	for (size_t i = 0; !err && i < bits->cnt; i++)
-		if (!is_known_single(bits->ents[i].name))
-			err = table_add(t, bits->ents[i].mask, bits->ents[i].name,
-					strlen(bits->ents[i].name));
-	return err;
+	return t->cnt ? 0 : -ENOENT;
 }
 
 static void reverse(struct gfp_entry *e, size_t n)
@@ -517,80 +429,51 @@ static void reverse(struct gfp_entry *e, size_t n)
 
 static int build_from_btf(struct gfp_table *t, const struct btf *btf)
 {
-	struct gfp_table bits = { 0 };
-	size_t nsingles, nc = sizeof(gfp_composites) / sizeof(gfp_composites[0]);
-	int err = collect_btf_bits(&bits, btf);
+	int err = add_btf_singles(t, btf);
+	size_t nsingles = t->cnt;
 
-	if (!err)
-		err = add_singles(t, &bits);
-	nsingles = t->cnt;
 	/* Append composites bottom-up so each can see the ones it uses... */
-	for (size_t i = nc; !err && i-- > 0;) {
-		const char *expr = gfp_composites[i].expr, *name = gfp_composites[i].name;
+	for (size_t i = ARRAY_SIZE(gfp_composites); !err && i-- > 0;) {
+		const char *name = gfp_composites[i].name;
 		__u64 mask;
 
-		err = eval(expr, expr + strlen(expr), t, &mask);
+		err = eval(gfp_composites[i].expr, t, &mask);
 		if (!err)
 			err = table_add(t, mask, name, strlen(name));
 	}
 	/* ...then turn [singles, composites reversed] into [composites, singles]. */
 	if (!err) {
 		reverse(t->ents, t->cnt);
-		reverse(t->ents + nc, nsingles);
+		reverse(t->ents + ARRAY_SIZE(gfp_composites), nsingles);
 	}
-	for (size_t i = 0; i < bits.cnt; i++)
-		free(bits.ents[i].name);
-	free(bits.ents);
 	return err;
 }
 
 int gfp_table__from_btf(struct gfp_table **out, const struct btf *btf)
 {
 	struct gfp_table *t;
-	int err;
 
-	if (!out)
-		return -EINVAL;
 	*out = NULL;
 	if (!btf)
 		return -EINVAL;
 	t = table_new("BTF");
-	if (!t)
-		return -ENOMEM;
-	err = build_from_btf(t, btf);
-	if (err) {
-		gfp_table__free(t);
-		return err;
-	}
-	*out = t;
-	return 0;
+	return t ? finish(t, build_from_btf(t, btf), out) : -ENOMEM;
 }
 
-/* tracefs files report size 0, so read until EOF. */
+/* tracefs files report size 0, so read to EOF; format text holds no NUL. */
 static char *read_text(const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char *buf = NULL, *nbuf;
-	size_t len = 0, cap = 0, n;
+	char *buf = NULL;
+	size_t cap = 0;
 
 	if (!f)
 		return NULL;
-	do {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 16384;
-			nbuf = realloc(buf, cap);
-			if (!nbuf) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nbuf;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
+	if (getdelim(&buf, &cap, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+	}
 	fclose(f);
-	buf[len] = '\0';
 	return buf;
 }
 
@@ -601,7 +484,7 @@ static struct gfp_table *load_from_tracefs(const char *tracefs_dir)
 	struct gfp_table *t = NULL;
 	char path[PATH_MAX];
 
-	for (size_t i = 0; !t && i < sizeof(events) / sizeof(events[0]); i++) {
+	for (size_t i = 0; !t && i < ARRAY_SIZE(events); i++) {
 		char *text;
 
 		snprintf(path, sizeof(path), "%s/events/kmem/%s/format", tracefs_dir, events[i]);
@@ -621,10 +504,8 @@ struct gfp_table *gfp_table__load(const char *tracefs_dir)
 	if (t)
 		return t;
 	btf = btf__load_vmlinux_btf();
-	if (!btf)
-		return NULL;
-	if (gfp_table__from_btf(&t, btf))
-		t = NULL;
+	if (btf)
+		gfp_table__from_btf(&t, btf);
 	btf__free(btf);
 	return t;
 }
@@ -670,28 +551,23 @@ __attribute__((format(printf, 2, 3))) static void out_printf(struct out *o, cons
 int gfp_decode(const struct gfp_table *t, __u64 flags, char *buf, size_t sz)
 {
 	struct out o = { .buf = buf, .sz = buf ? sz : 0 };
-	bool first = true;
 
-	if (sz && buf)
+	if (buf && sz)
 		buf[0] = '\0';
-	if (!t) {
+	if (!t)
 		out_printf(&o, "0x%llx", (unsigned long long)flags);
-		return o.len;
-	}
-	if (!flags) {
+	else if (!flags)
 		out_printf(&o, "none");
-		return o.len;
-	}
-	for (size_t i = 0; i < t->cnt && flags; i++) {
+	for (size_t i = 0; t && i < t->cnt && flags; i++) {
 		__u64 mask = t->ents[i].mask;
 
+		/* The kernel never lists a 0 mask; it would match anything. */
 		if (!mask || (flags & mask) != mask)
 			continue;
 		flags &= ~mask;
-		out_printf(&o, "%s%s", first ? "" : "|", t->ents[i].name);
-		first = false;
+		out_printf(&o, "%s%s", o.len ? "|" : "", t->ents[i].name);
 	}
-	if (flags)
-		out_printf(&o, "%s0x%llx", first ? "" : "|", (unsigned long long)flags);
+	if (t && flags)
+		out_printf(&o, "%s0x%llx", o.len ? "|" : "", (unsigned long long)flags);
 	return o.len;
 }

@@ -278,6 +278,36 @@ static void test_no_gfp_table(void **state)
 	assert_format_err(NULL, -ENOENT);
 }
 
+/*
+ * Every prefix of a real format: the table only parses once its closing
+ * ')' is there, and no prefix is read past its end (run under ASan).
+ */
+static void test_every_prefix(void **state)
+{
+	char *text = slurp(FMT_618);
+	const char *tail = strstr(text, "((void *)0) } )");
+	size_t complete, n = strlen(text);
+
+	(void)state;
+	assert_non_null(tail);
+	complete = tail - text + strlen("((void *)0) } )");
+	for (size_t len = 0; len <= n; len++) {
+		char *prefix = strndup(text, len);
+		struct gfp_table *t = NULL;
+		int err = gfp_table__from_format(&t, prefix);
+
+		if (len < complete) {
+			assert_true(err < 0);
+			assert_null(t);
+		} else {
+			assert_int_equal(err, 0);
+			gfp_table__free(t);
+		}
+		free(prefix);
+	}
+	free(text);
+}
+
 static void test_truncation(void **state)
 {
 	struct gfp_table *t = table_from_file(FMT_618);
@@ -401,8 +431,10 @@ static void assert_same_decode(const struct gfp_table *a, const struct gfp_table
 /* The BTF-built table must print exactly what the running kernel prints. */
 static void test_btf_matches_live_format(void **state)
 {
-	static const __u64 real[] = { 0xcc0,   0x400cc0, 0xdc0,	   0x2800,   0x820, 0x140cca,
-				      0x52800, 0x100cc0, 0x1c24ca, 0x1c20ca, 0xc00, 0x2100 };
+	static const __u64 real[] = {
+		0xcc0,	 0x400cc0, 0xdc0,    0x2800,   0x820, 0x140cca,
+		0x52800, 0x100cc0, 0x1c24ca, 0x1c20ca, 0xc00, 0x2100,
+	};
 	static const int bits[] = { 0, 1, 3, 5, 6, 7, 8, 9, 10, 11, 13, 18, 19, 20, 22, 24 };
 	const int nbits = sizeof(bits) / sizeof(bits[0]);
 	struct gfp_table *fmt, *bt = NULL, *fallback;
@@ -461,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_zero_mask_and_no_terminator),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_no_gfp_table),
+		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_null_table),
 		cmocka_unit_test(test_load_fake_tracefs),

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Site merging, per-interval deltas, slack and fragmentation maths, sorting. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "sites.h"
+
+static struct kms_site_key key(__u64 site, __u32 gfp, __u32 kind, const char *cache)
+{
+	struct kms_site_key k = { .call_site = site, .gfp = gfp, .kind = kind, .stack_id = -1 };
+
+	if (cache)
+		strncpy(k.cache, cache, sizeof(k.cache) - 1);
+	return k;
+}
+
+static struct kms_site_stats stats(__u64 allocs, __u64 req, __u64 alloc)
+{
+	struct kms_site_stats s = { .allocs = allocs, .bytes_req = req, .bytes_alloc = alloc };
+
+	s.live = allocs;
+	s.live_bytes = alloc;
+	return s;
+}
+
+static void test_slack_and_frag(void **state)
+{
+	/* msgsnd(100 bytes): kmalloc(148) lands in kmalloc-192 */
+	struct site_counts c = { .bytes_req = 148, .bytes_alloc = 192 };
+
+	(void)state;
+	assert_int_equal(site_slack(&c), 44);
+	assert_true(site_frag(&c) > 22.91 && site_frag(&c) < 22.92);
+	c.bytes_req = c.bytes_alloc = 0;
+	assert_int_equal(site_slack(&c), 0);
+	assert_true(site_frag(&c) == 0);
+	/* never negative, even if a layout reports req > alloc */
+	c.bytes_req = 10;
+	c.bytes_alloc = 8;
+	assert_int_equal(site_slack(&c), 0);
+}
+
+static void test_deltas_and_totals(void **state)
+{
+	struct site_table st;
+	struct kms_site_key k = key(0xffffffff81000010ULL, 0xcc0, KMS_KIND_KMALLOC, NULL);
+	struct kms_site_stats s = stats(10, 1480, 1920);
+
+	(void)state;
+	site_table_init(&st, NULL);
+	site_table_begin(&st);
+	site_table_feed(&k, &s, &st);
+	assert_int_equal(st.nr, 1);
+	assert_int_equal(st.list[0]->delta.allocs, 10);
+	assert_int_equal(st.list[0]->tot.bytes_alloc, 1920);
+	/* next interval: cumulative 15 -> delta 5, totals 15 */
+	s = stats(15, 2220, 2880);
+	s.frees = 4;
+	s.live = 11;
+	site_table_begin(&st);
+	site_table_feed(&k, &s, &st);
+	assert_int_equal(st.list[0]->delta.allocs, 5);
+	assert_int_equal(st.list[0]->delta.frees, 4);
+	assert_int_equal(st.list[0]->delta.bytes_req, 740);
+	assert_int_equal(st.list[0]->tot.allocs, 15);
+	assert_int_equal(st.list[0]->live, 11);
+	assert_true(site_active(st.list[0]));
+	/* nothing new: inactive, live unchanged */
+	site_table_begin(&st);
+	site_table_feed(&k, &s, &st);
+	assert_false(site_active(st.list[0]));
+	assert_int_equal(st.list[0]->live, 11);
+	site_table_free(&st);
+}
+
+static void test_gfp_variants_merge(void **state)
+{
+	struct site_table st;
+	struct kms_site_key a = key(0x1000, 0xcc0, KMS_KIND_KMALLOC, NULL);
+	struct kms_site_key b = key(0x1000, 0xdc0, KMS_KIND_KMALLOC, NULL);
+	struct kms_site_stats sa = stats(3, 30, 32), sb = stats(7, 70, 96);
+
+	(void)state;
+	site_table_init(&st, NULL);
+	site_table_begin(&st);
+	site_table_feed(&a, &sa, &st);
+	site_table_feed(&b, &sb, &st);
+	assert_int_equal(st.nr, 1);
+	assert_int_equal(st.list[0]->tot.allocs, 10);
+	assert_int_equal(st.list[0]->live, 10);
+	assert_int_equal(st.list[0]->nr_gfps, 2);
+	assert_int_equal(site_top_gfp(st.list[0])->gfp, 0xdc0);
+	assert_int_equal(site_top_gfp(st.list[0])->total, 7);
+	site_table_free(&st);
+}
+
+static void test_kind_and_cache_split_sites(void **state)
+{
+	struct site_table st;
+	struct kms_site_key a = key(0x1000, 0xcc0, KMS_KIND_CACHE, "dentry");
+	struct kms_site_key b = key(0x1000, 0xcc0, KMS_KIND_CACHE, "inode_cache");
+	struct kms_site_key c = key(0x1000, 0xcc0, KMS_KIND_KMALLOC, NULL);
+	struct kms_site_stats s = stats(1, 8, 8);
+
+	(void)state;
+	site_table_init(&st, NULL);
+	site_table_begin(&st);
+	site_table_feed(&a, &s, &st);
+	site_table_feed(&b, &s, &st);
+	site_table_feed(&c, &s, &st);
+	assert_int_equal(st.nr, 3);
+	site_table_free(&st);
+}
+
+static void test_hist_wraps_modulo_2_32(void **state)
+{
+	struct site_table st;
+	struct kms_site_key k = key(0x2000, 0, KMS_KIND_KMALLOC, NULL);
+	struct kms_site_stats s = stats(1, 1, 8);
+
+	(void)state;
+	site_table_init(&st, NULL);
+	s.size_hist[3] = 0xfffffff0U;
+	site_table_begin(&st);
+	site_table_feed(&k, &s, &st);
+	/* the 32-bit counter wrapped: 0xfffffff0 + 0x20 = 0x10 */
+	s.size_hist[3] = 0x10;
+	site_table_begin(&st);
+	site_table_feed(&k, &s, &st);
+	assert_int_equal(st.list[0]->delta.size_hist[3], 0x20);
+	assert_int_equal(st.list[0]->tot.size_hist[3], 0xfffffff0ULL + 0x20);
+	site_table_free(&st);
+}
+
+static void test_sort_keys(void **state)
+{
+	struct site_table st;
+	struct kms_site_key a = key(0x1000, 0, KMS_KIND_KMALLOC, NULL);
+	struct kms_site_key b = key(0x2000, 0, KMS_KIND_KMALLOC, NULL);
+	/* a: many small exact allocations; b: few with lots of slack */
+	struct kms_site_stats sa = stats(100, 6400, 6400), sb = stats(2, 2100, 8192);
+	enum sort_key k;
+
+	(void)state;
+	site_table_init(&st, NULL);
+	site_table_begin(&st);
+	site_table_feed(&a, &sa, &st);
+	site_table_feed(&b, &sb, &st);
+	site_table_sort(&st, SORT_ALLOCS);
+	assert_int_equal(st.list[0]->id.call_site, 0x1000);
+	site_table_sort(&st, SORT_SLACK);
+	assert_int_equal(st.list[0]->id.call_site, 0x2000);
+	site_table_sort(&st, SORT_BYTES);
+	assert_int_equal(st.list[0]->id.call_site, 0x2000);
+	site_table_sort(&st, SORT_FRAG);
+	assert_int_equal(st.list[0]->id.call_site, 0x2000);
+	assert_int_equal(sort_key_parse("pingpong", &k), 0);
+	assert_int_equal(k, SORT_PINGPONG);
+	assert_int_not_equal(sort_key_parse("size", &k), 0);
+	site_table_free(&st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slack_and_frag),
+		cmocka_unit_test(test_deltas_and_totals),
+		cmocka_unit_test(test_gfp_variants_merge),
+		cmocka_unit_test(test_kind_and_cache_split_sites),
+		cmocka_unit_test(test_hist_wraps_modulo_2_32),
+		cmocka_unit_test(test_sort_keys),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
