@@ -44,6 +44,11 @@ int session_drain(struct session *s);
 cJSON *session_header(struct session *s);
 /* Queue the last interval's records (interval, failures, active sites). */
 int session_export(struct session *s, struct export *x);
+/*
+ * The whole current state as one JSON document (docs/control-socket.md):
+ * what `top` draws and what the daemon serves on its control socket.
+ */
+cJSON *session_state(struct session *s);
 void session_stop(struct session *s);
 /* Log which capability is missing; -EPERM when BPF cannot be loaded. */
 int check_bpf_permissions(const char *cmd);

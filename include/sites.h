@@ -46,6 +46,7 @@ struct site {
 	char *caller; /* "func" or "func [mod]" */
 	char *where; /* "func+0x1a" */
 	bool no_req; /* requested size not visible: bytes_req == bytes_alloc */
+	__s32 stack_id; /* a stack recorded for this site (vmalloc), or -1 */
 	struct site_counts tot;
 	struct site_counts delta;
 	__s64 live;

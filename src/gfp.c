@@ -20,6 +20,7 @@
 #include "gfp.h"
 #include "util.h"
 
+/* Bounds recursion on hostile input; kernel tables nest about 12 deep. */
 #define EXPR_MAX_DEPTH 256
 #define TYPE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_ \t*"
 
@@ -173,7 +174,8 @@ static int parse_unary(struct parser *ps, __u64 *val)
 		err = parse_expr(ps, 0, val);
 		if (!err && peek(ps) != ')')
 			err = -EINVAL;
-		ps->p++;
+		if (!err)
+			ps->p++;
 	} else if (isdigit((unsigned char)c)) {
 		err = parse_number(ps, val);
 	} else {

@@ -284,6 +284,98 @@ static cJSON *site_record(struct session *s, const struct site *site)
 	return o;
 }
 
+/* {"allocs":..,...} of one set of counters */
+static cJSON *counts_object(const struct site_counts *c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	json_add_u64(o, "allocs", c->allocs);
+	json_add_u64(o, "frees", c->frees);
+	json_add_u64(o, "failed", c->failed);
+	json_add_u64(o, "bytes_req", c->bytes_req);
+	json_add_u64(o, "bytes_alloc", c->bytes_alloc);
+	json_add_u64(o, "slack", site_slack(c));
+	json_add_u64(o, "bytes_freed", c->bytes_freed);
+	json_add_u64(o, "cross_cpu_frees", c->cross_cpu_frees);
+	cJSON_AddItemToObject(o, "sizes", json_log2_hist(c->size_hist, KMS_SIZE_BUCKETS));
+	cJSON_AddItemToObject(o, "lifetimes_ns", json_log2_hist(c->life_hist, KMS_LIFE_BUCKETS));
+	return o;
+}
+
+static cJSON *gfp_totals(struct session *s, const struct site *site)
+{
+	cJSON *g = cJSON_CreateObject();
+	char flags[256];
+
+	for (size_t i = 0; g && i < site->nr_gfps; i++) {
+		const struct gfp_count *c = &site->gfps[i];
+		cJSON *prev;
+
+		if (c->known)
+			gfp_decode(s->gfp, c->gfp, flags, sizeof(flags));
+		else
+			snprintf(flags, sizeof(flags), "unknown");
+		prev = cJSON_GetObjectItem(g, flags);
+		if (prev)
+			cJSON_SetNumberValue(prev, prev->valuedouble + c->total);
+		else
+			json_add_u64(g, flags, c->total);
+	}
+	return g;
+}
+
+static cJSON *stack_array(struct session *s, const struct site *site)
+{
+	__u64 ips[KMS_STACK_DEPTH];
+	cJSON *a;
+	char buf[256];
+
+	if (site->stack_id < 0 || tracer_stack(&s->tracer, site->stack_id, ips))
+		return NULL;
+	a = cJSON_CreateArray();
+	for (int i = 0; a && i < KMS_STACK_DEPTH && ips[i]; i++) {
+		ksyms__format(s->ks, ips[i], true, buf, sizeof(buf));
+		cJSON_AddItemToArray(a, cJSON_CreateString(buf));
+	}
+	return a;
+}
+
+cJSON *session_state(struct session *s)
+{
+	cJSON *o = cJSON_CreateObject(), *sites, *stack;
+	size_t active = 0;
+
+	for (size_t i = 0; i < s->sites.nr; i++)
+		active += site_active(s->sites.list[i]);
+	cJSON_AddStringToObject(o, "type", "state");
+	cJSON_AddItemToObject(o, "header", session_header(s));
+	cJSON_AddItemToObject(o, "interval", interval_record(s, active));
+	json_add_u64(o, "uptime_ns", s->now_mono - s->start_mono);
+	sites = cJSON_AddArrayToObject(o, "sites");
+	for (size_t i = 0; i < s->sites.nr; i++) {
+		const struct site *site = s->sites.list[i];
+		cJSON *r = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(r, "kind", kind_name(site->id.kind));
+		if (site->id.kind == KMS_KIND_CACHE)
+			cJSON_AddStringToObject(r, "cache", site->id.cache);
+		cJSON_AddStringToObject(r, "caller", site->caller);
+		cJSON_AddStringToObject(r, "site", site->where);
+		json_add_s64(r, "live", site->live);
+		json_add_s64(r, "live_bytes", site->live_bytes);
+		if (site->no_req)
+			cJSON_AddBoolToObject(r, "req_unknown", true);
+		cJSON_AddItemToObject(r, "delta", counts_object(&site->delta));
+		cJSON_AddItemToObject(r, "total", counts_object(&site->tot));
+		cJSON_AddItemToObject(r, "gfp", gfp_totals(s, site));
+		stack = stack_array(s, site);
+		if (stack)
+			cJSON_AddItemToObject(r, "stack", stack);
+		cJSON_AddItemToArray(sites, r);
+	}
+	return o;
+}
+
 int session_export(struct session *s, struct export *x)
 {
 	size_t active = 0;

@@ -71,6 +71,7 @@ static struct site *site_new(struct site_table *st, const struct site_id *id)
 	if (!s)
 		return NULL;
 	s->id = *id;
+	s->stack_id = -1;
 	s->caller = symbolize(st->ks, id->call_site, false);
 	s->where = symbolize(st->ks, id->call_site, true);
 	if (st->nr == st->cap) {
@@ -192,6 +193,8 @@ void site_table_feed(const struct kms_site_key *key, const struct kms_site_stats
 	ks->site->live_bytes += sum->live_bytes;
 	if (key->flags & KMS_KEY_NO_REQ)
 		ks->site->no_req = true;
+	if (key->stack_id >= 0 && ks->site->stack_id < 0)
+		ks->site->stack_id = key->stack_id;
 	g = gfp_slot(ks->site, key);
 	if (g) {
 		g->delta += n;

@@ -255,6 +255,27 @@ static void test_parse_errors(void **state)
 	}
 }
 
+/* Nesting deep enough to exhaust the stack is refused, not followed. */
+static void test_deep_nesting(void **state)
+{
+	static const char head[] = "print fmt: \"%s\", __print_flags(REC->gfp_flags, \"|\", {";
+	const int depth = 100000;
+	char *text = malloc(sizeof(head) + 2 * depth + 16), *p;
+
+	(void)state;
+	assert_non_null(text);
+	p = stpcpy(text, head);
+	memset(p, '~', depth);
+	strcpy(p + depth, "1, \"X\"} )");
+	assert_format_err(text, -EINVAL);
+	memset(p, '(', depth);
+	p[depth] = '1';
+	memset(p + depth + 1, ')', depth);
+	strcpy(p + 2 * depth + 1, ", \"X\"} )");
+	assert_format_err(text, -EINVAL);
+	free(text);
+}
+
 static void test_no_gfp_table(void **state)
 {
 	/* This kernel's events/kmem/kfree/format */
@@ -492,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_expressions),
 		cmocka_unit_test(test_zero_mask_and_no_terminator),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_no_gfp_table),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_truncation),
