@@ -43,6 +43,10 @@ for t in "$build"/tests/test_*; do
 done
 
 if [ "$unit_only" -eq 0 ]; then
+	# the e2e tests look at system-wide state (loaded BPF programs, tracefs):
+	# one run at a time on a machine
+	exec 9>/tmp/kmemscope-e2e.lock
+	flock 9
 	for t in tests/e2e/*.sh; do
 		[ "$(basename "$t")" = lib.sh ] && continue
 		run_one "$(basename "$t" .sh)" env KMS_BUILD="$top/$build" bash "$t"
