@@ -325,6 +325,8 @@ static int pt_types_header(struct pt_state *st, struct span *l)
 	struct span w;
 	int n = 0;
 
+	/* zero-padded, so that two nodes' headers compare with memcmp */
+	memset(types, 0, sizeof(types));
 	while (word(l, &w)) {
 		if (n == KMS_MAX_ORDERS || !span_copy(&w, types[n], KMS_NAME_LEN))
 			return -EINVAL;
