@@ -15,9 +15,6 @@
 #include "procfs.h"
 #include "util.h"
 
-/* pagetypeinfo prints ">100000" once it stops counting a free list */
-#define PAGETYPE_CAP 100000
-
 /* the part of one line still to be parsed: [p, end) */
 struct span {
 	const char *p, *end;
@@ -203,8 +200,14 @@ static int read_counts(struct span *l, __u64 *v, bool *caps)
 		if (!span_u64(&w, &v[n]))
 			return -EINVAL;
 		if (capped) {
-			/* the kernel stopped counting: keep "more than" */
-			v[n] = PAGETYPE_CAP + 1;
+			/*
+			 * ">100000": the kernel stopped counting there. Keep
+			 * "more than" in the number too, so that sums over
+			 * capped counts are not mistaken for exact ones.
+			 */
+			if (v[n] == ~0ULL)
+				return -EINVAL;
+			v[n]++;
 			caps[n] = true;
 		}
 		n++;
@@ -247,6 +250,9 @@ int buddyinfo_parse(const char *text, struct buddyinfo *out)
 			continue;
 		z = push_zeroed(out->zones, out->nr, cap);
 		err = z ? buddy_line(&l, z) : -ENOMEM;
+		/* one NR_PAGE_ORDERS for all zones: a short line is a cut one */
+		if (!err && z->nr_orders != out->zones[0].nr_orders)
+			err = -EINVAL;
 	}
 	if (!err && !out->nr)
 		err = -EINVAL;

@@ -257,6 +257,8 @@ static void test_buddyinfo_garbage(void **state)
 		"Node 0, zone DMA 1 2 3\nNode 0, zone\n",
 		"Node 0, zone ThisZoneNameIsFarTooLongToBeAZoneName 1 2\n",
 		"Node 99999999999, zone DMA 1\n",
+		/* the last line cut short */
+		"Node 0, zone DMA 1 2 3\nNode 0, zone Normal 1 2\n",
 	};
 	struct buddyinfo b;
 	size_t i;
