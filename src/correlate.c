@@ -41,6 +41,21 @@ static int slot(const struct correlator *c, long interval)
 	return interval % nslots(c);
 }
 
+/*
+ * Walk the series table: for (e = ent_next(h, NULL); e; e = ent_next(h, e)).
+ * A function rather than htab_for_each(), which clang-format cannot lay out.
+ */
+static struct htab_ent *ent_next(const struct htab *h, struct htab_ent *e)
+{
+	if (!h->ents)
+		return NULL;
+	for (e = e ? e + 1 : h->ents; e < h->ents + h->cap; e++) {
+		if (e->hash)
+			return e;
+	}
+	return NULL;
+}
+
 int corr_init(struct correlator *c, int window, int max_lag)
 {
 	memset(c, 0, sizeof(*c));
@@ -59,7 +74,8 @@ void corr_free(struct correlator *c)
 	struct htab_ent *e;
 	int i;
 
-	htab_for_each(&c->series, e) free(e->val);
+	for (e = ent_next(&c->series, NULL); e; e = ent_next(&c->series, e))
+		free(e->val);
 	htab_free(&c->series);
 	for (i = 0; i < c->nr_targets; i++)
 		free(c->targets[i]);
@@ -145,19 +161,18 @@ static void drop_idle(struct correlator *c)
 	struct htab_ent *e;
 	int idle = 0;
 
-	htab_for_each(&c->series, e) idle += series_idle(c, e->val);
+	for (e = ent_next(&c->series, NULL); e; e = ent_next(&c->series, e))
+		idle += series_idle(c, e->val);
 	if (!idle)
 		return;
 	htab_init(&keep, sizeof(struct corr_key));
-	htab_for_each(&c->series, e)
-	{
+	for (e = ent_next(&c->series, NULL); e; e = ent_next(&c->series, e)) {
 		if (!series_idle(c, e->val) && htab_put(&keep, e->key, e->val)) {
 			htab_free(&keep);
 			return;
 		}
 	}
-	htab_for_each(&c->series, e)
-	{
+	for (e = ent_next(&c->series, NULL); e; e = ent_next(&c->series, e)) {
 		if (series_idle(c, e->val))
 			free(e->val);
 	}
@@ -178,8 +193,7 @@ void corr_commit(struct correlator *c)
 	sl = slot(c, next);
 	for (i = 0; i < c->nr_targets; i++)
 		c->targets[i][sl] = 0;
-	htab_for_each(&c->series, e)
-	{
+	for (e = ent_next(&c->series, NULL); e; e = ent_next(&c->series, e)) {
 		struct corr_series *s = e->val;
 
 		s->v[sl] = 0;
@@ -288,8 +302,7 @@ int corr_rank(const struct correlator *c, struct corr_result *out, int max)
 	ys = malloc(c->window * sizeof(double));
 	if (!xs || !ys)
 		goto out;
-	htab_for_each(&c->series, e)
-	{
+	for (e = ent_next(&c->series, NULL); e; e = ent_next(&c->series, e)) {
 		const struct corr_series *s = e->val;
 
 		for (t = 0; t < c->nr_targets; t++) {
