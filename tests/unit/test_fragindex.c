@@ -19,6 +19,8 @@
 
 #define EXTFRAG "/sys/kernel/debug/extfrag"
 
+static bool we_mounted;
+
 static const char *fmt(int index)
 {
 	static char buf[4][16];
@@ -194,7 +196,9 @@ static void test_live_debugfs(void **state)
 	(void)state;
 	if (geteuid())
 		skip();
-	if (mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) && errno != EBUSY)
+	if (!mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL))
+		we_mounted = true;
+	else if (errno != EBUSY) /* EBUSY: mounted already */
 		skip();
 	if (access(EXTFRAG "/unusable_index", R_OK))
 		skip(); /* needs CONFIG_DEBUG_FS and CONFIG_COMPACTION */
@@ -224,12 +228,25 @@ static void test_live_debugfs(void **state)
 	buddyinfo_free(&after);
 }
 
+/* Leave the machine as we found it, also when the test failed. */
+static int unmount_debugfs(void **state)
+{
+	(void)state;
+	if (we_mounted)
+		umount("/sys/kernel/debug");
+	we_mounted = false;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fmt),	      cmocka_unit_test(test_no_free_memory),
-		cmocka_unit_test(test_one_big_block), cmocka_unit_test(test_hand_computed),
-		cmocka_unit_test(test_kernel_quirks), cmocka_unit_test(test_live_debugfs),
+		cmocka_unit_test(test_fmt),
+		cmocka_unit_test(test_no_free_memory),
+		cmocka_unit_test(test_one_big_block),
+		cmocka_unit_test(test_hand_computed),
+		cmocka_unit_test(test_kernel_quirks),
+		cmocka_unit_test_teardown(test_live_debugfs, unmount_debugfs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
