@@ -310,50 +310,34 @@ static __always_inline void on_alloc(struct kms_site_key *key, __u32 kind, __u64
 	record_alloc(key, ptr, req, alloc, false);
 }
 
+/* One program per layout; the cache-name variant below is written out. */
+#define ALLOC_TP(section, prog, layout, counter, kind)          \
+	SEC(section)                                            \
+	int prog(struct layout *args)                           \
+	{                                                       \
+		struct kms_site_key key = {};                   \
+		__u64 ptr, req, alloc;                          \
+                                                                \
+		count(counter);                                 \
+		if (is_self())                                  \
+			return 0;                               \
+		READ_ALLOC_ARGS(key, args, ptr, req, alloc);    \
+		on_alloc(&key, kind, ptr, req, alloc);          \
+		return 0;                                       \
+	}
+
 /* 6.1+ */
-SEC("tp/kmem/kmalloc")
-int kms_kmalloc(struct trace_event_raw_kmalloc___x *args)
-{
-	struct kms_site_key key = {};
-	__u64 ptr, req, alloc;
-
-	count(KMS_CNT_EV_KMALLOC);
-	if (is_self())
-		return 0;
-	READ_ALLOC_ARGS(key, args, ptr, req, alloc);
-	on_alloc(&key, KMS_KIND_KMALLOC, ptr, req, alloc);
-	return 0;
-}
-
+ALLOC_TP("tp/kmem/kmalloc", kms_kmalloc, trace_event_raw_kmalloc___x, KMS_CNT_EV_KMALLOC,
+	 KMS_KIND_KMALLOC)
 /* before 6.1: kmalloc and kmem_cache_alloc shared the kmem_alloc layout */
-SEC("tp/kmem/kmalloc")
-int kms_kmalloc_old(struct trace_event_raw_kmem_alloc___x *args)
-{
-	struct kms_site_key key = {};
-	__u64 ptr, req, alloc;
-
-	count(KMS_CNT_EV_KMALLOC);
-	if (is_self())
-		return 0;
-	READ_ALLOC_ARGS(key, args, ptr, req, alloc);
-	on_alloc(&key, KMS_KIND_KMALLOC, ptr, req, alloc);
-	return 0;
-}
-
-/* before 6.1 */
-SEC("tp/kmem/kmalloc_node")
-int kms_kmalloc_node(struct trace_event_raw_kmem_alloc_node___x *args)
-{
-	struct kms_site_key key = {};
-	__u64 ptr, req, alloc;
-
-	count(KMS_CNT_EV_KMALLOC);
-	if (is_self())
-		return 0;
-	READ_ALLOC_ARGS(key, args, ptr, req, alloc);
-	on_alloc(&key, KMS_KIND_KMALLOC, ptr, req, alloc);
-	return 0;
-}
+ALLOC_TP("tp/kmem/kmalloc", kms_kmalloc_old, trace_event_raw_kmem_alloc___x, KMS_CNT_EV_KMALLOC,
+	 KMS_KIND_KMALLOC)
+ALLOC_TP("tp/kmem/kmalloc_node", kms_kmalloc_node, trace_event_raw_kmem_alloc_node___x,
+	 KMS_CNT_EV_KMALLOC, KMS_KIND_KMALLOC)
+ALLOC_TP("tp/kmem/kmem_cache_alloc", kms_cache_alloc_old, trace_event_raw_kmem_alloc___x,
+	 KMS_CNT_EV_CACHE_ALLOC, KMS_KIND_CACHE)
+ALLOC_TP("tp/kmem/kmem_cache_alloc_node", kms_cache_alloc_nd, trace_event_raw_kmem_alloc_node___x,
+	 KMS_CNT_EV_CACHE_ALLOC, KMS_KIND_CACHE)
 
 /* 6.1+: with the cache name */
 SEC("tp/kmem/kmem_cache_alloc")
@@ -370,36 +354,6 @@ int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 	/* __data_loc: low 16 bits offset of the string in the record, high 16 its length */
 	loc = args->__data_loc_name;
 	bpf_probe_read_kernel_str(key.cache, sizeof(key.cache), (void *)args + (loc & 0xffff));
-	on_alloc(&key, KMS_KIND_CACHE, ptr, req, alloc);
-	return 0;
-}
-
-/* before 6.1: no cache name in the record */
-SEC("tp/kmem/kmem_cache_alloc")
-int kms_cache_alloc_old(struct trace_event_raw_kmem_alloc___x *args)
-{
-	struct kms_site_key key = {};
-	__u64 ptr, req, alloc;
-
-	count(KMS_CNT_EV_CACHE_ALLOC);
-	if (is_self())
-		return 0;
-	READ_ALLOC_ARGS(key, args, ptr, req, alloc);
-	on_alloc(&key, KMS_KIND_CACHE, ptr, req, alloc);
-	return 0;
-}
-
-/* before 6.1 */
-SEC("tp/kmem/kmem_cache_alloc_node")
-int kms_cache_alloc_nd(struct trace_event_raw_kmem_alloc_node___x *args)
-{
-	struct kms_site_key key = {};
-	__u64 ptr, req, alloc;
-
-	count(KMS_CNT_EV_CACHE_ALLOC);
-	if (is_self())
-		return 0;
-	READ_ALLOC_ARGS(key, args, ptr, req, alloc);
 	on_alloc(&key, KMS_KIND_CACHE, ptr, req, alloc);
 	return 0;
 }

@@ -17,7 +17,8 @@
 
 #define KMS_SCHEMA_VERSION 1
 
-struct export {
+struct export
+{
 	int fd;
 	bool gz;
 	char *path;
@@ -39,6 +40,9 @@ int export_close(struct export *x);
  * addresses are written as hex strings and counters checked by the caller. */
 void json_add_u64(cJSON *o, const char *name, __u64 v);
 void json_add_s64(cJSON *o, const char *name, __s64 v);
+struct ksyms;
+/* ["func+0x1a", ...]: a stack, innermost frame first */
+cJSON *json_stack(const struct ksyms *ks, const __u64 *ips, int n);
 /* {"<lower bound>": count} for the non-empty log2 buckets */
 cJSON *json_log2_hist(const __u64 *h, int nr);
 

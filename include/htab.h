@@ -27,7 +27,7 @@ void *htab_get(const struct htab *h, const void *key);
 int htab_put(struct htab *h, const void *key, void *val);
 uint64_t hash_bytes(const void *p, size_t n);
 
-#define htab_for_each(h, e) \
+#define htab_for_each(h, e)                                                   \
 	for ((e) = (h)->ents; (h)->ents && (e) < (h)->ents + (h)->cap; (e)++) \
 		if ((e)->hash)
 

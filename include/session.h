@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include <cjson/cJSON.h>
+#include "frag.h"
 #include "kmemscope.h"
 #include "sites.h"
 #include "tracer.h"
@@ -31,6 +32,7 @@ struct session {
 	__u64 counters[KMS_CNT_NR]; /* cumulative */
 	__u64 delta[KMS_CNT_NR]; /* of the last interval */
 	__u64 recursion, recursion_delta;
+	struct frag frag;
 	/* failure records waiting for the next export */
 	cJSON *failures;
 	__u64 failures_logged;
@@ -49,6 +51,8 @@ int session_export(struct session *s, struct export *x);
  * what `top` draws and what the daemon serves on its control socket.
  */
 cJSON *session_state(struct session *s);
+/* At the end of a run: rank correlations over what was seen and queue them. */
+int session_finish(struct session *s, struct export *x);
 void session_stop(struct session *s);
 /* Log which capability is missing; -EPERM when BPF cannot be loaded. */
 int check_bpf_permissions(const char *cmd);

@@ -51,6 +51,7 @@ struct site {
 	struct site_counts delta;
 	__s64 live;
 	__s64 live_bytes;
+	__s64 prev_live_bytes; /* at the end of the previous interval */
 	struct gfp_count *gfps;
 	size_t nr_gfps;
 };

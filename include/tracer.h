@@ -20,6 +20,13 @@ struct tracer_opts {
 	__u32 live_entries;
 	__u32 site_entries;
 	__u32 stack_entries;
+	/* fragmentation view (src/frag.c) */
+	bool frag; /* buddyinfo & co snapshots */
+	bool pages; /* page allocator tracing */
+	__u32 page_order; /* attribute page allocations of order >= this to callers */
+	__u32 pagetype_period; /* read pagetypeinfo/slabinfo every N intervals */
+	__u32 corr_window; /* correlation window, intervals */
+	__u32 corr_lag; /* lags searched: 0..corr_lag */
 };
 
 struct tracer {

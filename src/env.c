@@ -26,6 +26,18 @@ static const char record_usage[] =
 	"      --live-entries N    objects tracked for frees/lifetimes (default 131072)\n"
 	"      --site-entries N    distinct (site, GFP) keys in the kernel (default 16384)\n"
 	"      --no-live           do not match frees to allocations (cheaper)\n"
+	"\n"
+	"Fragmentation (see README: reading buddyinfo):\n"
+	"      --pages             also trace the page allocator (mm_page_alloc/free,\n"
+	"                          extfrag fallbacks, compaction); costs on every page fault\n"
+	"      --page-order N      attribute page allocations of order >= N to their\n"
+	"                          callers (default 1; 0 = all, expensive)\n"
+	"      --pagetype-period N read /proc/pagetypeinfo and slabinfo every N intervals\n"
+	"                          (default 10: it takes the zone lock)\n"
+	"      --corr-window N     correlation window in intervals (default 60)\n"
+	"      --corr-lag K        look for fragmentation changes 0..K intervals after\n"
+	"                          the activity (default 5)\n"
+	"      --no-frag           no buddyinfo/vmstat/meminfo snapshots\n"
 	"  -v, --verbose           attach modes and progress on stderr (-vv: libbpf too)\n"
 	"  -h, --help              this help\n";
 
@@ -34,6 +46,12 @@ enum {
 	OPT_LIVE_ENTRIES,
 	OPT_SITE_ENTRIES,
 	OPT_NO_LIVE,
+	OPT_PAGES,
+	OPT_PAGE_ORDER,
+	OPT_PAGETYPE_PERIOD,
+	OPT_CORR_WINDOW,
+	OPT_CORR_LAG,
+	OPT_NO_FRAG,
 };
 
 static const struct option record_opts[] = {
@@ -47,6 +65,12 @@ static const struct option record_opts[] = {
 	{ "live-entries", required_argument, NULL, OPT_LIVE_ENTRIES },
 	{ "site-entries", required_argument, NULL, OPT_SITE_ENTRIES },
 	{ "no-live", no_argument, NULL, OPT_NO_LIVE },
+	{ "pages", no_argument, NULL, OPT_PAGES },
+	{ "page-order", required_argument, NULL, OPT_PAGE_ORDER },
+	{ "pagetype-period", required_argument, NULL, OPT_PAGETYPE_PERIOD },
+	{ "corr-window", required_argument, NULL, OPT_CORR_WINDOW },
+	{ "corr-lag", required_argument, NULL, OPT_CORR_LAG },
+	{ "no-frag", no_argument, NULL, OPT_NO_FRAG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -109,11 +133,13 @@ int record_parse_args(int argc, char **argv, struct record_env *env)
 		switch (c) {
 		case 'd':
 			if (!parse_seconds(optarg, 0.001, 31536000, &env->duration))
-				return bad("--duration", optarg, "expected seconds > 0, e.g. 10 or 0.5");
+				return bad("--duration", optarg,
+					   "expected seconds > 0, e.g. 10 or 0.5");
 			break;
 		case 'i':
 			if (!parse_seconds(optarg, 0.01, 86400, &env->interval))
-				return bad("--interval", optarg, "expected seconds between 0.01 and 86400");
+				return bad("--interval", optarg,
+					   "expected seconds between 0.01 and 86400");
 			break;
 		case 'o':
 			if (!*optarg)
@@ -152,6 +178,33 @@ int record_parse_args(int argc, char **argv, struct record_env *env)
 		case OPT_NO_LIVE:
 			env->topts.track_live = false;
 			break;
+		case OPT_PAGES:
+			env->topts.pages = true;
+			break;
+		case OPT_PAGE_ORDER:
+			if (!parse_u64(optarg, 0, 15, &v))
+				return bad("--page-order", optarg, "expected an order 0 .. 15");
+			env->topts.page_order = v;
+			break;
+		case OPT_PAGETYPE_PERIOD:
+			if (!parse_u64(optarg, 1, 1000000, &v))
+				return bad("--pagetype-period", optarg, "expected intervals >= 1");
+			env->topts.pagetype_period = v;
+			break;
+		case OPT_CORR_WINDOW:
+			if (!parse_u64(optarg, 3, 100000, &v))
+				return bad("--corr-window", optarg,
+					   "expected 3 .. 100000 intervals");
+			env->topts.corr_window = v;
+			break;
+		case OPT_CORR_LAG:
+			if (!parse_u64(optarg, 0, 1000, &v))
+				return bad("--corr-lag", optarg, "expected 0 .. 1000 intervals");
+			env->topts.corr_lag = v;
+			break;
+		case OPT_NO_FRAG:
+			env->topts.frag = false;
+			break;
 		case 'v':
 			log_level++;
 			break;
@@ -164,10 +217,18 @@ int record_parse_args(int argc, char **argv, struct record_env *env)
 			fprintf(stderr, "Try 'kmemscope record --help'.\n");
 			return 2;
 		default:
-			fprintf(stderr, "kmemscope record: unknown option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "kmemscope record: unknown option '%s'\n",
+				argv[optind - 1]);
 			fprintf(stderr, "Try 'kmemscope record --help'.\n");
 			return 2;
 		}
+	}
+	if (env->topts.corr_lag >= env->topts.corr_window) {
+		fprintf(stderr,
+			"kmemscope record: invalid --corr-lag %u: must be smaller than --corr-window %u\n",
+			env->topts.corr_lag, env->topts.corr_window);
+		fprintf(stderr, "Try 'kmemscope record --help'.\n");
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "kmemscope record: unexpected argument '%s'\n", argv[optind]);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "export.h"
+#include "ksyms.h"
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -184,4 +185,16 @@ cJSON *json_log2_hist(const __u64 *h, int nr)
 		json_add_u64(o, key, h[i]);
 	}
 	return o;
+}
+
+cJSON *json_stack(const struct ksyms *ks, const __u64 *ips, int n)
+{
+	cJSON *a = cJSON_CreateArray();
+	char buf[256];
+
+	for (int i = 0; a && i < n; i++) {
+		ksyms__format(ks, ips[i], true, buf, sizeof(buf));
+		cJSON_AddItemToArray(a, cJSON_CreateString(buf));
+	}
+	return a;
 }

@@ -40,7 +40,8 @@ static int cmd_gfp(int argc, char **argv)
 		unsigned long long v = strtoull(argv[i], &end, 0);
 
 		if (!*argv[i] || *end || argv[i][0] == '-') {
-			fprintf(stderr, "kmemscope gfp: invalid value '%s': expected a number like 0xcc0\n",
+			fprintf(stderr,
+				"kmemscope gfp: invalid value '%s': expected a number like 0xcc0\n",
 				argv[i]);
 			rc = 2;
 			continue;

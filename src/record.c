@@ -116,6 +116,7 @@ static void print_results(struct recorder *r)
 	sum.recursion_misses = r->s.recursion;
 	print_site_table(stdout, &r->s.sites, r->env.sort, r->env.top, r->s.gfp);
 	print_summary(stdout, &r->s.sites, &sum, &r->s.tracer);
+	frag_print_summary(stdout, &r->s.frag);
 	fflush(stdout);
 }
 
@@ -150,6 +151,8 @@ int cmd_record(int argc, char **argv)
 	}
 	describe_start(&r);
 	err = run_loop(&r, &set);
+	if (!err && session_finish(&r.s, r.exporting ? &r.out : NULL) == 0 && r.exporting)
+		err = export_flush(&r.out);
 	print_results(&r);
 cleanup:
 	session_stop(&r.s);

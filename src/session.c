@@ -55,8 +55,8 @@ static int on_failure(const struct kms_fail_event *e, void *ctx)
 		gfp_decode(s->gfp, e->gfp, flags, sizeof(flags));
 	if (s->failures_logged++ < MAX_FAIL_LOGS)
 		log_warn("allocation failure: %s of %llu bytes at %s, %s, by %.16s (pid %u)",
-			 e->cache[0] ? e->cache : kind_name(e->kind), (unsigned long long)e->bytes_req,
-			 where, flags, e->comm, e->pid);
+			 e->cache[0] ? e->cache : kind_name(e->kind),
+			 (unsigned long long)e->bytes_req, where, flags, e->comm, e->pid);
 	if (cJSON_GetArraySize(s->failures) >= MAX_FAIL_RECORDS)
 		return 0;
 	o = cJSON_CreateObject();
@@ -83,10 +83,12 @@ static void load_symbols(struct session *s)
 		log_warn("cannot read /proc/kallsyms (%s): call sites shown as raw addresses",
 			 strerror(errno));
 	else if (ksyms__hidden(s->ks))
-		log_warn("kernel addresses are hidden by kernel.kptr_restrict: call sites shown as raw addresses; run as root with CAP_SYSLOG or set kernel.kptr_restrict=0");
+		log_warn(
+			"kernel addresses are hidden by kernel.kptr_restrict: call sites shown as raw addresses; run as root with CAP_SYSLOG or set kernel.kptr_restrict=0");
 	s->gfp = gfp_table__load(tracefs_dir());
 	if (!s->gfp)
-		log_warn("cannot find the kernel's GFP flag names (no tracefs format, no BTF enum): flags shown in hex");
+		log_warn(
+			"cannot find the kernel's GFP flag names (no tracefs format, no BTF enum): flags shown in hex");
 	else
 		log_info("GFP flag names from %s", gfp_table__source(s->gfp));
 }
@@ -113,6 +115,11 @@ int session_start(struct session *s, const struct tracer_opts *o, double interva
 		else
 			log_err("cannot load the BPF programs: %s (run with -vv for libbpf's log)",
 				strerror(-err));
+		return err;
+	}
+	err = frag_start(&s->frag, o, s->ks, s->gfp);
+	if (err) {
+		log_err("cannot start the fragmentation view: %s", strerror(-err));
 		return err;
 	}
 	s->start_mono = s->last_mono = s->now_mono = now_mono_ns();
@@ -143,7 +150,7 @@ int session_drain(struct session *s)
 	s->recursion_delta = rec - s->recursion;
 	s->recursion = rec;
 	s->seq++;
-	return 0;
+	return frag_snapshot(&s->frag, s->seq, &s->sites);
 }
 
 cJSON *session_header(struct session *s)
@@ -181,8 +188,8 @@ cJSON *session_header(struct session *s)
 	return o;
 }
 
-static void add_counts(cJSON *o, const char *name, const char *const *keys, const int *idx,
-		       int n, const __u64 *d)
+static void add_counts(cJSON *o, const char *name, const char *const *keys, const int *idx, int n,
+		       const __u64 *d)
 {
 	cJSON *c = cJSON_AddObjectToObject(o, name);
 
@@ -192,7 +199,7 @@ static void add_counts(cJSON *o, const char *name, const char *const *keys, cons
 
 static cJSON *interval_record(struct session *s, size_t active)
 {
-	static const char *const ev_keys[] = { "kmalloc",	   "kfree",  "kmem_cache_alloc",
+	static const char *const ev_keys[] = { "kmalloc",	  "kfree",   "kmem_cache_alloc",
 					       "kmem_cache_free", "vmalloc", "vfree" };
 	static const int ev_idx[] = { KMS_CNT_EV_KMALLOC,     KMS_CNT_EV_KFREE,
 				      KMS_CNT_EV_CACHE_ALLOC, KMS_CNT_EV_CACHE_FREE,
@@ -200,8 +207,8 @@ static cJSON *interval_record(struct session *s, size_t active)
 	static const char *const um_keys[] = { "kfree", "kmem_cache_free", "vfree" };
 	static const int um_idx[] = { KMS_CNT_UNMATCHED_KFREE, KMS_CNT_UNMATCHED_CACHE_FREE,
 				      KMS_CNT_UNMATCHED_VFREE };
-	static const char *const dr_keys[] = { "sites_full", "live_full",    "ringbuf_full",
-					       "stacks",     "pending_full" };
+	static const char *const dr_keys[] = { "sites_full", "live_full", "ringbuf_full", "stacks",
+					       "pending_full" };
 	static const int dr_idx[] = { KMS_CNT_DROP_SITES, KMS_CNT_DROP_LIVE, KMS_CNT_DROP_RINGBUF,
 				      KMS_CNT_DROP_STACK, KMS_CNT_DROP_PENDING };
 	cJSON *o = cJSON_CreateObject();
@@ -229,16 +236,18 @@ static cJSON *interval_record(struct session *s, size_t active)
 	return o;
 }
 
-static cJSON *gfp_object(struct session *s, const struct site *site)
+/* {"GFP_KERNEL": n, ...} of a site's interval deltas or totals */
+static cJSON *gfp_object(struct session *s, const struct site *site, bool totals)
 {
 	cJSON *g = cJSON_CreateObject();
 	char flags[256];
 
 	for (size_t i = 0; g && i < site->nr_gfps; i++) {
 		const struct gfp_count *c = &site->gfps[i];
+		__u64 n = totals ? c->total : c->delta;
 		cJSON *prev;
 
-		if (!c->delta)
+		if (!n)
 			continue;
 		if (c->known)
 			gfp_decode(s->gfp, c->gfp, flags, sizeof(flags));
@@ -247,9 +256,9 @@ static cJSON *gfp_object(struct session *s, const struct site *site)
 		/* two raw values can decode alike (unnamed bits aside): add up */
 		prev = cJSON_GetObjectItem(g, flags);
 		if (prev)
-			cJSON_SetNumberValue(prev, prev->valuedouble + c->delta);
+			cJSON_SetNumberValue(prev, prev->valuedouble + n);
 		else
-			json_add_u64(g, flags, c->delta);
+			json_add_u64(g, flags, n);
 	}
 	return g;
 }
@@ -278,7 +287,7 @@ static cJSON *site_record(struct session *s, const struct site *site)
 	json_add_u64(o, "cross_cpu_frees", d->cross_cpu_frees);
 	if (site->no_req)
 		cJSON_AddBoolToObject(o, "req_unknown", true);
-	cJSON_AddItemToObject(o, "gfp", gfp_object(s, site));
+	cJSON_AddItemToObject(o, "gfp", gfp_object(s, site, false));
 	cJSON_AddItemToObject(o, "sizes", json_log2_hist(d->size_hist, KMS_SIZE_BUCKETS));
 	cJSON_AddItemToObject(o, "lifetimes_ns", json_log2_hist(d->life_hist, KMS_LIFE_BUCKETS));
 	return o;
@@ -302,42 +311,16 @@ static cJSON *counts_object(const struct site_counts *c)
 	return o;
 }
 
-static cJSON *gfp_totals(struct session *s, const struct site *site)
-{
-	cJSON *g = cJSON_CreateObject();
-	char flags[256];
-
-	for (size_t i = 0; g && i < site->nr_gfps; i++) {
-		const struct gfp_count *c = &site->gfps[i];
-		cJSON *prev;
-
-		if (c->known)
-			gfp_decode(s->gfp, c->gfp, flags, sizeof(flags));
-		else
-			snprintf(flags, sizeof(flags), "unknown");
-		prev = cJSON_GetObjectItem(g, flags);
-		if (prev)
-			cJSON_SetNumberValue(prev, prev->valuedouble + c->total);
-		else
-			json_add_u64(g, flags, c->total);
-	}
-	return g;
-}
-
 static cJSON *stack_array(struct session *s, const struct site *site)
 {
 	__u64 ips[KMS_STACK_DEPTH];
-	cJSON *a;
-	char buf[256];
+	int n = 0;
 
 	if (site->stack_id < 0 || tracer_stack(&s->tracer, site->stack_id, ips))
 		return NULL;
-	a = cJSON_CreateArray();
-	for (int i = 0; a && i < KMS_STACK_DEPTH && ips[i]; i++) {
-		ksyms__format(s->ks, ips[i], true, buf, sizeof(buf));
-		cJSON_AddItemToArray(a, cJSON_CreateString(buf));
-	}
-	return a;
+	while (n < KMS_STACK_DEPTH && ips[n])
+		n++;
+	return json_stack(s->ks, ips, n);
 }
 
 cJSON *session_state(struct session *s)
@@ -367,12 +350,13 @@ cJSON *session_state(struct session *s)
 			cJSON_AddBoolToObject(r, "req_unknown", true);
 		cJSON_AddItemToObject(r, "delta", counts_object(&site->delta));
 		cJSON_AddItemToObject(r, "total", counts_object(&site->tot));
-		cJSON_AddItemToObject(r, "gfp", gfp_totals(s, site));
+		cJSON_AddItemToObject(r, "gfp", gfp_object(s, site, true));
 		stack = stack_array(s, site);
 		if (stack)
 			cJSON_AddItemToObject(r, "stack", stack);
 		cJSON_AddItemToArray(sites, r);
 	}
+	frag_state(&s->frag, o);
 	return o;
 }
 
@@ -391,11 +375,21 @@ int session_export(struct session *s, struct export *x)
 		if (site_active(s->sites.list[i]))
 			err = export_add(x, site_record(s, s->sites.list[i]));
 	}
-	return err;
+	return err ? err : frag_export(&s->frag, x);
+}
+
+int session_finish(struct session *s, struct export *x)
+{
+	/* a ranking of this very interval was already exported by session_export */
+	if (s->frag.ranked)
+		return 0;
+	frag_rank(&s->frag);
+	return x ? frag_export_ranking(&s->frag, x) : 0;
 }
 
 void session_stop(struct session *s)
 {
+	frag_stop(&s->frag);
 	tracer_stop(&s->tracer);
 	site_table_free(&s->sites);
 	gfp_table__free(s->gfp);

@@ -28,8 +28,7 @@ void site_table_free(struct site_table *st)
 {
 	struct htab_ent *e;
 
-	htab_for_each(&st->kkeys, e)
-		free(e->val);
+	htab_for_each(&st->kkeys, e) free(e->val);
 	for (size_t i = 0; i < st->nr; i++) {
 		free(st->list[i]->caller);
 		free(st->list[i]->where);
@@ -143,6 +142,7 @@ void site_table_begin(struct site_table *st)
 		struct site *s = st->list[i];
 
 		memset(&s->delta, 0, sizeof(s->delta));
+		s->prev_live_bytes = s->live_bytes;
 		s->live = s->live_bytes = 0;
 		for (size_t g = 0; g < s->nr_gfps; g++)
 			s->gfps[g].delta = 0;

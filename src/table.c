@@ -34,7 +34,8 @@ static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp
 	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %6.1f%% %s\n", CALLER_W, where,
 		kind_label(s), fmt_count(s->tot.allocs, a, sizeof(a)),
 		fmt_count(s->tot.frees, b, sizeof(b)), fmt_count(s->live, c, sizeof(c)),
-		fmt_bytes(s->tot.bytes_req, d, sizeof(d)), fmt_bytes(s->tot.bytes_alloc, e, sizeof(e)),
+		fmt_bytes(s->tot.bytes_req, d, sizeof(d)),
+		fmt_bytes(s->tot.bytes_alloc, e, sizeof(e)),
 		fmt_bytes(site_slack(&s->tot), g, sizeof(g)), site_frag(&s->tot), flags);
 }
 
@@ -96,7 +97,8 @@ void print_summary(FILE *f, const struct site_table *st, const struct run_summar
 	fprintf(f, "  Total allocated      %10s\n", fmt_bytes(tot.bytes_alloc, a, sizeof(a)));
 	fprintf(f, "  Internal frag.       %10s slack, %.2f%% of allocated\n",
 		fmt_bytes(site_slack(&tot), a, sizeof(a)), site_frag(&tot));
-	fprintf(f, "  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing)\n",
+	fprintf(f,
+		"  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing)\n",
 		fmt_bytes(tot.bytes_freed, a, sizeof(a)), (unsigned long long)tot.frees,
 		(unsigned long long)unmatched);
 	fprintf(f, "  Cross-CPU frees      %10llu (%.1f%% of matched frees)\n",
@@ -104,20 +106,24 @@ void print_summary(FILE *f, const struct site_table *st, const struct run_summar
 	fprintf(f, "  Live (tracked)       %10lld objects, %s\n", (long long)live,
 		fmt_bytes(live_bytes > 0 ? live_bytes : 0, a, sizeof(a)));
 	fprintf(f, "  Failed allocations   %10llu\n", (unsigned long long)tot.failed);
-	fprintf(f, "  Events               kmalloc %s, kfree %s, kmem_cache_alloc %s, kmem_cache_free %s, vmalloc %s, vfree %s\n",
+	fprintf(f,
+		"  Events               kmalloc %s, kfree %s, kmem_cache_alloc %s, kmem_cache_free %s, vmalloc %s, vfree %s\n",
 		fmt_count(c[KMS_CNT_EV_KMALLOC], a, sizeof(a)),
 		fmt_count(c[KMS_CNT_EV_KFREE], b, sizeof(b)),
 		fmt_count(c[KMS_CNT_EV_CACHE_ALLOC], d, sizeof(d)),
 		fmt_count(c[KMS_CNT_EV_CACHE_FREE], (char[16]){}, 16),
 		fmt_count(c[KMS_CNT_EV_VMALLOC], (char[16]){}, 16),
 		fmt_count(c[KMS_CNT_EV_VFREE], (char[16]){}, 16));
-	fprintf(f, "  Drops                site map full %llu, live map full %llu, ring buffer %llu, stacks %llu, kprobe pairing %llu, recursion %llu\n",
+	fprintf(f,
+		"  Drops                site map full %llu, live map full %llu, ring buffer %llu, stacks %llu, kprobe pairing %llu, recursion %llu\n",
 		(unsigned long long)c[KMS_CNT_DROP_SITES], (unsigned long long)c[KMS_CNT_DROP_LIVE],
-		(unsigned long long)c[KMS_CNT_DROP_RINGBUF], (unsigned long long)c[KMS_CNT_DROP_STACK],
+		(unsigned long long)c[KMS_CNT_DROP_RINGBUF],
+		(unsigned long long)c[KMS_CNT_DROP_STACK],
 		(unsigned long long)c[KMS_CNT_DROP_PENDING],
 		(unsigned long long)sum->recursion_misses);
 	fprintf(f, "  Attach               kmalloc=%s kmem_cache=%s vmalloc=%s\n", t->kmalloc_mode,
 		t->cache_mode, vm_mode_name(t->vm_mode));
 	if (t->vm_mode == KMS_VM_TRACEPOINT)
-		fprintf(f, "                       (vmalloc via tracepoints: requested size and GFP flags not visible, REQ = page-rounded size)\n");
+		fprintf(f,
+			"                       (vmalloc via tracepoints: requested size and GFP flags not visible, REQ = page-rounded size)\n");
 }

@@ -31,6 +31,12 @@ const struct tracer_opts tracer_defaults = {
 	.live_entries = 131072,
 	.site_entries = 16384,
 	.stack_entries = 4096,
+	.frag = true,
+	.pages = false,
+	.page_order = 1,
+	.pagetype_period = 10,
+	.corr_window = 60,
+	.corr_lag = 5,
 };
 
 /* the vmalloc core, newest name first (6.10 added the _noprof suffix) */
@@ -128,7 +134,8 @@ static void set_skip_ranges(struct kmem_bpf *skel, const struct ksyms *ks)
 	}
 	skel->rodata->nr_skip = n;
 	if (!n)
-		log_warn("no kernel symbols: vmalloc callers will show as alloc_vmap_area's own address");
+		log_warn(
+			"no kernel symbols: vmalloc callers will show as alloc_vmap_area's own address");
 }
 
 /*
@@ -162,15 +169,16 @@ static void set_autoload(struct kmem_bpf *s, const struct tracer_opts *o, enum k
 		struct bpf_program *prog;
 		bool on;
 	} progs[] = {
-		{ s->progs.kms_kmalloc, o->kmalloc && new && tracepoint_exists("kmem", "kmalloc") },
+		{ s->progs.kms_kmalloc, o->kmalloc && new &&tracepoint_exists("kmem", "kmalloc") },
 		{ s->progs.kms_kmalloc_old,
-		  o->kmalloc && !new && tracepoint_exists("kmem", "kmalloc") },
-		{ s->progs.kms_kmalloc_node, o->kmalloc && tracepoint_exists("kmem", "kmalloc_node") },
+		  o->kmalloc && !new &&tracepoint_exists("kmem", "kmalloc") },
+		{ s->progs.kms_kmalloc_node,
+		  o->kmalloc && tracepoint_exists("kmem", "kmalloc_node") },
 		{ s->progs.kms_kfree, frees && tracepoint_exists("kmem", "kfree") },
 		{ s->progs.kms_cache_alloc,
-		  o->cache && new && tracepoint_exists("kmem", "kmem_cache_alloc") },
+		  o->cache && new &&tracepoint_exists("kmem", "kmem_cache_alloc") },
 		{ s->progs.kms_cache_alloc_old,
-		  o->cache && !new && tracepoint_exists("kmem", "kmem_cache_alloc") },
+		  o->cache && !new &&tracepoint_exists("kmem", "kmem_cache_alloc") },
 		{ s->progs.kms_cache_alloc_nd,
 		  o->cache && tracepoint_exists("kmem", "kmem_cache_alloc_node") },
 		{ s->progs.kms_cache_free, frees && tracepoint_exists("kmem", "kmem_cache_free") },
@@ -335,8 +343,8 @@ static void describe_vm(struct tracer *t)
 			 t->vm_target);
 		break;
 	case KMS_VM_KPROBE:
-		snprintf(t->vm_desc, sizeof(t->vm_desc), "kprobe (kprobe+kretprobe %s, kprobe vfree)",
-			 t->vm_target);
+		snprintf(t->vm_desc, sizeof(t->vm_desc),
+			 "kprobe (kprobe+kretprobe %s, kprobe vfree)", t->vm_target);
 		break;
 	case KMS_VM_TRACEPOINT:
 		snprintf(t->vm_desc, sizeof(t->vm_desc),
@@ -393,8 +401,9 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 			}
 		}
 		if (!t->skel)
-			log_warn("vmalloc cannot be traced on this kernel (%s): tracing kmalloc and kmem_cache only",
-				 t->vm_tried);
+			log_warn(
+				"vmalloc cannot be traced on this kernel (%s): tracing kmalloc and kmem_cache only",
+				t->vm_tried);
 	}
 	if (!t->skel) {
 		err = try_mode(t, o, ks, KMS_VM_NONE);

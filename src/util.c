@@ -21,15 +21,15 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-#define DEFINE_LOG(fn, prefix, min_level)     \
-	void fn(const char *fmt, ...)         \
-	{                                     \
-		va_list ap;                   \
-		if (log_level < (min_level))  \
-			return;               \
-		va_start(ap, fmt);            \
-		vlog(prefix, fmt, ap);        \
-		va_end(ap);                   \
+#define DEFINE_LOG(fn, prefix, min_level)    \
+	void fn(const char *fmt, ...)        \
+	{                                    \
+		va_list ap;                  \
+		if (log_level < (min_level)) \
+			return;              \
+		va_start(ap, fmt);           \
+		vlog(prefix, fmt, ap);       \
+		va_end(ap);                  \
 	}
 
 DEFINE_LOG(log_err, "error: ", 0)
@@ -99,8 +99,7 @@ bool tracepoint_exists(const char *category, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-static const char *fmt_scaled(__u64 v, double base, const char *const *units, char *buf,
-			      size_t sz)
+static const char *fmt_scaled(__u64 v, double base, const char *const *units, char *buf, size_t sz)
 {
 	double d = v;
 	int u = 0;

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fragmentation workload: fault in MIB MiB of anonymous memory (order-0
+ * pages, THP off for this range), then free every other page so the
+ * buddies cannot merge, hold, then free the rest. Phases are separated by
+ * PAUSE_MS so a tracer sees them in different intervals.
+ * Usage: fragment MIB PAUSE_MS
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE), mib, ms;
+	size_t len, pages;
+	char *p;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s MIB PAUSE_MS\n", argv[0]);
+		return 2;
+	}
+	mib = atol(argv[1]);
+	ms = atol(argv[2]);
+	len = (size_t)mib << 20;
+	pages = len / page;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	/* order-0 faults only: a huge page would not split anything */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	pause_ms(ms);
+	for (size_t i = 0; i < pages; i++)
+		p[i * page] = 1;
+	printf("faulted %zu pages\n", pages);
+	fflush(stdout);
+	pause_ms(ms);
+	for (size_t i = 0; i < pages; i += 2)
+		madvise(p + i * page, page, MADV_DONTNEED);
+	printf("freed every other page\n");
+	fflush(stdout);
+	pause_ms(ms);
+	munmap(p, len);
+	printf("freed the rest\n");
+	pause_ms(ms);
+	return 0;
+}
