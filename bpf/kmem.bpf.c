@@ -24,6 +24,17 @@ const volatile __u64 skip_start[KMS_MAX_SKIP] = {};
 const volatile __u64 skip_end[KMS_MAX_SKIP] = {};
 const volatile __u32 skip_flags[KMS_MAX_SKIP] = {};
 
+/*
+ * Large kmallocs (> large_kmalloc bytes) are traced twice by some kernels
+ * (6.x: once inside __kmalloc_large_node_noprof with a call site in the slab
+ * entry point, once by that entry point with the real caller). The inner
+ * one is recognised by its call site and dropped.
+ */
+const volatile __u64 large_kmalloc = 8192;
+const volatile __u32 nr_dup = 0;
+const volatile __u64 dup_start[KMS_MAX_DUP] = {};
+const volatile __u64 dup_end[KMS_MAX_DUP] = {};
+
 /* map_update source for a new site; in .rodata so it costs no stack */
 const struct kms_site_stats zero_stats = {};
 
@@ -302,28 +313,45 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, bool
 		(alloc) = (args)->bytes_alloc;       \
 	} while (0)
 
+static __always_inline bool inner_duplicate(__u64 call_site, __u64 req)
+{
+	if (req <= large_kmalloc)
+		return false;
+	for (int i = 0; i < KMS_MAX_DUP; i++) {
+		if (i >= nr_dup)
+			break;
+		if (call_site >= dup_start[i] && call_site < dup_end[i]) {
+			count(KMS_CNT_DUP_LARGE);
+			return true;
+		}
+	}
+	return false;
+}
+
 static __always_inline void on_alloc(struct kms_site_key *key, __u32 kind, __u64 ptr, __u64 req,
 				     __u64 alloc)
 {
+	if (kind == KMS_KIND_KMALLOC && inner_duplicate(key->call_site, req))
+		return;
 	key->kind = kind;
 	key->stack_id = -1;
 	record_alloc(key, ptr, req, alloc, false);
 }
 
 /* One program per layout; the cache-name variant below is written out. */
-#define ALLOC_TP(section, prog, layout, counter, kind)          \
-	SEC(section)                                            \
-	int prog(struct layout *args)                           \
-	{                                                       \
-		struct kms_site_key key = {};                   \
-		__u64 ptr, req, alloc;                          \
-                                                                \
-		count(counter);                                 \
-		if (is_self())                                  \
-			return 0;                               \
-		READ_ALLOC_ARGS(key, args, ptr, req, alloc);    \
-		on_alloc(&key, kind, ptr, req, alloc);          \
-		return 0;                                       \
+#define ALLOC_TP(section, prog, layout, counter, kind)       \
+	SEC(section)                                         \
+	int prog(struct layout *args)                        \
+	{                                                    \
+		struct kms_site_key key = {};                \
+		__u64 ptr, req, alloc;                       \
+                                                             \
+		count(counter);                              \
+		if (is_self())                               \
+			return 0;                            \
+		READ_ALLOC_ARGS(key, args, ptr, req, alloc); \
+		on_alloc(&key, kind, ptr, req, alloc);       \
+		return 0;                                    \
 	}
 
 /* 6.1+ */

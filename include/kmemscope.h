@@ -15,6 +15,8 @@
 #define KMS_STACK_DEPTH 32
 /* address ranges of allocator-internal functions skipped when looking for a caller */
 #define KMS_MAX_SKIP 32
+/* slab entry points whose large-kmalloc path traces the same allocation twice */
+#define KMS_MAX_DUP 8
 
 enum kms_kind {
 	KMS_KIND_KMALLOC = 0,
@@ -105,6 +107,7 @@ enum kms_counter {
 	KMS_CNT_DROP_PENDING, /* kprobe entry/return pairing map full */
 	KMS_CNT_STALE_LIVE, /* address reused before we saw its free */
 	KMS_CNT_SELF, /* allocations by kmemscope itself, ignored */
+	KMS_CNT_DUP_LARGE, /* the kernel's second kmalloc event of one large allocation */
 	KMS_CNT_NR,
 };
 

@@ -28,9 +28,14 @@ const struct ksym *ksyms__by_name(const struct ksyms *ks, const char *name);
 /* [start, end) of the named function: end is the next higher symbol's address. -ENOENT. */
 int ksyms__range(const struct ksyms *ks, const char *name, __u64 *start, __u64 *end);
 /*
+ * Raw kernel addresses reveal the KASLR offset: unsymbolizable addresses are
+ * printed as "[unknown]" unless this is set (--raw-addresses).
+ */
+extern bool ksyms_raw_addresses;
+/*
  * Write "func+0xoff" (with_offset) or "func", with " [module]" appended for
- * module symbols; "0x<hex>" when the address cannot be symbolized.
- * Returns the snprintf-style length.
+ * module symbols; "0x<hex>" (ksyms_raw_addresses) or "[unknown]" when the
+ * address cannot be symbolized. Returns the snprintf-style length.
  */
 int ksyms__format(const struct ksyms *ks, __u64 addr, bool with_offset, char *buf, size_t sz);
 /* Base name without compiler suffixes (".isra.0", ".constprop.0", ".cold", ...). */

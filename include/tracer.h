@@ -20,6 +20,8 @@ struct tracer_opts {
 	__u32 live_entries;
 	__u32 site_entries;
 	__u32 stack_entries;
+	__u32 ringbuf_size; /* bytes, power of two >= page size */
+	bool raw_addresses; /* unsymbolizable sites as raw addresses (KASLR leak) */
 	/* fragmentation view (src/frag.c) */
 	bool frag; /* buddyinfo & co snapshots */
 	bool pages; /* page allocator tracing */

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "env.h"
 #include "util.h"
 
@@ -26,6 +27,10 @@ static const char record_usage[] =
 	"      --live-entries N    objects tracked for frees/lifetimes (default 131072)\n"
 	"      --site-entries N    distinct (site, GFP) keys in the kernel (default 16384)\n"
 	"      --no-live           do not match frees to allocations (cheaper)\n"
+	"      --ringbuf-size B    ring buffer for failure records, bytes (power of two\n"
+	"                          >= page size, default 262144)\n"
+	"      --raw-addresses     show unsymbolizable call sites as raw kernel addresses\n"
+	"                          (they reveal the KASLR offset; default: [unknown])\n"
 	"\n"
 	"Fragmentation (see README: reading buddyinfo):\n"
 	"      --pages             also trace the page allocator (mm_page_alloc/free,\n"
@@ -52,6 +57,8 @@ enum {
 	OPT_CORR_WINDOW,
 	OPT_CORR_LAG,
 	OPT_NO_FRAG,
+	OPT_RINGBUF_SIZE,
+	OPT_RAW_ADDRESSES,
 };
 
 static const struct option record_opts[] = {
@@ -71,6 +78,8 @@ static const struct option record_opts[] = {
 	{ "corr-window", required_argument, NULL, OPT_CORR_WINDOW },
 	{ "corr-lag", required_argument, NULL, OPT_CORR_LAG },
 	{ "no-frag", no_argument, NULL, OPT_NO_FRAG },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{ "raw-addresses", no_argument, NULL, OPT_RAW_ADDRESSES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -204,6 +213,16 @@ int record_parse_args(int argc, char **argv, struct record_env *env)
 			break;
 		case OPT_NO_FRAG:
 			env->topts.frag = false;
+			break;
+		case OPT_RINGBUF_SIZE:
+			if (!parse_u64(optarg, 4096, 1U << 30, &v) || (v & (v - 1)) ||
+			    v % sysconf(_SC_PAGESIZE))
+				return bad("--ringbuf-size", optarg,
+					   "expected a power of two >= the page size, e.g. 262144");
+			env->topts.ringbuf_size = v;
+			break;
+		case OPT_RAW_ADDRESSES:
+			env->topts.raw_addresses = true;
 			break;
 		case 'v':
 			log_level++;

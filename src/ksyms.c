@@ -355,11 +355,15 @@ int ksyms__range(const struct ksyms *ks, const char *name, __u64 *start, __u64 *
 	return 0;
 }
 
+bool ksyms_raw_addresses;
+
 int ksyms__format(const struct ksyms *ks, __u64 addr, bool with_offset, char *buf, size_t sz)
 {
 	const struct ksym *s = ksyms__find(ks, addr);
 	char off[24] = "";
 
+	if (!s && !ksyms_raw_addresses)
+		return snprintf(buf, sz, "[unknown]");
 	if (!s)
 		return snprintf(buf, sz, "0x%llx", (unsigned long long)addr);
 	if (with_offset)

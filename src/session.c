@@ -100,6 +100,7 @@ int session_start(struct session *s, const struct tracer_opts *o, double interva
 	memset(s, 0, sizeof(*s));
 	s->topts = *o;
 	s->interval_s = interval_s;
+	ksyms_raw_addresses = o->raw_addresses;
 	if (check_bpf_permissions("kmemscope") || !tracefs_dir())
 		return -EPERM;
 	s->failures = cJSON_CreateArray();
@@ -184,7 +185,8 @@ cJSON *session_header(struct session *s)
 	json_add_u64(set, "live_entries", s->topts.live_entries);
 	json_add_u64(set, "site_entries", s->topts.site_entries);
 	cJSON_AddStringToObject(o, "gfp_names", s->gfp ? gfp_table__source(s->gfp) : "raw");
-	cJSON_AddBoolToObject(o, "symbols", s->ks && !ksyms__hidden(s->ks));
+	cJSON_AddBoolToObject(o, "symbols", s->ks && ksyms__count(s->ks) && !ksyms__hidden(s->ks));
+	cJSON_AddBoolToObject(o, "raw_addresses", s->topts.raw_addresses);
 	return o;
 }
 
@@ -229,6 +231,7 @@ static cJSON *interval_record(struct session *s, size_t active)
 	json_add_u64(cJSON_GetObjectItem(o, "drops"), "recursion", s->recursion_delta);
 	json_add_u64(o, "stale_live", s->delta[KMS_CNT_STALE_LIVE]);
 	json_add_u64(o, "self_ignored", s->delta[KMS_CNT_SELF]);
+	json_add_u64(o, "kernel_duplicates", s->delta[KMS_CNT_DUP_LARGE]);
 	json_add_u64(o, "active_sites", active);
 	json_add_u64(o, "sites", s->sites.nr);
 	json_add_s64(o, "live", live);

@@ -31,6 +31,7 @@ const struct tracer_opts tracer_defaults = {
 	.live_entries = 131072,
 	.site_entries = 16384,
 	.stack_entries = 4096,
+	.ringbuf_size = 256 * 1024,
 	.frag = true,
 	.pages = false,
 	.page_order = 1,
@@ -83,6 +84,17 @@ static const struct {
 	{ "vmap", 0 },
 	{ "vm_map_ram", 0 },
 	{ "perf_trace_alloc_vmap_area", 0 },
+};
+
+/* slab entry points that trace a large kmalloc a second time (see kmem.bpf.c) */
+static const char *const kmalloc_dup_names[] = {
+	"__kmalloc_noprof",
+	"__kmalloc_node_noprof",
+	"__kmalloc_node_track_caller_noprof",
+	"__kvmalloc_node_noprof",
+	"__kmalloc",
+	"__kmalloc_node",
+	"__kmalloc_node_track_caller",
 };
 
 const char *vm_mode_name(enum kms_vm_mode m)
@@ -161,6 +173,24 @@ static bool kmem_new_layout(void)
 	return cached;
 }
 
+static void set_dup_ranges(struct kmem_bpf *skel, const struct ksyms *ks)
+{
+	__u32 n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kmalloc_dup_names) && n < KMS_MAX_DUP; i++) {
+		__u64 start, end;
+
+		if (!ks || ksyms__range(ks, kmalloc_dup_names[i], &start, &end))
+			continue;
+		skel->rodata->dup_start[n] = start;
+		skel->rodata->dup_end[n] = end;
+		n++;
+	}
+	skel->rodata->nr_dup = n;
+	/* SLUB's KMALLOC_MAX_CACHE_SIZE: above it kmalloc takes whole pages */
+	skel->rodata->large_kmalloc = 2 * sysconf(_SC_PAGESIZE);
+}
+
 static void set_autoload(struct kmem_bpf *s, const struct tracer_opts *o, enum kms_vm_mode mode)
 {
 	bool new = kmem_new_layout();
@@ -205,10 +235,12 @@ static int configure(struct kmem_bpf *s, const struct tracer_opts *o, const stru
 	s->rodata->page_size = sysconf(_SC_PAGESIZE);
 	if (mode == KMS_VM_TRACEPOINT)
 		set_skip_ranges(s, ks);
+	set_dup_ranges(s, ks);
 	bpf_map__set_max_entries(s->maps.sites, o->site_entries);
 	/* a map cannot be empty: keep one slot when live tracking is off */
 	bpf_map__set_max_entries(s->maps.live, o->track_live ? o->live_entries : 1);
 	bpf_map__set_max_entries(s->maps.stacks, o->stack_entries);
+	bpf_map__set_max_entries(s->maps.events, o->ringbuf_size);
 	set_autoload(s, o, mode);
 	if (mode == KMS_VM_FENTRY) {
 		err = bpf_program__set_attach_target(s->progs.kms_vmalloc_fx, 0, target);

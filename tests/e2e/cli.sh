@@ -7,7 +7,9 @@ need_root_bpf cli
 
 bad_args=(--bogus "-d abc" "-d -1" "-d 0" "-i 0" "-i x" "--top -3" "--top 1e3" "--sort size"
 	"-a foo" "-a ," "--vmalloc-mode x" "--live-entries 0" "--live-entries 99999999999"
-	"--site-entries -5" "-o" "extra")
+	"--site-entries -5" "-o" "extra" "--page-order 99" "--pagetype-period 0" "--corr-window 2"
+	"--corr-lag x" "--corr-lag 60" "--ringbuf-size 1000" "--ringbuf-size 12288" "-i ''"
+	"--duration 1e999" "--top 18446744073709551616")
 for a in "${bad_args[@]}"; do
 	# shellcheck disable=SC2086
 	"$KMS" record $a >"$TMP/o" 2>"$TMP/e"

@@ -220,6 +220,10 @@ static void test_format(void **state)
 	assert_string_equal(buf, "mod_func+0x1a [xfs]");
 	ksyms__format(ks, M(0x1a), false, buf, sizeof(buf));
 	assert_string_equal(buf, "mod_func [xfs]");
+	ksyms_raw_addresses = false;
+	ksyms__format(ks, 0x1234, true, buf, sizeof(buf));
+	assert_string_equal(buf, "[unknown]");
+	ksyms_raw_addresses = true;
 	ksyms__format(ks, 0x1234, true, buf, sizeof(buf));
 	assert_string_equal(buf, "0x1234");
 	ksyms__format(ks, 0xdeadbeefcafe0000ULL, false, buf, sizeof(buf));
@@ -246,8 +250,12 @@ static void test_hidden(void **state)
 	assert_null(ksyms__find(ks, 0));
 	assert_null(ksyms__find(ks, 0x1000));
 	assert_int_equal(ksyms__range(ks, "a_func", &start, &end), -ENOENT);
+	ksyms_raw_addresses = true;
 	ksyms__format(ks, 0x1000, true, buf, sizeof(buf));
 	assert_string_equal(buf, "0x1000");
+	ksyms_raw_addresses = false;
+	ksyms__format(ks, 0x1000, true, buf, sizeof(buf));
+	assert_string_equal(buf, "[unknown]");
 	ksyms__free(ks);
 
 	/* One real address is enough to trust the file. */

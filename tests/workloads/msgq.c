@@ -4,7 +4,10 @@
  * kmalloc(48 + N) at the msg_msg call site (for N <= PAGE_SIZE - 48), and
  * msgrcv() frees it. Usage: msgq COUNT SIZE...
  * Sends COUNT messages of each SIZE, then receives them all.
+ * With MSGQ_HOLD=1 in the environment all messages of a size are queued
+ * before any is received, so COUNT objects are live at once.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@ struct msg {
 int main(int argc, char **argv)
 {
 	static struct msg m;
+	bool hold;
 	long count;
 	int q;
 
@@ -33,6 +37,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(m.mtext, 'x', sizeof(m.mtext));
+	/* holding needs a queue as big as everything: raise kernel.msgmnb first */
+	hold = getenv("MSGQ_HOLD") && !strcmp(getenv("MSGQ_HOLD"), "1");
 	for (int a = 2; a < argc; a++) {
 		size_t size = strtoul(argv[a], NULL, 0);
 
@@ -40,13 +46,20 @@ int main(int argc, char **argv)
 			fprintf(stderr, "size %zu too big\n", size);
 			return 2;
 		}
-		/* receive each batch before the next: stays under msgmnb */
+		/* one message in flight at a time unless holding: stays under msgmnb */
 		for (long i = 0; i < count; i++) {
 			m.mtype = 1;
-			if (msgsnd(q, &m, size, 0)) {
+			/* never block: a full queue is a setup error, not a hang */
+			if (msgsnd(q, &m, size, hold ? IPC_NOWAIT : 0)) {
 				perror("msgsnd");
 				return 1;
 			}
+			if (!hold && msgrcv(q, &m, sizeof(m.mtext), 0, 0) < 0) {
+				perror("msgrcv");
+				return 1;
+			}
+		}
+		for (long i = 0; hold && i < count; i++) {
 			if (msgrcv(q, &m, sizeof(m.mtext), 0, 0) < 0) {
 				perror("msgrcv");
 				return 1;
