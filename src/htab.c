@@ -26,7 +26,8 @@ void htab_free(struct htab *h)
 {
 	struct htab_ent *e;
 
-	htab_for_each(h, e) free(e->key);
+	htab_for_each (h, e)
+		free(e->key);
 	free(h->ents);
 	htab_init(h, h->key_size);
 }
@@ -65,7 +66,8 @@ static int grow(struct htab *h)
 		*h = old;
 		return -ENOMEM;
 	}
-	htab_for_each(&old, e) * slot(h, e->key, e->hash) = *e;
+	htab_for_each (&old, e)
+		*slot(h, e->key, e->hash) = *e;
 	free(old.ents);
 	return 0;
 }

@@ -333,7 +333,8 @@ static void free_prev(struct htab *h)
 {
 	struct htab_ent *e;
 
-	htab_for_each(h, e) free(e->val);
+	htab_for_each (h, e)
+		free(e->val);
 	htab_free(h);
 }
 

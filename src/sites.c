@@ -28,7 +28,8 @@ void site_table_free(struct site_table *st)
 {
 	struct htab_ent *e;
 
-	htab_for_each(&st->kkeys, e) free(e->val);
+	htab_for_each (&st->kkeys, e)
+		free(e->val);
 	for (size_t i = 0; i < st->nr; i++) {
 		free(st->list[i]->caller);
 		free(st->list[i]->where);

@@ -584,8 +584,7 @@ __u64 tracer_recursion_misses(struct tracer *t)
 	struct bpf_program *prog;
 	__u64 total = 0;
 
-	bpf_object__for_each_program(prog, t->skel->obj)
-	{
+	bpf_object__for_each_program (prog, t->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
@@ -625,8 +624,7 @@ __u64 tracer_map_bytes(struct tracer *t)
 	struct bpf_map *map;
 	__u64 total = 0;
 
-	bpf_object__for_each_map(map, t->skel->obj)
-	{
+	bpf_object__for_each_map (map, t->skel->obj) {
 		int fd = bpf_map__fd(map);
 
 		if (fd >= 0)
