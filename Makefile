@@ -3,6 +3,7 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+.SECONDARY:
 
 OUT ?= build
 ARCH ?= x86
@@ -15,9 +16,9 @@ VERSION := 0.1.0
 
 LIBS_PC := libbpf libelf zlib libcjson
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Iinclude -I$(OUT) -DKMS_VERSION='"$(VERSION)"'
+override CFLAGS += -std=gnu11 -Wall -Wextra -Iinclude -I$(OUT) -DKMS_VERSION='"$(VERSION)"'
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
-CFLAGS += $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+override CFLAGS += $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
@@ -31,7 +32,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/tests/%,$(WORKLOAD_SRCS))
 
-.PHONY: all deps run test unit-test vmlinux clean format check-format install uninstall
+.PHONY: all deps run test unit-test unit-bins check-static vmlinux clean format check-format install uninstall
 
 all: $(OUT)/kmemscope
 
@@ -74,8 +75,15 @@ test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(WORKLOADS)
 	@tests/run.sh $(OUT)
 
+unit-bins: $(UNIT_BINS)
+
 unit-test: all $(UNIT_BINS)
 	@tests/run.sh --unit-only $(OUT)
+
+# ASan/UBSan build + unit tests under it, cppcheck, clang-tidy (also run by `make test`)
+check-static:
+	@scripts/install-deps.sh test
+	@tests/static.sh $(OUT)
 
 format:
 	clang-format -i src/*.c include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c

@@ -60,10 +60,11 @@ int unusable_index(const __u64 *free, int nr_orders, int order)
 int fragmentation_index(const __u64 *free, int nr_orders, int order)
 {
 	struct contig_info info;
-	__u64 requested = 1ULL << order;
+	__u64 requested;
 
 	if (!valid(free, nr_orders, order))
 		return 0;
+	requested = 1ULL << order;
 	fill_contig_info(free, nr_orders, order, &info);
 	if (!info.free_blocks_total)
 		return 0;

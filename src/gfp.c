@@ -435,11 +435,11 @@ static int build_from_btf(struct gfp_table *t, const struct btf *btf)
 	size_t nsingles = t->cnt;
 
 	/* Append composites bottom-up so each can see the ones it uses... */
-	for (size_t i = ARRAY_SIZE(gfp_composites); !err && i-- > 0;) {
-		const char *name = gfp_composites[i].name;
+	for (size_t i = ARRAY_SIZE(gfp_composites); !err && i > 0; i--) {
+		const char *name = gfp_composites[i - 1].name;
 		__u64 mask;
 
-		err = eval(gfp_composites[i].expr, t, &mask);
+		err = eval(gfp_composites[i - 1].expr, t, &mask);
 		if (!err)
 			err = table_add(t, mask, name, strlen(name));
 	}

@@ -77,7 +77,7 @@ static struct site *site_new(struct site_table *st, const struct site_id *id)
 	if (st->nr == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 256;
 
-		list = realloc(st->list, cap * sizeof(*list));
+		list = realloc(st->list, cap * sizeof(*list)); // NOLINT(bugprone-sizeof-expression): an array of pointers
 		if (!list)
 			goto fail;
 		st->list = list;
@@ -282,5 +282,5 @@ static int cmp_sites(const void *a, const void *b)
 void site_table_sort(struct site_table *st, enum sort_key key)
 {
 	cmp_key = key;
-	qsort(st->list, st->nr, sizeof(*st->list), cmp_sites);
+	qsort(st->list, st->nr, sizeof(*st->list), cmp_sites); // NOLINT(bugprone-sizeof-expression)
 }

@@ -551,7 +551,7 @@ int tracer_for_each_site(struct tracer *t, tracer_site_fn fn, void *ctx)
 		if (err && err != -ENOENT) {
 			if (err == -ENOSPC && batch_buffers(t, t->batch_cap * 2) == 0)
 				continue; /* one hash bucket held more than the buffer */
-			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP)) {
+			if (first && (err == -EINVAL || err == -EOPNOTSUPP)) {
 				t->batch_unsupported = true;
 				return for_each_slow(t, fn, ctx);
 			}

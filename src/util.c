@@ -167,16 +167,19 @@ bool parse_seconds(const char *s, double min, double max, double *out)
 
 char *read_file(const char *path, size_t *len)
 {
-	size_t cap = 8192, n = 0;
-	char *buf = NULL, *tmp;
+	size_t cap = 16384, n = 0;
+	char *buf, *tmp;
 	ssize_t r;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
+	buf = malloc(cap);
+	if (!buf)
+		goto fail;
 	for (;;) {
-		if (!buf || n + 1 >= cap) {
+		if (n + 1 >= cap) {
 			cap *= 2;
 			tmp = realloc(buf, cap);
 			if (!tmp)

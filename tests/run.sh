@@ -43,6 +43,7 @@ for t in "$build"/tests/test_*; do
 done
 
 if [ "$unit_only" -eq 0 ]; then
+	run_one static bash tests/static.sh "$build"
 	# the e2e tests look at system-wide state (loaded BPF programs, tracefs):
 	# one run at a time on a machine
 	exec 9>/tmp/kmemscope-e2e.lock
