@@ -30,6 +30,7 @@ struct ndjson_reader {
 	bool in_eof;
 
 	bool gz, probed, member_open;
+	unsigned long long member_start; /* input offset of the open member */
 	z_stream zs;
 	bool zs_init;
 
@@ -264,6 +265,7 @@ static unsigned long long in_pos(const struct ndjson_reader *r)
 static int gz_broken(struct ndjson_reader *r, const char *what)
 {
 	unsigned long long at = in_pos(r);
+	bool was_open = r->member_open;
 
 	r->broke = true;
 	inflateReset(&r->zs);
@@ -271,7 +273,16 @@ static int gz_broken(struct ndjson_reader *r, const char *what)
 	if (problem_at(r, cur_line(r),
 		       "%s at compressed byte %llu: skipping to the next gzip member", what, at))
 		return -1;
-	r->ipos += r->ipos < r->ilen; /* always make progress */
+	/*
+	 * Corrupt deflate data can decode for a while before zlib notices,
+	 * past the start of the next member: look again from just after the
+	 * start of the broken one when that is still buffered. Either way the
+	 * search starts later than the last one, so this always progresses.
+	 */
+	if (was_open && r->member_start + 1 >= r->in_off && r->member_start + 1 <= in_pos(r))
+		r->ipos = r->member_start + 1 - r->in_off;
+	else
+		r->ipos += r->ipos < r->ilen;
 	return resync(r) ? 0 : 1;
 }
 
@@ -304,6 +315,7 @@ static int gz_read(struct ndjson_reader *r)
 					return rc < 0 ? -1 : 0;
 			}
 			r->member_open = true;
+			r->member_start = in_pos(r);
 		}
 		r->zs.next_in = r->ibuf + r->ipos;
 		r->zs.avail_in = r->ilen - r->ipos;

@@ -209,10 +209,10 @@ static void print_exhaustion(FILE *f, struct report *rp)
 	fprintf(f, "  Allocating in those periods (bytes, time buckets of %.3g s):\n",
 		rp->bucket_ns / NS);
 	for (size_t i = 0; i < rp->nr_exhaust_pages; i++)
-		fprintf(f, "    pages  %-40s %8s\n", rp->exhaust_pages[i]->site,
+		fprintf(f, "    %-8s %-40s %8s\n", "page", rp->exhaust_pages[i]->site,
 			fmt_bytes(rp->exhaust_page_bytes[i], a, sizeof(a)));
 	for (size_t i = 0; i < rp->nr_exhaust_sites; i++)
-		fprintf(f, "    %-6.6s %-40s %8s\n", rp->exhaust_sites[i]->kind,
+		fprintf(f, "    %-8.8s %-40s %8s\n", rp->exhaust_sites[i]->kind,
 			rp->exhaust_sites[i]->site,
 			fmt_bytes(rp->exhaust_site_bytes[i], a, sizeof(a)));
 }
