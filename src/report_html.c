@@ -308,9 +308,12 @@ static int cmp_live(const void *x, const void *y)
 static size_t top_sites(const struct report *rp, struct rp_site **out, size_t n,
 			int (*cmp)(const void *, const void *))
 {
-	struct rp_site **l = malloc(rp->nr_sites * sizeof(*l) + 1);
+	struct rp_site **l;
 	size_t k = 0;
 
+	if (!rp->nr_sites)
+		return 0;
+	l = malloc(rp->nr_sites * sizeof(*l));
 	if (!l)
 		return 0;
 	memcpy(l, rp->sites, rp->nr_sites * sizeof(*l));
