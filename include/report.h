@@ -232,6 +232,12 @@ int report_print_folded(FILE *f, struct report *rp);
 bool rp_parse_time(const char *s, __u64 now_ns, __u64 *out);
 const char *rp_fmt_time(__u64 ns, char *buf, size_t sz);
 
+/* double to __u64 without undefined behaviour: clamped to [0, 1.8e19] */
+static inline __u64 rp_u64(double v)
+{
+	return v > 0 ? (v < 1.8e19 ? (__u64)v : (__u64)1.8e19) : 0;
+}
+
 int cmd_report(int argc, char **argv);
 
 #endif

@@ -110,7 +110,7 @@ static void panel_frame(FILE *f, const struct axis *a, const char *title, const 
 		double v = a->y0 + (a->y1 - a->y0) * i / 4, y = py(a, v);
 
 		if (a->bytes)
-			fmt_bytes(v, buf, sizeof(buf));
+			fmt_bytes(rp_u64(v), buf, sizeof(buf));
 		else
 			snprintf(buf, sizeof(buf), "%.2f", v);
 		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", ML,
@@ -400,9 +400,9 @@ static void bars(FILE *f, const char *id, size_t n, const char *const *labels, c
 		double w = (W - lw - 120) * v[i] / max;
 
 		if (bytes)
-			fmt_bytes(v[i], buf, sizeof(buf));
+			fmt_bytes(rp_u64(v[i]), buf, sizeof(buf));
 		else
-			fmt_count(v[i], buf, sizeof(buf));
+			fmt_count(rp_u64(v[i]), buf, sizeof(buf));
 		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"yl\">", lw - 6, y + 15);
 		esc(f, labels[i]);
 		fprintf(f,
@@ -490,7 +490,7 @@ static void td_bytes(FILE *f, double v)
 {
 	char b[16];
 
-	td_num(f, v, fmt_bytes(v > 0 ? v : 0, b, sizeof(b)));
+	td_num(f, v, fmt_bytes(rp_u64(v), b, sizeof(b)));
 }
 
 static void td_count(FILE *f, double v)

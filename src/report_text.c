@@ -210,11 +210,11 @@ static void print_exhaustion(FILE *f, struct report *rp)
 		rp->bucket_ns / NS);
 	for (size_t i = 0; i < rp->nr_exhaust_pages; i++)
 		fprintf(f, "    %-8s %-40s %8s\n", "page", rp->exhaust_pages[i]->site,
-			fmt_bytes(rp->exhaust_page_bytes[i], a, sizeof(a)));
+			fmt_bytes(rp_u64(rp->exhaust_page_bytes[i]), a, sizeof(a)));
 	for (size_t i = 0; i < rp->nr_exhaust_sites; i++)
 		fprintf(f, "    %-8.8s %-40s %8s\n", rp->exhaust_sites[i]->kind,
 			rp->exhaust_sites[i]->site,
-			fmt_bytes(rp->exhaust_site_bytes[i], a, sizeof(a)));
+			fmt_bytes(rp_u64(rp->exhaust_site_bytes[i]), a, sizeof(a)));
 }
 
 static void print_fragmentation(FILE *f, struct report *rp)
@@ -332,7 +332,7 @@ static void print_leaks(FILE *f, struct report *rp)
 		fprintf(f, "%-*s %-12.12s %10s %10s %11s/s\n", CALLER_W, tail(s->site, CALLER_W),
 			kind_label(s), fmt_bytes(s->live_from, a, sizeof(a)),
 			fmt_bytes(s->live_to, b, sizeof(b)),
-			fmt_bytes(s->growth < 1e18 ? s->growth : 1e18, c, sizeof(c)));
+			fmt_bytes(rp_u64(s->growth), c, sizeof(c)));
 	}
 }
 
