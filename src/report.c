@@ -18,8 +18,8 @@ static const char report_usage[] =
 	"Usage: kmemscope report [OPTIONS] [FILE|DIR...]\n"
 	"\n"
 	"Summarise exports of 'kmemscope record -o' and daemon segments: NDJSON or\n"
-	"NDJSON.gz files, directories (their *.ndjson and *.ndjson.gz files, in name\n"
-	"order), or stdin ('-' or no argument).\n"
+	"NDJSON.gz files, directories (their *.ndjson[.gz] files and the daemon's\n"
+	"*.active segment, in name order), or stdin ('-' or no argument).\n"
 	"\n"
 	"  -s, --sort KEY          bytes, allocs, slack, frag, live, pingpong, gfp\n"
 	"                          (default bytes; gfp: most distinct GFP combinations)\n"
@@ -249,14 +249,22 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 	return 0;
 }
 
+/* *.ndjson, *.ndjson.gz, and the daemon's segment being written (.active) */
 static bool is_export_name(const char *n)
 {
+	static const char *const suffixes[] = { ".ndjson", ".ndjson.gz", ".ndjson.gz.active",
+						".ndjson.active" };
 	size_t l = strlen(n);
 
 	if (n[0] == '.')
 		return false;
-	return (l > 7 && !strcmp(n + l - 7, ".ndjson")) ||
-	       (l > 10 && !strcmp(n + l - 10, ".ndjson.gz"));
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t m = strlen(suffixes[i]);
+
+		if (l > m && !strcmp(n + l - m, suffixes[i]))
+			return true;
+	}
+	return false;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -931,6 +931,7 @@ static int feed_buddyinfo(struct report *rp, struct ndjson_reader *r, const cJSO
 	double fr[64], un[64], fi[64], vals[6];
 	const char *zone = nr_get_str(rec, "zone");
 	int nf, nu, nfi, ord[2];
+	unsigned long long pb;
 	long long node = 0;
 	struct rp_zone *z;
 
@@ -950,6 +951,9 @@ static int feed_buddyinfo(struct report *rp, struct ndjson_reader *r, const cJSO
 			return bad_field(r, "buddyinfo", "free/unusable_index/frag_index",
 					 "has a value out of range");
 	}
+	/* a snapshot may say which pageblock order it was read with */
+	if (nr_get_u64(rec, "pageblock_order", &pb) && pb < 32)
+		rp->run_pb = pb;
 	ord[0] = 3;
 	ord[1] = rp->run_pb >= 0 ? rp->run_pb : DEFAULT_PAGEBLOCK_ORDER;
 	if (rp->run_pb < 0)

@@ -156,6 +156,7 @@ mkdir "$TMP/state"
 cp "$gz" "$TMP/state/kmemscope-0001.ndjson.gz"
 zcat "$gz" >"$TMP/state/kmemscope-0002.ndjson"
 echo "not an export" >"$TMP/state/notes.txt"
+cp "$gz" "$TMP/state/.hidden.ndjson.gz"
 report -f json "$TMP/state" >"$TMP/d.json"
 check_eq directory_reads_segments $((2 * total)) "$(jq .summary.allocs "$TMP/d.json")"
 check_eq directory_inputs 2 "$(jq '.inputs | length' "$TMP/d.json")"
@@ -173,6 +174,13 @@ check truncated_warns_file_line "no warning naming the file and line" \
 cut_allocs=$(jq .summary.allocs "$TMP/cut.json")
 check truncated_reads_part "read $cut_allocs of $total allocations" \
 	test "$cut_allocs" -gt 0 -a "$cut_allocs" -lt "$total"
+# the daemon's segment being written is read too, up to its last whole member
+mkdir "$TMP/state2"
+cp "$gz" "$TMP/state2/kmemscope-20261122T041200.000Z.ndjson.gz"
+cp "$TMP/cut.ndjson.gz" "$TMP/state2/kmemscope-20261122T051200.000Z.ndjson.gz.active"
+report -f json "$TMP/state2" >"$TMP/d.json"
+check_eq active_segment_read $((total + cut_allocs)) "$(jq .summary.allocs "$TMP/d.json")"
+check active_segment_warns "no warning naming the .active segment" grep -q "Z.ndjson.gz.active:[0-9]*: gzip data cut off" "$TMP/err"
 report --strict "$TMP/cut.ndjson.gz" >/dev/null
 check_eq strict_truncated_exit_1 1 $?
 check strict_says_error "no error line naming the file" grep -q "error: $TMP/cut.ndjson.gz:" "$TMP/err"
