@@ -93,3 +93,19 @@ check-format:
 
 clean:
 	rm -rf $(OUT)
+
+# libFuzzer target for the report's NDJSON reader (clang, ASan, UBSan);
+# tests/e2e/fuzz_report.sh runs it for a fixed time on tests/fuzz/report.
+FUZZ_SRCS := src/ndjson_reader.c src/report_agg.c src/report_text.c src/report_json.c \
+	src/report_html.c src/folded.c src/util.c
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Iinclude \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	$(shell $(PKG_CONFIG) --cflags libcjson zlib 2>/dev/null)
+
+.PHONY: fuzz
+fuzz: $(OUT)/fuzz/report_fuzz
+
+$(OUT)/fuzz/report_fuzz: tests/fuzz/report_fuzz.c $(FUZZ_SRCS) $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/report_fuzz.c $(FUZZ_SRCS) \
+		$(shell $(PKG_CONFIG) --libs libcjson zlib 2>/dev/null) -lm -o $@

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `kmemscope report`: command line, inputs (files, directories, stdin), outputs. */
+#define _GNU_SOURCE /* strptime, asprintf */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "ndjson_reader.h"
+#include "report.h"
+#include "util.h"
+
+static const char report_usage[] =
+	"Usage: kmemscope report [OPTIONS] [FILE|DIR...]\n"
+	"\n"
+	"Summarise exports of 'kmemscope record -o' and daemon segments: NDJSON or\n"
+	"NDJSON.gz files, directories (their *.ndjson[.gz] files and the daemon's\n"
+	"*.active segment, in name order), or stdin ('-' or no argument).\n"
+	"\n"
+	"  -s, --sort KEY          bytes, allocs, slack, frag, live, pingpong, gfp\n"
+	"                          (default bytes; gfp: most distinct GFP combinations)\n"
+	"  -n, --top N             rows per table (default 20, 0 = all)\n"
+	"  -k, --kind KIND         only kmalloc, kmem_cache (or cache) or vmalloc sites\n"
+	"  -c, --caller PATTERN    only sites whose caller or site matches the glob\n"
+	"                          PATTERN (a substring when it has no * ? [)\n"
+	"      --since TIME        only intervals that ended at or after TIME\n"
+	"      --until TIME        ... at or before TIME. TIME: 2026-11-22T04:10:00Z\n"
+	"                          (UTC), @EPOCH_SECONDS, or -30s/-10m/-2h/-1d (ago)\n"
+	"  -f, --format FMT        text (default) or json\n"
+	"      --html FILE         write a self-contained HTML report with charts\n"
+	"      --folded            print allocation stacks in folded format\n"
+	"                          (FlameGraph, speedscope) instead of the report\n"
+	"      --weight W          folded stack weight: bytes (default) or count\n"
+	"      --strict            any bad input is an error (default: skip it, warn)\n"
+	"  -h, --help              this help\n";
+
+enum {
+	OPT_SINCE = 256,
+	OPT_UNTIL,
+	OPT_HTML,
+	OPT_FOLDED,
+	OPT_WEIGHT,
+	OPT_STRICT,
+};
+
+static const struct option report_opts[] = {
+	{ "sort", required_argument, NULL, 's' },
+	{ "top", required_argument, NULL, 'n' },
+	{ "kind", required_argument, NULL, 'k' },
+	{ "caller", required_argument, NULL, 'c' },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "format", required_argument, NULL, 'f' },
+	{ "html", required_argument, NULL, OPT_HTML },
+	{ "folded", no_argument, NULL, OPT_FOLDED },
+	{ "weight", required_argument, NULL, OPT_WEIGHT },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+struct report_env {
+	struct rp_opts o;
+	enum rp_format format;
+	const char *html;
+	bool folded, strict;
+	char **paths;
+	int nr_paths;
+};
+
+static int bad(const char *opt, const char *val, const char *expect)
+{
+	fprintf(stderr, "kmemscope report: invalid %s '%s': %s\n", opt, val, expect);
+	fprintf(stderr, "Try 'kmemscope report --help'.\n");
+	return 2;
+}
+
+static bool parse_relative(const char *s, __u64 now, __u64 *out)
+{
+	double v, mult;
+	char *end;
+
+	errno = 0;
+	v = strtod(s + 1, &end);
+	if (errno || end == s + 1 || !isfinite(v) || v < 0)
+		return false;
+	switch (*end) {
+	case 's':
+	case '\0':
+		mult = 1;
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		return false;
+	}
+	if (*end && end[1])
+		return false;
+	v *= mult * 1e9;
+	if (v > now)
+		return false;
+	*out = now - (__u64)v;
+	return true;
+}
+
+bool rp_parse_time(const char *s, __u64 now_ns, __u64 *out)
+{
+	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+					    "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	struct tm tm;
+	double v;
+	char *end;
+
+	if (!s || !*s)
+		return false;
+	if (!strcmp(s, "now")) {
+		*out = now_ns;
+		return true;
+	}
+	if (*s == '-')
+		return parse_relative(s, now_ns, out);
+	if (*s == '@') {
+		errno = 0;
+		v = strtod(s + 1, &end);
+		if (errno || end == s + 1 || *end || !isfinite(v) || v < 0 || v > 1e10)
+			return false;
+		*out = v * 1e9;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		time_t t;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, fmts[i], &tm);
+		if (!end || (*end && strcmp(end, "Z")))
+			continue;
+		t = timegm(&tm);
+		if (t < 0)
+			return false;
+		*out = (__u64)t * 1000000000ULL;
+		return true;
+	}
+	return false;
+}
+
+static int parse_opt(struct report_env *env, int c, const char *arg)
+{
+	switch (c) {
+	case 's':
+		if (rp_sort_parse(arg, &env->o.sort))
+			return bad("--sort", arg,
+				   "expected bytes, allocs, slack, frag, live, pingpong or gfp");
+		return 0;
+	case 'n':
+		if (!parse_u64(arg, 0, 1000000, &env->o.top))
+			return bad("--top", arg, "expected a number of rows, 0 for all");
+		return 0;
+	case 'k':
+		if (strcmp(arg, "kmalloc") && strcmp(arg, "kmem_cache") && strcmp(arg, "cache") &&
+		    strcmp(arg, "vmalloc"))
+			return bad("--kind", arg, "expected kmalloc, kmem_cache or vmalloc");
+		env->o.kind = arg;
+		return 0;
+	case 'c':
+		if (!*arg)
+			return bad("--caller", arg, "expected a pattern");
+		env->o.caller = arg;
+		return 0;
+	case OPT_SINCE:
+	case OPT_UNTIL:
+		if (!rp_parse_time(arg, now_real_ns(),
+				   c == OPT_SINCE ? &env->o.since_ns : &env->o.until_ns))
+			return bad(c == OPT_SINCE ? "--since" : "--until", arg,
+				   "expected 2026-11-22T04:10:00Z, @EPOCH or -10m");
+		return 0;
+	case 'f':
+		if (strcmp(arg, "text") && strcmp(arg, "json"))
+			return bad("--format", arg, "expected text or json");
+		env->format = strcmp(arg, "json") ? RP_TEXT : RP_JSON;
+		return 0;
+	case OPT_HTML:
+		if (!*arg)
+			return bad("--html", arg, "expected a file name");
+		env->html = arg;
+		return 0;
+	case OPT_FOLDED:
+		env->folded = true;
+		return 0;
+	case OPT_WEIGHT:
+		if (strcmp(arg, "bytes") && strcmp(arg, "count"))
+			return bad("--weight", arg, "expected bytes or count");
+		env->o.folded_count = !strcmp(arg, "count");
+		return 0;
+	case OPT_STRICT:
+		env->strict = true;
+		return 0;
+	}
+	return 2;
+}
+
+/* 0: run; 1: help printed; 2: usage error printed */
+static int parse_args(int argc, char **argv, struct report_env *env)
+{
+	int c, rc;
+
+	memset(env, 0, sizeof(*env));
+	env->o.top = 20;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:n:k:c:f:h", report_opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(report_usage, stdout);
+			return 1;
+		}
+		if (c == ':' || c == '?') {
+			fprintf(stderr,
+				c == ':' ? "kmemscope report: option '%s' needs a value\n" :
+					   "kmemscope report: unknown option '%s'\n",
+				argv[optind - 1]);
+			fprintf(stderr, "Try 'kmemscope report --help'.\n");
+			return 2;
+		}
+		rc = parse_opt(env, c, optarg);
+		if (rc)
+			return rc;
+	}
+	if (env->o.since_ns && env->o.until_ns && env->o.since_ns > env->o.until_ns) {
+		fprintf(stderr, "kmemscope report: --since is after --until\n");
+		return 2;
+	}
+	if (env->folded && (env->html || env->format == RP_JSON)) {
+		fprintf(stderr,
+			"kmemscope report: --folded cannot be combined with --html or --format json\n");
+		return 2;
+	}
+	env->paths = argv + optind;
+	env->nr_paths = argc - optind;
+	return 0;
+}
+
+/* *.ndjson, *.ndjson.gz, and the daemon's segment being written (.active) */
+static bool is_export_name(const char *n)
+{
+	static const char *const suffixes[] = { ".ndjson", ".ndjson.gz", ".ndjson.gz.active",
+						".ndjson.active" };
+	size_t l = strlen(n);
+
+	if (n[0] == '.')
+		return false;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t m = strlen(suffixes[i]);
+
+		if (l > m && !strcmp(n + l - m, suffixes[i]))
+			return true;
+	}
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_one(struct report *rp, const char *path, unsigned flags)
+{
+	struct ndjson_reader *r = nr_open(path, flags);
+	int rc;
+
+	if (!r) {
+		log_warn("cannot read %s: %s", path, strerror(errno));
+		return flags & NR_STRICT ? -1 : 1;
+	}
+	rc = report_read(rp, r);
+	nr_close(r);
+	return rc;
+}
+
+/* A daemon state directory: its segments in name (= time) order. */
+static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nread)
+{
+	char **names = NULL, **l;
+	size_t n = 0;
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int rc = 0;
+
+	if (!dp) {
+		log_warn("cannot read directory %s: %s", dir, strerror(errno));
+		return flags & NR_STRICT ? -1 : 0;
+	}
+	while ((d = readdir(dp))) {
+		if (!is_export_name(d->d_name))
+			continue;
+		l = realloc(names, (n + 1) * sizeof(*l));
+		if (!l)
+			break;
+		names = l;
+		if (asprintf(&names[n], "%s/%s", dir, d->d_name) < 0)
+			break;
+		n++;
+	}
+	closedir(dp);
+	if (!n)
+		log_warn("%s: no *.ndjson or *.ndjson.gz files in this directory", dir);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (!rc) {
+			int r1 = read_one(rp, names[i], flags);
+
+			if (r1 < 0)
+				rc = -1;
+			else
+				*nread += r1 == 0;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+static int read_inputs(struct report *rp, struct report_env *env)
+{
+	unsigned flags = env->strict ? NR_STRICT : 0;
+	int nread = 0, rc = 0;
+
+	if (!env->nr_paths) {
+		if (isatty(0)) {
+			fprintf(stderr,
+				"kmemscope report: no input: give files or directories, or pipe an export to stdin\n");
+			return 2;
+		}
+		return read_one(rp, "-", flags) ? 1 : 0;
+	}
+	for (int i = 0; i < env->nr_paths && !rc; i++) {
+		struct stat st;
+
+		if (strcmp(env->paths[i], "-") && !stat(env->paths[i], &st) &&
+		    S_ISDIR(st.st_mode)) {
+			rc = read_dir(rp, env->paths[i], flags, &nread);
+			continue;
+		}
+		rc = read_one(rp, env->paths[i], flags);
+		if (rc > 0)
+			rc = 0;
+		else if (!rc)
+			nread++;
+	}
+	if (rc)
+		return 1;
+	if (!nread) {
+		log_err("no input could be read");
+		return 1;
+	}
+	return 0;
+}
+
+static int write_html(struct report *rp, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f) {
+		log_err("cannot write --html %s: %s", path, strerror(errno));
+		return 1;
+	}
+	err = report_write_html(f, rp);
+	if (fclose(f) || err) {
+		log_err("cannot write --html %s: %s", path, strerror(errno ? errno : EIO));
+		return 1;
+	}
+	fprintf(stderr, "kmemscope report: wrote %s\n", path);
+	return 0;
+}
+
+static int output(struct report *rp, struct report_env *env)
+{
+	if (env->folded) {
+		if (report_print_folded(stdout, rp))
+			log_warn(
+				"no allocation stacks in the input: stacks come from page_site records and site records with a \"stack\" array");
+		return 0;
+	}
+	if (env->html && write_html(rp, env->html))
+		return 1;
+	if (env->format == RP_JSON) {
+		cJSON *doc = report_json(rp);
+		char *s = doc ? cJSON_Print(doc) : NULL;
+
+		cJSON_Delete(doc);
+		if (!s) {
+			log_err("out of memory writing JSON");
+			return 1;
+		}
+		puts(s);
+		free(s);
+	} else if (!env->html) {
+		report_print_text(stdout, rp);
+	}
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_env env;
+	struct report rp;
+	int rc;
+
+	rc = parse_args(argc, argv, &env);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (report_init(&rp, &env.o)) {
+		log_err("out of memory");
+		return 1;
+	}
+	rc = read_inputs(&rp, &env);
+	if (!rc) {
+		report_finish(&rp);
+		rc = output(&rp, &env);
+	}
+	report_free(&rp);
+	if (fflush(stdout) && !rc) {
+		log_err("cannot write the report: %s", strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}

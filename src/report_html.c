@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `kmemscope report --html`: one self-contained page. Charts are inline SVG
+ * written here (no scripts needed to see them); a few lines of inline script
+ * only make the tables sortable. A Content-Security-Policy forbids any
+ * network access, so the page is the same offline as online.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "report.h"
+#include "util.h"
+
+#define W 1100
+#define PH 170 /* panel height */
+#define ML 80 /* left margin: y labels */
+#define MR 230 /* right margin: legend */
+#define MT 26
+#define MB 26
+#define MAX_TABLE_ROWS 500
+
+static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+				      "#9467bd", "#8c564b", "#e377c2", "#17becf" };
+
+static void esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+/* 1, 2 or 5 times a power of ten, at least v */
+static double nice_max(double v)
+{
+	double p;
+
+	if (!(v > 0) || !isfinite(v))
+		return 1;
+	p = pow(10, floor(log10(v)));
+	if (v <= p)
+		return p;
+	if (v <= 2 * p)
+		return 2 * p;
+	if (v <= 5 * p)
+		return 5 * p;
+	return 10 * p;
+}
+
+struct axis {
+	double t0, t1; /* seconds since the epoch */
+	double y0, y1;
+	int top; /* panel's top y in the svg */
+	bool bytes; /* y labels as bytes */
+};
+
+static double px(const struct axis *a, double t)
+{
+	return ML + (t - a->t0) / (a->t1 - a->t0) * (W - ML - MR);
+}
+
+static double py(const struct axis *a, double v)
+{
+	if (v < a->y0)
+		v = a->y0;
+	if (v > a->y1)
+		v = a->y1;
+	return a->top + MT + (1 - (v - a->y0) / (a->y1 - a->y0)) * (PH - MT - MB);
+}
+
+static void fmt_time_label(double t, double span, char *buf, size_t sz)
+{
+	time_t s = t;
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	strftime(buf, sz, span > 86400 ? "%m-%d %H:%M" : "%H:%M:%S", &tm);
+	/* short spans: ticks fall between whole seconds */
+	if (span < 60 && strlen(buf) + 3 < sz)
+		snprintf(buf + strlen(buf), sz - strlen(buf), ".%d", (int)((t - floor(t)) * 10));
+}
+
+static void panel_frame(FILE *f, const struct axis *a, const char *title, const char *unit)
+{
+	double span = a->t1 - a->t0;
+	char buf[32];
+
+	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"pt\">", ML, a->top + MT - 10);
+	esc(f, title);
+	fprintf(f, "</text>\n");
+	for (int i = 0; i <= 4; i++) {
+		double v = a->y0 + (a->y1 - a->y0) * i / 4, y = py(a, v);
+
+		if (a->bytes)
+			fmt_bytes(rp_u64(v), buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "%.2f", v);
+		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", ML,
+			W - MR, y, y);
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"yl\">%s%s</text>\n", ML - 4, y + 4,
+			buf, i == 4 ? unit : "");
+	}
+	for (int i = 0; i <= 5; i++) {
+		double t = a->t0 + span * i / 5, x = px(a, t);
+
+		fmt_time_label(t, span, buf, sizeof(buf));
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xl\">%s</text>", x,
+			a->top + PH - MB + 16, buf);
+	}
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n", ML,
+		a->top + MT, W - ML - MR, PH - MT - MB);
+}
+
+static void legend(FILE *f, const struct axis *a, int i, const char *color, const char *label)
+{
+	int y = a->top + MT + 12 + i * 16;
+
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/>", W - MR + 10,
+		y - 4, color);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"lg\">", W - MR + 26, y);
+	esc(f, label);
+	fprintf(f, "</text>\n");
+}
+
+/* red bands where a zone had no free block of order >= 3 */
+static void ran_out_bands(FILE *f, const struct report *rp, const struct axis *a)
+{
+	double w = rp->bucket_ns / 1e9;
+
+	for (__s64 b = rp->b_lo; b <= rp->b_hi; b++) {
+		bool out = false;
+
+		for (size_t i = 0; i < rp->nr_zones && !out; i++) {
+			const struct rp_zone *z = rp->zones[i];
+
+			out = b >= z->zbase && b < z->zbase + (__s64)z->zlen &&
+			      z->zv[b - z->zbase].ran_out;
+		}
+		if (!out)
+			continue;
+		fprintf(f,
+			"<rect class=\"out\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>order-3 blocks ran out</title></rect>\n",
+			px(a, b * w), a->top + MT, px(a, (b + 1) * w) - px(a, b * w) + 0.5,
+			PH - MT - MB);
+	}
+}
+
+/* One line: y[i] of bucket b_lo + i; NaN leaves a gap. */
+static void line(FILE *f, const struct report *rp, const struct axis *a, const double *y, size_t n,
+		 const char *color, const char *label)
+{
+	double w = rp->bucket_ns / 1e9;
+	bool pen = false;
+
+	fprintf(f, "<path class=\"ln\" stroke=\"%s\" d=\"", color);
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(y[i])) {
+			pen = false;
+			continue;
+		}
+		fprintf(f, "%c%.1f %.1f ", pen ? 'L' : 'M', px(a, (rp->b_lo + i + 0.5) * w),
+			py(a, y[i]));
+		pen = true;
+	}
+	fprintf(f, "\"><title>");
+	esc(f, label);
+	fprintf(f, "</title></path>\n");
+}
+
+static double series_max(const double *y, size_t n)
+{
+	double m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!isnan(y[i]) && y[i] > m)
+			m = y[i];
+	}
+	return m;
+}
+
+static void zone_values(const struct report *rp, const struct rp_zone *z, int what, int o,
+			double *y, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		__s64 b = rp->b_lo + i;
+		const struct rp_zpt *p;
+
+		y[i] = NAN;
+		if (b < z->zbase || b >= z->zbase + (__s64)z->zlen)
+			continue;
+		p = &z->zv[b - z->zbase];
+		if (p->n)
+			y[i] = (what ? p->frag[o] : p->unus[o]) / p->n;
+	}
+}
+
+static void zone_panel(FILE *f, const struct report *rp, struct axis *a, int what, double *y,
+		       size_t n)
+{
+	int k = 0;
+
+	a->y0 = what ? -1 : 0;
+	a->y1 = 1;
+	a->bytes = false;
+	panel_frame(
+		f, a,
+		what ? "Fragmentation index (extfrag_index; -1: a block of that order is free)" :
+		       "Unusable free space index (0: all free memory usable, 1: none)",
+		"");
+	ran_out_bands(f, rp, a);
+	for (size_t i = 0; i < rp->nr_zones; i++) {
+		for (int o = 0; o < 2; o++, k++) {
+			char label[96];
+
+			snprintf(label, sizeof(label), "node %lld %s order %lld",
+				 (long long)rp->zones[i]->node, rp->zones[i]->zone,
+				 o ? (long long)rp->pageblock_order : 3LL);
+			zone_values(rp, rp->zones[i], what, o, y, n);
+			line(f, rp, a, y, n, colors[k % 8], label);
+			if (k < 9)
+				legend(f, a, k, colors[k % 8], label);
+		}
+	}
+}
+
+static void site_values(const struct report *rp, const struct rp_site *s, bool live, double *y,
+			size_t n)
+{
+	double w = rp->bucket_ns / 1e9, carry = NAN;
+
+	for (size_t i = 0; i < n; i++) {
+		__s64 b = rp->b_lo + i;
+		const struct rp_pt *p = NULL;
+
+		if (b >= s->ser.base && b < s->ser.base + (__s64)s->ser.len)
+			p = &s->ser.v[b - s->ser.base];
+		if (!live) {
+			y[i] = p ? p->bytes / w : 0;
+			continue;
+		}
+		/* live bytes only change when the site is active: carry forward */
+		if (p && p->nlive)
+			carry = p->live_last;
+		y[i] = carry;
+	}
+}
+
+static void sites_panel(FILE *f, const struct report *rp, struct axis *a, struct rp_site **top,
+			size_t nt, bool live, double *y, size_t n)
+{
+	double max = 0;
+
+	for (size_t i = 0; i < nt; i++) {
+		site_values(rp, top[i], live, y, n);
+		max = fmax(max, series_max(y, n));
+	}
+	a->y0 = 0;
+	a->y1 = nice_max(max);
+	a->bytes = true;
+	panel_frame(f, a,
+		    live ? "Live bytes of the top sites (allocated while tracing, not yet freed)" :
+			   "Allocation rate of the top callers (bytes allocated per second)",
+		    live ? "" : "/s");
+	if (!live)
+		ran_out_bands(f, rp, a);
+	for (size_t i = 0; i < nt; i++) {
+		site_values(rp, top[i], live, y, n);
+		line(f, rp, a, y, n, colors[i % 8], top[i]->site);
+		legend(f, a, i, colors[i % 8], top[i]->site);
+	}
+}
+
+static int cmp_bytes(const void *x, const void *y)
+{
+	const struct rp_site *a = *(const struct rp_site *const *)x;
+	const struct rp_site *b = *(const struct rp_site *const *)y;
+
+	return a->bytes_alloc < b->bytes_alloc ? 1 : a->bytes_alloc > b->bytes_alloc ? -1 : 0;
+}
+
+static int cmp_live(const void *x, const void *y)
+{
+	const struct rp_site *a = *(const struct rp_site *const *)x;
+	const struct rp_site *b = *(const struct rp_site *const *)y;
+
+	return a->live_bytes < b->live_bytes ? 1 : a->live_bytes > b->live_bytes ? -1 : 0;
+}
+
+/* the top n sites by a key, without disturbing the report's own order */
+static size_t top_sites(const struct report *rp, struct rp_site **out, size_t n,
+			int (*cmp)(const void *, const void *))
+{
+	struct rp_site **l;
+	size_t k = 0;
+
+	if (!rp->nr_sites)
+		return 0;
+	l = malloc(rp->nr_sites * sizeof(*l));
+	if (!l)
+		return 0;
+	memcpy(l, rp->sites, rp->nr_sites * sizeof(*l));
+	qsort(l, rp->nr_sites, sizeof(*l), cmp);
+	for (size_t i = 0; i < rp->nr_sites && k < n; i++) {
+		if (cmp == cmp_live ? l[i]->live_bytes > 0 : l[i]->bytes_alloc > 0)
+			out[k++] = l[i];
+	}
+	free(l);
+	return k;
+}
+
+static void time_charts(FILE *f, const struct report *rp)
+{
+	struct rp_site *top[RP_CHART_SITES];
+	size_t n = rp->any_bucket ? rp->b_hi - rp->b_lo + 1 : 0, nt;
+	int panels = rp->nr_zones ? 3 : 1, h;
+	struct axis a = {};
+	double *y;
+
+	fprintf(f, "<h2>Fragmentation and allocations over time</h2>\n");
+	if (!n) {
+		fprintf(f, "<p class=\"note\">no timed records in the input</p>\n");
+		return;
+	}
+	if (!rp->nr_zones)
+		fprintf(f,
+			"<p class=\"note\" id=\"nofrag\">no fragmentation records in the input</p>\n");
+	else
+		fprintf(f,
+			"<p class=\"note\">Red bands: a zone had no free block of order &ge; 3. Pageblock order %lld%s. One point per %.3g s.</p>\n",
+			(long long)rp->pageblock_order,
+			rp->pageblock_assumed ? " (assumed: the x86 default)" : "",
+			rp->bucket_ns / 1e9);
+	y = calloc(n, sizeof(*y));
+	if (!y)
+		return;
+	a.t0 = rp->b_lo * (rp->bucket_ns / 1e9);
+	a.t1 = (rp->b_hi + 1) * (rp->bucket_ns / 1e9);
+	h = panels * PH;
+	fprintf(f,
+		"<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+		W, h, W, h);
+	if (rp->nr_zones) {
+		zone_panel(f, rp, &a, 0, y, n);
+		a.top += PH;
+		zone_panel(f, rp, &a, 1, y, n);
+		a.top += PH;
+	}
+	nt = top_sites(rp, top, RP_CHART_SITES, cmp_bytes);
+	sites_panel(f, rp, &a, top, nt, false, y, n);
+	fprintf(f, "</svg>\n");
+	fprintf(f, "<h2>Live bytes over time</h2>\n");
+	nt = top_sites(rp, top, RP_CHART_SITES, cmp_live);
+	if (!nt) {
+		fprintf(f, "<p class=\"note\">no site has live bytes at the end</p>\n");
+	} else {
+		a.top = 0;
+		fprintf(f,
+			"<svg id=\"live\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+			W, PH, W, PH);
+		sites_panel(f, rp, &a, top, nt, true, y, n);
+		fprintf(f, "</svg>\n");
+	}
+	free(y);
+}
+
+/* horizontal bars: label, value, tooltip */
+static void bars(FILE *f, const char *id, size_t n, const char *const *labels, const double *v,
+		 const char *const *tips, bool bytes)
+{
+	int bh = 20, lw = 330, h = n * (bh + 4) + 8;
+	double max = 0;
+	char buf[32];
+
+	for (size_t i = 0; i < n; i++)
+		max = fmax(max, v[i]);
+	max = max > 0 ? max : 1;
+	fprintf(f,
+		"<svg id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+		id, W, h, W, h);
+	for (size_t i = 0; i < n; i++) {
+		int y = 4 + i * (bh + 4);
+		double w = (W - lw - 120) * v[i] / max;
+
+		if (bytes)
+			fmt_bytes(rp_u64(v[i]), buf, sizeof(buf));
+		else
+			fmt_count(rp_u64(v[i]), buf, sizeof(buf));
+		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"yl\">", lw - 6, y + 15);
+		esc(f, labels[i]);
+		fprintf(f,
+			"</text><rect class=\"bar\" fill=\"%s\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>",
+			colors[i % 8], lw, y, w > 1 ? w : 1, bh);
+		esc(f, tips[i]);
+		fprintf(f, "</title></rect><text x=\"%.1f\" y=\"%d\" class=\"lg\">%s</text>\n",
+			lw + (w > 1 ? w : 1) + 6, y + 15, buf);
+	}
+	fprintf(f, "</svg>\n");
+}
+
+static void class_chart(FILE *f, const struct report *rp)
+{
+	size_t n = rp->nr_classes < 16 ? rp->nr_classes : 16;
+	char lab[16][64], tip[16][256], b[16];
+	const char *labels[16], *tips[16];
+	double v[16];
+
+	fprintf(f, "<h2>Slack per kmalloc size class</h2>\n");
+	if (!n) {
+		fprintf(f, "<p class=\"note\">no kmalloc allocations</p>\n");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct rp_class *c = &rp->classes[i];
+
+		snprintf(lab[i], sizeof(lab[i]), "%skmalloc-%s%s%s", c->estimated ? "~" : "",
+			 fmt_bytes(c->size, b, sizeof(b)), c->top[0] ? ": " : "",
+			 c->top[0] ? c->top[0]->caller : "");
+		snprintf(tip[i], sizeof(tip[i]), "%llu allocations; top: %s",
+			 (unsigned long long)c->allocs, c->top[0] ? c->top[0]->site : "-");
+		labels[i] = lab[i];
+		tips[i] = tip[i];
+		v[i] = c->slack;
+	}
+	bars(f, "slack", n, labels, v, tips, true);
+}
+
+static void gfp_chart(FILE *f, const struct report *rp)
+{
+	size_t n = rp->nr_gfp_rows < 16 ? rp->nr_gfp_rows : 16;
+	const char *labels[16], *tips[16];
+	char tip[16][256];
+	double v[16];
+
+	fprintf(f, "<h2>GFP flags (allocations per combination)</h2>\n");
+	if (!n) {
+		fprintf(f, "<p class=\"note\">no allocations</p>\n");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct rp_gfp_row *g = &rp->gfp_rows[i];
+
+		snprintf(tip[i], sizeof(tip[i]), "%llu sites; top: %s",
+			 (unsigned long long)g->sites, g->top[0] ? g->top[0]->site : "-");
+		labels[i] = g->flags;
+		tips[i] = tip[i];
+		v[i] = g->allocs;
+	}
+	bars(f, "gfp", n, labels, v, tips, false);
+}
+
+static void th(FILE *f, const char *const *cols, int n)
+{
+	fprintf(f, "<thead><tr>");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "<th>%s</th>", cols[i]);
+	fprintf(f, "</tr></thead><tbody>\n");
+}
+
+static void td_text(FILE *f, const char *s)
+{
+	fprintf(f, "<td>");
+	esc(f, s);
+	fprintf(f, "</td>");
+}
+
+static void td_num(FILE *f, double v, const char *shown)
+{
+	fprintf(f, "<td class=\"n\" data-v=\"%.17g\">%s</td>", v, shown);
+}
+
+static void td_bytes(FILE *f, double v)
+{
+	char b[16];
+
+	td_num(f, v, fmt_bytes(rp_u64(v), b, sizeof(b)));
+}
+
+static void td_count(FILE *f, double v)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%.0f", v);
+	td_num(f, v, b);
+}
+
+static void sites_table(FILE *f, const struct report *rp)
+{
+	static const char *const cols[] = { "caller",	 "kind",      "allocs", "frees",  "live",
+					    "requested", "allocated", "slack",	"frag %", "GFP" };
+	size_t shown = 0;
+
+	fprintf(f, "<h2>Call sites</h2>\n<table class=\"sortable\" id=\"sites\">");
+	th(f, cols, 10);
+	for (size_t i = 0; i < rp->nr_sites && shown < MAX_TABLE_ROWS; i++) {
+		const struct rp_site *s = rp->sites[i];
+		const struct rp_gfp *g = rp_site_top_gfp(s);
+		char b[32];
+
+		if (!s->allocs && !s->failed)
+			continue;
+		shown++;
+		fprintf(f, "<tr>");
+		td_text(f, s->site);
+		td_text(f, s->cache[0] ? s->cache : s->kind);
+		td_count(f, s->allocs);
+		td_count(f, s->frees);
+		td_count(f, s->live);
+		td_bytes(f, s->bytes_req);
+		td_bytes(f, s->bytes_alloc);
+		td_bytes(f, rp_site_slack(s));
+		snprintf(b, sizeof(b), "%.1f", rp_site_frag(s));
+		td_num(f, rp_site_frag(s), b);
+		td_text(f, g ? g->flags : "-");
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+	if (shown < rp->nr_sites)
+		fprintf(f,
+			"<p class=\"note\">%zu sites in all; the first %zu by %s are shown</p>\n",
+			rp->nr_sites, shown, rp_sort_name(rp->opts.sort));
+}
+
+static void summary(FILE *f, const struct report *rp)
+{
+	const struct rp_site *t = rp->total;
+	char a[16], b[16], c[16], d[16];
+
+	fprintf(f, "<div class=\"cards\">");
+	fprintf(f, "<div><b>%s</b>requested</div><div><b>%s</b>allocated</div>",
+		fmt_bytes(t->bytes_req, a, sizeof(a)), fmt_bytes(t->bytes_alloc, b, sizeof(b)));
+	fprintf(f, "<div><b>%s</b>slack (%.1f%%)</div><div><b>%s</b>freed</div>",
+		fmt_bytes(rp_site_slack(t), c, sizeof(c)), rp_site_frag(t),
+		fmt_bytes(t->bytes_freed, d, sizeof(d)));
+	fprintf(f, "<div><b>%llu</b>allocations</div><div><b>%llu</b>cross-CPU frees</div>",
+		(unsigned long long)t->allocs, (unsigned long long)t->cross_cpu_frees);
+	fprintf(f, "<div><b>%llu</b>drops</div><div><b>%llu</b>intervals</div></div>\n",
+		(unsigned long long)(rp->drops[0] + rp->drops[1] + rp->drops[2] + rp->drops[3] +
+				     rp->drops[4] + rp->drops[5]),
+		(unsigned long long)rp->intervals);
+}
+
+static void corr_table(FILE *f, const struct report *rp)
+{
+	static const char *const cols[] = {
+		"caller", "activity", "target", "zone", "r", "n", "lag"
+	};
+
+	fprintf(f, "<h2>Correlation ranking (last window)</h2>\n");
+	if (!rp->nr_corr) {
+		fprintf(f, "<p class=\"note\">no correlation records in the input</p>\n");
+		return;
+	}
+	fprintf(f,
+		"<p class=\"note\">Pearson's r between a caller's activity and the later change of the target; correlation, not proof of cause.</p><table class=\"sortable\" id=\"corr\">");
+	th(f, cols, 7);
+	for (size_t i = 0; i < rp->nr_corr; i++) {
+		const struct rp_corr *c = &rp->corr[i];
+		char b[32];
+
+		fprintf(f, "<tr>");
+		td_text(f, c->caller);
+		td_text(f, c->activity);
+		td_text(f, c->target);
+		snprintf(b, sizeof(b), "%lld/", (long long)c->node);
+		fprintf(f, "<td>%s", b);
+		esc(f, c->zone);
+		fprintf(f, "</td>");
+		snprintf(b, sizeof(b), "%.2f", c->r);
+		td_num(f, c->r, b);
+		td_count(f, c->n);
+		td_count(f, c->lag);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
+static void frag_table(FILE *f, const struct report *rp)
+{
+	static const char *const cols[] = { "zone", "order", "unusable first",	  "min",
+					    "max",  "last",  "frag index first",  "min",
+					    "max",  "last",  "free blocks first", "last" };
+
+	if (!rp->nr_zones)
+		return;
+	fprintf(f,
+		"<h2>Fragmentation timeline per zone</h2><table class=\"sortable\" id=\"frag\">");
+	th(f, cols, 12);
+	for (size_t i = 0; i < rp->nr_zones; i++) {
+		const struct rp_zone *z = rp->zones[i];
+
+		for (int o = 0; o < 2; o++) {
+			const struct rp_stat4 *u = &z->unus[o], *x = &z->frag[o];
+			const double v[] = { u->first, u->min, u->max, u->last,
+					     x->first, x->min, x->max, x->last };
+			char b[32];
+
+			fprintf(f, "<tr><td>%lld/", (long long)z->node);
+			esc(f, z->zone);
+			fprintf(f, "</td>");
+			td_count(f, o ? rp->pageblock_order : 3);
+			for (int k = 0; k < 8; k++) {
+				snprintf(b, sizeof(b), "%.3f", v[k]);
+				td_num(f, v[k], b);
+			}
+			td_count(f, z->free[o].first);
+			td_count(f, z->free[o].last);
+			fprintf(f, "</tr>\n");
+		}
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
+static void leak_table(FILE *f, const struct report *rp)
+{
+	static const char *const cols[] = { "site", "kind", "live from", "live to", "growth/s" };
+
+	fprintf(f, "<h2>Leak suspects</h2>\n");
+	if (!rp->nr_leaks) {
+		fprintf(f, "<p class=\"note\">no site whose live bytes only grew</p>\n");
+		return;
+	}
+	fprintf(f, "<table class=\"sortable\" id=\"leaks\">");
+	th(f, cols, 5);
+	for (size_t i = 0; i < rp->nr_leaks && i < MAX_TABLE_ROWS; i++) {
+		const struct rp_site *s = rp->leaks[i];
+
+		fprintf(f, "<tr>");
+		td_text(f, s->site);
+		td_text(f, s->cache[0] ? s->cache : s->kind);
+		td_bytes(f, s->live_from);
+		td_bytes(f, s->live_to);
+		td_bytes(f, s->growth);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
+static const char css[] =
+	"body{font:14px system-ui,sans-serif;margin:20px;color:#222;max-width:1200px}"
+	"h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ddd}"
+	".note{color:#666}.cards{display:flex;flex-wrap:wrap;gap:10px}"
+	".cards div{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:110px}"
+	".cards b{display:block;font-size:18px}"
+	"table{border-collapse:collapse;font-size:12px}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}"
+	"th{cursor:pointer;background:#f4f4f4;user-select:none}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"svg text{font:11px system-ui,sans-serif;fill:#333}.pt{font-weight:bold}.yl{text-anchor:end}"
+	".xl{text-anchor:middle}.grid{stroke:#eee}.frame{fill:none;stroke:#bbb}"
+	".ln{fill:none;stroke-width:1.6}.out{fill:#d62728;fill-opacity:.15}";
+
+/* sortable tables; also marks the page as ready for the tests */
+static const char js[] =
+	"'use strict';\n"
+	"function sortBy(th){const tb=th.closest('table').tBodies[0];const i=th.cellIndex;"
+	"const dir=th.dataset.dir==='d'?'a':'d';th.dataset.dir=dir;"
+	"const key=r=>{const c=r.cells[i];return c.dataset.v!==undefined?parseFloat(c.dataset.v):c.textContent};"
+	"const rows=Array.from(tb.rows);rows.sort((a,b)=>{const x=key(a),y=key(b);"
+	"const c=typeof x==='number'?x-y:String(x).localeCompare(String(y));return dir==='d'?-c:c});"
+	"rows.forEach(r=>tb.appendChild(r));}\n"
+	"document.querySelectorAll('table.sortable th').forEach(th=>th.addEventListener('click',()=>sortBy(th)));\n"
+	"document.body.dataset.ready='1';console.log('kmemscope report ready');\n";
+
+int report_write_html(FILE *f, struct report *rp)
+{
+	char t1[32], t2[32];
+
+	fprintf(f,
+		"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+		"<title>kmemscope report</title><style>%s</style></head><body>\n",
+		css);
+	fprintf(f, "<h1>kmemscope report</h1>\n<p class=\"note\">%s .. %s UTC, %zu input%s",
+		rp_fmt_time(rp->t_min, t1, sizeof(t1)), rp_fmt_time(rp->t_max, t2, sizeof(t2)),
+		rp->nr_inputs, rp->nr_inputs == 1 ? "" : "s");
+	for (size_t i = 0; i < rp->nr_hosts && i < 4; i++) {
+		fprintf(f, "%s", i ? ", " : ", host ");
+		esc(f, rp->hosts[i].hostname);
+		fprintf(f, " (");
+		esc(f, rp->hosts[i].kernel);
+		fprintf(f, ")");
+	}
+	fprintf(f, "</p>\n");
+	summary(f, rp);
+	time_charts(f, rp);
+	class_chart(f, rp);
+	gfp_chart(f, rp);
+	sites_table(f, rp);
+	frag_table(f, rp);
+	corr_table(f, rp);
+	leak_table(f, rp);
+	fprintf(f, "<script>%s</script>\n</body></html>\n", js);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `kmemscope report --format json`: the text report's results as one document. */
+#include <string.h>
+#include "report.h"
+
+static void num(cJSON *o, const char *name, double v)
+{
+	cJSON_AddNumberToObject(o, name, v);
+}
+
+static cJSON *hist(const __u64 *h)
+{
+	cJSON *o = cJSON_CreateObject();
+	char key[32];
+
+	for (int i = 0; i < RP_HIST; i++) {
+		if (!h[i])
+			continue;
+		snprintf(key, sizeof(key), "%llu", i ? 1ULL << i : 0ULL);
+		num(o, key, h[i]);
+	}
+	return o;
+}
+
+static cJSON *site_json(const struct rp_site *s)
+{
+	cJSON *o = cJSON_CreateObject(), *g;
+
+	cJSON_AddStringToObject(o, "kind", s->kind);
+	if (s->cache[0])
+		cJSON_AddStringToObject(o, "cache", s->cache);
+	cJSON_AddStringToObject(o, "caller", s->caller);
+	cJSON_AddStringToObject(o, "site", s->site);
+	num(o, "allocs", s->allocs);
+	num(o, "frees", s->frees);
+	num(o, "failed", s->failed);
+	num(o, "bytes_req", s->bytes_req);
+	num(o, "bytes_alloc", s->bytes_alloc);
+	num(o, "slack", rp_site_slack(s));
+	num(o, "frag_pct", rp_site_frag(s));
+	num(o, "bytes_freed", s->bytes_freed);
+	num(o, "live", s->live);
+	num(o, "live_bytes", s->live_bytes);
+	num(o, "cross_cpu_frees", s->cross_cpu_frees);
+	if (s->req_unknown)
+		cJSON_AddBoolToObject(o, "req_unknown", true);
+	g = cJSON_AddObjectToObject(o, "gfp");
+	for (size_t i = 0; i < s->nr_gfps; i++)
+		num(g, s->gfps[i].flags, s->gfps[i].allocs);
+	cJSON_AddItemToObject(o, "sizes", hist(s->sizes));
+	return o;
+}
+
+static cJSON *site_ref(const struct rp_site *s, const char *what, double v)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "kind", s->kind);
+	cJSON_AddStringToObject(o, "caller", s->caller);
+	cJSON_AddStringToObject(o, "site", s->site);
+	num(o, what, v);
+	return o;
+}
+
+static cJSON *summary_json(const struct report *rp)
+{
+	static const char *const drops[] = { "sites_full", "live_full",	   "ringbuf_full",
+					     "stacks",	   "pending_full", "recursion" };
+	const struct rp_site *t = rp->total;
+	cJSON *o = cJSON_CreateObject(), *d;
+
+	num(o, "seconds", rp->seconds);
+	num(o, "intervals", rp->intervals);
+	num(o, "sites", rp->nr_sites);
+	num(o, "allocs", t->allocs);
+	num(o, "frees", t->frees);
+	num(o, "failed", t->failed);
+	num(o, "bytes_req", t->bytes_req);
+	num(o, "bytes_alloc", t->bytes_alloc);
+	num(o, "bytes_freed", t->bytes_freed);
+	num(o, "slack", rp_site_slack(t));
+	num(o, "frag_pct", rp_site_frag(t));
+	num(o, "cross_cpu_frees", t->cross_cpu_frees);
+	num(o, "unmatched_frees", rp->unmatched[0] + rp->unmatched[1] + rp->unmatched[2]);
+	num(o, "live", rp->live);
+	num(o, "live_bytes", rp->live_bytes);
+	num(o, "failure_records", rp->failures);
+	d = cJSON_AddObjectToObject(o, "drops");
+	for (int i = 0; i < 6; i++)
+		num(d, drops[i], rp->drops[i]);
+	return o;
+}
+
+static cJSON *classes_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_classes; i++) {
+		const struct rp_class *k = &rp->classes[i];
+		cJSON *o = cJSON_CreateObject(), *top;
+
+		num(o, "size", k->size);
+		cJSON_AddBoolToObject(o, "estimated", k->estimated);
+		num(o, "allocs", k->allocs);
+		num(o, "bytes_req", k->req);
+		num(o, "bytes_alloc", k->alloc);
+		num(o, "slack", k->slack);
+		top = cJSON_AddArrayToObject(o, "top_sites");
+		for (int j = 0; j < 3 && k->top[j]; j++)
+			cJSON_AddItemToArray(top, site_ref(k->top[j], "slack", k->top_slack[j]));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *gfp_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_gfp_rows; i++) {
+		const struct rp_gfp_row *g = &rp->gfp_rows[i];
+		cJSON *o = cJSON_CreateObject(), *top;
+
+		cJSON_AddStringToObject(o, "gfp", g->flags);
+		num(o, "allocs", g->allocs);
+		num(o, "sites", g->sites);
+		top = cJSON_AddArrayToObject(o, "top_sites");
+		for (int j = 0; j < 3 && g->top[j]; j++)
+			cJSON_AddItemToArray(top, site_ref(g->top[j], "allocs", g->top_allocs[j]));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *stat_json(const struct rp_stat4 *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	num(o, "first", s->first);
+	num(o, "min", s->min);
+	num(o, "max", s->max);
+	num(o, "last", s->last);
+	return o;
+}
+
+static cJSON *zone_json(const struct report *rp, const struct rp_zone *z)
+{
+	cJSON *o = cJSON_CreateObject(), *orders = cJSON_AddArrayToObject(o, "orders");
+
+	num(o, "node", z->node);
+	cJSON_AddStringToObject(o, "zone", z->zone);
+	num(o, "snapshots", z->snapshots);
+	num(o, "order3_ran_out", z->ran_out);
+	for (int i = 0; i < 2; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		num(e, "order", i ? rp->pageblock_order : 3);
+		cJSON_AddItemToObject(e, "unusable_index", stat_json(&z->unus[i]));
+		cJSON_AddItemToObject(e, "frag_index", stat_json(&z->frag[i]));
+		cJSON_AddItemToObject(e, "free_blocks", stat_json(&z->free[i]));
+		cJSON_AddItemToArray(orders, e);
+	}
+	return o;
+}
+
+static cJSON *frag_json(const struct report *rp)
+{
+	cJSON *o = cJSON_CreateObject(), *zones, *ex, *l;
+
+	if (!rp->nr_zones && !rp->nr_corr && !rp->nr_pages && !rp->frag_records) {
+		cJSON_AddStringToObject(o, "note", "no fragmentation records in the input");
+		return o;
+	}
+	num(o, "pageblock_order", rp->pageblock_order);
+	cJSON_AddBoolToObject(o, "pageblock_order_assumed", rp->pageblock_assumed);
+	zones = cJSON_AddArrayToObject(o, "zones");
+	for (size_t i = 0; i < rp->nr_zones; i++)
+		cJSON_AddItemToArray(zones, zone_json(rp, rp->zones[i]));
+	ex = cJSON_AddObjectToObject(o, "order3_exhaustion");
+	num(ex, "buckets", rp->exhaust_buckets);
+	num(ex, "bucket_s", rp->bucket_ns / 1e9);
+	l = cJSON_AddArrayToObject(ex, "sites");
+	for (size_t i = 0; i < rp->nr_exhaust_sites; i++)
+		cJSON_AddItemToArray(
+			l, site_ref(rp->exhaust_sites[i], "bytes", rp->exhaust_site_bytes[i]));
+	l = cJSON_AddArrayToObject(ex, "page_sites");
+	for (size_t i = 0; i < rp->nr_exhaust_pages; i++)
+		cJSON_AddItemToArray(
+			l, site_ref(rp->exhaust_pages[i], "bytes", rp->exhaust_page_bytes[i]));
+	return o;
+}
+
+static cJSON *corr_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_corr; i++) {
+		const struct rp_corr *c = &rp->corr[i];
+		cJSON *o = cJSON_CreateObject();
+
+		num(o, "seq", c->seq);
+		num(o, "window", c->window);
+		cJSON_AddStringToObject(o, "caller", c->caller);
+		cJSON_AddStringToObject(o, "activity", c->activity);
+		cJSON_AddStringToObject(o, "target", c->target);
+		num(o, "node", c->node);
+		cJSON_AddStringToObject(o, "zone", c->zone);
+		num(o, "r", c->r);
+		num(o, "n", c->n);
+		num(o, "lag", c->lag);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *leaks_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_leaks && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_site *s = rp->leaks[i];
+		cJSON *o = site_ref(s, "growth_bytes_per_s", s->growth);
+
+		num(o, "live_bytes_from", s->live_from);
+		num(o, "live_bytes_to", s->live_to);
+		num(o, "from_ns", s->t_from);
+		num(o, "to_ns", s->t_to);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *pages_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_pages && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_site *s = rp->pages[i];
+		cJSON *o = site_ref(s, "allocs", s->allocs), *orders;
+
+		num(o, "pages", s->pages);
+		num(o, "bytes", s->bytes_alloc);
+		orders = cJSON_AddArrayToObject(o, "orders");
+		for (int k = 0; k < 32; k++) {
+			if (s->orders & (1u << k))
+				cJSON_AddItemToArray(orders, cJSON_CreateNumber(k));
+		}
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *inputs_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_inputs; i++) {
+		const struct rp_input *in = &rp->inputs[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "path", in->path);
+		num(o, "lines", in->lines);
+		num(o, "records", in->records);
+		num(o, "problems", in->problems);
+		num(o, "skipped", in->skipped);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *hosts_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_hosts; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "hostname", rp->hosts[i].hostname);
+		cJSON_AddStringToObject(o, "kernel", rp->hosts[i].kernel);
+		cJSON_AddStringToObject(o, "machine", rp->hosts[i].machine);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+cJSON *report_json(struct report *rp)
+{
+	cJSON *o = cJSON_CreateObject(), *w, *sites;
+	size_t shown = 0;
+
+	cJSON_AddStringToObject(o, "type", "report");
+	num(o, "schema", 1);
+	cJSON_AddItemToObject(o, "inputs", inputs_json(rp));
+	cJSON_AddItemToObject(o, "hosts", hosts_json(rp));
+	w = cJSON_AddObjectToObject(o, "window");
+	num(w, "start_ns", rp->t_min);
+	num(w, "end_ns", rp->t_max);
+	num(w, "since_ns", rp->opts.since_ns);
+	num(w, "until_ns", rp->opts.until_ns);
+	cJSON_AddStringToObject(o, "sort", rp_sort_name(rp->opts.sort));
+	sites = cJSON_AddArrayToObject(o, "sites");
+	for (size_t i = 0; i < rp->nr_sites && (!rp->opts.top || shown < rp->opts.top); i++) {
+		if (!rp->sites[i]->allocs && !rp->sites[i]->failed)
+			continue;
+		cJSON_AddItemToArray(sites, site_json(rp->sites[i]));
+		shown++;
+	}
+	num(o, "sites_not_shown", rp->nr_sites - shown);
+	cJSON_AddItemToObject(o, "summary", summary_json(rp));
+	cJSON_AddItemToObject(o, "slack_by_class", classes_json(rp));
+	cJSON_AddItemToObject(o, "gfp", gfp_json(rp));
+	cJSON_AddItemToObject(o, "fragmentation", frag_json(rp));
+	cJSON_AddItemToObject(o, "page_sites", pages_json(rp));
+	cJSON_AddItemToObject(o, "correlation", corr_json(rp));
+	cJSON_AddItemToObject(o, "leak_suspects", leaks_json(rp));
+	return o;
+}

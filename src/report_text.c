@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `kmemscope report` text output: the record table plus the offline sections. */
+#include <string.h>
+#include <time.h>
+#include "report.h"
+#include "util.h"
+
+#define CALLER_W 36
+#define NS 1e9
+
+const char *rp_fmt_time(__u64 ns, char *buf, size_t sz)
+{
+	time_t s = ns / 1000000000ULL;
+	struct tm tm;
+
+	if (!ns || !gmtime_r(&s, &tm)) {
+		snprintf(buf, sz, "-");
+		return buf;
+	}
+	strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static const char *kind_label(const struct rp_site *s)
+{
+	return s->cache[0] ? s->cache : s->kind;
+}
+
+static void gfp_cell(const struct rp_site *s, char *buf, size_t sz)
+{
+	const struct rp_gfp *g = rp_site_top_gfp(s);
+
+	snprintf(buf, sz, "%s%s", g ? g->flags : "-", s->nr_gfps > 1 ? " +" : "");
+}
+
+static const char *tail(const char *s, size_t w)
+{
+	size_t len = strlen(s);
+
+	/* keep the tail of long names: the offset is what tells sites apart */
+	return len > w ? s + len - w : s;
+}
+
+static void print_row(FILE *f, const struct rp_site *s)
+{
+	char a[16], b[16], c[16], d[16], e[16], g[16], flags[256];
+
+	gfp_cell(s, flags, sizeof(flags));
+	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %6.1f%% %s\n", CALLER_W,
+		tail(s->site, CALLER_W), kind_label(s), fmt_count(s->allocs, a, sizeof(a)),
+		fmt_count(s->frees, b, sizeof(b)),
+		fmt_count(s->live > 0 ? s->live : 0, c, sizeof(c)),
+		fmt_bytes(s->bytes_req, d, sizeof(d)), fmt_bytes(s->bytes_alloc, e, sizeof(e)),
+		fmt_bytes(rp_site_slack(s), g, sizeof(g)), rp_site_frag(s), flags);
+}
+
+static void print_sites(FILE *f, struct report *rp)
+{
+	size_t shown = 0;
+
+	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %7s %s\n", CALLER_W, "CALLER", "KIND",
+		"ALLOCS", "FREES", "LIVE", "REQ", "ALLOC", "SLACK", "FRAG%", "GFP");
+	for (size_t i = 0; i < rp->nr_sites && (!rp->opts.top || shown < rp->opts.top); i++) {
+		if (!rp->sites[i]->allocs && !rp->sites[i]->failed)
+			continue;
+		print_row(f, rp->sites[i]);
+		shown++;
+	}
+	if (!shown)
+		fprintf(f, "(no allocations in the input%s)\n",
+			rp->opts.kind || rp->opts.caller || rp->opts.since_ns || rp->opts.until_ns ?
+				" that match the filters" :
+				"");
+	else if (shown < rp->nr_sites)
+		fprintf(f, "... %zu more sites (--top 0 shows all), sorted by %s\n",
+			rp->nr_sites - shown, rp_sort_name(rp->opts.sort));
+}
+
+static double pct(double part, double whole)
+{
+	return whole ? 100.0 * part / whole : 0;
+}
+
+static void print_summary(FILE *f, struct report *rp)
+{
+	const struct rp_site *t = rp->total;
+	__u64 unmatched = rp->unmatched[0] + rp->unmatched[1] + rp->unmatched[2];
+	char a[16], b[16];
+
+	fprintf(f, "\nSUMMARY (%.1f s in %llu intervals, %zu sites)\n", rp->seconds,
+		(unsigned long long)rp->intervals, rp->nr_sites);
+	fprintf(f, "  Total requested      %10s in %llu allocations\n",
+		fmt_bytes(t->bytes_req, a, sizeof(a)), (unsigned long long)t->allocs);
+	fprintf(f, "  Total allocated      %10s\n", fmt_bytes(t->bytes_alloc, a, sizeof(a)));
+	fprintf(f, "  Internal frag.       %10s slack, %.2f%% of allocated\n",
+		fmt_bytes(rp_site_slack(t), a, sizeof(a)), rp_site_frag(t));
+	fprintf(f,
+		"  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing)\n",
+		fmt_bytes(t->bytes_freed, a, sizeof(a)), (unsigned long long)t->frees,
+		(unsigned long long)unmatched);
+	fprintf(f, "  Cross-CPU frees      %10llu (%.1f%% of matched frees)\n",
+		(unsigned long long)t->cross_cpu_frees, pct(t->cross_cpu_frees, t->frees));
+	fprintf(f, "  Live at the end      %10lld objects, %s (all sites, last interval)\n",
+		(long long)rp->live,
+		fmt_bytes(rp->live_bytes > 0 ? rp->live_bytes : 0, b, sizeof(b)));
+	fprintf(f, "  Failed allocations   %10llu\n", (unsigned long long)t->failed);
+	fprintf(f,
+		"  Drops                site map full %llu, live map full %llu, ring buffer %llu, stacks %llu, kprobe pairing %llu, recursion %llu\n",
+		(unsigned long long)rp->drops[0], (unsigned long long)rp->drops[1],
+		(unsigned long long)rp->drops[2], (unsigned long long)rp->drops[3],
+		(unsigned long long)rp->drops[4], (unsigned long long)rp->drops[5]);
+}
+
+static void print_site_list(FILE *f, struct rp_site *const *top, const __u64 *vals, int n,
+			    bool bytes)
+{
+	char b[16];
+
+	for (int i = 0; i < n && top[i]; i++)
+		fprintf(f, "%s%s (%s)", i ? ", " : "", top[i]->site,
+			bytes ? fmt_bytes(vals[i], b, sizeof(b)) :
+				fmt_count(vals[i], b, sizeof(b)));
+}
+
+static void print_classes(FILE *f, struct report *rp)
+{
+	char a[16], b[16], c[16], d[16];
+
+	fprintf(f, "\nSLACK BY KMALLOC SIZE CLASS (who wastes the most)\n");
+	if (!rp->nr_classes) {
+		fprintf(f, "(no kmalloc allocations)\n");
+		return;
+	}
+	fprintf(f, "%8s %8s %8s %8s %8s %7s  %s\n", "CLASS", "ALLOCS", "REQ", "ALLOC", "SLACK",
+		"WASTE%", "TOP SITES BY SLACK");
+	for (size_t i = 0; i < rp->nr_classes; i++) {
+		const struct rp_class *k = &rp->classes[i];
+		char cls[24];
+
+		if (k->size)
+			snprintf(cls, sizeof(cls), "%s%s", k->estimated ? "~" : "",
+				 fmt_bytes(k->size, d, sizeof(d)));
+		else
+			snprintf(cls, sizeof(cls), "?");
+		fprintf(f, "%8s %8s %8s %8s %8s %6.1f%%  ", cls, fmt_count(k->allocs, a, sizeof(a)),
+			fmt_bytes(k->req, b, sizeof(b)), fmt_bytes(k->alloc, c, sizeof(c)),
+			fmt_bytes(k->slack, d, sizeof(d)), pct(k->slack, k->alloc));
+		print_site_list(f, k->top, k->top_slack, 3, true);
+		fputc('\n', f);
+	}
+	fprintf(f,
+		"(~: part of the class was estimated from the size histogram, see docs/report.md)\n");
+}
+
+static void print_gfp(FILE *f, struct report *rp)
+{
+	__u64 total = 0;
+	char a[16];
+
+	fprintf(f, "\nGFP FLAGS\n");
+	if (!rp->nr_gfp_rows) {
+		fprintf(f, "(no allocations)\n");
+		return;
+	}
+	for (size_t i = 0; i < rp->nr_gfp_rows; i++)
+		total += rp->gfp_rows[i].allocs;
+	fprintf(f, "%-44s %8s %6s %6s  %s\n", "GFP", "ALLOCS", "SHARE", "SITES", "TOP SITES");
+	for (size_t i = 0; i < rp->nr_gfp_rows; i++) {
+		const struct rp_gfp_row *g = &rp->gfp_rows[i];
+
+		fprintf(f, "%-44s %8s %5.1f%% %6llu  ", g->flags,
+			fmt_count(g->allocs, a, sizeof(a)), pct(g->allocs, total),
+			(unsigned long long)g->sites);
+		print_site_list(f, g->top, g->top_allocs, 3, false);
+		fputc('\n', f);
+	}
+}
+
+static void stat_cells(FILE *f, const struct rp_stat4 *s, const char *fmt)
+{
+	const double v[4] = { s->first, s->min, s->max, s->last };
+
+	for (int i = 0; i < 4; i++)
+		fprintf(f, fmt, v[i]);
+}
+
+static void print_exhaustion(FILE *f, struct report *rp)
+{
+	char a[16], t1[32], t2[32];
+	bool any = false;
+
+	for (size_t i = 0; i < rp->nr_zones; i++) {
+		const struct rp_zone *z = rp->zones[i];
+
+		if (!z->ran_out)
+			continue;
+		any = true;
+		fprintf(f,
+			"  node %lld %s: no free block of order >= 3 in %llu of %llu snapshots (%s .. %s)\n",
+			(long long)z->node, z->zone, (unsigned long long)z->ran_out,
+			(unsigned long long)z->snapshots,
+			rp_fmt_time(z->ran_out_first, t1, sizeof(t1)),
+			rp_fmt_time(z->ran_out_last, t2, sizeof(t2)));
+	}
+	if (!any) {
+		fprintf(f, "  Order-3 blocks never ran out in any zone.\n");
+		return;
+	}
+	fprintf(f, "  Allocating in those periods (bytes, time buckets of %.3g s):\n",
+		rp->bucket_ns / NS);
+	for (size_t i = 0; i < rp->nr_exhaust_pages; i++)
+		fprintf(f, "    %-8s %-40s %8s\n", "page", rp->exhaust_pages[i]->site,
+			fmt_bytes(rp_u64(rp->exhaust_page_bytes[i]), a, sizeof(a)));
+	for (size_t i = 0; i < rp->nr_exhaust_sites; i++)
+		fprintf(f, "    %-8.8s %-40s %8s\n", rp->exhaust_sites[i]->kind,
+			rp->exhaust_sites[i]->site,
+			fmt_bytes(rp_u64(rp->exhaust_site_bytes[i]), a, sizeof(a)));
+}
+
+static void print_fragmentation(FILE *f, struct report *rp)
+{
+	static const char *const vm[] = { "compact_stall",	"compact_fail",
+					  "compact_success",	"allocstall_normal",
+					  "allocstall_movable", "thp_fault_fallback" };
+	bool any_vm = false;
+
+	fprintf(f, "\nFRAGMENTATION TIMELINE\n");
+	if (!rp->nr_zones && !rp->nr_corr && !rp->nr_pages && !rp->frag_records) {
+		fprintf(f, "no fragmentation records in the input\n");
+		return;
+	}
+	if (rp->nr_zones) {
+		fprintf(f, "pageblock order %lld%s\n", (long long)rp->pageblock_order,
+			rp->pageblock_assumed ?
+				" (assumed: the x86 default; the header has no pageblock_order)" :
+				"");
+		fprintf(f, "%-14s %5s  %-27s  %-31s  %s\n", "ZONE", "ORDER",
+			"UNUSABLE first/min/max/last", "FRAG INDEX first/min/max/last",
+			"FREE BLOCKS >= ORDER first/min/max/last");
+	}
+	for (size_t i = 0; i < rp->nr_zones; i++) {
+		const struct rp_zone *z = rp->zones[i];
+
+		for (int o = 0; o < 2; o++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "%lld/%s", (long long)z->node, z->zone);
+			fprintf(f, "%-14.14s %5lld ", name,
+				o ? (long long)rp->pageblock_order : 3LL);
+			stat_cells(f, &z->unus[o], " %6.3f");
+			fprintf(f, "  ");
+			stat_cells(f, &z->frag[o], " %7.3f");
+			fprintf(f, "  ");
+			stat_cells(f, &z->free[o], " %8.0f");
+			fputc('\n', f);
+		}
+	}
+	if (rp->nr_zones)
+		print_exhaustion(f, rp);
+	for (size_t i = 0; i < sizeof(vm) / sizeof(vm[0]); i++) {
+		__u64 v = rp_vmstat(rp, vm[i]);
+
+		if (!v)
+			continue;
+		fprintf(f, "%s%s %llu", any_vm ? ", " : "  vmstat: ", vm[i], (unsigned long long)v);
+		any_vm = true;
+	}
+	if (any_vm)
+		fputc('\n', f);
+}
+
+static void print_pages(FILE *f, struct report *rp)
+{
+	char a[16], b[16];
+
+	if (!rp->nr_pages)
+		return;
+	fprintf(f, "\nHIGH-ORDER PAGE ALLOCATIONS (page_site)\n");
+	fprintf(f, "%-*s %-10s %8s %8s %8s\n", CALLER_W, "CALLER", "ORDERS", "ALLOCS", "PAGES",
+		"BYTES");
+	for (size_t i = 0; i < rp->nr_pages && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_site *s = rp->pages[i];
+		char orders[64] = "";
+
+		for (int o = 0; o < 32; o++) {
+			if (s->orders & (1u << o))
+				snprintf(orders + strlen(orders), sizeof(orders) - strlen(orders),
+					 "%s%d", orders[0] ? "," : "", o);
+		}
+		fprintf(f, "%-*s %-10s %8s %8llu %8s\n", CALLER_W, tail(s->site, CALLER_W), orders,
+			fmt_count(s->allocs, a, sizeof(a)), (unsigned long long)s->pages,
+			fmt_bytes(s->bytes_alloc, b, sizeof(b)));
+	}
+}
+
+static void print_correlation(FILE *f, struct report *rp)
+{
+	fprintf(f, "\nCORRELATION RANKING");
+	if (!rp->nr_corr) {
+		fprintf(f, "\n(no correlation records in the input)\n");
+		return;
+	}
+	fprintf(f,
+		" (last window: interval %lld, %lld intervals; correlation, not proof of cause)\n",
+		(long long)rp->corr[0].seq, (long long)rp->corr[0].window);
+	fprintf(f, "%-28s %-18s %-26s %-10s %6s %4s %4s\n", "CALLER", "ACTIVITY", "TARGET", "ZONE",
+		"R", "N", "LAG");
+	for (size_t i = 0; i < rp->nr_corr; i++) {
+		const struct rp_corr *c = &rp->corr[i];
+		char zone[32];
+
+		snprintf(zone, sizeof(zone), "%lld/%s", (long long)c->node, c->zone);
+		fprintf(f, "%-28.28s %-18.18s %-26.26s %-10.10s %6.2f %4lld %4lld\n", c->caller,
+			c->activity, c->target, zone, c->r, (long long)c->n, (long long)c->lag);
+	}
+}
+
+static void print_leaks(FILE *f, struct report *rp)
+{
+	char a[16], b[16], c[16];
+
+	fprintf(f, "\nLEAK SUSPECTS (live bytes only grew over the window)\n");
+	if (!rp->nr_leaks) {
+		fprintf(f, "(none)\n");
+		return;
+	}
+	fprintf(f, "%-*s %-12s %10s %10s %12s\n", CALLER_W, "CALLER", "KIND", "FROM", "TO",
+		"GROWTH/s");
+	for (size_t i = 0; i < rp->nr_leaks && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_site *s = rp->leaks[i];
+
+		fprintf(f, "%-*s %-12.12s %10s %10s %11s/s\n", CALLER_W, tail(s->site, CALLER_W),
+			kind_label(s), fmt_bytes(s->live_from, a, sizeof(a)),
+			fmt_bytes(s->live_to, b, sizeof(b)),
+			fmt_bytes(rp_u64(s->growth), c, sizeof(c)));
+	}
+}
+
+static void print_head(FILE *f, struct report *rp)
+{
+	unsigned long problems = 0, records = 0;
+	char t1[32], t2[32];
+
+	for (size_t i = 0; i < rp->nr_inputs; i++) {
+		problems += rp->inputs[i].problems;
+		records += rp->inputs[i].records;
+	}
+	fprintf(f, "kmemscope report: %zu input%s, %lu records, %s .. %s", rp->nr_inputs,
+		rp->nr_inputs == 1 ? "" : "s", records, rp_fmt_time(rp->t_min, t1, sizeof(t1)),
+		rp_fmt_time(rp->t_max, t2, sizeof(t2)));
+	for (size_t i = 0; i < rp->nr_hosts && i < 4; i++)
+		fprintf(f, "%s%s (%s %s)", i ? ", " : ", host ", rp->hosts[i].hostname,
+			rp->hosts[i].kernel, rp->hosts[i].machine);
+	fputc('\n', f);
+	if (problems)
+		fprintf(f, "%lu input problems were skipped (see the warnings on stderr)\n",
+			problems);
+	fputc('\n', f);
+}
+
+void report_print_text(FILE *f, struct report *rp)
+{
+	print_head(f, rp);
+	print_sites(f, rp);
+	print_summary(f, rp);
+	print_classes(f, rp);
+	print_gfp(f, rp);
+	print_fragmentation(f, rp);
+	print_pages(f, rp);
+	print_correlation(f, rp);
+	print_leaks(f, rp);
+}

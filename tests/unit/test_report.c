@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Report aggregation: time buckets that widen on long inputs, the size-class
+ * method (exact vs estimated), sort keys, the time window, the last
+ * correlation window, folded stacks. Input from tests/data (synthetic) or
+ * generated here.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "ndjson_reader.h"
+#include "report.h"
+
+#define T0 1800000000000000000ULL
+#define SEC 1000000000ULL
+
+static void feed_str(struct report *rp, const char *s)
+{
+	struct ndjson_reader *r = nr_open_mem(s, strlen(s), "mem", NR_STRICT);
+
+	assert_non_null(r);
+	assert_int_equal(report_read(rp, r), 0);
+	nr_close(r);
+}
+
+static void feed_file(struct report *rp, const char *name)
+{
+	char path[256];
+	struct ndjson_reader *r;
+
+	snprintf(path, sizeof(path), "tests/data/%s", name);
+	r = nr_open(path, NR_STRICT);
+	assert_non_null(r);
+	assert_int_equal(report_read(rp, r), 0);
+	nr_close(r);
+}
+
+static struct rp_site *find(struct report *rp, const char *site)
+{
+	for (size_t i = 0; i < rp->nr_sites; i++) {
+		if (!strcmp(rp->sites[i]->site, site))
+			return rp->sites[i];
+	}
+	return NULL;
+}
+
+/* 1000 one-second intervals: buckets widen, sums and the leak survive */
+static void test_long_series(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	struct report rp;
+	struct rp_site *s;
+	double allocs = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	len += snprintf(buf + len, cap - len,
+			"{\"type\":\"header\",\"schema\":1,\"start_ns\":%llu,\"interval_s\":1}\n",
+			T0);
+	for (int i = 1; i <= 1000; i++)
+		len += snprintf(
+			buf + len, cap - len,
+			"{\"type\":\"interval\",\"seq\":%d,\"end_ns\":%llu,\"duration_s\":1}\n"
+			"{\"type\":\"site\",\"seq\":%d,\"kind\":\"kmalloc\",\"caller\":\"leaky\",\"site\":\"leaky+0x1\",\"allocs\":1,\"bytes_req\":10,\"bytes_alloc\":16,\"live\":%d,\"live_bytes\":%d,\"sizes\":{\"8\":1}}\n",
+			i, T0 + i * SEC, i, i, i * 16);
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_str(&rp, buf);
+	report_finish(&rp);
+	s = find(&rp, "leaky+0x1");
+	assert_non_null(s);
+	assert_int_equal(s->allocs, 1000);
+	assert_true(s->ser.len <= RP_MAX_BUCKETS);
+	assert_true(rp.b_hi - rp.b_lo < RP_MAX_BUCKETS);
+	assert_int_equal(rp.bucket_ns, 8 * SEC);
+	for (size_t i = 0; i < s->ser.len; i++)
+		allocs += s->ser.v[i].allocs;
+	assert_int_equal((int)allocs, 1000);
+	assert_int_equal(rp.nr_leaks, 1);
+	assert_true(s->growth > 15.99 && s->growth < 16.01);
+	assert_int_equal(s->live_from, 16);
+	assert_int_equal(s->live_to, 16000);
+	assert_int_equal(rp.intervals, 1000);
+	report_free(&rp);
+	free(buf);
+}
+
+static void test_size_classes(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	struct report rp;
+	struct rp_site *hog, *mixed;
+
+	(void)state;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_file(&rp, "synthetic-frag.ndjson");
+	report_finish(&rp);
+	hog = find(&rp, "hog_alloc+0x10");
+	mixed = find(&rp, "mixed_alloc+0x20");
+	assert_non_null(hog);
+	assert_non_null(mixed);
+	/* 100 then 1000 requests of 100 bytes, 128 each: uniform, exact */
+	assert_int_equal(hog->nr_parts, 1);
+	assert_int_equal(hog->parts[0].size, 128);
+	assert_false(hog->parts[0].estimated);
+	assert_int_equal(hog->parts[0].alloc - hog->parts[0].req, 30800);
+	/* 64 + 200 requested, 64 + 256 allocated: average 160 is no class */
+	assert_int_equal(mixed->nr_parts, 2);
+	assert_int_equal(mixed->parts[0].size, 128);
+	assert_true(mixed->parts[0].estimated);
+	assert_int_equal(mixed->parts[0].allocs + mixed->parts[1].allocs, 2);
+	assert_int_equal(mixed->parts[0].req + mixed->parts[1].req, 264);
+	assert_int_equal(mixed->parts[0].alloc + mixed->parts[1].alloc, 320);
+	assert_int_equal(mixed->parts[1].size, 256);
+	/* the class rows: slack sorted, 128 first */
+	assert_int_equal(rp.nr_classes, 2);
+	assert_int_equal(rp.classes[0].size, 128);
+	assert_true(rp.classes[0].top[0] == hog);
+	report_free(&rp);
+}
+
+static void test_sort_keys(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	struct report rp;
+
+	(void)state;
+	o.sort = RP_SORT_GFP;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_file(&rp, "synthetic-frag.ndjson");
+	report_finish(&rp);
+	/* the only site with two GFP combinations */
+	assert_string_equal(rp.sites[0]->site, "mixed_alloc+0x20");
+	report_free(&rp);
+	o.sort = RP_SORT_LIVE;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_file(&rp, "synthetic-frag.ndjson");
+	report_finish(&rp);
+	assert_string_equal(rp.sites[0]->site, "bpf_map_area_alloc+0x3");
+	assert_int_equal(rp.sites[0]->live_bytes, 16384);
+	report_free(&rp);
+	for (int k = 0; k < RP_SORT_NR; k++) {
+		enum rp_sort back;
+
+		assert_int_equal(rp_sort_parse(rp_sort_name(k), &back), 0);
+		assert_int_equal(back, k);
+	}
+	assert_int_not_equal(rp_sort_parse("size", &o.sort), 0);
+}
+
+static void test_window_and_correlation(void **state)
+{
+	struct rp_opts o = { .top = 20, .since_ns = T0 + 2500000000ULL };
+	struct report rp;
+
+	(void)state;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_file(&rp, "synthetic-frag.ndjson");
+	report_finish(&rp);
+	/* seq 3 and 4 only: hog_alloc (seq 1, 2) is outside */
+	assert_null(find(&rp, "hog_alloc+0x10"));
+	assert_non_null(find(&rp, "mixed_alloc+0x20"));
+	assert_int_equal(rp.intervals, 2);
+	assert_int_equal(rp.zones[0]->snapshots, 2);
+	assert_int_equal(rp.zones[0]->ran_out, 0);
+	/* the last window's two records, by r */
+	assert_int_equal(rp.nr_corr, 2);
+	assert_string_equal(rp.corr[0].caller, "hog_alloc");
+	assert_true(rp.corr[0].r > 0.86 && rp.corr[0].r < 0.88);
+	report_free(&rp);
+}
+
+static void test_folded(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	char *out = NULL;
+	struct report rp;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_file(&rp, "synthetic-frag.ndjson");
+	report_finish(&rp);
+	f = open_memstream(&out, &len);
+	assert_int_equal(report_print_folded(f, &rp), 0);
+	fclose(f);
+	assert_string_equal(
+		out,
+		"bpf_map_area_alloc+0x3;vmalloc_user+0x2;__vmalloc_node_range+0x1 16384\n"
+		"do_syscall_64+0x80;compact_me+0x5;alloc_pages_mpol+0x20;__alloc_pages+0x10 327680\n");
+	free(out);
+	report_free(&rp);
+	/* no stacks: nothing, and 1 */
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_file(&rp, "synthetic-pageblock10.ndjson");
+	report_finish(&rp);
+	f = open_memstream(&out, &len);
+	assert_int_equal(report_print_folded(f, &rp), 1);
+	fclose(f);
+	assert_int_equal(len, 0);
+	free(out);
+	report_free(&rp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_long_series), cmocka_unit_test(test_size_classes),
+		cmocka_unit_test(test_sort_keys),   cmocka_unit_test(test_window_and_correlation),
+		cmocka_unit_test(test_folded),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
