@@ -165,7 +165,15 @@ int export_close(struct export *x)
 
 void json_add_u64(cJSON *o, const char *name, __u64 v)
 {
-	cJSON_AddNumberToObject(o, name, (double)v);
+	char buf[24];
+
+	/* a double holds integers exactly only below 2^53: timestamps in ns are above */
+	if (v < (1ULL << 53)) {
+		cJSON_AddNumberToObject(o, name, (double)v);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	cJSON_AddRawToObject(o, name, buf);
 }
 
 void json_add_s64(cJSON *o, const char *name, __s64 v)

@@ -173,6 +173,8 @@ cJSON *session_header(struct session *s)
 	json_add_u64(o, "ncpu", s->tracer.ncpu);
 	json_add_u64(o, "start_ns", s->start_real);
 	cJSON_AddNumberToObject(o, "interval_s", s->interval_s);
+	if (s->frag.on && s->frag.pageblock_order)
+		json_add_u64(o, "pageblock_order", s->frag.pageblock_order);
 	modes = cJSON_AddObjectToObject(o, "attach");
 	cJSON_AddStringToObject(modes, "kmalloc", s->tracer.kmalloc_mode);
 	cJSON_AddStringToObject(modes, "kmem_cache", s->tracer.cache_mode);
@@ -266,10 +268,12 @@ static cJSON *gfp_object(struct session *s, const struct site *site, bool totals
 	return g;
 }
 
+static cJSON *stack_array(struct session *s, const struct site *site);
+
 static cJSON *site_record(struct session *s, const struct site *site)
 {
 	const struct site_counts *d = &site->delta;
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *stack;
 
 	cJSON_AddStringToObject(o, "type", "site");
 	json_add_u64(o, "seq", s->seq);
@@ -291,6 +295,9 @@ static cJSON *site_record(struct session *s, const struct site *site)
 	if (site->no_req)
 		cJSON_AddBoolToObject(o, "req_unknown", true);
 	cJSON_AddItemToObject(o, "gfp", gfp_object(s, site, false));
+	stack = stack_array(s, site);
+	if (stack)
+		cJSON_AddItemToObject(o, "stack", stack);
 	cJSON_AddItemToObject(o, "sizes", json_log2_hist(d->size_hist, KMS_SIZE_BUCKETS));
 	cJSON_AddItemToObject(o, "lifetimes_ns", json_log2_hist(d->life_hist, KMS_LIFE_BUCKETS));
 	return o;

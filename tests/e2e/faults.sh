@@ -80,7 +80,9 @@ check_eq forced_mode_kmalloc_still_traced 20 "$(sum_site "$out" "$msg" allocs)"
 # --- /proc/kallsyms unreadable: one warning, [unknown] or raw addresses -----
 for raw in "" --raw-addresses; do
 	out=$TMP/nosyms$raw.ndjson
-	unshare -m bash -c "mount --bind /dev/null /proc/kallsyms && exec '$KMS' record -d 1.5 -i 0.5 $raw -o '$out'" \
+	# the workload makes sure there are sites to show
+	unshare -m bash -c "mount --bind /dev/null /proc/kallsyms || exit 1
+		'$KMS' record -d 2 -i 0.5 $raw -o '$out' & sleep 1; '$WL/msgq' 20 100 >/dev/null; wait \$!" \
 		>"$TMP/o" 2>"$TMP/e"
 	check_eq "no_kallsyms_exit_0$raw" 0 $?
 	check_eq "no_kallsyms_one_warning$raw" 1 "$(grep -c "warning" "$TMP/e")"
