@@ -86,9 +86,9 @@ static __always_inline void count(__u32 idx)
 		*v += 1;
 }
 
-static __always_inline __u32 log2_u64(__u64 v)
+static __always_inline __u64 log2_u64(__u64 v)
 {
-	__u32 r = 0, shift;
+	__u64 r = 0, shift;
 
 	shift = (v > 0xffffffffULL) << 5;
 	v >>= shift;
@@ -109,9 +109,16 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
-static __always_inline __u32 bucket(__u64 v, __u32 nr)
+/*
+ * Histogram index, clamped to nr - 1. All in 64 bits on purpose: with a
+ * 32-bit index clang bounds-checks a zero-extended copy and then indexes
+ * with the original register; older verifiers do not carry the bound
+ * over to it (6.1 refuses kms_kmalloc with "R2 unbounded memory access",
+ * 6.18 accepts it).
+ */
+static __always_inline __u64 bucket(__u64 v, __u64 nr)
 {
-	__u32 b = log2_u64(v);
+	__u64 b = log2_u64(v);
 
 	return b < nr ? b : nr - 1;
 }
@@ -213,7 +220,7 @@ static __always_inline void record_alloc(struct kms_site_key *key, __u64 ptr, __
 					 __u64 alloc, bool atomic)
 {
 	struct kms_site_stats *st = site_stats(key);
-	__u32 b;
+	__u64 b;
 
 	if (!st)
 		return;
@@ -246,8 +253,8 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, bool
 	struct kms_site_stats *st;
 	struct kms_site_key key;
 	struct kms_live *lv;
-	__u64 bytes, life;
-	__u32 cpu, b;
+	__u64 bytes, life, b;
+	__u32 cpu;
 
 	if (!track_live || ptr <= 16 /* NULL and ZERO_SIZE_PTR */)
 		return;
