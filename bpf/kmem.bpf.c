@@ -346,7 +346,7 @@ ALLOC_TP("tp/kmem/kmem_cache_alloc", kms_cache_alloc_old, trace_event_raw_kmem_a
 ALLOC_TP("tp/kmem/kmem_cache_alloc_node", kms_cache_alloc_nd, trace_event_raw_kmem_alloc_node___x,
 	 KMS_CNT_EV_CACHE_ALLOC, KMS_KIND_CACHE)
 
-/* 6.1+: with the cache name */
+/* 6.1+: own layout, with the cache name in newer kernels */
 SEC("tp/kmem/kmem_cache_alloc")
 int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 {
@@ -358,9 +358,17 @@ int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 	if (is_self())
 		return 0;
 	READ_ALLOC_ARGS(key, args, ptr, req, alloc);
-	/* __data_loc: low 16 bits offset of the string in the record, high 16 its length */
-	loc = args->__data_loc_name;
-	bpf_probe_read_kernel_str(key.cache, sizeof(key.cache), (void *)args + (loc & 0xffff));
+	/*
+	 * The name came after the layout (6.1 has the kmem_cache_alloc class
+	 * without it): without it the site shows as "kmem_cache", as before 6.1.
+	 * __data_loc: low 16 bits offset of the string in the record, high 16
+	 * its length.
+	 */
+	if (bpf_core_field_exists(args->__data_loc_name)) {
+		loc = args->__data_loc_name;
+		bpf_probe_read_kernel_str(key.cache, sizeof(key.cache),
+					  (void *)args + (loc & 0xffff));
+	}
 	on_alloc(&key, KMS_KIND_CACHE, ptr, req, alloc);
 	return 0;
 }
