@@ -40,11 +40,14 @@ finish() {
 # kmemscope record ARGS in the background, until it is attached (TCG is slow:
 # up to 120 s for loading and verifying the programs)
 start_record() {
+	# the previous run's rec.err says "Hit Ctrl-C" too, and the shell may
+	# look before the new process has truncated it
+	rm -f /tmp/rec.out /tmp/rec.err
 	kmemscope record "$@" >/tmp/rec.out 2>/tmp/rec.err &
 	REC=$!
 	i=0
 	while [ $i -lt 1200 ]; do
-		grep -q "Hit Ctrl-C to end" /tmp/rec.err && return 0
+		grep -q "Hit Ctrl-C to end" /tmp/rec.err 2>/dev/null && return 0
 		kill -0 $REC 2>/dev/null || break
 		sleep 0.1
 		i=$((i + 1))

@@ -110,11 +110,17 @@ log=$cache/$pkg.serial.log
 echo "booting $pkg in QEMU (TCG, timeout ${timeout_s}s); serial log: $log"
 start=$(date +%s)
 # -cpu max: every feature TCG can emulate; no network, no disk, no display
+# (in the background: timeout has a process group of its own, so stop it
+# ourselves when this script is stopped, e.g. by tests/run.sh's timeout)
 timeout -k 10 "$timeout_s" "$qemu" -machine q35 -cpu max -m 1024 -smp 2 -nographic -no-reboot \
 	-nodefaults -serial stdio -monitor none \
 	-kernel "$vmlinuz" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=3 mitigations=off" \
-	</dev/null >"$log" 2>&1
+	</dev/null >"$log" 2>&1 &
+qpid=$!
+trap 'kill "$qpid" 2>/dev/null; rm -rf "$root"' EXIT
+trap 'exit 1' INT TERM
+wait "$qpid"
 rc=$?
 secs=$(($(date +%s) - start))
 tr -d '\r' <"$log" >"$log.txt"
