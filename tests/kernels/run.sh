@@ -67,7 +67,7 @@ if [ ! -s "$vmlinuz" ]; then
 	x=$(mktemp -d)
 	dpkg-deb -x "$kdir"/*.deb "$x" || { rm -rf "$x"; fail "cannot unpack $kdir/*.deb"; }
 	cp "$x"/boot/config-* "$kdir/config" 2>/dev/null
-	cp "$x"/boot/vmlinuz-* "$vmlinuz.tmp" && mv "$vmlinuz.tmp" "$vmlinuz"
+	cp "$x"/boot/vmlinuz-* "$vmlinuz.$$" && mv "$vmlinuz.$$" "$vmlinuz"
 	rm -rf "$x"
 	[ -s "$vmlinuz" ] || fail "no vmlinuz in $pkg"
 fi
@@ -80,8 +80,10 @@ if [ -r "$kdir/config" ]; then
 fi
 
 # --- the initramfs -----------------------------------------------------------
-root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+# per run (several runs may share a build tree): the tree, the image, the log
+work=$(mktemp -d /tmp/kms-kernels.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,kms,lib64,etc}
 cp "$busybox" "$root/bin/busybox"
 for app in $("$busybox" --list); do
@@ -101,13 +103,13 @@ done
 cp "$top/tests/kernels/guest.sh" "$root/init"
 chmod 755 "$root/init"
 echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
-initrd=$cache/initrd.gz
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$initrd.tmp" &&
-	mv "$initrd.tmp" "$initrd" || fail "cannot build the initramfs"
+initrd=$work/initrd.gz
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$initrd" ||
+	fail "cannot build the initramfs"
 
 # --- boot --------------------------------------------------------------------
-log=$cache/$pkg.serial.log
-echo "booting $pkg in QEMU (TCG, timeout ${timeout_s}s); serial log: $log"
+log=$work/serial.log
+echo "booting $pkg in QEMU (TCG, timeout ${timeout_s}s); serial log: $cache/$pkg.serial.log"
 start=$(date +%s)
 # -cpu max: every feature TCG can emulate; no network, no disk, no display
 # (in the background: timeout has a process group of its own, so stop it
@@ -118,12 +120,13 @@ timeout -k 10 "$timeout_s" "$qemu" -machine q35 -cpu max -m 1024 -smp 2 -nograph
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=3 mitigations=off" \
 	</dev/null >"$log" 2>&1 &
 qpid=$!
-trap 'kill "$qpid" 2>/dev/null; rm -rf "$root"' EXIT
+trap 'kill "$qpid" 2>/dev/null; rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
 wait "$qpid"
 rc=$?
 secs=$(($(date +%s) - start))
 tr -d '\r' <"$log" >"$log.txt"
+cp "$log.txt" "$cache/$pkg.serial.log.$$" && mv "$cache/$pkg.serial.log.$$" "$cache/$pkg.serial.log"
 
 # result lines: "KMS: PASS: name" etc. from the guest, at the start of a line
 results=$(sed -n 's/^.*KMS: \(\(PASS\|FAIL\|SKIP\|INFO\): .*\)$/\1/p' "$log.txt")
