@@ -122,7 +122,7 @@ if start_record -i 0.5 -o $out; then
 	# every zone of /proc/buddyinfo, with the kernel's order count
 	while read -r _ node _ zone rest; do
 		node=${node%,}
-		n=$(echo $rest | wc -w)
+		n=$(echo "$rest" | wc -w)
 		got=$(jq -sr --argjson node "$node" --arg zone "$zone" \
 			'[.[] | select(.type == "buddyinfo" and .node == $node and .zone == $zone)] | .[-1] | "\(.free | length) \(.unusable_index | length) \(.frag_index | length)"' $out)
 		check_eq "buddyinfo_zone_${node}_${zone}_orders" "$n $n $n" "$got"
@@ -202,10 +202,11 @@ elif start_record -i 0.5 -o /tmp/gfp.ndjson; then
 			if ($3 != g[k]) { bad++; print "KMS-LOG: mismatch at " k ": kernel " $3 ", kmemscope " g[k] } } }
 		END { print "KMS-CMP: " nc + 0 " " bad + 0 }' /tmp/ours.tsv /tmp/kernel.tsv >/tmp/cmp.out
 	grep '^KMS-LOG' /tmp/cmp.out | head -20
-	set -- $(sed -n 's/^KMS-CMP: //p' /tmp/cmp.out)
-	say "INFO: gfp_trace compared $1 call sites with one GFP combination; $(wc -l </tmp/kernel.tsv) kernel (site, flags) pairs"
-	check gfp_trace_enough_sites "only $1 sites to compare" test "$1" -ge 5
-	if [ "$1" -lt 5 ]; then
+	sed -n 's/^KMS-CMP: //p' /tmp/cmp.out >/tmp/cmp.n
+	read -r compared bad </tmp/cmp.n
+	say "INFO: gfp_trace compared $compared call sites with one GFP combination; $(wc -l </tmp/kernel.tsv) kernel (site, flags) pairs"
+	check gfp_trace_enough_sites "only $compared sites to compare" test "$compared" -ge 5
+	if [ "$compared" -lt 5 ]; then
 		echo "KMS-LOG: kmemscope (kind, site, gfp), $(wc -l </tmp/ours.tsv) lines:"
 		diag /tmp/ours.tsv 15
 		echo "KMS-LOG: kernel (kind, site, gfp):"
@@ -213,7 +214,7 @@ elif start_record -i 0.5 -o /tmp/gfp.ndjson; then
 		echo "KMS-LOG: gfp record stderr:"
 		diag /tmp/rec.err 15
 	fi
-	check_eq gfp_trace_strings_equal_kernel 0 "$2"
+	check_eq gfp_trace_strings_equal_kernel 0 "$bad"
 	check gfp_trace_msg_site "the msg_msg site was not in the kernel's trace" \
 		grep -qE '^kmalloc	(load_msg|alloc_msg)\+' /tmp/kernel.tsv
 	rmdir $inst
@@ -237,6 +238,12 @@ if start_record -i 0.5 --pages --page-order 0 -o $out; then
 	top=$(jq -sc '[.[] | select(.type == "page_site")] | group_by(.caller)
 		| map({caller: .[0].caller, pages: (map(.pages) | add)}) | max_by(.pages)' $out)
 	say "INFO: top page caller: $top"
+	caller=$(echo "$top" | jq -r '.caller // ""')
+	case "$caller" in
+	do_anonymous_page | alloc_anon_folio | __handle_mm_fault | handle_mm_fault | do_pte_missing | vma_alloc_anon_folio_pmd)
+		pass pages_caller_is_fault_path ;;
+	*) fail pages_caller_is_fault_path "top page caller '$caller' is not on the anonymous fault path" ;;
+	esac
 	got=$(echo "$top" | jq '.pages // 0')
 	check pages_fault_path_pages "only $got pages at the top caller (workload faulted $pages)" \
 		test "$got" -ge $((pages * 9 / 10))
