@@ -32,7 +32,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/tests/%,$(WORKLOAD_SRCS))
 
-.PHONY: all deps run test unit-test unit-bins check-static vmlinux clean format check-format install uninstall
+.PHONY: all deps run test test-kernels unit-test unit-bins check-static vmlinux clean format check-format install uninstall
 
 all: $(OUT)/kmemscope
 
@@ -76,6 +76,13 @@ test: deps
 	@tests/run.sh $(OUT)
 
 unit-bins: $(UNIT_BINS)
+
+# The end-to-end assertions on Debian 12's 6.1 kernel, booted in QEMU (TCG);
+# also part of `make test` (tests/e2e/kernels.sh). See docs/kernels.md.
+test-kernels: deps
+	@scripts/install-deps.sh test
+	@$(MAKE) --no-print-directory all $(WORKLOADS)
+	@tests/kernels/run.sh $(OUT)
 
 unit-test: all $(UNIT_BINS)
 	@tests/run.sh --unit-only $(OUT)

@@ -18,7 +18,11 @@ struct trace_event_raw_kmalloc___x {
 	unsigned long gfp_flags;
 } __attribute__((preserve_access_index));
 
-/* 6.1+: kmem:kmem_cache_alloc carries the cache name */
+/*
+ * 6.1+: kmem:kmem_cache_alloc has its own class; the cache name is a later
+ * addition (6.1 has the class without it), so it is read only when
+ * bpf_core_field_exists() says so
+ */
 struct trace_event_raw_kmem_cache_alloc___x {
 	unsigned long call_site;
 	const void *ptr;

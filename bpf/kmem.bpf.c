@@ -97,9 +97,9 @@ static __always_inline void count(__u32 idx)
 		*v += 1;
 }
 
-static __always_inline __u32 log2_u64(__u64 v)
+static __always_inline __u64 log2_u64(__u64 v)
 {
-	__u32 r = 0, shift;
+	__u64 r = 0, shift;
 
 	shift = (v > 0xffffffffULL) << 5;
 	v >>= shift;
@@ -120,9 +120,16 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
-static __always_inline __u32 bucket(__u64 v, __u32 nr)
+/*
+ * Histogram index, clamped to nr - 1. All in 64 bits on purpose: with a
+ * 32-bit index clang bounds-checks a zero-extended copy and then indexes
+ * with the original register; older verifiers do not carry the bound
+ * over to it (6.1 refuses kms_kmalloc with "R2 unbounded memory access",
+ * 6.18 accepts it).
+ */
+static __always_inline __u64 bucket(__u64 v, __u64 nr)
 {
-	__u32 b = log2_u64(v);
+	__u64 b = log2_u64(v);
 
 	return b < nr ? b : nr - 1;
 }
@@ -224,7 +231,7 @@ static __always_inline void record_alloc(struct kms_site_key *key, __u64 ptr, __
 					 __u64 alloc, bool atomic)
 {
 	struct kms_site_stats *st = site_stats(key);
-	__u32 b;
+	__u64 b;
 
 	if (!st)
 		return;
@@ -257,8 +264,8 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, bool
 	struct kms_site_stats *st;
 	struct kms_site_key key;
 	struct kms_live *lv;
-	__u64 bytes, life;
-	__u32 cpu, b;
+	__u64 bytes, life, b;
+	__u32 cpu;
 
 	if (!track_live || ptr <= 16 /* NULL and ZERO_SIZE_PTR */)
 		return;
@@ -367,7 +374,7 @@ ALLOC_TP("tp/kmem/kmem_cache_alloc", kms_cache_alloc_old, trace_event_raw_kmem_a
 ALLOC_TP("tp/kmem/kmem_cache_alloc_node", kms_cache_alloc_nd, trace_event_raw_kmem_alloc_node___x,
 	 KMS_CNT_EV_CACHE_ALLOC, KMS_KIND_CACHE)
 
-/* 6.1+: with the cache name */
+/* 6.1+: own layout, with the cache name in newer kernels */
 SEC("tp/kmem/kmem_cache_alloc")
 int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 {
@@ -379,9 +386,17 @@ int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 	if (is_self())
 		return 0;
 	READ_ALLOC_ARGS(key, args, ptr, req, alloc);
-	/* __data_loc: low 16 bits offset of the string in the record, high 16 its length */
-	loc = args->__data_loc_name;
-	bpf_probe_read_kernel_str(key.cache, sizeof(key.cache), (void *)args + (loc & 0xffff));
+	/*
+	 * The name came after the layout (6.1 has the kmem_cache_alloc class
+	 * without it): without it the site shows as "kmem_cache", as before 6.1.
+	 * __data_loc: low 16 bits offset of the string in the record, high 16
+	 * its length.
+	 */
+	if (bpf_core_field_exists(args->__data_loc_name)) {
+		loc = args->__data_loc_name;
+		bpf_probe_read_kernel_str(key.cache, sizeof(key.cache),
+					  (void *)args + (loc & 0xffff));
+	}
 	on_alloc(&key, KMS_KIND_CACHE, ptr, req, alloc);
 	return 0;
 }

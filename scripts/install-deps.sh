@@ -4,7 +4,9 @@
 set -eu
 
 build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev"
-test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium"
+# qemu-system-x86, busybox-static, cpio: tests/kernels (another kernel in QEMU);
+# chromium: the HTML report test; cppcheck, clang-tidy, libclang-rt: check-static and fuzzing
+test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium qemu-system-x86 busybox-static cpio"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

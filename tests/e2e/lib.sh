@@ -39,6 +39,9 @@ need_root_bpf() {
 
 # Start `kmemscope record ARGS` in the background; wait until it is attached.
 start_record() {
+	# a previous run's rec.err says "Hit Ctrl-C" too, and the loop below may
+	# look before the new process has truncated it
+	rm -f "$TMP/rec.out" "$TMP/rec.err"
 	"$KMS" record "$@" >"$TMP/rec.out" 2>"$TMP/rec.err" &
 	REC_PID=$!
 	for _ in $(seq 1 200); do

@@ -1,0 +1,256 @@
+#!/bin/sh
+# /init of the QEMU test guest (busybox sh): the end-to-end assertions of
+# tests/e2e/{msgq,sockfilt,gfp_trace,frag}.sh on the guest's kernel. Every
+# line for the host starts with "KMS: " (PASS/FAIL/SKIP/INFO, DONE at the
+# end); diagnostics start with "KMS-LOG: ". Powers the machine off at the end.
+# shellcheck shell=dash
+export PATH=/kms:/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t tmpfs tmp /tmp
+mount -t debugfs nodev /sys/kernel/debug
+mount -t tracefs nodev /sys/kernel/tracing
+exec </dev/null >/dev/console 2>&1
+T=/sys/kernel/tracing
+REC=""
+
+say() { echo "KMS: $*"; }
+pass() { say "PASS: $1"; }
+fail() { say "FAIL: $1: $2"; }
+skip() { say "SKIP: $1: $2"; }
+check_eq() { # name expected actual
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
+}
+check() { # name why command...
+	n=$1 w=$2
+	shift 2
+	if "$@" >/dev/null 2>&1; then pass "$n"; else fail "$n" "$w"; fi
+}
+diag() { # file [lines]: the tail of a file, for the host's failure report
+	tail -n "${2:-60}" "$1" 2>/dev/null | sed 's/^/KMS-LOG: /'
+}
+finish() {
+	say DONE
+	sync
+	poweroff -f
+	sleep 30
+}
+
+# kmemscope record ARGS in the background, until it is attached (TCG is slow:
+# up to 120 s for loading and verifying the programs)
+start_record() {
+	# the previous run's rec.err says "Hit Ctrl-C" too, and the shell may
+	# look before the new process has truncated it
+	rm -f /tmp/rec.out /tmp/rec.err
+	kmemscope record "$@" >/tmp/rec.out 2>/tmp/rec.err &
+	REC=$!
+	i=0
+	while [ $i -lt 1200 ]; do
+		grep -q "Hit Ctrl-C to end" /tmp/rec.err 2>/dev/null && return 0
+		kill -0 $REC 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "KMS-LOG: kmemscope record $* did not start:"
+	diag /tmp/rec.err
+	kill -INT $REC 2>/dev/null
+	wait $REC
+	REC=""
+	echo "KMS-LOG: the same with -vv (libbpf's log):"
+	timeout 120 kmemscope record -vv -d 1 "$@" >/dev/null 2>/tmp/vv.err
+	diag /tmp/vv.err 150
+	return 1
+}
+stop_record() {
+	kill -INT $REC
+	wait $REC
+	rc=$?
+	REC=""
+	return $rc
+}
+
+say "INFO: kernel $(uname -r) ($(uname -v)), $(nproc) CPUs, $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo)"
+[ -r /sys/kernel/btf/vmlinux ] || { fail btf "no /sys/kernel/btf/vmlinux"; finish; }
+[ -d $T/events/kmem ] || { fail tracefs "no $T/events/kmem"; finish; }
+
+# --- GFP decoding of raw values (6.1's bit layout) ---------------------------
+check_eq gfp_cmd_gfp_kernel GFP_KERNEL "$(kmemscope gfp 0xcc0 | cut -f2)"
+check_eq gfp_cmd_gfp_kernel_account GFP_KERNEL_ACCOUNT "$(kmemscope gfp 0x400cc0 | cut -f2)"
+check_eq gfp_cmd_zero_is_none none "$(kmemscope gfp 0 | cut -f2)"
+
+# --- msg_msg: kmalloc counts, sizes, size classes, frees; buddyinfo ----------
+K=100
+SIZES="16 100 1000 3000"
+size_class() { # smallest kmalloc size class >= $1, from this kernel's slabinfo
+	awk -v s="$1" '$1 ~ /^kmalloc-[0-9]+k?$/ {
+		n = substr($1, 9); if (n ~ /k$/) n = substr(n, 1, length(n) - 1) * 1024
+		if (n + 0 >= s + 0 && (best == "" || n + 0 < best)) best = n + 0
+	} END { print best }' /proc/slabinfo
+}
+exp_req=0 exp_alloc=0 nsizes=0
+for n in $SIZES; do
+	s=$((48 + n))
+	c=$(size_class $s)
+	exp_req=$((exp_req + K * s))
+	exp_alloc=$((exp_alloc + K * c))
+	nsizes=$((nsizes + 1))
+done
+out=/tmp/msgq.ndjson
+if start_record -i 0.5 -o $out; then
+	# shellcheck disable=SC2086
+	msgq $K $SIZES || fail msgq_workload "workload failed"
+	sleep 1.5
+	stop_record
+	check_eq msgq_record_exit_status 0 $?
+	say "INFO: attach $(head -1 $out | jq -r '"kernel=\(.kernel) kmalloc=\(.attach.kmalloc) kmem_cache=\(.attach.kmem_cache) vmalloc=\(.attach.vmalloc)"')"
+	check_eq attach_kmalloc tracepoint "$(head -1 $out | jq -r .attach.kmalloc)"
+	check_eq attach_kmem_cache tracepoint "$(head -1 $out | jq -r .attach.kmem_cache)"
+	r=$(jq -sc '[.[] | select(.type == "site" and .kind == "kmalloc"
+			and (.caller == "load_msg" or .caller == "alloc_msg"))]
+		| { allocs: (map(.allocs) | add // 0), frees: (map(.frees) | add // 0),
+		    bytes_req: (map(.bytes_req) | add // 0), bytes_alloc: (map(.bytes_alloc) | add // 0),
+		    live: (last.live // -1), gfp: (map(.gfp | keys[]) | unique | join(",")) }' $out)
+	say "INFO: msg_msg site: $r"
+	check_eq msgq_allocs $((K * nsizes)) "$(echo "$r" | jq .allocs)"
+	check_eq msgq_matched_frees $((K * nsizes)) "$(echo "$r" | jq .frees)"
+	check_eq msgq_bytes_req $exp_req "$(echo "$r" | jq .bytes_req)"
+	check_eq msgq_bytes_alloc_size_classes $exp_alloc "$(echo "$r" | jq .bytes_alloc)"
+	check_eq msgq_live_after_rcv 0 "$(echo "$r" | jq .live)"
+	check_eq msgq_gfp GFP_KERNEL_ACCOUNT "$(echo "$r" | jq -r .gfp)"
+	check msgq_table_row "no load_msg/alloc_msg row in the table" grep -qE '^(load_msg|alloc_msg)\+0x' /tmp/rec.out
+	# every zone of /proc/buddyinfo, with the kernel's order count
+	while read -r _ node _ zone rest; do
+		node=${node%,}
+		n=$(echo "$rest" | wc -w)
+		got=$(jq -sr --argjson node "$node" --arg zone "$zone" \
+			'[.[] | select(.type == "buddyinfo" and .node == $node and .zone == $zone)] | .[-1] | "\(.free | length) \(.unusable_index | length) \(.frag_index | length)"' $out)
+		check_eq "buddyinfo_zone_${node}_${zone}_orders" "$n $n $n" "$got"
+	done </proc/buddyinfo
+	grep -q . /tmp/rec.err && { echo "KMS-LOG: msgq record stderr:"; diag /tmp/rec.err 20; }
+else
+	fail msgq_record_start "kmemscope record did not start"
+fi
+
+# --- socket filters: vmalloc at bpf_prog_alloc_no_stats ------------------------
+K=32
+out=/tmp/sockfilt.ndjson
+if start_record -v -i 0.5 -a vmalloc -o $out; then
+	sockfilt $K || fail sockfilt_workload "workload failed"
+	sleep 1
+	stop_record
+	check_eq sockfilt_record_exit_status 0 $?
+	head -1 $out >/tmp/hdr.json
+	mode=$(jq -r .attach.vmalloc /tmp/hdr.json)
+	say "INFO: vmalloc attach: $(head -1 $out | jq -c '.attach | {vmalloc, vmalloc_detail, vmalloc_refused}')"
+	# 6.1: the trampoline takes at most 6 arguments (__vmalloc_node_range
+	# has 9) and there are no vmalloc:* tracepoints yet
+	check_eq vmalloc_mode_kprobe kprobe "$mode"
+	check vmalloc_fentry_refused "header does not say why fentry was refused" \
+		jq -e '.attach.vmalloc_refused | test("fentry")' /tmp/hdr.json
+	page=$(head -1 $out | jq .page_size)
+	r=$(jq -sc '[.[] | select(.type == "site" and .kind == "vmalloc" and .caller == "bpf_prog_alloc_no_stats")]
+		| { allocs: (map(.allocs) | add // 0), bytes_req: (map(.bytes_req) | add // 0),
+		    bytes_alloc: (map(.bytes_alloc) | add // 0), frees: (map(.frees) | add // 0) }' $out)
+	say "INFO: bpf_prog_alloc_no_stats vmalloc site: $r"
+	check_eq vmalloc_allocs $K "$(echo "$r" | jq .allocs)"
+	check_eq vmalloc_bytes_one_page_each $((K * page)) "$(echo "$r" | jq .bytes_alloc)"
+	check vmalloc_table_row "no bpf_prog_alloc_no_stats vmalloc row" \
+		grep -qE '^bpf_prog_alloc_no_stats\+0x[0-9a-f]+ +vmalloc' /tmp/rec.out
+	if [ "$(echo "$r" | jq .allocs)" != $K ]; then
+		echo "KMS-LOG: vmalloc sites (caller, site, allocs, frees) and event counters:"
+		jq -c 'select(.type == "site" and .kind == "vmalloc") | [.caller, .site, .allocs, .frees]' $out |
+			sort | uniq -c | sed 's/^/KMS-LOG: /' | head -20
+		jq -c 'select(.type == "interval") | [.seq, .events, .drops]' $out | sed 's/^/KMS-LOG: /' | head -12
+		diag /tmp/rec.out 12
+	fi
+	echo "KMS-LOG: sockfilt record stderr:"
+	diag /tmp/rec.err 20
+else
+	fail sockfilt_record_start "kmemscope record did not start"
+fi
+
+# --- GFP strings against the kernel's own trace output ------------------------
+inst=$T/instances/kms-gfp
+if ! mkdir $inst 2>/dev/null; then
+	skip gfp_trace "cannot create a tracefs instance"
+elif start_record -i 0.5 -o /tmp/gfp.ndjson; then
+	rec_pid=$REC
+	echo 1 >$inst/events/kmem/kmalloc/enable
+	echo 1 >$inst/events/kmem/kmem_cache_alloc/enable
+	msgq 50 100 1000 >/dev/null
+	sockfilt 16 >/dev/null
+	for _ in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done
+	find / -xdev -maxdepth 3 >/dev/null 2>&1
+	cat /proc/self/status /proc/meminfo >/dev/null
+	echo hello | cat | wc -c >/dev/null
+	echo 0 >$inst/events/kmem/kmalloc/enable
+	echo 0 >$inst/events/kmem/kmem_cache_alloc/enable
+	sleep 1
+	stop_record
+	check_eq gfp_record_exit_status 0 $?
+	sed -nE 's/^.*-([0-9]+) +\[[0-9]+\].* (kmalloc|kmem_cache_alloc): call_site=([^ ]*) .*gfp_flags=([^ ]*).*$/\1\t\2\t\3\t\4/p' $inst/trace |
+		awk -F'\t' -v self="$rec_pid" '$1 != self { sub(/\/0x[0-9a-f]+$/, "", $3);
+			k = ($2 == "kmem_cache_alloc") ? "kmem_cache" : "kmalloc"; print k "\t" $3 "\t" $4 }' |
+		sort -u >/tmp/kernel.tsv
+	jq -r 'select(.type == "site" and (.kind == "kmalloc" or .kind == "kmem_cache"))
+		| .kind as $k | (.site | sub(" \\[.*\\]$"; "")) as $s | .gfp | keys[] | "\($k)\t\($s)\t\(.)"' /tmp/gfp.ndjson |
+		sort -u >/tmp/ours.tsv
+	awk -F'\t' '
+		NR == FNR { k = $1 FS $2; n[k]++; g[k] = $3; next }
+		{ k = $1 FS $2; if (n[k] == 1 && !(k in cmp)) { cmp[k] = 1; nc++
+			if ($3 != g[k]) { bad++; print "KMS-LOG: mismatch at " k ": kernel " $3 ", kmemscope " g[k] } } }
+		END { print "KMS-CMP: " nc + 0 " " bad + 0 }' /tmp/ours.tsv /tmp/kernel.tsv >/tmp/cmp.out
+	grep '^KMS-LOG' /tmp/cmp.out | head -20
+	sed -n 's/^KMS-CMP: //p' /tmp/cmp.out >/tmp/cmp.n
+	read -r compared bad </tmp/cmp.n
+	say "INFO: gfp_trace compared $compared call sites with one GFP combination; $(wc -l </tmp/kernel.tsv) kernel (site, flags) pairs"
+	check gfp_trace_enough_sites "only $compared sites to compare" test "$compared" -ge 5
+	if [ "$compared" -lt 5 ]; then
+		echo "KMS-LOG: kmemscope (kind, site, gfp), $(wc -l </tmp/ours.tsv) lines:"
+		diag /tmp/ours.tsv 15
+		echo "KMS-LOG: kernel (kind, site, gfp):"
+		diag /tmp/kernel.tsv 15
+		echo "KMS-LOG: gfp record stderr:"
+		diag /tmp/rec.err 15
+	fi
+	check_eq gfp_trace_strings_equal_kernel 0 "$bad"
+	check gfp_trace_msg_site "the msg_msg site was not in the kernel's trace" \
+		grep -qE '^kmalloc	(load_msg|alloc_msg)\+' /tmp/kernel.tsv
+	rmdir $inst
+else
+	fail gfp_trace_record_start "kmemscope record did not start"
+	rmdir $inst
+fi
+
+# --- page allocator tracing (--pages) -----------------------------------------
+MIB=64
+out=/tmp/pages.ndjson
+if start_record -i 0.5 --pages --page-order 0 -o $out; then
+	sleep 1
+	fragment $MIB 500 >/dev/null || fail pages_workload "workload failed"
+	sleep 1
+	stop_record
+	check_eq pages_record_exit_status 0 $?
+	pages=$((MIB * 1024 * 1024 / $(head -1 $out | jq .page_size)))
+	check pages_page_alloc_records "no page_alloc records" \
+		jq -se '[.[] | select(.type == "page_alloc")] | length > 0' $out
+	top=$(jq -sc '[.[] | select(.type == "page_site")] | group_by(.caller)
+		| map({caller: .[0].caller, pages: (map(.pages) | add)}) | max_by(.pages)' $out)
+	say "INFO: top page caller: $top"
+	caller=$(echo "$top" | jq -r '.caller // ""')
+	case "$caller" in
+	do_anonymous_page | alloc_anon_folio | __handle_mm_fault | handle_mm_fault | do_pte_missing | vma_alloc_anon_folio_pmd)
+		pass pages_caller_is_fault_path ;;
+	*) fail pages_caller_is_fault_path "top page caller '$caller' is not on the anonymous fault path" ;;
+	esac
+	got=$(echo "$top" | jq '.pages // 0')
+	check pages_fault_path_pages "only $got pages at the top caller (workload faulted $pages)" \
+		test "$got" -ge $((pages * 9 / 10))
+	check pages_summary_fragmentation "no FRAGMENTATION summary" grep -q FRAGMENTATION /tmp/rec.out
+	grep -q . /tmp/rec.err && { echo "KMS-LOG: pages record stderr:"; diag /tmp/rec.err 20; }
+else
+	fail pages_record_start "kmemscope record --pages did not start"
+fi
+
+finish
