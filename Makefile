@@ -13,7 +13,7 @@ PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 VERSION := 0.1.0
 
-LIBS_PC := libbpf libelf zlib libcjson
+LIBS_PC := libbpf libelf zlib libcjson libsystemd
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Iinclude -I$(OUT) -DKMS_VERSION='"$(VERSION)"'
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm

@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh build|test   (idempotent; a no-op when all is there)
 set -eu
 
-build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev"
+build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev libsystemd-dev"
 test_pkgs="libcmocka-dev jq util-linux procps gzip"
 
 case "${1:-build}" in
