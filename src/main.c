@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "daemon.h"
 #include "gfp.h"
 #include "record.h"
 #include "util.h"
@@ -13,6 +14,9 @@ static const char usage[] =
 	"Commands:\n"
 	"  record     trace kmalloc/kmem_cache/vmalloc per call site, print a table,\n"
 	"             optionally export NDJSON (kmemscope record --help)\n"
+	"  daemon     trace continuously into rotating segments (the systemd\n"
+	"             service; kmemscope daemon --help)\n"
+	"  status     show what the running daemon is doing\n"
 	"  gfp VALUE  decode GFP flag values with the running kernel's names\n"
 	"  version    print the version\n"
 	"\n"
@@ -62,6 +66,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "record"))
 		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(cmd, "daemon"))
+		return cmd_daemon(argc - 1, argv + 1);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gfp"))
 		return cmd_gfp(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
