@@ -441,6 +441,15 @@ static int flush(struct segments *g)
 	if (err) {
 		snprintf(what, sizeof(what), "cannot write %s", g->path);
 		note_error(g, what, err);
+		if (!g->x.good_size) {
+			/* not even the header: no empty file, created again next time */
+			close(g->x.fd);
+			unlink(g->path);
+			free(g->x.path);
+			g->x.path = NULL;
+			g->x.fd = -1;
+			g->need_header = true;
+		}
 		return err;
 	}
 	note_success(g);
