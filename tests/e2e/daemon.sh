@@ -152,8 +152,8 @@ check daemon_holds_programs "no kms_ programs held by the daemon" test -n "$ids"
 sleep 4.2
 # WATCHDOG_USEC=2s: a WATCHDOG=1 every second
 awk '$3 == "WATCHDOG=1" { print $1 }' "$TMP/notify.log" >"$TMP/wd"
-check notify_watchdog_count "expected about 4 WATCHDOG=1 in 4.2s, got $(wc -l <"$TMP/wd")" \
-	test "$(wc -l <"$TMP/wd")" -ge 3 -a "$(wc -l <"$TMP/wd")" -le 5
+check notify_watchdog_count "expected at least 3 WATCHDOG=1 in 4.2s, got $(wc -l <"$TMP/wd")" \
+	test "$(wc -l <"$TMP/wd")" -ge 3
 check notify_watchdog_period "WATCHDOG=1 not every 1s (half of WATCHDOG_USEC): $(tr '\n' ' ' <"$TMP/wd")" \
 	awk -v r="$ready" 'BEGIN { prev = r } { d = $1 - prev; if (d < 0.8 || d > 1.2) bad = 1; prev = $1 } END { exit bad || NR == 0 }' "$TMP/wd"
 check notify_status_lines "no STATUS= with events/s" grep -qE ' STATUS=[0-9]+ events/s, [0-9]+ drops, segment kmemscope-' "$TMP/notify.log"
