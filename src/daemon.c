@@ -213,6 +213,16 @@ static void write_snapshot(struct daemon *d)
 			 (unsigned long long)d->s.seq);
 }
 
+/*
+ * Every session of the daemon starts here. The fragmentation settings
+ * (d->cfg.pagetype_period, d->cfg.page_order_threshold) are validated and
+ * kept in the config; they are handed to the session here once it takes them.
+ */
+static int start_session(struct daemon *d, const struct tracer_opts *o)
+{
+	return session_start(&d->s, o, d->cfg.interval);
+}
+
 /* Reattach with the tracer settings of d->cfg; the old ones if that fails. */
 static void restart_tracer(struct daemon *d, const struct tracer_opts *old)
 {
@@ -224,11 +234,11 @@ static void restart_tracer(struct daemon *d, const struct tracer_opts *old)
 		return;
 	}
 	session_stop(&d->s);
-	err = session_start(&d->s, &d->cfg.topts, d->cfg.interval);
+	err = start_session(d, &d->cfg.topts);
 	if (err) {
 		log_err("cannot attach with the new tracer settings: keeping the old ones");
 		d->cfg.topts = *old;
-		err = session_start(&d->s, old, d->cfg.interval);
+		err = start_session(d, old);
 	}
 	if (err) {
 		log_err("cannot attach the BPF programs again: exiting");
@@ -575,7 +585,7 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (segments_init(&d.g, d.state_dir, &d.cfg))
 		return 1;
-	rc = session_start(&d.s, &d.cfg.topts, d.cfg.interval);
+	rc = start_session(&d, &d.cfg.topts);
 	if (rc) {
 		segments_free(&d.g);
 		return 1;
@@ -602,7 +612,8 @@ int cmd_daemon(int argc, char **argv)
 	if (d.tracing)
 		do_interval(&d);
 	if (segments_close(&d.g)) {
-		log_err("%zu bytes of records could not be written to %s", d.g.x.len, d.state_dir);
+		log_err("the last segment in %s is incomplete (%zu bytes of records not written)",
+			d.state_dir, d.g.x.len);
 		d.exit_code = 1;
 	}
 	session_stop(&d.s);

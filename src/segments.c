@@ -343,7 +343,8 @@ void segments_new(struct segments *g, struct session *s)
 	/* the daemon's additions (readers ignore unknown fields) */
 	d = cJSON_AddObjectToObject(h, "daemon");
 	json_add_u64(d, "segment_start_ns", real);
-	json_add_u64(d, "first_seq", s->seq + 1);
+	/* records of the last interval may be queued already (see segments_write) */
+	json_add_u64(d, "first_seq", g->x.len ? s->seq : s->seq + 1);
 	json_add_u64(d, "top_sites", g->top_sites);
 	for (;;) {
 		char path[SEG_PATH_MAX];
@@ -581,6 +582,9 @@ int segments_write(struct segments *g, struct session *s)
 	} else if (queue_interval(g, s)) {
 		log_err("out of memory queueing interval %llu", (unsigned long long)s->seq);
 	}
+	/* the last segment was closed but its successor not begun (close or rename failed) */
+	if (g->x.fd < 0 && !g->need_header)
+		segments_new(g, s);
 	err = flush(g);
 	if (!err) {
 		g->intervals_written++;
