@@ -376,6 +376,30 @@ else
 	FULL=""
 fi
 
+# --- unwritable state directory at start: trace anyway, write once it can ------
+RO=$TMP/ro
+mkdir -p "$RO"
+if mount --bind "$RO" "$RO" && mount -o remount,bind,ro "$RO"; then
+	FULL=$RO # unmounted by the cleanup on failure
+	printf 'interval = 0.2\nexport_dir = %s\n' "$RO" >"$TMP/ro.conf"
+	start_daemon ro "$TMP/ro.conf" || { fail ro_start "daemon did not start on a read-only directory"; exit 1; }
+	sleep 0.8
+	check ro_error_logged "no 'Read-only file system' error" grep -q "Read-only file system" "$TMP/ro.err"
+	check_eq ro_status_failing false "$(status_json | jq .writes.ok)"
+	check ro_still_tracing "no intervals while unwritable" test "$(status_json | jq .seq)" -ge 2
+	mount -o remount,bind,rw "$RO"
+	check ro_resumes "nothing written after the directory became writable" wait_for 5 grep -q "writing to $RO again" "$TMP/ro.err"
+	stop_daemon TERM
+	check_eq ro_exit_0 0 $?
+	check ro_segments_ok "$(segments_ok "$RO")" segments_ok "$RO"
+	check ro_no_interval_lost "$(seqs_consecutive "$RO")" seqs_consecutive "$RO"
+	check_eq ro_first_seq_1 1 "$(zcat "$RO"/kmemscope-*.ndjson.gz | jq -r 'select(.type == "interval") | .seq' | head -1)"
+	umount "$RO"
+	FULL=""
+else
+	skip unwritable_dir "cannot make a read-only bind mount"
+fi
+
 # --- only the unit's capabilities -------------------------------------------------
 ST=$TMP/state6
 printf 'interval = 0.2\nexport_dir = %s\n' "$ST" >"$TMP/c.conf"
