@@ -579,6 +579,9 @@ int cmd_daemon(int argc, char **argv)
 		snprintf(d.sock_path, sizeof(d.sock_path), "%s", d.socket_cli);
 	else
 		control_default_path(d.sock_path, sizeof(d.sock_path));
+	/* before the state directory is touched */
+	if (check_bpf_permissions("kmemscope daemon"))
+		return 1;
 	if (setup_signals(&d)) {
 		log_err("signalfd: %s", strerror(errno));
 		return 1;

@@ -120,6 +120,14 @@ check_eq daemon_usage_exit_2 2 $?
 "$KMS" status --socket "$TMP/nobody.sock" >"$TMP/o" 2>"$TMP/e"
 check_eq status_no_daemon_exit_3 3 $?
 
+# no privileges: refused with the capability named, before touching the state directory
+cp "$KMS" "$TMP/kms" && chmod 755 "$TMP" "$TMP/kms"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$TMP/kms" daemon --state-dir "$TMP/nobody" --socket "$TMP/nobody.sock" >"$TMP/o" 2>"$TMP/e"
+check_eq daemon_unprivileged_exit_1 1 $?
+check daemon_unprivileged_names_capability "message does not name CAP_BPF" grep -q "CAP_BPF" "$TMP/e"
+check daemon_unprivileged_no_state_dir "the state directory was created" test ! -e "$TMP/nobody"
+
 # --- notify protocol, status, snapshot, textfile, SIGTERM ----------------------
 ST=$TMP/state1
 cat >"$TMP/on_ready.sh" <<C
