@@ -4,7 +4,7 @@
 set -eu
 
 build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev libsystemd-dev"
-test_pkgs="libcmocka-dev jq util-linux procps gzip"
+test_pkgs="libcmocka-dev jq util-linux procps gzip systemd man-db"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
