@@ -384,6 +384,22 @@ else
 	check_eq full_exit_0 0 $?
 	check full_all_parse "$(segments_ok "$FULL")" segments_ok "$FULL"
 	check full_no_interval_lost "$(seqs_consecutive "$FULL")" seqs_consecutive "$FULL"
+	# a long outage: memory stays bounded by queue_limit, later intervals are not kept
+	rm -f "$FULL"/kmemscope-*
+	printf 'interval = 0.2\nexport_dir = %s\ntop_sites = 0\nqueue_limit = 64K\n' "$FULL" >"$TMP/q.conf"
+	start_daemon queue "$TMP/q.conf" || { fail queue_start "daemon did not start"; exit 1; }
+	sleep 0.4
+	dd if=/dev/urandom of="$FULL/filler" bs=4k >/dev/null 2>&1
+	sleep 2.5
+	check queue_limit_drops "no interval dropped at queue_limit" test "$(status_json | jq .writes.intervals_dropped)" -gt 0
+	check queue_limit_bounded "more than queue_limit + one interval queued" \
+		test "$(status_json | jq .writes.queued_bytes)" -lt $((64 * 1024 + 256 * 1024))
+	check queue_limit_logged "no 'queue_limit' message" grep -q "queue_limit" "$TMP/queue.err"
+	rm -f "$FULL/filler"
+	check queue_limit_resumes "no writes after space came back" wait_for 5 grep -q "writing to $FULL again" "$TMP/queue.err"
+	stop_daemon TERM
+	check_eq queue_limit_exit_0 0 $?
+	check queue_limit_segments_ok "$(segments_ok "$FULL")" segments_ok "$FULL"
 	umount "$FULL"
 	FULL=""
 fi
