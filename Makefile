@@ -12,9 +12,14 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+INSTALL ?= install
 VERSION := 0.1.0
 
-LIBS_PC := libbpf libelf zlib libcjson
+LIBS_PC := libbpf libelf zlib libcjson libsystemd
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Iinclude -I$(OUT) -DKMS_VERSION='"$(VERSION)"'
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
@@ -97,6 +102,36 @@ format:
 
 check-format:
 	clang-format --dry-run --Werror src/*.c include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c
+
+# The binary, the systemd unit (ExecStart pointing at BINDIR), the default
+# configuration (kept when one is there already) and the man page.
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/kmemscope
+	$(INSTALL) -m 0755 $(OUT)/kmemscope $(DESTDIR)$(BINDIR)/kmemscope
+	sed 's|^ExecStart=/usr/local/bin/kmemscope|ExecStart=$(BINDIR)/kmemscope|' \
+		systemd/kmemscope.service > $(OUT)/kmemscope.service
+	$(INSTALL) -m 0644 $(OUT)/kmemscope.service $(DESTDIR)$(UNITDIR)/kmemscope.service
+	$(INSTALL) -m 0644 docs/kmemscope.8 $(DESTDIR)$(MANDIR)/man8/kmemscope.8
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/kmemscope/kmemscope.conf ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/kmemscope/kmemscope.conf"; \
+	else \
+		echo "$(INSTALL) -m 0644 systemd/kmemscope.conf $(DESTDIR)$(SYSCONFDIR)/kmemscope/kmemscope.conf"; \
+		$(INSTALL) -m 0644 systemd/kmemscope.conf $(DESTDIR)$(SYSCONFDIR)/kmemscope/kmemscope.conf; \
+	fi
+	@[ -n "$(DESTDIR)" ] || echo "now: systemctl daemon-reload && systemctl enable --now kmemscope"
+
+# Removes what install put there; an edited kmemscope.conf is kept.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kmemscope $(DESTDIR)$(UNITDIR)/kmemscope.service \
+		$(DESTDIR)$(MANDIR)/man8/kmemscope.8
+	@conf=$(DESTDIR)$(SYSCONFDIR)/kmemscope/kmemscope.conf; \
+	if [ -e $$conf ] && ! cmp -s $$conf systemd/kmemscope.conf; then \
+		echo "keeping $$conf: it was edited"; \
+	else \
+		rm -f $$conf; rmdir $(DESTDIR)$(SYSCONFDIR)/kmemscope 2>/dev/null || true; \
+	fi
+	@[ -n "$(DESTDIR)" ] || echo "the segments in /var/lib/kmemscope are left; remove them by hand"
 
 clean:
 	rm -rf $(OUT)

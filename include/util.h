@@ -11,6 +11,8 @@
 
 /* 0 quiet, 1 --verbose, 2 -vv (adds libbpf's debug output) */
 extern int log_level;
+/* prefix each line with its syslog priority, "<3>", for journald (the daemon) */
+extern bool log_prio_prefix;
 
 __attribute__((format(printf, 1, 2))) void log_err(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void log_warn(const char *fmt, ...);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "daemon.h"
 #include "gfp.h"
 #include "record.h"
 #include "report.h"
@@ -15,6 +16,9 @@ static const char usage[] =
 	"  record     trace kmalloc/kmem_cache/vmalloc per call site, print a table,\n"
 	"             optionally export NDJSON (kmemscope record --help)\n"
 	"  report     summarise exports offline: tables, JSON, HTML, folded stacks\n"
+	"  daemon     trace continuously into rotating segments (the systemd\n"
+	"             service; kmemscope daemon --help)\n"
+	"  status     show what the running daemon is doing\n"
 	"  gfp VALUE  decode GFP flag values with the running kernel's names\n"
 	"  version    print the version\n"
 	"\n"
@@ -67,6 +71,10 @@ int main(int argc, char **argv)
 		return cmd_record(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "daemon"))
+		return cmd_daemon(argc - 1, argv + 1);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gfp"))
 		return cmd_gfp(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

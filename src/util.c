@@ -13,29 +13,33 @@
 #include "util.h"
 
 int log_level;
+bool log_prio_prefix;
 
-static void vlog(const char *prefix, const char *fmt, va_list ap)
+static void vlog(int prio, const char *prefix, const char *fmt, va_list ap)
 {
+	/* "<3>" etc.: journald reads it as the syslog priority of the line */
+	if (log_prio_prefix)
+		fprintf(stderr, "<%d>", prio);
 	fprintf(stderr, "kmemscope: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
 
-#define DEFINE_LOG(fn, prefix, min_level)    \
-	void fn(const char *fmt, ...)        \
-	{                                    \
-		va_list ap;                  \
-		if (log_level < (min_level)) \
-			return;              \
-		va_start(ap, fmt);           \
-		vlog(prefix, fmt, ap);       \
-		va_end(ap);                  \
+#define DEFINE_LOG(fn, prio, prefix, min_level) \
+	void fn(const char *fmt, ...)           \
+	{                                       \
+		va_list ap;                     \
+		if (log_level < (min_level))    \
+			return;                 \
+		va_start(ap, fmt);              \
+		vlog(prio, prefix, fmt, ap);    \
+		va_end(ap);                     \
 	}
 
-DEFINE_LOG(log_err, "error: ", 0)
-DEFINE_LOG(log_warn, "warning: ", 0)
-DEFINE_LOG(log_info, "", 1)
-DEFINE_LOG(log_debug, "debug: ", 2)
+DEFINE_LOG(log_err, 3, "error: ", 0)
+DEFINE_LOG(log_warn, 4, "warning: ", 0)
+DEFINE_LOG(log_info, 6, "", 1)
+DEFINE_LOG(log_debug, 7, "debug: ", 2)
 
 static __u64 clock_ns(clockid_t id)
 {

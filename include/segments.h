@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's export: a state directory of gzip NDJSON segments.
+ *
+ * The segment being written is kmemscope-<start>.ndjson.gz.active; every
+ * interval is appended as one complete gzip member, so it reads up to the
+ * last interval whatever happens to the daemon. A completed segment is
+ * fsync'ed and renamed to kmemscope-<start>.ndjson.gz (atomic). Leftover
+ * .active files (a crash) are cut back to their last whole member and
+ * renamed into place. A failed write is rolled back and the records stay
+ * queued in memory (up to queue_limit) for the next interval.
+ */
+#ifndef KMEMSCOPE_SEGMENTS_H
+#define KMEMSCOPE_SEGMENTS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <linux/types.h>
+#include "config.h"
+#include "export.h"
+
+struct session;
+
+/* a path inside the state directory */
+#define SEG_PATH_MAX (PATH_MAX + 384)
+
+struct segments {
+	char dir[PATH_MAX];
+	int lock_fd;
+	/* limits, from the config */
+	__u64 rotate_bytes, retain_segments, retain_bytes, queue_limit, top_sites;
+	double rotate_age;
+	/* the open segment (x.fd < 0: none) and the records queued for it */
+	struct export x;
+	char name[64]; /* kmemscope-<start>.ndjson.gz */
+	char path[SEG_PATH_MAX]; /* the .active file */
+	bool need_header; /* a segment is due: its header goes in front of the queue */
+	bool closing; /* the last write before exiting: no rotation */
+	__u64 seg_start_mono, seg_start_real;
+	/* state of the directory after the last interval */
+	__u64 disk_bytes, disk_segments;
+	/* counters */
+	__u64 intervals_written, write_errors, intervals_dropped, segments_deleted, rotations;
+	int last_err; /* -errno of the failing write, 0 when writing works */
+	__u64 failing_since_mono;
+	char last_error[SEG_PATH_MAX + 160];
+};
+
+/*
+ * Create (0700) and lock the directory, recover leftover .active segments,
+ * apply retention. -errno after logging (another daemon holds the lock,
+ * directory cannot be created: the caller decides).
+ */
+int segments_init(struct segments *g, const char *dir, const struct daemon_config *c);
+/* New limits (reload). */
+void segments_set_limits(struct segments *g, const struct daemon_config *c);
+/* Queue a header for a new segment, which starts with the next write. */
+void segments_new(struct segments *g, struct session *s);
+/*
+ * Queue the session's last interval (top_sites filtered) and write it;
+ * rotate and apply retention. Errors are logged, counted and retried with
+ * the next call; returns -errno of the write, 0 when all was written.
+ */
+int segments_write(struct segments *g, struct session *s);
+/* Write what is queued (a new segment's header): retried by the next write on error. */
+int segments_flush(struct segments *g);
+/* Write what is queued, close the open segment and rename it into place. */
+int segments_close(struct segments *g);
+void segments_free(struct segments *g);
+
+/* Write data to path through path.tmp + fsync + rename. -errno. */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/*
+ * Truncate a gzip file after its last complete member that ends a line;
+ * returns the new size, or -errno. Exposed for tests.
+ */
+long long gz_cut_to_last_member(const char *path);
+
+#endif

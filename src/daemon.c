@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `kmemscope daemon`: the tracing session of `record`, forever, written into
+ * rotating segments (segments.c), served on the control socket (control.c),
+ * optionally as a Prometheus textfile (prom.c). One poll() loop: signals
+ * through a signalfd, control clients, the interval and watchdog timers.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+#include "config.h"
+#include "control.h"
+#include "daemon.h"
+#include "export.h"
+#include "prom.h"
+#include "segments.h"
+#include "session.h"
+#include "util.h"
+
+static const char daemon_usage[] =
+	"Usage: kmemscope daemon [OPTIONS]\n"
+	"\n"
+	"Trace like 'kmemscope record', continuously, into rotating gzip NDJSON\n"
+	"segments in the state directory; serve the current state on a control\n"
+	"socket. Meant to run as the kmemscope.service systemd unit.\n"
+	"\n"
+	"  -c, --config FILE         configuration file (default\n"
+	"                            $CONFIGURATION_DIRECTORY/kmemscope.conf or\n"
+	"                            " KMS_DEFAULT_CONFIG "; built-in defaults if absent)\n"
+	"      --check-config FILE   validate FILE and exit (0 valid, 2 invalid)\n"
+	"      --prom-textfile PATH  also write Prometheus metrics to PATH every interval\n"
+	"      --state-dir DIR       segments go to DIR (default: export_dir, else\n"
+	"                            $STATE_DIRECTORY, else " KMS_DEFAULT_STATE_DIR ")\n"
+	"      --socket PATH         control socket (default $RUNTIME_DIRECTORY/control.sock,\n"
+	"                            else " KMS_DEFAULT_RUNTIME_DIR "/control.sock)\n"
+	"  -v, --verbose             debug messages (and libbpf's)\n"
+	"  -h, --help                this help\n"
+	"\n"
+	"Signals: SIGTERM/SIGINT write the interval and exit; SIGHUP reloads the\n"
+	"configuration; SIGUSR1 ends the interval now and writes state.json.\n";
+
+struct daemon {
+	struct daemon_config cfg;
+	char config_path[PATH_MAX];
+	bool config_given;
+	const char *prom_cli, *state_cli, *socket_cli;
+	char state_dir[PATH_MAX];
+	char sock_path[108];
+	struct session s;
+	struct segments g;
+	struct control ctl;
+	int sfd;
+	__u64 step, next;
+	__u64 wd_half, next_wd; /* ns; 0: no watchdog */
+	bool stop, reload, snapshot, tracer_pending;
+	bool tracing; /* the session is attached */
+	int exit_code;
+	double events_per_s;
+	int prom_err;
+};
+
+static int bad(const char *what)
+{
+	fprintf(stderr, "kmemscope daemon: %s\nTry 'kmemscope daemon --help'.\n", what);
+	return 2;
+}
+
+static __u64 drops_total(const struct session *s)
+{
+	static const int idx[] = { KMS_CNT_DROP_SITES, KMS_CNT_DROP_LIVE, KMS_CNT_DROP_RINGBUF,
+				   KMS_CNT_DROP_STACK, KMS_CNT_DROP_PENDING };
+	__u64 n = s->recursion;
+
+	for (size_t i = 0; i < ARRAY_SIZE(idx); i++)
+		n += s->counters[idx[i]];
+	return n;
+}
+
+/* the first of systemd's ':'-separated directories */
+static bool env_dir(const char *var, char *buf, size_t sz)
+{
+	const char *v = getenv(var);
+	size_t n;
+
+	if (!v || !*v)
+		return false;
+	n = strcspn(v, ":");
+	if (n >= sz)
+		return false;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return true;
+}
+
+static void resolve_state_dir(struct daemon *d, const struct daemon_config *c, char *out, size_t sz)
+{
+	if (d->state_cli)
+		snprintf(out, sz, "%s", d->state_cli);
+	else if (c->export_dir[0])
+		snprintf(out, sz, "%s", c->export_dir);
+	else if (!env_dir("STATE_DIRECTORY", out, sz))
+		snprintf(out, sz, "%s", KMS_DEFAULT_STATE_DIR);
+}
+
+/* The configuration file: --config, or the default when it exists. 0, or 2 after logging. */
+static int load_config(struct daemon *d, struct daemon_config *c)
+{
+	char err[PATH_MAX + 256];
+	int rc;
+
+	config_defaults(c);
+	if (!d->config_path[0]) {
+		char dir[PATH_MAX - 32];
+
+		if (env_dir("CONFIGURATION_DIRECTORY", dir, sizeof(dir)))
+			snprintf(d->config_path, sizeof(d->config_path), "%s/kmemscope.conf", dir);
+		else
+			snprintf(d->config_path, sizeof(d->config_path), "%s", KMS_DEFAULT_CONFIG);
+	}
+	rc = config_load(d->config_path, c, err, sizeof(err));
+	if (rc == -ENOENT && !d->config_given) {
+		log_info("no %s: built-in defaults", d->config_path);
+		config_defaults(c);
+		return 0;
+	}
+	if (rc) {
+		log_err("%s", err);
+		return 2;
+	}
+	if (d->prom_cli)
+		snprintf(c->prom_textfile, sizeof(c->prom_textfile), "%s", d->prom_cli);
+	return 0;
+}
+
+static void notify_status(struct daemon *d)
+{
+	const char *seg = d->g.x.fd >= 0 ? d->g.name : "none";
+
+	if (d->g.last_err)
+		sd_notifyf(0, "STATUS=%.0f events/s, %llu drops, segment %s, writes failing: %s",
+			   d->events_per_s, (unsigned long long)drops_total(&d->s), seg,
+			   d->g.last_error);
+	else
+		sd_notifyf(0, "STATUS=%.0f events/s, %llu drops, segment %s", d->events_per_s,
+			   (unsigned long long)drops_total(&d->s), seg);
+}
+
+static void write_prom(struct daemon *d)
+{
+	int err;
+
+	if (!d->cfg.prom_textfile[0])
+		return;
+	err = prom_write(d->cfg.prom_textfile, &d->s, &d->g, d->cfg.top_sites);
+	/* logged when it starts failing, changes or recovers: not every interval */
+	if (err && err != d->prom_err)
+		log_err("cannot write the Prometheus textfile %s: %s", d->cfg.prom_textfile,
+			strerror(-err));
+	else if (!err && d->prom_err)
+		log_info("writing %s again", d->cfg.prom_textfile);
+	d->prom_err = err;
+}
+
+/* Read the kernel, write the interval, publish it. */
+static void do_interval(struct daemon *d)
+{
+	static const int ev[] = { KMS_CNT_EV_KMALLOC,	 KMS_CNT_EV_KFREE,   KMS_CNT_EV_CACHE_ALLOC,
+				  KMS_CNT_EV_CACHE_FREE, KMS_CNT_EV_VMALLOC, KMS_CNT_EV_VFREE };
+	double secs;
+	__u64 n = 0;
+	int err;
+
+	err = session_drain(&d->s);
+	if (err) {
+		log_err("cannot read the BPF maps: %s", strerror(-err));
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ev); i++)
+		n += d->s.delta[ev[i]];
+	secs = (d->s.now_mono - d->s.last_mono) / 1e9;
+	d->events_per_s = secs > 0 ? n / secs : 0;
+	segments_write(&d->g, &d->s);
+	write_prom(d);
+	notify_status(d);
+}
+
+static void write_snapshot(struct daemon *d)
+{
+	char path[PATH_MAX + 16], *text;
+	cJSON *st = session_state(&d->s);
+	int err;
+
+	snprintf(path, sizeof(path), "%s/state.json", d->state_dir);
+	text = st ? cJSON_PrintUnformatted(st) : NULL;
+	cJSON_Delete(st);
+	if (!text) {
+		log_err("snapshot: out of memory");
+		return;
+	}
+	err = write_file_atomic(path, text, strlen(text), 0600);
+	free(text);
+	if (err)
+		log_err("cannot write the snapshot %s: %s", path, strerror(-err));
+	else
+		log_info("snapshot written to %s (interval %llu)", path,
+			 (unsigned long long)d->s.seq);
+}
+
+/*
+ * Every session of the daemon starts here. The fragmentation settings
+ * (d->cfg.pagetype_period, d->cfg.page_order_threshold) are validated and
+ * kept in the config; they are handed to the session here once it takes them.
+ */
+static int start_session(struct daemon *d, const struct tracer_opts *o)
+{
+	return session_start(&d->s, o, d->cfg.interval);
+}
+
+/* Reattach with the tracer settings of d->cfg; the old ones if that fails. */
+static void restart_tracer(struct daemon *d, const struct tracer_opts *old)
+{
+	int err;
+
+	d->tracer_pending = false;
+	if (segments_close(&d->g)) {
+		d->tracer_pending = true; /* the old session's records first */
+		return;
+	}
+	session_stop(&d->s);
+	err = start_session(d, &d->cfg.topts);
+	if (err) {
+		log_err("cannot attach with the new tracer settings: keeping the old ones");
+		d->cfg.topts = *old;
+		err = start_session(d, old);
+	}
+	if (err) {
+		log_err("cannot attach the BPF programs again: exiting");
+		d->tracing = false;
+		d->stop = true;
+		d->exit_code = 1;
+		return;
+	}
+	log_info("BPF programs reattached with the new tracer settings");
+	segments_new(&d->g, &d->s);
+	segments_flush(&d->g);
+	d->next = d->s.start_mono + d->step;
+}
+
+static void do_reload(struct daemon *d)
+{
+	struct daemon_config n;
+	struct tracer_opts old = d->cfg.topts;
+	char dir[PATH_MAX];
+
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+	if (load_config(d, &n)) {
+		log_err("reload: keeping the running configuration");
+		goto out;
+	}
+	resolve_state_dir(d, &n, dir, sizeof(dir));
+	if (strcmp(dir, d->state_dir)) {
+		log_warn("reload: the state directory stays %s until a restart", d->state_dir);
+		snprintf(n.export_dir, sizeof(n.export_dir), "%s", d->cfg.export_dir);
+	}
+	if (n.interval != d->cfg.interval || config_tracer_changed(&n, &d->cfg)) {
+		/* the current interval goes to the current segment; a new header follows */
+		do_interval(d);
+	}
+	if (config_tracer_changed(&n, &d->cfg)) {
+		d->cfg = n;
+		segments_set_limits(&d->g, &n);
+		d->step = n.interval * 1e9;
+		restart_tracer(d, &old);
+	} else if (n.interval != d->cfg.interval) {
+		d->cfg = n;
+		segments_set_limits(&d->g, &n);
+		d->s.interval_s = n.interval; /* in the next segment's header */
+		d->step = n.interval * 1e9;
+		d->next = now_mono_ns() + d->step;
+		if (!segments_close(&d->g)) {
+			segments_new(&d->g, &d->s);
+			segments_flush(&d->g);
+		}
+	} else {
+		d->cfg = n;
+		segments_set_limits(&d->g, &n);
+	}
+	log_info("configuration reloaded from %s", d->config_path);
+out:
+	sd_notify(0, "READY=1");
+	notify_status(d);
+}
+
+static void add_status_drops(cJSON *o, const struct session *s)
+{
+	cJSON *dr = cJSON_AddObjectToObject(o, "drops");
+
+	json_add_u64(dr, "sites_full", s->counters[KMS_CNT_DROP_SITES]);
+	json_add_u64(dr, "live_full", s->counters[KMS_CNT_DROP_LIVE]);
+	json_add_u64(dr, "ringbuf_full", s->counters[KMS_CNT_DROP_RINGBUF]);
+	json_add_u64(dr, "stacks", s->counters[KMS_CNT_DROP_STACK]);
+	json_add_u64(dr, "pending_full", s->counters[KMS_CNT_DROP_PENDING]);
+	json_add_u64(dr, "recursion", s->recursion);
+}
+
+static cJSON *status_doc(struct daemon *d)
+{
+	cJSON *o = cJSON_CreateObject(), *h, *w;
+
+	cJSON_AddStringToObject(o, "type", "status");
+	json_add_u64(o, "pid", getpid());
+	cJSON_AddStringToObject(o, "version", KMS_VERSION);
+	json_add_u64(o, "uptime_ns", now_mono_ns() - d->s.start_mono);
+	cJSON_AddNumberToObject(o, "interval_s", d->cfg.interval);
+	json_add_u64(o, "seq", d->s.seq);
+	cJSON_AddStringToObject(o, "segment", d->g.x.fd >= 0 ? d->g.path : "");
+	json_add_u64(o, "segment_bytes", d->g.x.fd >= 0 ? d->g.x.good_size : 0);
+	cJSON_AddStringToObject(o, "state_dir", d->state_dir);
+	json_add_u64(o, "segments", d->g.disk_segments);
+	json_add_u64(o, "disk_bytes", d->g.disk_bytes);
+	cJSON_AddNumberToObject(o, "events_per_s", d->events_per_s);
+	add_status_drops(o, &d->s);
+	h = session_header(&d->s);
+	cJSON_AddItemToObject(o, "attach", cJSON_DetachItemFromObject(h, "attach"));
+	cJSON_Delete(h);
+	w = cJSON_AddObjectToObject(o, "writes");
+	cJSON_AddBoolToObject(w, "ok", !d->g.last_err);
+	if (d->g.last_err)
+		cJSON_AddStringToObject(w, "error", d->g.last_error);
+	json_add_u64(w, "queued_bytes", d->g.x.len);
+	json_add_u64(w, "errors", d->g.write_errors);
+	json_add_u64(w, "intervals_written", d->g.intervals_written);
+	json_add_u64(w, "intervals_dropped", d->g.intervals_dropped);
+	json_add_u64(w, "segments_deleted", d->g.segments_deleted);
+	cJSON_AddStringToObject(o, "config", d->config_path);
+	cJSON_AddStringToObject(o, "prom_textfile", d->cfg.prom_textfile);
+	return o;
+}
+
+static char *print_doc(cJSON *o)
+{
+	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	return text;
+}
+
+static char *on_command(const char *cmd, void *ctx)
+{
+	struct daemon *d = ctx;
+	cJSON *o;
+
+	if (!strcmp(cmd, "state"))
+		return print_doc(session_state(&d->s));
+	if (!strcmp(cmd, "status"))
+		return print_doc(status_doc(d));
+	o = cJSON_CreateObject();
+	if (!strcmp(cmd, "snapshot")) {
+		d->snapshot = true;
+		cJSON_AddStringToObject(o, "type", "ok");
+	} else {
+		cJSON_AddStringToObject(o, "type", "error");
+		cJSON_AddStringToObject(o, "error", "unknown command");
+	}
+	return print_doc(o);
+}
+
+static void read_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			d->stop = true;
+			break;
+		case SIGHUP:
+			d->reload = true;
+			break;
+		case SIGUSR1:
+			d->snapshot = true;
+			break;
+		}
+	}
+}
+
+static void run_loop(struct daemon *d)
+{
+	struct pollfd p[1 + 1 + CONTROL_MAX_CLIENTS];
+
+	while (!d->stop) {
+		int n = 1, nc, timeout;
+		__u64 now = now_mono_ns(), wake = d->next;
+
+		p[0] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
+		nc = control_pollfds(&d->ctl, p + 1, ARRAY_SIZE(p) - 1);
+		n += nc;
+		if (d->wd_half && d->next_wd < wake)
+			wake = d->next_wd;
+		timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
+		if (nc > 1 && timeout > 1000)
+			timeout = 1000; /* client deadlines */
+		if (poll(p, n, timeout) < 0 && errno != EINTR) {
+			log_err("poll: %s", strerror(errno));
+			d->exit_code = 1;
+			return;
+		}
+		if (p[0].revents)
+			read_signals(d);
+		control_serve(&d->ctl, p + 1, nc, on_command, d);
+		now = now_mono_ns();
+		if (d->wd_half && now >= d->next_wd) {
+			sd_notify(0, "WATCHDOG=1");
+			while (d->next_wd <= now)
+				d->next_wd += d->wd_half;
+		}
+		if (d->reload) {
+			d->reload = false;
+			do_reload(d);
+		}
+		if (d->stop)
+			break; /* the last interval is written on the way out */
+		if (now >= d->next || d->snapshot) {
+			do_interval(d);
+			if (d->tracer_pending && !d->g.x.len) {
+				struct tracer_opts cur = d->s.topts;
+
+				restart_tracer(d, &cur);
+			}
+			while (d->next <= now)
+				d->next += d->step;
+		}
+		if (d->snapshot) {
+			d->snapshot = false;
+			write_snapshot(d);
+		}
+	}
+}
+
+static int parse_args(int argc, char **argv, struct daemon *d, const char **check)
+{
+	enum { OPT_CHECK = 256, OPT_PROM, OPT_STATE, OPT_SOCKET };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, OPT_CHECK },
+		{ "prom-textfile", required_argument, NULL, OPT_PROM },
+		{ "state-dir", required_argument, NULL, OPT_STATE },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (!*optarg || strlen(optarg) >= sizeof(d->config_path))
+				return bad("invalid --config: expected a file name");
+			strcpy(d->config_path, optarg);
+			d->config_given = true;
+			break;
+		case OPT_CHECK:
+			*check = optarg;
+			break;
+		case OPT_PROM:
+			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX)
+				return bad(
+					"invalid --prom-textfile: expected an absolute file path");
+			d->prom_cli = optarg;
+			break;
+		case OPT_STATE:
+			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX - 128)
+				return bad(
+					"invalid --state-dir: expected an absolute directory path");
+			d->state_cli = optarg;
+			break;
+		case OPT_SOCKET:
+			if (!*optarg || strlen(optarg) >= sizeof(d->sock_path))
+				return bad(
+					"invalid --socket: expected a path of at most 107 bytes");
+			d->socket_cli = optarg;
+			break;
+		case 'v':
+			log_level++;
+			break;
+		case 'h':
+			fputs(daemon_usage, stdout);
+			return 1;
+		case ':':
+			fprintf(stderr, "kmemscope daemon: option '%s' needs a value\n",
+				argv[optind - 1]);
+			return bad("");
+		default:
+			fprintf(stderr, "kmemscope daemon: unknown option '%s'\n",
+				argv[optind - 1]);
+			return bad("");
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kmemscope daemon: unexpected argument '%s'\n", argv[optind]);
+		return bad("");
+	}
+	return 0;
+}
+
+static int check_config(const char *path)
+{
+	struct daemon_config c;
+	char err[PATH_MAX + 256];
+
+	config_defaults(&c);
+	if (config_load(path, &c, err, sizeof(err))) {
+		fprintf(stderr, "kmemscope: error: %s\n", err);
+		return 2;
+	}
+	printf("%s: configuration OK\n", path);
+	if (log_level > 1)
+		config_print(stdout, &c);
+	return 0;
+}
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	d->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return d->sfd < 0 ? -errno : 0;
+}
+
+static void describe_start(struct daemon *d)
+{
+	const struct tracer *t = &d->s.tracer;
+
+	log_info(
+		"tracing kmalloc=%s kmem_cache=%s vmalloc=%s every %gs; segments in %s; control socket %s",
+		t->kmalloc_mode, t->cache_mode, vm_mode_name(t->vm_mode), d->cfg.interval,
+		d->state_dir, d->ctl.fd >= 0 ? d->sock_path : "none");
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	static struct daemon d; /* big: not on the stack */
+	const char *check = NULL;
+	uint64_t usec;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.sfd = -1;
+	log_level = 1; /* lifecycle messages: start, segments, reloads */
+	rc = parse_args(argc, argv, &d, &check);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (check)
+		return check_config(check);
+	/* journald reads "<N>" as the priority of the line */
+	log_prio_prefix = true;
+	if (load_config(&d, &d.cfg))
+		return 2;
+	resolve_state_dir(&d, &d.cfg, d.state_dir, sizeof(d.state_dir));
+	if (d.socket_cli)
+		snprintf(d.sock_path, sizeof(d.sock_path), "%s", d.socket_cli);
+	else
+		control_default_path(d.sock_path, sizeof(d.sock_path));
+	/* before the state directory is touched */
+	if (check_bpf_permissions("kmemscope daemon"))
+		return 1;
+	if (setup_signals(&d)) {
+		log_err("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	if (segments_init(&d.g, d.state_dir, &d.cfg))
+		return 1;
+	rc = start_session(&d, &d.cfg.topts);
+	if (rc) {
+		segments_free(&d.g);
+		return 1;
+	}
+	d.tracing = true;
+	d.step = d.cfg.interval * 1e9;
+	d.next = d.s.start_mono + d.step;
+	segments_new(&d.g, &d.s);
+	segments_flush(&d.g);
+	if (control_open(&d.ctl, d.sock_path))
+		log_warn(
+			"running without a control socket: 'kmemscope status' cannot reach this daemon");
+	describe_start(&d);
+	/* attached: now systemd may consider us started */
+	sd_notify(0, "READY=1");
+	notify_status(&d);
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec) {
+		d.wd_half = usec * 1000 / 2;
+		d.next_wd = now_mono_ns() + d.wd_half;
+	}
+	run_loop(&d);
+	sd_notify(0, "STOPPING=1\nSTATUS=writing the last interval");
+	d.g.closing = true;
+	if (d.tracing)
+		do_interval(&d);
+	if (segments_close(&d.g)) {
+		log_err("the last segment in %s is incomplete (%zu bytes of records not written)",
+			d.state_dir, d.g.x.len);
+		d.exit_code = 1;
+	}
+	session_stop(&d.s);
+	control_close(&d.ctl);
+	segments_free(&d.g);
+	close(d.sfd);
+	log_info("stopped");
+	return d.exit_code;
+}

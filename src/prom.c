@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Prometheus textfile: per-site, drops, buddyinfo and fragmentation indices. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "prom.h"
+#include "segments.h"
+#include "session.h"
+#include "util.h"
+
+#define MAX_ORDERS 16
+
+/* label values: backslash, double quote and newline escaped */
+static void label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void help(FILE *f, const char *name, const char *type, const char *text)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+/* the unusable free space index (mm/vmstat.c unusable_free_index) */
+double prom_unusable_index(const __u64 *free, int nr, int order)
+{
+	__u64 total = 0, suitable = 0;
+
+	for (int i = 0; i < nr; i++) {
+		total += free[i] << i;
+		if (i >= order)
+			suitable += free[i] << i;
+	}
+	if (!total)
+		return 0;
+	return (double)(total - suitable) / total;
+}
+
+/* the fragmentation index (mm/vmstat.c __fragmentation_index), -1: would succeed */
+double prom_frag_index(const __u64 *free, int nr, int order)
+{
+	__u64 pages = 0, blocks = 0, suitable = 0, requested = 1ULL << order;
+
+	for (int i = 0; i < nr; i++) {
+		blocks += free[i];
+		pages += free[i] << i;
+		if (i >= order)
+			suitable += free[i] << (i - order);
+	}
+	if (!blocks)
+		return 0;
+	if (suitable)
+		return -1;
+	/* 1000 scale and integer division as the kernel does, then to 3 decimals */
+	return (1000 - (1000 + pages * 1000 / requested) / blocks) / 1000.0;
+}
+
+static void buddyinfo(FILE *f)
+{
+	char *text = read_file("/proc/buddyinfo", NULL), *line, *save = NULL;
+	static const char *const names[] = { "kmemscope_buddyinfo_free_blocks",
+					     "kmemscope_unusable_free_index",
+					     "kmemscope_fragmentation_index" };
+	static const char *const helps[] = {
+		"Free blocks of 2^order pages (/proc/buddyinfo).",
+		"Fraction of free memory in blocks smaller than the order (0 all usable, 1 none).",
+		"Fragmentation index of the order: -1 would succeed, towards 1 failure due to fragmentation."
+	};
+
+	if (!text)
+		return;
+	for (int m = 0; m < 3; m++) {
+		help(f, names[m], "gauge", helps[m]);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			__u64 free[MAX_ORDERS];
+			char zone[32], *p;
+			int node, nr = 0, off;
+
+			if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &off) != 2)
+				continue;
+			for (p = line + off; nr < MAX_ORDERS;) {
+				char *end;
+				unsigned long long v = strtoull(p, &end, 10);
+
+				if (end == p)
+					break;
+				free[nr++] = v;
+				p = end;
+			}
+			for (int o = 0; o < nr; o++) {
+				fprintf(f, "%s{node=\"%d\",zone=", names[m], node);
+				label(f, zone);
+				if (m == 0)
+					fprintf(f, ",order=\"%d\"} %llu\n", o,
+						(unsigned long long)free[o]);
+				else
+					fprintf(f, ",order=\"%d\"} %.3f\n", o,
+						m == 1 ? prom_unusable_index(free, nr, o) :
+							 prom_frag_index(free, nr, o));
+			}
+		}
+		/* strtok_r cut the text: read it again for the next metric */
+		free(text);
+		text = read_file("/proc/buddyinfo", NULL);
+		if (!text)
+			return;
+	}
+	free(text);
+}
+
+/* one caller: its call sites added up (offsets are not published, see prom_write) */
+struct caller_sum {
+	const struct site *first;
+	__u64 bytes, allocs, slack;
+	__s64 live_bytes;
+};
+
+static int cmp_caller(const void *a, const void *b)
+{
+	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
+	int c;
+
+	if (x->id.kind != y->id.kind)
+		return x->id.kind < y->id.kind ? -1 : 1;
+	c = strcmp(x->id.cache, y->id.cache);
+	return c ? c : strcmp(x->caller, y->caller);
+}
+
+static int cmp_bytes(const void *a, const void *b)
+{
+	const struct caller_sum *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return strcmp(x->first->caller, y->first->caller);
+}
+
+static void site_labels(FILE *f, const struct site *s)
+{
+	fputs("{kind=", f);
+	label(f, kind_name(s->id.kind));
+	fputs(",caller=", f);
+	label(f, s->caller);
+	if (s->id.kind == KMS_KIND_CACHE) {
+		fputs(",cache=", f);
+		label(f, s->id.cache);
+	}
+	fputc('}', f);
+}
+
+static void sites(FILE *f, struct session *s, __u64 top)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "kmemscope_site_allocated_bytes_total", "counter",
+		  "Bytes allocated by the caller since the start (top callers by bytes)." },
+		{ "kmemscope_site_allocations_total", "counter",
+		  "Allocations by the caller since the start." },
+		{ "kmemscope_site_slack_bytes_total", "counter",
+		  "Allocated minus requested bytes of the caller since the start." },
+		{ "kmemscope_site_live_bytes", "gauge",
+		  "Bytes allocated by the caller while tracing and not freed yet." },
+	};
+	size_t n = s->sites.nr, nc = 0;
+	const struct site **v = malloc((n ? n : 1) * sizeof(*v));
+	struct caller_sum *c = calloc(n ? n : 1, sizeof(*c));
+
+	if (!v || !c)
+		goto out;
+	memcpy(v, s->sites.list, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_caller);
+	for (size_t i = 0; i < n; i++) {
+		if (!nc || cmp_caller(&c[nc - 1].first, &v[i]))
+			c[nc++].first = v[i];
+		c[nc - 1].bytes += v[i]->tot.bytes_alloc;
+		c[nc - 1].allocs += v[i]->tot.allocs;
+		c[nc - 1].slack += site_slack(&v[i]->tot);
+		c[nc - 1].live_bytes += v[i]->live_bytes;
+	}
+	qsort(c, nc, sizeof(*c), cmp_bytes);
+	if (top && nc > top)
+		nc = top;
+	for (size_t k = 0; k < ARRAY_SIZE(m); k++) {
+		help(f, m[k].name, m[k].type, m[k].help);
+		for (size_t i = 0; i < nc; i++) {
+			long long val = k == 0 ? (long long)c[i].bytes :
+					k == 1 ? (long long)c[i].allocs :
+					k == 2 ? (long long)c[i].slack :
+						 (long long)c[i].live_bytes;
+
+			fputs(m[k].name, f);
+			site_labels(f, c[i].first);
+			fprintf(f, " %lld\n", val);
+		}
+	}
+out:
+	free(v);
+	free(c);
+}
+
+void prom_format(FILE *f, struct session *s, const struct segments *g, __u64 top)
+{
+	static const char *const ev[] = { "kmalloc",	     "kfree",	"kmem_cache_alloc",
+					  "kmem_cache_free", "vmalloc", "vfree" };
+	static const int ev_idx[] = { KMS_CNT_EV_KMALLOC,     KMS_CNT_EV_KFREE,
+				      KMS_CNT_EV_CACHE_ALLOC, KMS_CNT_EV_CACHE_FREE,
+				      KMS_CNT_EV_VMALLOC,     KMS_CNT_EV_VFREE };
+	static const char *const dr[] = { "sites_full", "live_full", "ringbuf_full", "stacks",
+					  "pending_full" };
+	static const int dr_idx[] = { KMS_CNT_DROP_SITES, KMS_CNT_DROP_LIVE, KMS_CNT_DROP_RINGBUF,
+				      KMS_CNT_DROP_STACK, KMS_CNT_DROP_PENDING };
+
+	help(f, "kmemscope_events_total", "counter", "Allocator events traced since the start.");
+	for (size_t i = 0; i < ARRAY_SIZE(ev); i++)
+		fprintf(f, "kmemscope_events_total{event=\"%s\"} %llu\n", ev[i],
+			(unsigned long long)s->counters[ev_idx[i]]);
+	help(f, "kmemscope_drops_total", "counter",
+	     "Events or details lost by bounded kernel structures since the start.");
+	for (size_t i = 0; i < ARRAY_SIZE(dr); i++)
+		fprintf(f, "kmemscope_drops_total{reason=\"%s\"} %llu\n", dr[i],
+			(unsigned long long)s->counters[dr_idx[i]]);
+	fprintf(f, "kmemscope_drops_total{reason=\"recursion\"} %llu\n",
+		(unsigned long long)s->recursion);
+	help(f, "kmemscope_last_interval_timestamp_seconds", "gauge",
+	     "End of the last interval read from the kernel.");
+	fprintf(f, "kmemscope_last_interval_timestamp_seconds %.3f\n",
+		(s->start_real + (s->now_mono - s->start_mono)) / 1e9);
+	if (g) {
+		help(f, "kmemscope_export_write_errors_total", "counter",
+		     "Failed writes of the state directory since the start.");
+		fprintf(f, "kmemscope_export_write_errors_total %llu\n",
+			(unsigned long long)g->write_errors);
+		help(f, "kmemscope_export_queued_bytes", "gauge",
+		     "Records held in memory because writes failed.");
+		fprintf(f, "kmemscope_export_queued_bytes %zu\n", g->x.len);
+		help(f, "kmemscope_export_disk_bytes", "gauge",
+		     "Bytes of segments in the state directory.");
+		fprintf(f, "kmemscope_export_disk_bytes %llu\n", (unsigned long long)g->disk_bytes);
+	}
+	sites(f, s, top);
+	buddyinfo(f);
+}
+
+int prom_write(const char *path, struct session *s, const struct segments *g, __u64 top)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	prom_format(f, s, g, top);
+	if (fclose(f)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	/*
+	 * node_exporter runs as another user: world-readable. Labels name
+	 * callers (functions), not call-site offsets, which stay root-only.
+	 */
+	err = write_file_atomic(path, buf, len, 0644);
+	free(buf);
+	return err;
+}

@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The daemon's segments: naming, rotation, retention, recovery, failed writes. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "segments.h"
+#include "session.h"
+#include "util.h"
+
+#define SEG_PREFIX "kmemscope-"
+#define SEG_SUFFIX ".ndjson.gz"
+#define ACTIVE_SUFFIX ".active"
+/* while writes fail: log the first failure, a changed error, then every Nth */
+#define FAIL_LOG_EVERY 60
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static int mkdir_p(const char *dir, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (strlen(dir) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		c += w;
+		n -= w;
+	}
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	err = write_all(fd, data, len);
+	if (!err && fchmod(fd, mode))
+		err = -errno;
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+long long gz_cut_to_last_member(const char *path)
+{
+	static unsigned char in[65536], out[65536];
+	z_stream zs = {};
+	off_t base = 0, good = 0;
+	unsigned char last = '\n';
+	bool corrupt = false;
+	struct stat st;
+	int fd, err = 0;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (inflateInit2(&zs, 15 + 16) != Z_OK) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (!corrupt) {
+		ssize_t n = read(fd, in, sizeof(in));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		zs.next_in = in;
+		zs.avail_in = n;
+		do {
+			int rc;
+
+			zs.next_out = out;
+			zs.avail_out = sizeof(out);
+			rc = inflate(&zs, Z_NO_FLUSH);
+			if (zs.avail_out < sizeof(out))
+				last = out[sizeof(out) - zs.avail_out - 1];
+			if (rc == Z_STREAM_END) {
+				/* a whole member: keep it if it ends on a whole line */
+				if (last == '\n')
+					good = base + (n - zs.avail_in);
+				inflateReset(&zs);
+				continue;
+			}
+			if (rc == Z_BUF_ERROR && !zs.avail_in)
+				break;
+			if (rc != Z_OK) {
+				corrupt = true;
+				break;
+			}
+		} while (zs.avail_in || !zs.avail_out);
+		base += n;
+	}
+	inflateEnd(&zs);
+	if (!err && fstat(fd, &st))
+		err = -errno;
+	if (!err && st.st_size != good && ftruncate(fd, good))
+		err = -errno;
+	if (!err)
+		fsync(fd);
+	close(fd);
+	return err ? err : (long long)good;
+}
+
+/* A leftover .active segment (the daemon was killed): cut and rename into place. */
+static void recover(struct segments *g, const char *name)
+{
+	char from[SEG_PATH_MAX], to[SEG_PATH_MAX];
+	long long size;
+
+	snprintf(from, sizeof(from), "%s/%s", g->dir, name);
+	snprintf(to, sizeof(to), "%s/%.*s", g->dir, (int)(strlen(name) - strlen(ACTIVE_SUFFIX)),
+		 name);
+	size = gz_cut_to_last_member(from);
+	if (size < 0) {
+		log_warn("cannot recover segment %s: %s", from, strerror(-size));
+		return;
+	}
+	if (size == 0) {
+		unlink(from);
+		return;
+	}
+	if (rename(from, to)) {
+		log_warn("cannot rename %s into place: %s", from, strerror(errno));
+		return;
+	}
+	log_info("recovered segment %s (%lld bytes)", to, size);
+}
+
+struct seg_file {
+	char name[64];
+	__u64 size;
+};
+
+static int cmp_seg(const void *a, const void *b)
+{
+	return strcmp(((const struct seg_file *)a)->name, ((const struct seg_file *)b)->name);
+}
+
+/* Recover stray .active files, count what is there, delete what retention says. */
+static void scan_dir(struct segments *g)
+{
+	struct seg_file *v = NULL, *tmp;
+	size_t n = 0, cap = 0, del = 0;
+	__u64 total = 0, count;
+	struct dirent *d;
+	const char *cur = g->x.fd >= 0 ? strrchr(g->path, '/') + 1 : "";
+	DIR *dir = opendir(g->dir);
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		char path[SEG_PATH_MAX];
+		struct stat st;
+
+		if (strncmp(d->d_name, SEG_PREFIX, strlen(SEG_PREFIX)) ||
+		    strlen(d->d_name) >= sizeof(v->name))
+			continue;
+		if (has_suffix(d->d_name, SEG_SUFFIX ACTIVE_SUFFIX) && strcmp(d->d_name, cur)) {
+			recover(g, d->d_name);
+			continue; /* counted on the next scan */
+		}
+		if (!has_suffix(d->d_name, SEG_SUFFIX))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", g->dir, d->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			tmp = realloc(v, cap * sizeof(*v));
+			if (!tmp)
+				break;
+			v = tmp;
+		}
+		strcpy(v[n].name, d->d_name);
+		v[n].size = st.st_size;
+		total += st.st_size;
+		n++;
+	}
+	closedir(dir);
+	qsort(v, n, sizeof(*v), cmp_seg);
+	count = n;
+	if (g->x.fd >= 0) {
+		count++;
+		total += g->x.good_size;
+	}
+	/* oldest first; the open segment is never deleted */
+	while (del < n && (count > g->retain_segments || total > g->retain_bytes)) {
+		char path[SEG_PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", g->dir, v[del].name);
+		if (unlink(path) && errno != ENOENT) {
+			log_warn("retention: cannot delete %s: %s", path, strerror(errno));
+			break;
+		}
+		log_debug("retention: deleted %s", path);
+		g->segments_deleted++;
+		count--;
+		total -= v[del].size;
+		del++;
+	}
+	g->disk_bytes = total;
+	g->disk_segments = count;
+	free(v);
+}
+
+void segments_set_limits(struct segments *g, const struct daemon_config *c)
+{
+	g->rotate_bytes = c->rotate_bytes;
+	g->rotate_age = c->rotate_age;
+	g->retain_segments = c->retain_segments;
+	g->retain_bytes = c->retain_bytes;
+	g->queue_limit = c->queue_limit;
+	g->top_sites = c->top_sites;
+}
+
+int segments_init(struct segments *g, const char *dir, const struct daemon_config *c)
+{
+	char path[SEG_PATH_MAX];
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	g->x.fd = -1;
+	g->lock_fd = -1;
+	segments_set_limits(g, c);
+	if (strlen(dir) >= sizeof(g->dir) - 80)
+		return -ENAMETOOLONG;
+	strcpy(g->dir, dir);
+	err = mkdir_p(dir, 0700);
+	if (err) {
+		/* not fatal: retried with every interval */
+		log_err("cannot create the state directory %s: %s", dir, strerror(-err));
+		return 0;
+	}
+	/* one daemon per directory: the other one's .active is not a leftover */
+	snprintf(path, sizeof(path), "%s/.lock", dir);
+	g->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (g->lock_fd < 0) {
+		log_warn("cannot create %s: %s (not checking for another daemon)", path,
+			 strerror(errno));
+	} else if (flock(g->lock_fd, LOCK_EX | LOCK_NB)) {
+		err = -errno;
+		log_err("another kmemscope daemon writes to %s (%s is locked)", dir, path);
+		close(g->lock_fd);
+		g->lock_fd = -1;
+		return err == -EWOULDBLOCK ? -EBUSY : err;
+	}
+	scan_dir(g);
+	return 0;
+}
+
+/* append raw bytes to the queue */
+static int queue_bytes(struct export *x, const char *p, size_t n)
+{
+	if (x->len + n > x->cap) {
+		size_t cap = x->cap ? x->cap : 65536;
+		char *b;
+
+		while (x->len + n > cap)
+			cap *= 2;
+		b = realloc(x->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		x->buf = b;
+		x->cap = cap;
+	}
+	memcpy(x->buf + x->len, p, n);
+	x->len += n;
+	return 0;
+}
+
+void segments_new(struct segments *g, struct session *s)
+{
+	cJSON *h = session_header(s), *d;
+	struct export tmp = { .fd = -1 };
+	__u64 real = now_real_ns();
+	struct tm tm;
+	time_t t;
+
+	g->seg_start_mono = now_mono_ns();
+	g->seg_start_real = real;
+	/* the daemon's additions (readers ignore unknown fields) */
+	d = cJSON_AddObjectToObject(h, "daemon");
+	json_add_u64(d, "segment_start_ns", real);
+	/* records of the last interval may be queued already (see segments_write) */
+	json_add_u64(d, "first_seq", g->x.len ? s->seq : s->seq + 1);
+	json_add_u64(d, "top_sites", g->top_sites);
+	for (;;) {
+		char path[SEG_PATH_MAX];
+		unsigned ms = real / 1000000 % 1000;
+
+		t = real / 1000000000ULL;
+		gmtime_r(&t, &tm);
+		snprintf(g->name, sizeof(g->name),
+			 SEG_PREFIX "%04d%02d%02dT%02d%02d%02d.%03uZ" SEG_SUFFIX, tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+		snprintf(path, sizeof(path), "%s/%s", g->dir, g->name);
+		snprintf(g->path, sizeof(g->path), "%s/%s" ACTIVE_SUFFIX, g->dir, g->name);
+		if (access(path, F_OK) && access(g->path, F_OK))
+			break;
+		real += 1000000; /* taken (rotations in the same ms): the next ms */
+	}
+	/* the header goes first: in front of anything still queued */
+	if (export_add(&tmp, h) || queue_bytes(&tmp, g->x.buf, g->x.len)) {
+		log_err("out of memory queueing a segment header");
+		free(tmp.buf);
+		return;
+	}
+	free(g->x.buf);
+	g->x.buf = tmp.buf;
+	g->x.len = tmp.len;
+	g->x.cap = tmp.cap;
+	g->need_header = true;
+}
+
+static int open_segment(struct segments *g)
+{
+	char *buf = g->x.buf;
+	size_t len = g->x.len, cap = g->x.cap;
+	int err, merr;
+
+	merr = mkdir_p(g->dir, 0700);
+	err = export_open(&g->x, g->path); /* resets x: keep the queue */
+	free(g->x.buf);
+	g->x.buf = buf;
+	g->x.len = len;
+	g->x.cap = cap;
+	if (err) {
+		g->x.fd = -1;
+		return merr ? merr : err;
+	}
+	g->x.gz = true; /* the name ends in .active: gzip all the same */
+	g->need_header = false;
+	log_info("writing segment %s", g->path);
+	return 0;
+}
+
+static void note_error(struct segments *g, const char *what, int err)
+{
+	char now[sizeof(g->last_error)];
+
+	g->write_errors++;
+	snprintf(now, sizeof(now), "%s: %s", what, strerror(-err));
+	if (!g->last_err)
+		g->failing_since_mono = now_mono_ns();
+	if (!g->last_err || strcmp(now, g->last_error) || g->write_errors % FAIL_LOG_EVERY == 0)
+		log_err("%s; records stay queued in memory (%zu bytes) and are retried every interval",
+			now, g->x.len);
+	strcpy(g->last_error, now);
+	g->last_err = err;
+}
+
+static void note_success(struct segments *g)
+{
+	if (g->last_err)
+		log_info(
+			"writing to %s again after %.0fs of errors; %llu intervals were not queued",
+			g->dir, (now_mono_ns() - g->failing_since_mono) / 1e9,
+			(unsigned long long)g->intervals_dropped);
+	g->last_err = 0;
+	g->last_error[0] = '\0';
+}
+
+/* Write the queue to the open segment (opening it first when due). */
+static int flush(struct segments *g)
+{
+	char what[SEG_PATH_MAX + 32];
+	int err;
+
+	if (g->x.fd < 0) {
+		if (!g->need_header)
+			return 0;
+		err = open_segment(g);
+		if (err) {
+			snprintf(what, sizeof(what), "cannot create %s", g->path);
+			note_error(g, what, err);
+			return err;
+		}
+	}
+	err = export_flush(&g->x);
+	if (err) {
+		snprintf(what, sizeof(what), "cannot write %s", g->path);
+		note_error(g, what, err);
+		if (!g->x.good_size) {
+			/* not even the header: no empty file, created again next time */
+			close(g->x.fd);
+			unlink(g->path);
+			free(g->x.path);
+			g->x.path = NULL;
+			g->x.fd = -1;
+			g->need_header = true;
+		}
+		return err;
+	}
+	note_success(g);
+	return 0;
+}
+
+int segments_flush(struct segments *g)
+{
+	int err = flush(g);
+
+	scan_dir(g);
+	return err;
+}
+
+int segments_close(struct segments *g)
+{
+	char final[SEG_PATH_MAX];
+	int err;
+
+	if (g->x.fd < 0)
+		return 0;
+	err = flush(g);
+	if (err)
+		return err;
+	err = export_close(&g->x); /* fsync */
+	g->x.fd = -1;
+	g->x.buf = NULL;
+	g->x.len = g->x.cap = 0;
+	if (err) {
+		log_err("cannot close %s: %s", g->path, strerror(-err));
+		return err;
+	}
+	snprintf(final, sizeof(final), "%s/%s", g->dir, g->name);
+	if (rename(g->path, final)) {
+		/* recovered by the next scan of the directory */
+		log_err("cannot rename %s to %s: %s", g->path, final, strerror(errno));
+		return -errno;
+	}
+	fsync_dir(g->dir);
+	log_info("segment complete: %s", final);
+	return 0;
+}
+
+struct ranked {
+	const struct site *site;
+	size_t pos;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	__u64 bx = x->site->delta.bytes_alloc, by = y->site->delta.bytes_alloc;
+
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	if (x->site->delta.allocs != y->site->delta.allocs)
+		return x->site->delta.allocs > y->site->delta.allocs ? -1 : 1;
+	return x->pos < y->pos ? -1 : 1;
+}
+
+/*
+ * The session's records of the last interval, keeping the top_sites site
+ * records by bytes allocated. session_export() writes one site record per
+ * active site in the order of the site list: the k-th site line is the k-th
+ * active site.
+ */
+static int queue_interval(struct segments *g, struct session *s)
+{
+	struct export t = { .fd = -1 };
+	struct ranked *r = NULL;
+	bool *keep = NULL;
+	size_t nact = 0, k = 0;
+	char *p, *end;
+	int err;
+
+	if (!g->top_sites)
+		return session_export(s, &g->x);
+	err = session_export(s, &t);
+	if (!err && s->sites.nr) {
+		r = calloc(s->sites.nr, sizeof(*r));
+		keep = calloc(s->sites.nr, sizeof(*keep));
+		if (!r || !keep)
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; !err && i < s->sites.nr; i++) {
+		if (site_active(s->sites.list[i])) {
+			r[nact].site = s->sites.list[i];
+			r[nact].pos = nact;
+			nact++;
+		}
+	}
+	if (!err) {
+		qsort(r, nact, sizeof(*r), cmp_ranked);
+		for (size_t i = 0; i < nact && i < g->top_sites; i++)
+			keep[r[i].pos] = true;
+	}
+	for (p = t.buf, end = t.buf + t.len; !err && p < end;) {
+		char *nl = memchr(p, '\n', end - p);
+		size_t n = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
+		bool site = !strncmp(p, "{\"type\":\"site\"", 14);
+
+		if (!site || (k < nact && keep[k]))
+			err = queue_bytes(&g->x, p, n);
+		k += site;
+		p += n;
+	}
+	free(r);
+	free(keep);
+	free(t.buf);
+	return err;
+}
+
+static bool rotation_due(struct segments *g)
+{
+	return g->x.fd >= 0 && !g->x.len &&
+	       ((__u64)g->x.good_size >= g->rotate_bytes ||
+		now_mono_ns() - g->seg_start_mono >= g->rotate_age * 1e9);
+}
+
+int segments_write(struct segments *g, struct session *s)
+{
+	int err;
+
+	if (g->x.len >= g->queue_limit) {
+		/* bounded memory: the interval is lost, its counts stay in the totals */
+		if (g->intervals_dropped++ % FAIL_LOG_EVERY == 0)
+			log_err("%zu bytes queued while writes fail (queue_limit): interval %llu not kept",
+				g->x.len, (unsigned long long)s->seq);
+	} else if (queue_interval(g, s)) {
+		log_err("out of memory queueing interval %llu", (unsigned long long)s->seq);
+	}
+	/* the last segment was closed but its successor not begun (close or rename failed) */
+	if (g->x.fd < 0 && !g->need_header)
+		segments_new(g, s);
+	err = flush(g);
+	if (!err) {
+		g->intervals_written++;
+		if (!g->closing && rotation_due(g) && !segments_close(g)) {
+			g->rotations++;
+			segments_new(g, s);
+			flush(g); /* the new segment starts with its header */
+		}
+	}
+	scan_dir(g);
+	return err;
+}
+
+void segments_free(struct segments *g)
+{
+	if (g->x.fd >= 0)
+		close(g->x.fd);
+	free(g->x.buf);
+	free(g->x.path);
+	g->x.fd = -1;
+	g->x.buf = g->x.path = NULL;
+	if (g->lock_fd >= 0)
+		close(g->lock_fd);
+	g->lock_fd = -1;
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `kmemscope status`: ask a running daemon over its control socket. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include "control.h"
+#include "daemon.h"
+#include "util.h"
+
+static const char status_usage[] =
+	"Usage: kmemscope status [OPTIONS]\n"
+	"\n"
+	"Show what a running 'kmemscope daemon' is doing, from its control socket.\n"
+	"Exit status 0: running; 3: no daemon answers; 2: usage error.\n"
+	"\n"
+	"  -s, --socket PATH   control socket (default $RUNTIME_DIRECTORY/control.sock,\n"
+	"                      else /run/kmemscope/control.sock)\n"
+	"  -j, --json          print the daemon's reply as it is (JSON)\n"
+	"      --command CMD   send another command: state, snapshot\n"
+	"  -h, --help          this help\n";
+
+/* One command, one reply: a malloc'd string, or NULL with errno set. */
+static char *ask(const char *path, const char *cmd)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 10 };
+	size_t len = 0, cap = 65536;
+	char *buf = NULL, *tmp, line[64];
+	int fd, err;
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	snprintf(line, sizeof(line), "%s\n", cmd);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    send(fd, line, strlen(line), MSG_NOSIGNAL) < 0)
+		goto fail;
+	for (;;) {
+		ssize_t r;
+
+		if (!buf || len + 1 >= cap) {
+			cap *= 2;
+			tmp = realloc(buf, cap);
+			if (!tmp)
+				goto fail;
+			buf = tmp;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		len += r;
+	}
+	close(fd);
+	if (!buf || !len) {
+		free(buf);
+		errno = ECONNRESET;
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+fail:
+	err = errno;
+	free(buf);
+	close(fd);
+	errno = err;
+	return NULL;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void print_status(const cJSON *o)
+{
+	const cJSON *dr = cJSON_GetObjectItem(o, "drops"), *at = cJSON_GetObjectItem(o, "attach");
+	const cJSON *w = cJSON_GetObjectItem(o, "writes"), *e;
+	char a[16], b[16], c[16];
+	double up = num(o, "uptime_ns") / 1e9, drops = 0;
+
+	cJSON_ArrayForEach(e, dr) drops += cJSON_IsNumber(e) ? e->valuedouble : 0;
+	printf("kmemscope daemon %s, pid %.0f, up %.0fd %02.0f:%02.0f:%02.0f, interval %gs (%.0f so far)\n",
+	       str(o, "version"), num(o, "pid"), (double)(long long)(up / 86400),
+	       (double)((long long)up % 86400 / 3600), (double)((long long)up % 3600 / 60),
+	       (double)((long long)up % 60), num(o, "interval_s"), num(o, "seq"));
+	printf("  tracing:   kmalloc=%s kmem_cache=%s vmalloc=%s\n", str(at, "kmalloc"),
+	       str(at, "kmem_cache"), str(at, "vmalloc"));
+	printf("  events:    %s/s in the last interval\n",
+	       fmt_count(num(o, "events_per_s"), a, sizeof(a)));
+	printf("  drops:     %s", fmt_count(drops, a, sizeof(a)));
+	if (drops) {
+		const char *sep = " (";
+
+		cJSON_ArrayForEach(e, dr)
+		{
+			if (cJSON_IsNumber(e) && e->valuedouble) {
+				printf("%s%s %s", sep, e->string,
+				       fmt_count(e->valuedouble, a, sizeof(a)));
+				sep = ", ";
+			}
+		}
+		printf(")");
+	}
+	printf("\n  segment:   %s (%s)\n", *str(o, "segment") ? str(o, "segment") : "none open",
+	       fmt_bytes(num(o, "segment_bytes"), a, sizeof(a)));
+	printf("  state dir: %s: %.0f segments, %s\n", str(o, "state_dir"), num(o, "segments"),
+	       fmt_bytes(num(o, "disk_bytes"), b, sizeof(b)));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(w, "ok")))
+		printf("  writes:    ok (%.0f intervals written, %.0f old segments deleted)\n",
+		       num(w, "intervals_written"), num(w, "segments_deleted"));
+	else
+		printf("  writes:    FAILING: %s (%s queued in memory, %.0f intervals not kept)\n",
+		       str(w, "error"), fmt_bytes(num(w, "queued_bytes"), c, sizeof(c)),
+		       num(w, "intervals_dropped"));
+	printf("  config:    %s\n", str(o, "config"));
+	if (*str(o, "prom_textfile"))
+		printf("  textfile:  %s\n", str(o, "prom_textfile"));
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "command", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *path = NULL, *cmd = "status";
+	char def[108], *reply;
+	bool json = false;
+	cJSON *o;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'C':
+			if (strcmp(optarg, "status") && strcmp(optarg, "state") &&
+			    strcmp(optarg, "snapshot")) {
+				fprintf(stderr,
+					"kmemscope status: invalid --command '%s': expected status, state or snapshot\n",
+					optarg);
+				return 2;
+			}
+			cmd = optarg;
+			json = json || strcmp(cmd, "status");
+			break;
+		case 'h':
+			fputs(status_usage, stdout);
+			return 0;
+		default:
+			fprintf(stderr,
+				"kmemscope status: %s '%s'\nTry 'kmemscope status --help'.\n",
+				c == ':' ? "option needs a value:" : "unknown option",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kmemscope status: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (!path)
+		path = control_default_path(def, sizeof(def));
+	reply = ask(path, cmd);
+	if (!reply) {
+		fprintf(stderr, "kmemscope status: no daemon answers on %s: %s%s\n", path,
+			strerror(errno),
+			errno == EACCES ? " (the socket is root only: use sudo)" :
+			errno == ENOENT ? " (is kmemscope.service running?)" :
+					  "");
+		return 3;
+	}
+	if (json) {
+		fputs(reply, stdout);
+		free(reply);
+		return 0;
+	}
+	o = cJSON_Parse(reply);
+	free(reply);
+	if (!o || strcmp(str(o, "type"), "status")) {
+		fprintf(stderr, "kmemscope status: unexpected reply from %s\n", path);
+		cJSON_Delete(o);
+		return 1;
+	}
+	print_status(o);
+	cJSON_Delete(o);
+	return 0;
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Segment recovery (cut after the last whole gzip member), atomic files, prom indices. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <cmocka.h>
+#include "prom.h"
+#include "segments.h"
+
+static char dir[] = "/tmp/kms-segments-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[64];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* one complete gzip member holding text */
+static size_t member(const char *text, unsigned char *out, size_t cap)
+{
+	z_stream zs = {};
+
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (unsigned char *)text;
+	zs.avail_in = strlen(text);
+	zs.next_out = out;
+	zs.avail_out = cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&zs);
+	return zs.total_out;
+}
+
+static void append(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static void test_cut_keeps_whole_members(void **state)
+{
+	unsigned char a[256], b[256], c[256];
+	size_t na, nb, nc;
+	char path[64];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/seg.gz", dir);
+	na = member("{\"type\":\"header\"}\n", a, sizeof(a));
+	nb = member("{\"type\":\"interval\",\"seq\":1}\n{\"type\":\"site\"}\n", b, sizeof(b));
+	nc = member("{\"type\":\"interval\",\"seq\":2}\n", c, sizeof(c));
+	append(path, a, na);
+	append(path, b, nb);
+	/* intact: nothing cut */
+	assert_int_equal(gz_cut_to_last_member(path), na + nb);
+	/* a torn member at the end: cut back to the whole ones */
+	append(path, c, nc / 2);
+	assert_int_equal(gz_cut_to_last_member(path), na + nb);
+	assert_int_equal(file_size(path), na + nb);
+	/* garbage (a block of zeros after a crash) */
+	append(path, "\0\0\0\0\0\0\0\0", 8);
+	assert_int_equal(gz_cut_to_last_member(path), na + nb);
+	/* a whole member that ends inside a line is not kept */
+	nc = member("{\"type\":\"interval\",\"se", c, sizeof(c));
+	append(path, c, nc);
+	assert_int_equal(gz_cut_to_last_member(path), na + nb);
+	/* only garbage: empty */
+	unlink(path);
+	append(path, "junk", 4);
+	assert_int_equal(gz_cut_to_last_member(path), 0);
+	assert_int_equal(file_size(path), 0);
+	unlink(path);
+	assert_int_equal(gz_cut_to_last_member(path), -ENOENT);
+}
+
+/* a member bigger than the read buffer, split across reads */
+static void test_cut_big_member(void **state)
+{
+	size_t n = 1 << 20, nz;
+	char *text = malloc(n + 1), path[64];
+	unsigned char *z = malloc(n + 1024);
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(z);
+	for (size_t i = 0; i < n; i++)
+		text[i] = i % 61 == 60 ? '\n' : 'a' + (i * 7919) % 26;
+	text[n - 1] = '\n';
+	text[n] = '\0';
+	snprintf(path, sizeof(path), "%s/big.gz", dir);
+	nz = member(text, z, n + 1024);
+	append(path, z, nz);
+	append(path, z, nz / 3);
+	assert_int_equal(gz_cut_to_last_member(path), nz);
+	unlink(path);
+	free(text);
+	free(z);
+}
+
+static void test_write_file_atomic(void **state)
+{
+	char path[64], tmp[80], buf[16] = "";
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/k.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_equal(write_file_atomic(path, "one\n", 4, 0644), 0);
+	assert_int_equal(write_file_atomic(path, "two\n", 4, 0644), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(access(tmp, F_OK), -1);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "two\n");
+	assert_int_equal(write_file_atomic("/nonexistent-dir/x", "x", 1, 0600), -ENOENT);
+}
+
+/* the indices as mm/vmstat.c computes them */
+static void test_prom_indices(void **state)
+{
+	const __u64 free[] = { 10, 0, 1, 0 }; /* 14 free pages in 11 blocks */
+
+	(void)state;
+	assert_float_equal(prom_unusable_index(free, 4, 0), 0, 1e-9);
+	assert_float_equal(prom_unusable_index(free, 4, 1), 10.0 / 14, 1e-9);
+	assert_float_equal(prom_unusable_index(free, 4, 3), 1, 1e-9);
+	assert_float_equal(prom_frag_index(free, 4, 2), -1, 1e-9);
+	/* 1000 - (1000 + 14 * 1000 / 8) / 11 = 750 */
+	assert_float_equal(prom_frag_index(free, 4, 3), 0.75, 1e-9);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cut_keeps_whole_members),
+		cmocka_unit_test(test_cut_big_member),
+		cmocka_unit_test(test_write_file_atomic),
+		cmocka_unit_test(test_prom_indices),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
