@@ -3,8 +3,8 @@
 # Usage: scripts/install-deps.sh build|test   (idempotent; a no-op when all is there)
 set -eu
 
-build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev"
-test_pkgs="libcmocka-dev jq util-linux procps gzip"
+build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev libncurses-dev"
+test_pkgs="libcmocka-dev jq util-linux procps gzip tmux"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "gfp.h"
 #include "record.h"
+#include "top.h"
 #include "util.h"
 
 static const char usage[] =
@@ -13,6 +14,8 @@ static const char usage[] =
 	"Commands:\n"
 	"  record     trace kmalloc/kmem_cache/vmalloc per call site, print a table,\n"
 	"             optionally export NDJSON (kmemscope record --help)\n"
+	"  top        live view of allocations per call site, like slabtop/htop\n"
+	"             (kmemscope top --help)\n"
 	"  gfp VALUE  decode GFP flag values with the running kernel's names\n"
 	"  version    print the version\n"
 	"\n"
@@ -62,6 +65,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "record"))
 		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(cmd, "top"))
+		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gfp"))
 		return cmd_gfp(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
