@@ -464,7 +464,8 @@ __attribute__((format(printf, 3, 4))) static void add(struct out *o, enum top_at
 
 static const char *cnt(double v, char *buf, size_t sz)
 {
-	if (v > 0 && v < 10 && v != floor(v)) {
+	/* fractions only below one a second: "0.5", then whole numbers */
+	if (v > 0 && v < 0.95) {
 		snprintf(buf, sz, "%.1f", v);
 		return buf;
 	}

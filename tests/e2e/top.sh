@@ -1,0 +1,253 @@
+#!/bin/bash
+# `kmemscope top` in a real terminal (tmux): the msg_msg site shows up with a
+# rate, sort keys order the rows, the filter hides the others, the panes,
+# q and SIGTERM restore the terminal and unload our programs; the same
+# against a running daemon; --once; the error when not on a terminal.
+source "$(dirname "$0")/lib.sh"
+need_root_bpf top
+if ! command -v tmux >/dev/null; then
+	skip top "tmux is not installed (scripts/install-deps.sh test)"
+	exit 0
+fi
+
+TM="tmux -L kms-top-$$"
+DAEMON_PID=""
+WL_PID=""
+top_cleanup() {
+	[ -n "$WL_PID" ] && kill "$WL_PID" 2>/dev/null
+	$TM kill-server 2>/dev/null
+	[ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+	cleanup
+}
+trap top_cleanup EXIT
+# no daemon of another test run may be picked up unless we ask for it
+export KMEMSCOPE_SOCKET=$TMP/no-daemon.sock
+
+cap() { $TM capture-pane -p -t top; }
+# wait (up to $2 s) until the pane shows the extended regex $1
+wait_for() {
+	local i
+	for i in $(seq 1 $((${2:-10} * 10))); do
+		cap | grep -qE -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+keys() { $TM send-keys -t top "$@"; sleep 0.8; }
+# the table rows of the current capture: between the column header and the status line
+rows() { cap | awk '/^CALLER /{t=1; next} /sites  sort /{t=0} t && NF'; }
+# "1.5K" "3.4M" "12k" -> numbers, for the columns of rows()
+col_numbers() {
+	rows | awk -v c="$1" '{ v = $c; m = 1
+		if (v ~ /[kK]$/) m = 1000; if (v ~ /M$/) m = 1e6; if (v ~ /G$/) m = 1e9
+		if (v == "-") v = -1; sub(/[kKMG]$/, "", v); printf "%.0f\n", v * m }'
+}
+enough_rows() { [ "$(rows | wc -l)" -ge 3 ]; }
+non_increasing() { awk 'NR > 1 && $1 > prev { bad = 1 } { prev = $1 } END { exit bad }'; }
+# BPF program ids held by a process (its prog and link fds)
+prog_ids_of() {
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
+}
+loaded_ids() { bpftool prog show 2>/dev/null | awk -F: '/^[0-9]+:/{print $1}'; }
+still_loaded() { # ids...: how many of them are still loaded
+	local n=0 id all
+	all=$(loaded_ids)
+	for id in "$@"; do grep -qx "$id" <<<"$all" && n=$((n + 1)); done
+	echo $n
+}
+# `pids kmemscope(PID)` in bpftool's output, when this bpftool reports owners
+progs_owned_by() { bpftool prog show 2>/dev/null | grep -c "kmemscope($1)" || true; }
+workload_loop() { # keep load_msg busy until killed
+	(while :; do "$WL/msgq" 500 100 1000 >/dev/null 2>&1; sleep 0.05; done) &
+	WL_PID=$!
+}
+stop_workload() { kill "$WL_PID" 2>/dev/null; wait "$WL_PID" 2>/dev/null; WL_PID=""; }
+# for the checks that run in `bash -c`
+export -f rows col_numbers non_increasing cap enough_rows
+export TM
+
+# --- not a terminal -------------------------------------------------------------
+err=$("$KMS" top </dev/null 2>&1 >/dev/null)
+rc=$?
+check_eq top_not_a_terminal_exit 2 $rc
+check top_not_a_terminal_message "error does not point to --once and record: $err" \
+	grep -q -- "--once.*record" <<<"$err"
+check_eq top_not_a_terminal_one_line 1 "$(wc -l <<<"$err")"
+
+# --- --once ---------------------------------------------------------------------
+workload_loop
+"$KMS" top --once --standalone -d 0.5 >"$TMP/once.out" 2>"$TMP/once.err"
+rc=$?
+stop_workload
+check_eq top_once_exit 0 $rc
+check top_once_header "no header line" grep -q '^kmemscope top - standalone' "$TMP/once.out"
+check top_once_columns "no column header" \
+	grep -qE '^CALLER +KIND +ALLOC/s +BYTES/s\* +LIVE +LIVE BYTES +AVG REQ +SLACK % +PING-PONG +GFP' "$TMP/once.out"
+once_rate=$(awk '$1 ~ /^load_msg\+0x/ {print $3; exit}' "$TMP/once.out")
+check top_once_load_msg_rate "no load_msg row with a rate (got '$once_rate')" \
+	awk -v r="${once_rate:-0}" 'BEGIN { exit !(r + 0 > 0) }'
+check top_once_no_escapes "--once output has terminal escapes" \
+	bash -c "! grep -q $'\e' '$TMP/once.out'"
+frag_available=1
+grep -q "fragmentation data not available" "$TMP/once.out" && frag_available=0
+
+# --- interactive, standalone ------------------------------------------------------
+$TM new-session -d -s top -x 200 -y 50 "env PS1='PROMPT\$ ' TERM=screen bash --norc --noprofile"
+$TM send-keys -t top "stty -g > $TMP/stty.before" Enter
+keys "$KMS top --standalone -d 0.5; echo TOP-EXIT=\$?; stty -g > $TMP/stty.after" Enter
+if ! wait_for '^kmemscope top - standalone' 15; then
+	fail top_starts "no header in the pane: $(cap | head -5)"
+	exit 1
+fi
+pass top_starts
+pane_pid=$($TM display -p -t top '#{pane_pid}')
+top_pid=$(pgrep -P "$pane_pid" -x kmemscope)
+check_eq top_alternate_screen 1 "$($TM display -p -t top '#{alternate_on}')"
+mapfile -t ids < <(prog_ids_of "$top_pid")
+check top_holds_programs "top (pid $top_pid) holds no BPF programs" test "${#ids[@]}" -gt 0
+
+workload_loop
+if wait_for '^load_msg\+0x[0-9a-f]+ +kmalloc +[1-9]' 10; then
+	pass top_load_msg_nonzero_rate
+else
+	fail top_load_msg_nonzero_rate "no load_msg row with a non-zero ALLOC/s: $(cap | grep -m1 load_msg)"
+fi
+check top_header_source "header does not say standalone" bash -c "$TM capture-pane -p -t top | grep -q 'standalone (own BPF programs)'"
+
+# sorting: a (ALLOC/s), b (BYTES/s), l (LIVE) descending; n (CALLER) ascending, again reversed
+keys a
+check top_sort_allocs_header "ALLOC/s not marked" bash -c "$TM capture-pane -p -t top | grep -q 'ALLOC/s\*'"
+check top_sort_allocs_order "ALLOC/s column not descending: $(col_numbers 3 | tr '\n' ' ')" \
+	bash -c "enough_rows && col_numbers 3 | non_increasing"
+keys b
+check top_sort_bytes_order "BYTES/s column not descending: $(col_numbers 4 | tr '\n' ' ')" \
+	bash -c "enough_rows && col_numbers 4 | non_increasing"
+keys l
+check top_sort_live_order "LIVE column not descending: $(col_numbers 5 | tr '\n' ' ')" \
+	bash -c "enough_rows && col_numbers 5 | non_increasing"
+keys n
+check top_sort_caller_order "CALLER column not ascending" bash -c "enough_rows && rows | awk '{print \$1}' | LC_ALL=C sort -c"
+keys n
+check top_sort_caller_reversed "second n does not reverse" bash -c "enough_rows && rows | awk '{print \$1}' | LC_ALL=C sort -rc"
+keys '>'
+check top_sort_next_column "> does not move the sort to KIND" bash -c "$TM capture-pane -p -t top | grep -q 'KIND\*'"
+keys b
+
+# filter: / load_msg Enter leaves only load_msg rows; Esc in the filter clears it
+keys / ; keys -l load_msg ; keys Enter
+nrows=$(rows | wc -l)
+nother=$(rows | grep -vc '^load_msg+' || true)
+check top_filter_keeps_match "no load_msg row under the filter" test "$nrows" -ge 1
+check_eq top_filter_hides_others 0 "$nother"
+keys Enter
+check top_detail_pane "Enter does not show the site detail" \
+	bash -c "$TM capture-pane -p -t top | grep -q 'caller load_msg' && $TM capture-pane -p -t top | grep -q '^Sizes'"
+keys Escape
+keys / ; keys Escape
+check top_filter_cleared "other rows do not come back after clearing the filter" \
+	bash -c "[ \$(rows | grep -vc '^load_msg+') -ge 1 ]"
+
+# help
+keys '?'
+check top_help_pane "? shows no help" bash -c "$TM capture-pane -p -t top | grep -q 'cycle the kind filter'"
+keys '?'
+
+# kind filter: k cycles to kmalloc only
+keys k
+check top_kind_filter "k does not restrict to kmalloc" \
+	bash -c "[ \$(rows | wc -l) -ge 1 ] && ! rows | awk '{print \$2}' | grep -vqx kmalloc"
+keys k k k k
+
+# fragmentation pane: every zone of /proc/buddyinfo
+keys f
+if [ "$frag_available" -eq 0 ]; then
+	if cap | grep -q "fragmentation data not available"; then
+		skip top_frag_pane_zones "state has no buddyinfo yet"
+	else
+		fail top_frag_pane_zones "the pane shows neither zones nor the placeholder"
+	fi
+else
+	missing=""
+	while read -r node zone; do
+		cap | grep -q "^Node $node, zone $zone:" || missing="$missing $node/$zone"
+	done < <(awk '/^Node/ { gsub(",", "", $2); print $2, $4 }' /proc/buddyinfo)
+	check_eq top_frag_pane_zones "" "$missing"
+fi
+keys f
+
+# q: exit 0, terminal restored, our programs gone
+stop_workload
+keys q
+if wait_for '^TOP-EXIT=' 10; then
+	check_eq top_q_exit_status "TOP-EXIT=0" "$(cap | grep -o 'TOP-EXIT=[0-9]*' | tail -1)"
+else
+	fail top_q_exit_status "top did not exit on q"
+fi
+sleep 0.3
+check_eq top_q_alternate_screen_left 0 "$($TM display -p -t top '#{alternate_on}')"
+check top_q_prompt_back "no shell prompt after quitting" bash -c "$TM capture-pane -p -t top | grep -q '^PROMPT\\$'"
+check top_q_stty_restored "terminal modes differ after quitting" cmp -s "$TMP/stty.before" "$TMP/stty.after"
+check_eq top_q_programs_unloaded 0 "$(still_loaded "${ids[@]}")"
+check_eq top_q_no_programs_of_pid 0 "$(progs_owned_by "$top_pid")"
+
+# SIGTERM: same
+$TM send-keys -t top clear Enter
+rm -f "$TMP/stty.after"
+keys "$KMS top --standalone -d 0.5; echo TOP-EXIT=\$?; stty -g > $TMP/stty.after" Enter
+if wait_for '^kmemscope top - standalone' 15; then
+	top_pid=$(pgrep -P "$pane_pid" -x kmemscope)
+	mapfile -t ids < <(prog_ids_of "$top_pid")
+	kill -TERM "$top_pid"
+	wait_for '^TOP-EXIT=' 10 || fail top_sigterm_exits "top did not exit on SIGTERM"
+	sleep 0.3
+	check_eq top_sigterm_alternate_screen_left 0 "$($TM display -p -t top '#{alternate_on}')"
+	check top_sigterm_prompt_back "no shell prompt after SIGTERM" bash -c "$TM capture-pane -p -t top | grep -q '^PROMPT\\$'"
+	check top_sigterm_stty_restored "terminal modes differ after SIGTERM" cmp -s "$TMP/stty.before" "$TMP/stty.after"
+	check top_sigterm_had_programs "top held no programs" test "${#ids[@]}" -gt 0
+	check_eq top_sigterm_programs_unloaded 0 "$(still_loaded "${ids[@]}")"
+else
+	fail top_sigterm_exits "top did not start again"
+fi
+
+# --- against a running daemon ---------------------------------------------------------
+if ! "$KMS" daemon --help >/dev/null 2>&1; then
+	skip top_daemon "daemon subcommand not built"
+	exit 0
+fi
+mkdir -p "$TMP/run" "$TMP/state"
+RUNTIME_DIRECTORY=$TMP/run STATE_DIRECTORY=$TMP/state \
+	"$KMS" daemon --state-dir "$TMP/state" >"$TMP/daemon.out" 2>&1 &
+DAEMON_PID=$!
+sock=$TMP/run/control.sock
+for _ in $(seq 1 100); do
+	[ -S "$sock" ] && break
+	kill -0 "$DAEMON_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ ! -S "$sock" ]; then
+	fail top_daemon_starts "no control socket at $sock: $(tail -3 "$TMP/daemon.out")"
+	exit 1
+fi
+export KMEMSCOPE_SOCKET=$sock
+$TM send-keys -t top clear Enter
+keys "KMEMSCOPE_SOCKET=$sock $KMS top -d 0.5; echo TOP-EXIT=\$?" Enter
+if ! wait_for '^kmemscope top - reading daemon at ' 15; then
+	fail top_daemon_header "header does not say it reads the daemon: $(cap | head -2)"
+	exit 1
+fi
+pass top_daemon_header
+top_pid=$(pgrep -P "$pane_pid" -x kmemscope)
+check_eq top_daemon_no_own_programs 0 "$(prog_ids_of "$top_pid" | wc -l)"
+workload_loop
+if wait_for '^load_msg\+0x[0-9a-f]+ +kmalloc +[1-9]' 15; then
+	pass top_daemon_load_msg_nonzero_rate
+else
+	fail top_daemon_load_msg_nonzero_rate "no load_msg row with a rate: $(cap | grep -m1 load_msg)"
+fi
+stop_workload
+keys q
+wait_for '^TOP-EXIT=' 10
+check_eq top_daemon_q_exit_status "TOP-EXIT=0" "$(cap | grep -o 'TOP-EXIT=[0-9]*' | tail -1)"
+check top_daemon_still_running "the daemon died" kill -0 "$DAEMON_PID"
+"$KMS" top --once >"$TMP/once-daemon.out" 2>&1
+check top_daemon_once "--once does not read the daemon" grep -q '^kmemscope top - reading daemon at' "$TMP/once-daemon.out"
