@@ -636,16 +636,37 @@ static void cell(const struct top_row *r, enum top_col c, bool totals, char *buf
 	}
 }
 
+/*
+ * Fit "function+0x1a" into the column: cut the function, keep the offset
+ * (it tells sites apart) and mark the cut with '~'. The head stays, so the
+ * column still reads sorted when sorted by name.
+ */
+static void short_name(const char *full, char out[CALLER_W + 1])
+{
+	size_t len = strlen(full), tail;
+	const char *plus = strrchr(full, '+');
+
+	if (len <= CALLER_W) {
+		strcpy(out, full);
+		return;
+	}
+	tail = plus ? strlen(plus) : 0;
+	if (tail > CALLER_W / 2)
+		tail = 0;
+	memcpy(out, full, CALLER_W - tail - 1);
+	out[CALLER_W - tail - 1] = '~';
+	memcpy(out + CALLER_W - tail, full + len - tail, tail);
+	out[CALLER_W] = '\0';
+}
+
 static void row_line(const struct top_row *r, const struct top_opts *o, struct out *out,
 		     enum top_attr a)
 {
 	char buf[512], v[32];
-	const char *name = r->site_name;
-	size_t n = 0, len = strlen(name);
+	char name[CALLER_W + 1];
+	size_t n = 0;
 
-	/* keep the tail of long names: the offset tells sites apart */
-	if (len > CALLER_W)
-		name += len - CALLER_W;
+	short_name(r->site_name, name);
 	n += snprintf(buf + n, sizeof(buf) - n, "%-*s %-*.*s", CALLER_W, name, KIND_W, KIND_W,
 		      r->kind);
 	for (int c = COL_ALLOCS; c < COL_GFP; c++) {

@@ -270,6 +270,12 @@ static void test_once_screen(void **state)
 	assert_non_null(strstr(s, "load_msg+0x41                    kmalloc"));
 	assert_non_null(strstr(s, "GFP_KERNEL +"));
 	free(s);
+	/* a long name keeps its head and its offset */
+	o.totals = true;
+	strcpy(m.rows[0].site_name, "a_really_long_function_name_for_a_site+0x1f4");
+	s = screen_text(&m, &o, &ui, 0, 0);
+	assert_non_null(strstr(s, "a_really_long_function_na~+0x1f4 kmalloc"));
+	free(s);
 	top_model_free(&m);
 }
 
