@@ -13,8 +13,10 @@ fi
 TM="tmux -L kms-top-$$"
 DAEMON_PID=""
 WL_PID=""
+FAKE_PID=""
 top_cleanup() {
 	[ -n "$WL_PID" ] && kill "$WL_PID" 2>/dev/null
+	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
 	$TM kill-server 2>/dev/null
 	[ -n "$DAEMON_PID" ] && kill -TERM "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
 	cleanup
@@ -208,6 +210,82 @@ if wait_for '^kmemscope top - standalone' 15; then
 else
 	fail top_sigterm_exits "top did not start again"
 fi
+
+# --- a stand-in daemon serving a hand-written state ------------------------------------
+# The client side of docs/control-socket.md, and the fragmentation strip and
+# pane on a state that has buddyinfo (one zone per line of /proc/buddyinfo).
+buddy_json() {
+	awk 'BEGIN { printf "[" } /^Node/ {
+		gsub(",", "", $2); printf "%s{\"node\":%s,\"zone\":\"%s\",\"free\":[", (c++ ? "," : ""), $2, $4
+		for (i = 5; i <= NF; i++) printf "%s%s", (i > 5 ? "," : ""), $i
+		printf "],\"unusable_index\":["
+		for (i = 5; i <= NF; i++) printf "%s0.%03d", (i > 5 ? "," : ""), (i - 5) * 10
+		printf "],\"frag_index\":["
+		for (i = 5; i <= NF; i++) printf "%s-1", (i > 5 ? "," : "")
+		printf "]}" } END { print "]" }' /proc/buddyinfo
+}
+cat >"$TMP/fake-state.json" <<JSON
+{"type":"state","header":{"type":"header","page_size":4096,
+ "attach":{"kmalloc":"tracepoint","kmem_cache":"tracepoint","vmalloc":"fentry"}},
+ "interval":{"type":"interval","duration_s":1.0,"events":{"kmalloc":1234,"kmem_cache_alloc":0,"vmalloc":0},
+  "drops":{"sites_full":0}},
+ "uptime_ns":61000000000,
+ "sites":[{"kind":"kmalloc","caller":"fake_site","site":"fake_site+0x10","live":1,"live_bytes":64,
+  "delta":{"allocs":1234,"bytes_req":60000,"bytes_alloc":78976,"slack":18976},
+  "total":{"allocs":5000,"bytes_req":240000,"bytes_alloc":320000,"slack":80000,"sizes":{"32":5000}},
+  "gfp":{"GFP_KERNEL":5000}}],
+ "pageblock_order":9,
+ "meminfo":{"MemFree":1073741824,"Slab":104857600,"SReclaimable":52428800,"SUnreclaim":52428800,"VmallocUsed":8388608},
+ "buddyinfo":$(buddy_json)}
+JSON
+fake=$TMP/fake.sock
+"$WL/ctlserve" "$fake" "$TMP/fake-state.json" &
+FAKE_PID=$!
+for _ in $(seq 1 50); do [ -S "$fake" ] && break; sleep 0.1; done
+if ! jq -e . "$TMP/fake-state.json" >/dev/null || [ ! -S "$fake" ]; then
+	fail top_fake_daemon "cannot set up the stand-in daemon"
+else
+	KMEMSCOPE_SOCKET=$fake "$KMS" top --once >"$TMP/fake-once.out" 2>&1
+	check_eq top_fake_daemon_once_exit 0 $?
+	check top_fake_daemon_detected "--once does not read the socket at \$KMEMSCOPE_SOCKET" \
+		grep -q "^kmemscope top - reading daemon at $fake" "$TMP/fake-once.out"
+	check top_fake_daemon_row "no fake_site row at 1234/s" \
+		grep -qE '^fake_site\+0x10 +kmalloc +1234 ' "$TMP/fake-once.out"
+	check top_fake_daemon_meminfo "no meminfo line" \
+		grep -q '^Memory:   Slab 100M  SUnreclaim 50M  VmallocUsed 8.0M' "$TMP/fake-once.out"
+	missing=""
+	while read -r node zone; do
+		grep -qE "^Frag: +Node $node $zone " "$TMP/fake-once.out" || missing="$missing $node/$zone"
+	done < <(awk '/^Node/ { gsub(",", "", $2); print $2, $4 }' /proc/buddyinfo)
+	check_eq top_fake_daemon_strip_zones "" "$missing"
+	check top_fake_daemon_strip_indices "no unusable index at order 3 and 9" \
+		grep -qE '^Frag: .*unusable o3 0\.030  o9 0\.090' "$TMP/fake-once.out"
+	"$KMS" top --once --socket "$TMP/nothing.sock" >/dev/null 2>"$TMP/nosock.err"
+	check_eq top_socket_forced_absent_exit 1 $?
+	check top_socket_forced_absent_message "no error naming the socket" \
+		grep -q "no kmemscope daemon answers on $TMP/nothing.sock" "$TMP/nosock.err"
+
+	$TM send-keys -t top clear Enter
+	keys "KMEMSCOPE_SOCKET=$fake $KMS top -d 0.5; echo TOP-EXIT=\$?" Enter
+	if wait_for '^kmemscope top - reading daemon at ' 10; then
+		top_pid=$(pgrep -P "$pane_pid" -x kmemscope)
+		check_eq top_fake_daemon_no_programs 0 "$(prog_ids_of "$top_pid" | wc -l)"
+		keys f
+		missing=""
+		while read -r node zone; do
+			cap | grep -q "^Node $node, zone $zone:" || missing="$missing $node/$zone"
+		done < <(awk '/^Node/ { gsub(",", "", $2); print $2, $4 }' /proc/buddyinfo)
+		check_eq top_fake_daemon_frag_pane_zones "" "$missing"
+		keys q
+		wait_for '^TOP-EXIT=' 10
+		check_eq top_fake_daemon_q_exit "TOP-EXIT=0" "$(cap | grep -o 'TOP-EXIT=[0-9]*' | tail -1)"
+	else
+		fail top_fake_daemon_tui "top does not say it reads the daemon: $(cap | head -2)"
+	fi
+fi
+kill "$FAKE_PID" 2>/dev/null
+wait "$FAKE_PID" 2>/dev/null
+FAKE_PID=""
 
 # --- against a running daemon ---------------------------------------------------------
 if ! "$KMS" daemon --help >/dev/null 2>&1; then
