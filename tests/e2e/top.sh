@@ -28,8 +28,7 @@ export KMEMSCOPE_SOCKET=$TMP/no-daemon.sock
 cap() { $TM capture-pane -p -t top; }
 # wait (up to $2 s) until the pane shows the extended regex $1
 wait_for() {
-	local i
-	for i in $(seq 1 $((${2:-10} * 10))); do
+	for _ in $(seq 1 $((${2:-10} * 10))); do
 		cap | grep -qE -- "$1" && return 0
 		sleep 0.1
 	done
@@ -293,8 +292,10 @@ if ! "$KMS" daemon --help >/dev/null 2>&1; then
 	exit 0
 fi
 mkdir -p "$TMP/run" "$TMP/state"
+# one-second intervals (the daemon's default is 10 s)
+printf 'interval = 1\n' >"$TMP/daemon.conf"
 RUNTIME_DIRECTORY=$TMP/run STATE_DIRECTORY=$TMP/state \
-	"$KMS" daemon --state-dir "$TMP/state" >"$TMP/daemon.out" 2>&1 &
+	"$KMS" daemon -c "$TMP/daemon.conf" --state-dir "$TMP/state" >"$TMP/daemon.out" 2>&1 &
 DAEMON_PID=$!
 sock=$TMP/run/control.sock
 for _ in $(seq 1 100); do
