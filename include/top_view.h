@@ -80,6 +80,7 @@ struct top_model {
 	/* events per second per allocator over the last interval */
 	double ev_kmalloc, ev_cache, ev_vmalloc, ev_page;
 	double drops; /* all drop counters of the last interval */
+	char drop_kinds[160]; /* "live_full 3, recursion 1" */
 	bool has_meminfo;
 	double slab, sunreclaim, vmalloc_used, memfree;
 	struct top_zone *zones; /* NULL when the state has no buddyinfo */

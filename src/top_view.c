@@ -254,8 +254,13 @@ int top_model_load(struct top_model *m, cJSON *state, const struct top_model *pr
 	dr = cJSON_GetObjectItemCaseSensitive(iv, "drops");
 	cJSON_ArrayForEach(e, dr)
 	{
-		if (cJSON_IsNumber(e))
-			m->drops += e->valuedouble;
+		size_t len = strlen(m->drop_kinds);
+
+		if (!cJSON_IsNumber(e) || e->valuedouble <= 0)
+			continue;
+		m->drops += e->valuedouble;
+		snprintf(m->drop_kinds + len, sizeof(m->drop_kinds) - len, "%s%s %.0f",
+			 len ? ", " : "", e->string, e->valuedouble);
 	}
 	mi = cJSON_GetObjectItemCaseSensitive(state, "meminfo");
 	if (cJSON_IsObject(mi)) {
@@ -581,10 +586,11 @@ static void header(const struct top_model *m, const struct top_opts *o, const st
 	if (m->ev_page >= 0)
 		cnt(m->ev_page, d, sizeof(d));
 	add(out, m->drops > 0 ? TA_WARN : TA_NORMAL,
-	    "Events/s: kmalloc %s  kmem_cache %s  vmalloc %s%s%s   Drops: %.0f   Sites: %zu",
+	    "Events/s: kmalloc %s  kmem_cache %s  vmalloc %s%s%s   Drops: %.0f%s%s%s   Sites: %zu",
 	    cnt(m->ev_kmalloc, a, sizeof(a)), cnt(m->ev_cache, b, sizeof(b)),
 	    cnt(m->ev_vmalloc, c, sizeof(c)), m->ev_page >= 0 ? "  page " : "",
-	    m->ev_page >= 0 ? d : "", m->drops, m->nr_rows);
+	    m->ev_page >= 0 ? d : "", m->drops, m->drops > 0 ? " (" : "", m->drop_kinds,
+	    m->drops > 0 ? ")" : "", m->nr_rows);
 	add(out, TA_NORMAL, "Attach:   %s", m->attach);
 	if (m->has_meminfo)
 		add(out, TA_NORMAL, "Memory:   Slab %s  SUnreclaim %s  VmallocUsed %s  MemFree %s",
@@ -789,7 +795,7 @@ static void histogram(struct out *out, const char *title, const cJSON *h, fmt_fn
 		memset(bar, '#', w);
 		bar[w] = '\0';
 		fmt(b, lo, sizeof(lo));
-		fmt(b ? 2 * b - 1 : 0, hi, sizeof(hi));
+		fmt(b ? 2 * b : 1, hi, sizeof(hi));
 		add(out, TA_NORMAL, "  %8s - %-8s %-40s %10.0f %5.1f%%", lo, hi, bar,
 		    items[i]->valuedouble, 100.0 * items[i]->valuedouble / total);
 	}
@@ -826,10 +832,10 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 	    r->tot_pingpong);
 	cell(r, COL_AVG_REQ, o->totals, a, sizeof(a));
 	cell(r, COL_SLACK, o->totals, b, sizeof(b));
-	add(out, TA_NORMAL, "  average request %s;  slack %s%%%s", a, b,
+	add(out, TA_NORMAL, "  average request %s bytes;  slack %s%%%s", a, b,
 	    r->req_unknown ? " (requested size not visible at this attach point)" : "");
 	add(out, TA_NORMAL, "%s", "");
-	histogram(out, "Sizes (since start, bytes requested)",
+	histogram(out, "Sizes (since start, bytes requested: from - below)",
 		  cJSON_GetObjectItemCaseSensitive(t, "sizes"), bytes_label);
 	add(out, TA_NORMAL, "%s", "");
 	add(out, TA_COLHEAD, "GFP flags (since start)");
@@ -844,7 +850,7 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 	if (!gtot)
 		add(out, TA_DIM, "  (none)");
 	add(out, TA_NORMAL, "%s", "");
-	histogram(out, "Lifetimes (since start, allocation to free)",
+	histogram(out, "Lifetimes (since start, allocation to free: from - below)",
 		  cJSON_GetObjectItemCaseSensitive(t, "lifetimes_ns"), ns_label);
 	stack = cJSON_GetObjectItemCaseSensitive(r->site, "stack");
 	if (cJSON_IsArray(stack)) {

@@ -176,6 +176,18 @@ else
 fi
 keys f
 
+# colours (TERM=screen has them), and resizing
+sgr_color='\[([0-9]+;)*(3[0-7]|4[0-7])(;[0-9]+)*m'
+check top_colours "no colour in the pane" bash -c "$TM capture-pane -e -p -t top | grep -qE '$sgr_color'"
+$TM resize-window -t top -x 90 -y 20
+sleep 1
+check_eq top_resize_lines 20 "$(cap | wc -l)"
+check top_resize_fits "a line is wider than 90 columns" bash -c "! $TM capture-pane -p -t top | awk 'length > 90' | grep -q ."
+check top_resize_status_line "no status line at the bottom after resizing" \
+	bash -c "$TM capture-pane -p -t top | tail -1 | grep -q 'sites  sort'"
+$TM resize-window -t top -x 200 -y 50
+sleep 1
+
 # q: exit 0, terminal restored, our programs gone
 stop_workload
 keys q
@@ -194,8 +206,9 @@ check_eq top_q_no_programs_of_pid 0 "$(progs_owned_by "$top_pid")"
 # SIGTERM: same
 $TM send-keys -t top clear Enter
 rm -f "$TMP/stty.after"
-keys "$KMS top --standalone -d 0.5; echo TOP-EXIT=\$?; stty -g > $TMP/stty.after" Enter
+keys "NO_COLOR=1 $KMS top --standalone -d 0.5; echo TOP-EXIT=\$?; stty -g > $TMP/stty.after" Enter
 if wait_for '^kmemscope top - standalone' 15; then
+	check top_no_color "colours despite NO_COLOR" bash -c "! $TM capture-pane -e -p -t top | grep -qE '$sgr_color'"
 	top_pid=$(pgrep -P "$pane_pid" -x kmemscope)
 	mapfile -t ids < <(prog_ids_of "$top_pid")
 	kill -TERM "$top_pid"

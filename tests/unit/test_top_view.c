@@ -251,7 +251,9 @@ static void test_once_screen(void **state)
 	load(&m, state_doc, NULL);
 	s = screen_text(&m, &o, &ui, 0, 0);
 	assert_non_null(strstr(s, "kmemscope top - standalone   up 01:02:03"));
-	assert_non_null(strstr(s, "Events/s: kmalloc 400  kmem_cache 30  vmalloc 2   Drops: 4"));
+	assert_non_null(strstr(
+		s,
+		"Events/s: kmalloc 400  kmem_cache 30  vmalloc 2   Drops: 4 (live_full 3, recursion 1)   Sites: 3"));
 	assert_non_null(
 		strstr(s, "Attach:   kmalloc tracepoint, kmem_cache tracepoint, vmalloc fentry"));
 	assert_non_null(strstr(s, "Slab 100M  SUnreclaim 50M  VmallocUsed 8.0M"));
@@ -364,8 +366,8 @@ static void test_detail_pane(void **state)
 	s = screen_text(&m, &o, &ui, 50, 200);
 	assert_non_null(strstr(s, "load_msg+0x41   caller load_msg"));
 	assert_non_null(strstr(s, "       990  99.0%  GFP_KERNEL"));
-	assert_non_null(strstr(s, "64 - 127"));
-	assert_non_null(strstr(s, "128 - 255"));
+	assert_non_null(strstr(s, "64 - 128"));
+	assert_non_null(strstr(s, "128 - 256"));
 	assert_non_null(strstr(s, "Lifetimes"));
 	assert_null(strstr(s, "Stack"));
 	free(s);
