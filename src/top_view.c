@@ -29,7 +29,8 @@ const char *const top_help[] = {
 	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
 	"  Up/Down PgUp/PgDn Home/End   move the selection / scroll a pane",
 	"  space   pause / resume refreshing",
-	"  ?       this help;  Esc or q closes a pane",
+	"  ?       this help;  Esc (or the pane's key again) closes a pane",
+	"  Ctrl-L  redraw the screen",
 	"  q       quit",
 	"",
 	"Columns: ALLOC/s and BYTES/s (allocated bytes) over the last interval",
@@ -694,9 +695,14 @@ static void frag_pane(const struct top_model *m, struct out *out)
 		add(out, TA_DIM, "fragmentation data not available");
 		return;
 	}
-	add(out, TA_COLHEAD,
-	    "Fragmentation per zone (pageblock order %d): unusable index = share of free memory in blocks too small for the order; frag index -1 = order available, near 1 = failure due to fragmentation",
-	    m->pageblock_order);
+	if (m->pageblock_order >= 0)
+		add(out, TA_COLHEAD, "Fragmentation per zone (pageblock order %d)", m->pageblock_order);
+	else
+		add(out, TA_COLHEAD, "Fragmentation per zone");
+	add(out, TA_DIM,
+	    "unusable index: share of free memory in blocks smaller than the order (0: all usable)");
+	add(out, TA_DIM,
+	    "frag index: -1 a block of the order is free; towards 0 failure from lack of memory, towards 1 from fragmentation");
 	pt = cJSON_GetObjectItemCaseSensitive(m->state, "pagetype");
 	for (size_t i = 0; i < m->nr_zones; i++) {
 		const struct top_zone *z = &m->zones[i];
