@@ -159,6 +159,19 @@ check top_kind_filter "k does not restrict to kmalloc" \
 	bash -c "[ \$(rows | wc -l) -ge 1 ] && ! rows | awk '{print \$2}' | grep -vqx kmalloc"
 keys k k k k
 
+# t: totals since the start; space: pause (the uptime stops)
+keys t
+check top_totals_toggle "t does not switch to totals" \
+	bash -c "$TM capture-pane -p -t top | grep -qE '^CALLER +KIND +ALLOCS +BYTES\*'"
+keys t
+keys Space
+up1=$(cap | grep -o 'up [0-9:]*')
+sleep 1.5
+up2=$(cap | grep -o 'up [0-9:]*')
+check top_pause_marked "no [PAUSED] in the header" bash -c "$TM capture-pane -p -t top | grep -q 'PAUSED'"
+check_eq top_pause_stops_refresh "$up1" "$up2"
+keys Space
+
 # fragmentation pane: every zone of /proc/buddyinfo
 keys f
 if [ "$frag_available" -eq 0 ]; then
