@@ -58,6 +58,12 @@ still_loaded() { # ids...: how many of them are still loaded
 }
 # `pids kmemscope(PID)` in bpftool's output, when this bpftool reports owners
 progs_owned_by() { bpftool prog show 2>/dev/null | grep -c "kmemscope($1)" || true; }
+# the f pane's text, scrolled through with PgDn (many NUMA zones do not fit)
+frag_pane_text() {
+	local n
+	for n in 1 2 3 4 5; do cap; keys NPage; done
+	for n in 1 2 3 4 5; do $TM send-keys -t top PPage; done
+}
 workload_loop() { # keep load_msg busy until killed
 	(while :; do "$WL/msgq" 500 100 1000 >/dev/null 2>&1; sleep 0.05; done) &
 	WL_PID=$!
@@ -181,9 +187,10 @@ if [ "$frag_available" -eq 0 ]; then
 		fail top_frag_pane_zones "the pane shows neither zones nor the placeholder"
 	fi
 else
+	frag_pane_text >"$TMP/pane.txt"
 	missing=""
 	while read -r node zone; do
-		cap | grep -q "^Node $node, zone $zone:" || missing="$missing $node/$zone"
+		grep -q "^Node $node, zone $zone:" "$TMP/pane.txt" || missing="$missing $node/$zone"
 	done < <(awk '/^Node/ { gsub(",", "", $2); print $2, $4 }' /proc/buddyinfo)
 	check_eq top_frag_pane_zones "" "$missing"
 fi
@@ -296,9 +303,10 @@ else
 		top_pid=$(pgrep -P "$pane_pid" -x kmemscope)
 		check_eq top_fake_daemon_no_programs 0 "$(prog_ids_of "$top_pid" | wc -l)"
 		keys f
+		frag_pane_text >"$TMP/fake-pane.txt"
 		missing=""
 		while read -r node zone; do
-			cap | grep -q "^Node $node, zone $zone:" || missing="$missing $node/$zone"
+			grep -q "^Node $node, zone $zone:" "$TMP/fake-pane.txt" || missing="$missing $node/$zone"
 		done < <(awk '/^Node/ { gsub(",", "", $2); print $2, $4 }' /proc/buddyinfo)
 		check_eq top_fake_daemon_frag_pane_zones "" "$missing"
 		keys q
