@@ -24,6 +24,10 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Iinclude -I$(OUT) -DKMS_VERSION='"$(VERSION)"'
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
 override CFLAGS += $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+# `top` draws with ncursesw; its flags only for the files that include it
+NCURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
+NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+LDLIBS += $(NCURSES_LIBS)
 BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
@@ -56,6 +60,8 @@ $(OUT)/obj/%.o: src/%.c $(wildcard include/*.h) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(OUT)/obj/top.o $(OUT)/obj/top_draw.o: override CFLAGS += $(NCURSES_CFLAGS)
+
 $(OUT)/kmemscope: $(OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -71,9 +77,15 @@ $(OUT)/tests/%: tests/workloads/%.c
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
+# On a terminal the live view; otherwise record and print the table.
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(OUT)/kmemscope record --duration $${DURATION:-10} $(ARGS)
+	@if [ -t 0 ] && [ -t 1 ]; then \
+		echo "$(OUT)/kmemscope top $(ARGS)"; $(OUT)/kmemscope top $(ARGS); \
+	else \
+		echo "$(OUT)/kmemscope record --duration $${DURATION:-10} $(ARGS)"; \
+		$(OUT)/kmemscope record --duration $${DURATION:-10} $(ARGS); \
+	fi
 
 test: deps
 	@scripts/install-deps.sh test

@@ -3,11 +3,12 @@
 # Usage: scripts/install-deps.sh build|test   (idempotent; a no-op when all is there)
 set -eu
 
-build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev libsystemd-dev"
+build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev libsystemd-dev libncurses-dev"
 # qemu-system-x86, busybox-static, cpio: tests/kernels (another kernel in QEMU);
 # chromium: the HTML report test; cppcheck, clang-tidy, libclang-rt: check-static
-# and fuzzing; systemd, man-db: systemd-analyze verify of the unit and its man page
-test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium qemu-system-x86 busybox-static cpio systemd man-db"
+# and fuzzing; systemd, man-db: systemd-analyze verify of the unit and its man
+# page; tmux: the live view's test
+test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium qemu-system-x86 busybox-static cpio systemd man-db tmux"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

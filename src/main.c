@@ -7,6 +7,7 @@
 #include "gfp.h"
 #include "record.h"
 #include "report.h"
+#include "top.h"
 #include "util.h"
 
 static const char usage[] =
@@ -19,6 +20,8 @@ static const char usage[] =
 	"  daemon     trace continuously into rotating segments (the systemd\n"
 	"             service; kmemscope daemon --help)\n"
 	"  status     show what the running daemon is doing\n"
+	"  top        live view of allocations per call site, like slabtop/htop\n"
+	"             (kmemscope top --help)\n"
 	"  gfp VALUE  decode GFP flag values with the running kernel's names\n"
 	"  version    print the version\n"
 	"\n"
@@ -75,6 +78,8 @@ int main(int argc, char **argv)
 		return cmd_daemon(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(cmd, "top"))
+		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gfp"))
 		return cmd_gfp(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

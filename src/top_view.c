@@ -1,0 +1,964 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `kmemscope top`: state document -> rows, sorting, filtering, lines of text. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "top_view.h"
+#include "util.h"
+
+#define CALLER_W 32
+#define KIND_W 18
+
+const char *const top_help[] = {
+	"kmemscope top: kernel memory allocations per call site, live",
+	"",
+	"Sort (press again or r to reverse; < > move the sort column):",
+	"  n  CALLER        o  KIND          a  ALLOC/s       b  BYTES/s",
+	"  l  LIVE          c  LIVE BYTES    s  AVG REQ       u  SLACK %",
+	"  p  PING-PONG     g  GFP           r  reverse",
+	"",
+	"View:",
+	"  /       filter by name (caller, site or cache); Enter keeps, Esc clears",
+	"  k       cycle the kind filter: all, kmalloc, kmem_cache, vmalloc, page",
+	"  t       rates over the last interval <-> totals since the start",
+	"  f       fragmentation pane: buddyinfo per zone, both indices per order",
+	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
+	"  Up/Down PgUp/PgDn Home/End   move the selection / scroll a pane",
+	"  space   pause / resume refreshing",
+	"  ?       this help;  Esc (or the pane's key again) closes a pane",
+	"  Ctrl-L  redraw the screen",
+	"  q       quit",
+	"",
+	"Columns: ALLOC/s and BYTES/s (allocated bytes) over the last interval",
+	"(ALLOCS, BYTES since the start with t); LIVE objects not freed yet;",
+	"AVG REQ requested bytes per allocation; SLACK % allocated but not",
+	"requested; PING-PONG frees on another CPU than the allocation; GFP the",
+	"most frequent flags (+: there are others).",
+	NULL,
+};
+
+static const struct {
+	const char *rate, *total;
+	int width; /* negative: left-aligned */
+	char key;
+} cols[COL_NR] = {
+	[COL_CALLER] = { "CALLER", "CALLER", -CALLER_W, 'n' },
+	[COL_KIND] = { "KIND", "KIND", -KIND_W, 'o' },
+	[COL_ALLOCS] = { "ALLOC/s", "ALLOCS", 9, 'a' },
+	[COL_BYTES] = { "BYTES/s", "BYTES", 9, 'b' },
+	[COL_LIVE] = { "LIVE", "LIVE", 8, 'l' },
+	[COL_LIVE_BYTES] = { "LIVE BYTES", "LIVE BYTES", 10, 'c' },
+	[COL_AVG_REQ] = { "AVG REQ", "AVG REQ", 8, 's' },
+	[COL_SLACK] = { "SLACK %", "SLACK %", 7, 'u' },
+	[COL_PINGPONG] = { "PING-PONG", "PING-PONG", 9, 'p' },
+	[COL_GFP] = { "GFP", "GFP", -20, 'g' },
+};
+
+static const char *const kind_names[KIND_NR] = { "all", "kmalloc", "kmem_cache", "vmalloc",
+						 "page" };
+
+int top_col_for_key(int ch)
+{
+	for (int i = 0; i < COL_NR; i++) {
+		if (cols[i].key == ch)
+			return i;
+	}
+	return -1;
+}
+
+const char *top_col_name(enum top_col c, bool totals)
+{
+	return totals ? cols[c].total : cols[c].rate;
+}
+
+const char *top_kind_name(enum top_kind k)
+{
+	return kind_names[k];
+}
+
+/* --- the model ------------------------------------------------------------ */
+
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void copy(char *dst, size_t sz, const char *src)
+{
+	snprintf(dst, sz, "%s", src ? src : "");
+}
+
+static void top_gfp(const cJSON *gfp, char *buf, size_t sz)
+{
+	const cJSON *e, *best = NULL;
+	int n = 0;
+
+	cJSON_ArrayForEach(e, gfp)
+	{
+		if (!cJSON_IsNumber(e))
+			continue;
+		n++;
+		if (!best || e->valuedouble > best->valuedouble)
+			best = e;
+	}
+	if (!best) {
+		copy(buf, sz, "-");
+		return;
+	}
+	snprintf(buf, sz, "%s%s", best->string, n > 1 ? " +" : "");
+}
+
+static enum top_kind kind_class(const char *kind)
+{
+	if (!strcmp(kind, "kmalloc"))
+		return KIND_KMALLOC;
+	if (!strcmp(kind, "kmem_cache"))
+		return KIND_CACHE;
+	if (!strcmp(kind, "vmalloc"))
+		return KIND_VMALLOC;
+	if (!strcmp(kind, "page"))
+		return KIND_PAGE;
+	return KIND_ALL;
+}
+
+static void load_row(struct top_row *r, const cJSON *s, double dur)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(s, "delta");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "total");
+	const char *kind = str(s, "kind");
+
+	memset(r, 0, sizeof(*r));
+	r->site = s;
+	copy(r->site_name, sizeof(r->site_name), str(s, "site"));
+	copy(r->caller, sizeof(r->caller), str(s, "caller"));
+	if (!r->site_name[0])
+		copy(r->site_name, sizeof(r->site_name), r->caller);
+	r->kclass = kind_class(kind);
+	copy(r->kind, sizeof(r->kind),
+	     r->kclass == KIND_CACHE && *str(s, "cache") ? str(s, "cache") : kind);
+	top_gfp(cJSON_GetObjectItemCaseSensitive(s, "gfp"), r->gfp, sizeof(r->gfp));
+	r->req_unknown = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "req_unknown"));
+	r->d_allocs = num(d, "allocs");
+	r->d_req = num(d, "bytes_req");
+	r->d_alloc_bytes = num(d, "bytes_alloc");
+	r->d_slack = num(d, "slack");
+	if (dur > 0) {
+		r->rate_allocs = r->d_allocs / dur;
+		r->rate_bytes = r->d_alloc_bytes / dur;
+		r->rate_pingpong = num(d, "cross_cpu_frees") / dur;
+	}
+	r->tot_allocs = num(t, "allocs");
+	r->tot_bytes = num(t, "bytes_alloc");
+	r->tot_pingpong = num(t, "cross_cpu_frees");
+	r->t_req = num(t, "bytes_req");
+	r->t_alloc_bytes = r->tot_bytes;
+	r->t_slack = num(t, "slack");
+	r->live = num(s, "live");
+	r->live_bytes = num(s, "live_bytes");
+}
+
+static int load_zones(struct top_model *m, const cJSON *bi, const struct top_model *prev)
+{
+	const cJSON *z;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(bi))
+		return 0;
+	m->zones = calloc(cJSON_GetArraySize(bi) + 1, sizeof(*m->zones));
+	if (!m->zones)
+		return -ENOMEM;
+	cJSON_ArrayForEach(z, bi)
+	{
+		struct top_zone *zo = &m->zones[n];
+		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(z, "free");
+		const cJSON *ui = cJSON_GetObjectItemCaseSensitive(z, "unusable_index");
+		const cJSON *fi = cJSON_GetObjectItemCaseSensitive(z, "frag_index");
+
+		if (!cJSON_IsObject(z) || !cJSON_IsArray(fr))
+			continue;
+		zo->node = num(z, "node");
+		copy(zo->zone, sizeof(zo->zone), str(z, "zone"));
+		zo->nr_orders = cJSON_GetArraySize(fr);
+		if (zo->nr_orders > TOP_MAX_ORDERS)
+			zo->nr_orders = TOP_MAX_ORDERS;
+		for (int i = 0; i < zo->nr_orders; i++) {
+			const cJSON *a = cJSON_GetArrayItem(ui, i), *b = cJSON_GetArrayItem(fi, i);
+
+			zo->free[i] = cJSON_GetArrayItem(fr, i)->valuedouble;
+			zo->unusable[i] = cJSON_IsNumber(a) ? a->valuedouble : NAN;
+			zo->frag[i] = cJSON_IsNumber(b) ? b->valuedouble : NAN;
+		}
+		for (size_t j = 0; prev && j < prev->nr_zones; j++) {
+			const struct top_zone *p = &prev->zones[j];
+
+			if (p->node == zo->node && !strcmp(p->zone, zo->zone)) {
+				zo->has_prev = true;
+				memcpy(zo->prev_unusable, p->unusable, sizeof(p->unusable));
+			}
+		}
+		n++;
+	}
+	m->nr_zones = n;
+	return 0;
+}
+
+int top_model_load(struct top_model *m, cJSON *state, const struct top_model *prev)
+{
+	const cJSON *hdr, *iv, *ev, *dr, *e, *sites, *s, *mi;
+	size_t n = 0;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->state = state;
+	m->pageblock_order = -1;
+	if (!cJSON_IsObject(state) || strcmp(str(state, "type"), "state"))
+		return -EINVAL;
+	hdr = cJSON_GetObjectItemCaseSensitive(state, "header");
+	iv = cJSON_GetObjectItemCaseSensitive(state, "interval");
+	m->uptime_s = num(state, "uptime_ns") / 1e9;
+	m->duration_s = num(iv, "duration_s");
+	m->page_size = num(hdr, "page_size");
+	if (m->page_size <= 0)
+		m->page_size = 4096;
+	e = cJSON_GetObjectItemCaseSensitive(hdr, "attach");
+	snprintf(m->attach, sizeof(m->attach), "kmalloc %s, kmem_cache %s, vmalloc %s",
+		 *str(e, "kmalloc") ? str(e, "kmalloc") : "?",
+		 *str(e, "kmem_cache") ? str(e, "kmem_cache") : "?",
+		 *str(e, "vmalloc") ? str(e, "vmalloc") : "?");
+	if (*str(e, "page"))
+		snprintf(m->attach + strlen(m->attach), sizeof(m->attach) - strlen(m->attach),
+			 ", page %s", str(e, "page"));
+	ev = cJSON_GetObjectItemCaseSensitive(iv, "events");
+	if (m->duration_s > 0) {
+		m->ev_kmalloc = num(ev, "kmalloc") / m->duration_s;
+		m->ev_cache = num(ev, "kmem_cache_alloc") / m->duration_s;
+		m->ev_vmalloc = num(ev, "vmalloc") / m->duration_s;
+		m->ev_page = cJSON_HasObjectItem(ev, "page_alloc") ?
+				     num(ev, "page_alloc") / m->duration_s :
+				     -1;
+	} else {
+		m->ev_page = cJSON_HasObjectItem(ev, "page_alloc") ? 0 : -1;
+	}
+	dr = cJSON_GetObjectItemCaseSensitive(iv, "drops");
+	cJSON_ArrayForEach(e, dr)
+	{
+		size_t len = strlen(m->drop_kinds);
+
+		if (!cJSON_IsNumber(e) || e->valuedouble <= 0)
+			continue;
+		m->drops += e->valuedouble;
+		snprintf(m->drop_kinds + len, sizeof(m->drop_kinds) - len, "%s%s %.0f",
+			 len ? ", " : "", e->string, e->valuedouble);
+	}
+	mi = cJSON_GetObjectItemCaseSensitive(state, "meminfo");
+	if (cJSON_IsObject(mi)) {
+		m->has_meminfo = true;
+		m->slab = num(mi, "Slab");
+		m->sunreclaim = num(mi, "SUnreclaim");
+		m->vmalloc_used = num(mi, "VmallocUsed");
+		m->memfree = num(mi, "MemFree");
+	}
+	e = cJSON_GetObjectItemCaseSensitive(state, "pageblock_order");
+	if (cJSON_IsNumber(e))
+		m->pageblock_order = e->valueint;
+	err = load_zones(m, cJSON_GetObjectItemCaseSensitive(state, "buddyinfo"), prev);
+	if (err)
+		return err;
+
+	sites = cJSON_GetObjectItemCaseSensitive(state, "sites");
+	m->rows = calloc(cJSON_GetArraySize(sites) + 1, sizeof(*m->rows));
+	m->vis = calloc(cJSON_GetArraySize(sites) + 1, sizeof(*m->vis));
+	if (!m->rows || !m->vis)
+		return -ENOMEM;
+	cJSON_ArrayForEach(s, sites)
+	{
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "total");
+
+		/* a site that never allocated (only frees seen) has nothing to show */
+		if (!cJSON_IsObject(s) || (num(t, "allocs") == 0 && num(t, "failed") == 0))
+			continue;
+		load_row(&m->rows[n++], s, m->duration_s);
+	}
+	m->nr_rows = n;
+	return 0;
+}
+
+void top_model_free(struct top_model *m)
+{
+	cJSON_Delete(m->state);
+	free(m->zones);
+	free(m->rows);
+	free(m->vis);
+	memset(m, 0, sizeof(*m));
+}
+
+/* --- sorting and filtering --------------------------------------------------- */
+
+/* Numeric value of a column; -1 when it has none ("-"). */
+static double col_value(const struct top_row *r, enum top_col c, bool totals)
+{
+	bool iv = !totals && r->d_allocs > 0; /* ratios over the interval when it had any */
+
+	switch (c) {
+	case COL_ALLOCS:
+		return totals ? r->tot_allocs : r->rate_allocs;
+	case COL_BYTES:
+		return totals ? r->tot_bytes : r->rate_bytes;
+	case COL_LIVE:
+		return r->live;
+	case COL_LIVE_BYTES:
+		return r->live_bytes;
+	case COL_AVG_REQ:
+		if (iv)
+			return r->d_req / r->d_allocs;
+		return r->tot_allocs > 0 ? r->t_req / r->tot_allocs : -1;
+	case COL_SLACK:
+		if (r->req_unknown)
+			return -1;
+		if (iv)
+			return r->d_alloc_bytes > 0 ? 100.0 * r->d_slack / r->d_alloc_bytes : -1;
+		return r->t_alloc_bytes > 0 ? 100.0 * r->t_slack / r->t_alloc_bytes : -1;
+	case COL_PINGPONG:
+		return totals ? r->tot_pingpong : r->rate_pingpong;
+	default:
+		return 0;
+	}
+}
+
+static int cmp_dbl_desc(double a, double b)
+{
+	return a > b ? -1 : a < b ? 1 : 0;
+}
+
+static int cmp_rows(const void *pa, const void *pb, void *ctx)
+{
+	const struct top_model *m = ((void **)ctx)[0];
+	const struct top_opts *o = ((void **)ctx)[1];
+	const struct top_row *a = &m->rows[*(const size_t *)pa];
+	const struct top_row *b = &m->rows[*(const size_t *)pb];
+	int c;
+
+	switch (o->sort) {
+	case COL_CALLER:
+		c = strcmp(a->site_name, b->site_name);
+		break;
+	case COL_KIND:
+		c = strcmp(a->kind, b->kind);
+		break;
+	case COL_GFP:
+		c = strcmp(a->gfp, b->gfp);
+		break;
+	default:
+		c = cmp_dbl_desc(col_value(a, o->sort, o->totals),
+				 col_value(b, o->sort, o->totals));
+	}
+	if (o->reverse)
+		c = -c;
+	/* stable ties: busiest first, then by name */
+	if (!c)
+		c = cmp_dbl_desc(a->tot_bytes, b->tot_bytes);
+	if (!c)
+		c = strcmp(a->site_name, b->site_name);
+	return c;
+}
+
+static bool row_matches(const struct top_row *r, const struct top_opts *o)
+{
+	if (o->kind != KIND_ALL && r->kclass != o->kind)
+		return false;
+	if (!o->filter[0])
+		return true;
+	return strcasestr(r->site_name, o->filter) || strcasestr(r->caller, o->filter) ||
+	       strcasestr(r->kind, o->filter);
+}
+
+void top_model_view(struct top_model *m, const struct top_opts *o)
+{
+	void *ctx[2] = { m, (void *)o };
+
+	m->nr_vis = 0;
+	for (size_t i = 0; i < m->nr_rows; i++) {
+		if (row_matches(&m->rows[i], o))
+			m->vis[m->nr_vis++] = i;
+	}
+	qsort_r(m->vis, m->nr_vis, sizeof(*m->vis), cmp_rows, ctx);
+}
+
+/* --- text ------------------------------------------------------------------- */
+
+size_t top_text_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* cut s to cols display columns (0: no limit) */
+static void cut(char *s, int cols)
+{
+	size_t n = 0;
+
+	if (cols <= 0)
+		return;
+	for (char *p = s; *p; p++) {
+		if (((unsigned char)*p & 0xc0) != 0x80 && n++ == (size_t)cols) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+void top_screen_clear(struct top_screen *scr)
+{
+	for (size_t i = 0; i < scr->nr; i++)
+		free(scr->lines[i].text);
+	scr->nr = 0;
+}
+
+void top_screen_free(struct top_screen *scr)
+{
+	top_screen_clear(scr);
+	free(scr->lines);
+	memset(scr, 0, sizeof(*scr));
+}
+
+struct out {
+	struct top_screen *scr;
+	int cols;
+};
+
+__attribute__((format(printf, 3, 4))) static void add(struct out *o, enum top_attr a,
+						      const char *fmt, ...)
+{
+	char buf[2048], *text;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cut(buf, o->cols);
+	if (o->scr->nr == o->scr->cap) {
+		size_t cap = o->scr->cap ? o->scr->cap * 2 : 64;
+		struct top_line *l = realloc(o->scr->lines, cap * sizeof(*l));
+
+		if (!l)
+			return;
+		o->scr->lines = l;
+		o->scr->cap = cap;
+	}
+	text = strdup(buf);
+	if (!text)
+		return;
+	o->scr->lines[o->scr->nr].text = text;
+	o->scr->lines[o->scr->nr++].attr = a;
+}
+
+static const char *cnt(double v, char *buf, size_t sz)
+{
+	/* fractions only below one a second: "0.5", then whole numbers */
+	if (v > 0 && v < 0.95) {
+		snprintf(buf, sz, "%.1f", v);
+		return buf;
+	}
+	return fmt_count(v < 0 ? 0 : llround(v), buf, sz);
+}
+
+static const char *byt(double v, char *buf, size_t sz)
+{
+	return fmt_bytes(v < 0 ? 0 : llround(v), buf, sz);
+}
+
+static const char *duration(double s, char *buf, size_t sz)
+{
+	unsigned long long t = s;
+
+	if (t >= 86400)
+		snprintf(buf, sz, "%llud %02llu:%02llu:%02llu", t / 86400, t / 3600 % 24,
+			 t / 60 % 60, t % 60);
+	else
+		snprintf(buf, sz, "%02llu:%02llu:%02llu", t / 3600, t / 60 % 60, t % 60);
+	return buf;
+}
+
+/* one bar per order, height on a log scale of the free blocks */
+static void bars(const struct top_zone *z, bool utf8, char *buf, size_t sz)
+{
+	static const char *const ub[] = { " ",	    "\u2581", "\u2582", "\u2583", "\u2584",
+					  "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char ab[] = " .:-=+*#@";
+	double max = 0;
+	size_t n = 0;
+
+	for (int i = 0; i < z->nr_orders; i++)
+		max = z->free[i] > max ? z->free[i] : max;
+	buf[0] = '\0';
+	for (int i = 0; i < z->nr_orders && n + 4 < sz; i++) {
+		int lvl = 0;
+
+		if (z->free[i] > 0)
+			lvl = 1 + (int)(7.0 * log1p(z->free[i]) / log1p(max) + 0.5);
+		if (lvl > 8)
+			lvl = 8;
+		if (utf8) {
+			strcpy(buf + n, ub[lvl]);
+			n += strlen(ub[lvl]);
+		} else {
+			buf[n++] = ab[lvl];
+			buf[n] = '\0';
+		}
+	}
+}
+
+static double zone_free_bytes(const struct top_model *m, const struct top_zone *z)
+{
+	double b = 0;
+
+	for (int i = 0; i < z->nr_orders; i++)
+		b += z->free[i] * ldexp(1, i);
+	return b * m->page_size;
+}
+
+/* "o3 0.012 (+0.003)" */
+static void index_at(const struct top_zone *z, int order, char *buf, size_t sz)
+{
+	double d;
+
+	if (order < 0 || order >= z->nr_orders || isnan(z->unusable[order])) {
+		buf[0] = '\0';
+		return;
+	}
+	d = z->unusable[order] - z->prev_unusable[order];
+	if (!z->has_prev || isnan(d))
+		snprintf(buf, sz, "o%d %.3f", order, z->unusable[order]);
+	else if (fabs(d) < 0.0005)
+		snprintf(buf, sz, "o%d %.3f (=)", order, z->unusable[order]);
+	else
+		snprintf(buf, sz, "o%d %.3f (%+.3f)", order, z->unusable[order], d);
+}
+
+static void frag_strip(const struct top_model *m, const struct top_opts *o, struct out *out,
+		       size_t max_zones)
+{
+	char b[160], u3[48], up[48], f[16];
+
+	if (!m->zones) {
+		add(out, TA_DIM, "Frag:   fragmentation data not available");
+		return;
+	}
+	for (size_t i = 0; i < m->nr_zones; i++) {
+		const struct top_zone *z = &m->zones[i];
+
+		if (max_zones && i == max_zones - 1 && m->nr_zones > max_zones) {
+			add(out, TA_NORMAL, "Frag:   ... %zu more zones: press f", m->nr_zones - i);
+			break;
+		}
+		bars(z, o->utf8, b, sizeof(b));
+		index_at(z, 3, u3, sizeof(u3));
+		index_at(z, m->pageblock_order == 3 ? -1 : m->pageblock_order, up, sizeof(up));
+		add(out, TA_NORMAL, "Frag:   Node %d %-8s [%s] free %-6s unusable %s%s%s", z->node,
+		    z->zone, b, byt(zone_free_bytes(m, z), f, sizeof(f)), u3, up[0] ? "  " : "",
+		    up);
+	}
+}
+
+static void header(const struct top_model *m, const struct top_opts *o, const struct top_ui *ui,
+		   struct out *out, bool once)
+{
+	char a[16], b[16], c[16], d[16], t[32];
+
+	add(out, TA_TITLE, "kmemscope top - %s   up %s   interval %.1fs%s", o->source,
+	    duration(m->uptime_s, t, sizeof(t)), m->duration_s,
+	    ui && ui->paused ? "   [PAUSED]" : "");
+	if (m->ev_page >= 0)
+		cnt(m->ev_page, d, sizeof(d));
+	add(out, m->drops > 0 ? TA_WARN : TA_NORMAL,
+	    "Events/s: kmalloc %s  kmem_cache %s  vmalloc %s%s%s   Drops: %.0f%s%s%s   Sites: %zu",
+	    cnt(m->ev_kmalloc, a, sizeof(a)), cnt(m->ev_cache, b, sizeof(b)),
+	    cnt(m->ev_vmalloc, c, sizeof(c)), m->ev_page >= 0 ? "  page " : "",
+	    m->ev_page >= 0 ? d : "", m->drops, m->drops > 0 ? " (" : "", m->drop_kinds,
+	    m->drops > 0 ? ")" : "", m->nr_rows);
+	add(out, TA_NORMAL, "Attach:   %s", m->attach);
+	if (m->has_meminfo)
+		add(out, TA_NORMAL, "Memory:   Slab %s  SUnreclaim %s  VmallocUsed %s  MemFree %s",
+		    byt(m->slab, a, sizeof(a)), byt(m->sunreclaim, b, sizeof(b)),
+		    byt(m->vmalloc_used, c, sizeof(c)), byt(m->memfree, d, sizeof(d)));
+	else
+		add(out, TA_DIM, "Memory:   meminfo not available");
+	frag_strip(m, o, out, once ? 0 : 4);
+}
+
+static void col_header(const struct top_opts *o, struct out *out)
+{
+	char buf[512], name[32];
+	size_t n = 0;
+
+	for (int c = 0; c < COL_NR; c++) {
+		int w = cols[c].width;
+
+		snprintf(name, sizeof(name), "%s%s", top_col_name(c, o->totals),
+			 c == (int)o->sort ? "*" : "");
+		n += snprintf(buf + n, sizeof(buf) - n, c ? " %*s" : "%*s", w, name);
+	}
+	while (n && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	add(out, TA_COLHEAD, "%s", buf);
+}
+
+static void cell(const struct top_row *r, enum top_col c, bool totals, char *buf, size_t sz)
+{
+	double v = col_value(r, c, totals);
+
+	if (v < 0) {
+		snprintf(buf, sz, "-");
+		return;
+	}
+	switch (c) {
+	case COL_BYTES:
+	case COL_LIVE_BYTES:
+		byt(v, buf, sz);
+		break;
+	case COL_AVG_REQ:
+		byt(v, buf, sz);
+		break;
+	case COL_SLACK:
+		snprintf(buf, sz, "%.1f", v);
+		break;
+	default:
+		cnt(v, buf, sz);
+	}
+}
+
+/*
+ * Fit "function+0x1a" into the column: cut the function, keep the offset
+ * (it tells sites apart) and mark the cut with '~'. The head stays, so the
+ * column still reads sorted when sorted by name.
+ */
+static void short_name(const char *full, char out[CALLER_W + 1])
+{
+	size_t len = strlen(full), tail;
+	const char *plus = strrchr(full, '+');
+
+	if (len <= CALLER_W) {
+		strcpy(out, full);
+		return;
+	}
+	tail = plus ? strlen(plus) : 0;
+	if (tail > CALLER_W / 2)
+		tail = 0;
+	memcpy(out, full, CALLER_W - tail - 1);
+	out[CALLER_W - tail - 1] = '~';
+	memcpy(out + CALLER_W - tail, full + len - tail, tail);
+	out[CALLER_W] = '\0';
+}
+
+static void row_line(const struct top_row *r, const struct top_opts *o, struct out *out,
+		     enum top_attr a)
+{
+	char buf[512], v[32];
+	char name[CALLER_W + 1];
+	size_t n = 0;
+
+	short_name(r->site_name, name);
+	n += snprintf(buf + n, sizeof(buf) - n, "%-*s %-*.*s", CALLER_W, name, KIND_W, KIND_W,
+		      r->kind);
+	for (int c = COL_ALLOCS; c < COL_GFP; c++) {
+		cell(r, c, o->totals, v, sizeof(v));
+		n += snprintf(buf + n, sizeof(buf) - n, " %*s", cols[c].width, v);
+	}
+	snprintf(buf + n, sizeof(buf) - n, " %s", r->gfp);
+	add(out, a, "%s", buf);
+}
+
+/* --- panes ------------------------------------------------------------------- */
+
+static void frag_pane(const struct top_model *m, struct out *out)
+{
+	char line[512], v[32], f[16];
+	const cJSON *pt, *e;
+
+	if (!m->zones) {
+		add(out, TA_DIM, "fragmentation data not available");
+		return;
+	}
+	if (m->pageblock_order >= 0)
+		add(out, TA_COLHEAD, "Fragmentation per zone (pageblock order %d)", m->pageblock_order);
+	else
+		add(out, TA_COLHEAD, "Fragmentation per zone");
+	add(out, TA_DIM,
+	    "unusable index: share of free memory in blocks smaller than the order (0: all usable)");
+	add(out, TA_DIM,
+	    "frag index: -1 a block of the order is free; towards 0 failure from lack of memory, towards 1 from fragmentation");
+	pt = cJSON_GetObjectItemCaseSensitive(m->state, "pagetype");
+	for (size_t i = 0; i < m->nr_zones; i++) {
+		const struct top_zone *z = &m->zones[i];
+		size_t n;
+
+		add(out, TA_NORMAL, "%s", "");
+		add(out, TA_TITLE, "Node %d, zone %s: free %s", z->node, z->zone,
+		    byt(zone_free_bytes(m, z), f, sizeof(f)));
+		n = snprintf(line, sizeof(line), "  %-16s", "order");
+		for (int k = 0; k < z->nr_orders; k++)
+			n += snprintf(line + n, sizeof(line) - n, " %7d", k);
+		add(out, TA_NORMAL, "%s", line);
+		n = snprintf(line, sizeof(line), "  %-16s", "free blocks");
+		for (int k = 0; k < z->nr_orders; k++)
+			n += snprintf(line + n, sizeof(line) - n, " %7s",
+				      cnt(z->free[k], v, sizeof(v)));
+		add(out, TA_NORMAL, "%s", line);
+		n = snprintf(line, sizeof(line), "  %-16s", "unusable index");
+		for (int k = 0; k < z->nr_orders; k++)
+			n += snprintf(line + n, sizeof(line) - n, " %7.3f", z->unusable[k]);
+		add(out, TA_NORMAL, "%s", line);
+		n = snprintf(line, sizeof(line), "  %-16s", "frag index");
+		for (int k = 0; k < z->nr_orders; k++)
+			n += snprintf(line + n, sizeof(line) - n, " %7.3f", z->frag[k]);
+		add(out, TA_NORMAL, "%s", line);
+		/* pagetypeinfo rows of this zone, when the state has them */
+		cJSON_ArrayForEach(e, pt)
+		{
+			const cJSON *fr = cJSON_GetObjectItemCaseSensitive(e, "free"), *x;
+			int k = 0;
+
+			if (num(e, "node") != z->node || strcmp(str(e, "zone"), z->zone))
+				continue;
+			n = snprintf(line, sizeof(line), "  %-16.16s", str(e, "migratetype"));
+			cJSON_ArrayForEach(x, fr)
+			{
+				if (k++ >= z->nr_orders)
+					break;
+				n += snprintf(line + n, sizeof(line) - n, " %7s",
+					      cnt(x->valuedouble, v, sizeof(v)));
+			}
+			add(out, TA_DIM, "%s", line);
+		}
+	}
+}
+
+static int num_key_cmp(const void *a, const void *b)
+{
+	double x = atof((*(const cJSON *const *)a)->string);
+	double y = atof((*(const cJSON *const *)b)->string);
+
+	return x < y ? -1 : x > y;
+}
+
+typedef const char *(*fmt_fn)(double v, char *buf, size_t sz);
+
+static const char *ns_label(double v, char *buf, size_t sz)
+{
+	if (v < 1e3)
+		snprintf(buf, sz, "%.0fns", v);
+	else if (v < 1e6)
+		snprintf(buf, sz, "%.0fus", v / 1e3);
+	else if (v < 1e9)
+		snprintf(buf, sz, "%.0fms", v / 1e6);
+	else
+		snprintf(buf, sz, "%.0fs", v / 1e9);
+	return buf;
+}
+
+/* log2 histogram {"64": n, ...}: one line per bucket, sorted, with a bar */
+static void histogram(struct out *out, const char *title, const cJSON *h, fmt_fn fmt)
+{
+	const cJSON *e, *items[128];
+	size_t n = 0;
+	double total = 0, max = 0;
+	char lo[16], hi[16], bar[41];
+
+	cJSON_ArrayForEach(e, h)
+	{
+		if (n < ARRAY_SIZE(items) && cJSON_IsNumber(e) && e->valuedouble > 0) {
+			items[n++] = e;
+			total += e->valuedouble;
+			max = e->valuedouble > max ? e->valuedouble : max;
+		}
+	}
+	add(out, TA_COLHEAD, "%s", title);
+	if (!n) {
+		add(out, TA_DIM, "  (none)");
+		return;
+	}
+	qsort(items, n, sizeof(*items), num_key_cmp);
+	for (size_t i = 0; i < n; i++) {
+		double b = atof(items[i]->string);
+		int w = (int)(40.0 * items[i]->valuedouble / max + 0.5);
+
+		memset(bar, '#', w);
+		bar[w] = '\0';
+		fmt(b, lo, sizeof(lo));
+		fmt(b ? 2 * b : 1, hi, sizeof(hi));
+		add(out, TA_NORMAL, "  %8s - %-8s %-40s %10.0f %5.1f%%", lo, hi, bar,
+		    items[i]->valuedouble, 100.0 * items[i]->valuedouble / total);
+	}
+}
+
+static const char *bytes_label(double v, char *buf, size_t sz)
+{
+	return byt(v, buf, sz);
+}
+
+static void detail_pane(const struct top_model *m, const struct top_opts *o,
+			const struct top_ui *ui, struct out *out)
+{
+	const struct top_row *r;
+	const cJSON *t, *gfp, *e, *stack;
+	char a[16], b[16], c[16], d[16], g[16];
+	double gtot = 0;
+
+	if (ui->selected >= m->nr_vis) {
+		add(out, TA_DIM, "no site selected");
+		return;
+	}
+	r = &m->rows[m->vis[ui->selected]];
+	t = cJSON_GetObjectItemCaseSensitive(r->site, "total");
+	add(out, TA_TITLE, "%s   caller %s   kind %s", r->site_name, r->caller, r->kind);
+	add(out, TA_NORMAL,
+	    "  last interval: %s allocs/s, %s/s allocated;  since start: %s allocs, %s, %s frees",
+	    cnt(r->rate_allocs, a, sizeof(a)), byt(r->rate_bytes, b, sizeof(b)),
+	    cnt(r->tot_allocs, c, sizeof(c)), byt(r->tot_bytes, d, sizeof(d)),
+	    cnt(num(t, "frees"), g, sizeof(g)));
+	add(out, TA_NORMAL,
+	    "  live %s objects, %s;  failed %.0f;  ping-pong %.0f frees on another CPU",
+	    cnt(r->live, a, sizeof(a)), byt(r->live_bytes, b, sizeof(b)), num(t, "failed"),
+	    r->tot_pingpong);
+	cell(r, COL_AVG_REQ, o->totals, a, sizeof(a));
+	cell(r, COL_SLACK, o->totals, b, sizeof(b));
+	add(out, TA_NORMAL, "  average request %s bytes;  slack %s%%%s", a, b,
+	    r->req_unknown ? " (requested size not visible at this attach point)" : "");
+	add(out, TA_NORMAL, "%s", "");
+	histogram(out, "Sizes (since start, bytes requested: from - below)",
+		  cJSON_GetObjectItemCaseSensitive(t, "sizes"), bytes_label);
+	add(out, TA_NORMAL, "%s", "");
+	add(out, TA_COLHEAD, "GFP flags (since start)");
+	gfp = cJSON_GetObjectItemCaseSensitive(r->site, "gfp");
+	cJSON_ArrayForEach(e, gfp) gtot += cJSON_IsNumber(e) ? e->valuedouble : 0;
+	cJSON_ArrayForEach(e, gfp)
+	{
+		if (cJSON_IsNumber(e))
+			add(out, TA_NORMAL, "  %10.0f %5.1f%%  %s", e->valuedouble,
+			    gtot > 0 ? 100.0 * e->valuedouble / gtot : 0, e->string);
+	}
+	if (!gtot)
+		add(out, TA_DIM, "  (none)");
+	add(out, TA_NORMAL, "%s", "");
+	histogram(out, "Lifetimes (since start, allocation to free: from - below)",
+		  cJSON_GetObjectItemCaseSensitive(t, "lifetimes_ns"), ns_label);
+	stack = cJSON_GetObjectItemCaseSensitive(r->site, "stack");
+	if (cJSON_IsArray(stack)) {
+		add(out, TA_NORMAL, "%s", "");
+		add(out, TA_COLHEAD, "Stack");
+		cJSON_ArrayForEach(e, stack)
+			add(out, TA_NORMAL, "  %s", cJSON_IsString(e) ? e->valuestring : "?");
+	} else if (r->kclass == KIND_VMALLOC || r->kclass == KIND_PAGE) {
+		add(out, TA_NORMAL, "%s", "");
+		add(out, TA_DIM, "Stack: none recorded for this site");
+	}
+}
+
+static void status_line(const struct top_model *m, const struct top_opts *o,
+			const struct top_ui *ui, struct out *out)
+{
+	if (ui->editing) {
+		add(out, TA_COLHEAD, "Filter: %s_   (Enter keeps, Esc clears)", o->filter);
+		return;
+	}
+	if (ui->pane != PANE_TABLE) {
+		add(out, TA_COLHEAD, "%s   Up/Down scroll  Esc back  q quit",
+		    ui->status[0] ? ui->status : "");
+		return;
+	}
+	add(out, TA_COLHEAD, "%s%s%zu/%zu sites  sort %s%s  %s  kind %s%s%s%s   ? help  q quit",
+	    ui->status, ui->status[0] ? "   " : "", m->nr_vis, m->nr_rows,
+	    top_col_name(o->sort, o->totals), o->reverse ? " (reversed)" : "",
+	    o->totals ? "totals" : "rates", top_kind_name(o->kind),
+	    o->filter[0] ? "  filter '" : "", o->filter, o->filter[0] ? "'" : "");
+}
+
+/* Lines of a pane, scrolled by ui->scroll into the height left */
+static void scrolled(struct top_screen *all, struct top_ui *ui, int height, struct out *out)
+{
+	size_t h = height > 0 ? height : 0;
+
+	if (all->nr <= h)
+		ui->scroll = 0;
+	else if (ui->scroll > all->nr - h)
+		ui->scroll = all->nr - h;
+	for (size_t i = ui->scroll; i < all->nr && i < ui->scroll + h; i++)
+		add(out, all->lines[i].attr, "%s", all->lines[i].text);
+}
+
+void top_compose(const struct top_model *m, const struct top_opts *o, struct top_ui *ui, int rows,
+		 int cols, struct top_screen *scr)
+{
+	struct out out = { scr, cols };
+	struct top_screen pane = {};
+	struct out pout = { &pane, cols };
+	int avail;
+
+	top_screen_clear(scr);
+	if (!rows) {
+		/* --once: header and every row */
+		header(m, o, NULL, &out, true);
+		add(&out, TA_NORMAL, "%s", "");
+		col_header(o, &out);
+		for (size_t i = 0; i < m->nr_vis; i++)
+			row_line(&m->rows[m->vis[i]], o, &out, TA_NORMAL);
+		if (!m->nr_vis)
+			add(&out, TA_DIM, "(no allocations seen)");
+		return;
+	}
+	if (ui->selected >= m->nr_vis)
+		ui->selected = m->nr_vis ? m->nr_vis - 1 : 0;
+	if (ui->pane == PANE_HELP || ui->pane == PANE_FRAG || ui->pane == PANE_DETAIL) {
+		if (ui->pane == PANE_HELP) {
+			for (int i = 0; top_help[i]; i++)
+				add(&pout, TA_NORMAL, "%s", top_help[i]);
+		} else if (ui->pane == PANE_FRAG) {
+			frag_pane(m, &pout);
+		} else {
+			detail_pane(m, o, ui, &pout);
+		}
+		add(&out, TA_TITLE, "kmemscope top - %s%s", o->source,
+		    ui->paused ? "   [PAUSED]" : "");
+		scrolled(&pane, ui, rows - 2, &out);
+		while ((int)scr->nr < rows - 1)
+			add(&out, TA_NORMAL, "%s", "");
+		status_line(m, o, ui, &out);
+		top_screen_free(&pane);
+		return;
+	}
+	header(m, o, ui, &out, false);
+	col_header(o, &out);
+	avail = rows - (int)scr->nr - 1;
+	if (avail < 1)
+		avail = 1;
+	if (ui->selected < ui->scroll)
+		ui->scroll = ui->selected;
+	if (ui->selected >= ui->scroll + avail)
+		ui->scroll = ui->selected - avail + 1;
+	if (ui->scroll + avail > m->nr_vis)
+		ui->scroll = m->nr_vis > (size_t)avail ? m->nr_vis - avail : 0;
+	for (size_t i = ui->scroll; i < m->nr_vis && i < ui->scroll + avail; i++)
+		row_line(&m->rows[m->vis[i]], o, &out, i == ui->selected ? TA_SELECTED : TA_NORMAL);
+	if (!m->nr_vis)
+		add(&out, TA_DIM,
+		    m->nr_rows ? "(no site matches the filter)" : "(no allocations seen yet)");
+	while ((int)scr->nr < rows - 1)
+		add(&out, TA_NORMAL, "%s", "");
+	status_line(m, o, ui, &out);
+}
