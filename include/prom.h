@@ -17,7 +17,8 @@ void prom_format(FILE *f, struct session *s, const struct segments *g, __u64 top
 /* ... written to path atomically. -errno. */
 int prom_write(const char *path, struct session *s, const struct segments *g, __u64 top);
 /* Unusable free space index and fragmentation index of one zone, as mm/vmstat.c. */
-double prom_unusable_index(const __u64 *free, int nr, int order);
-double prom_frag_index(const __u64 *free, int nr, int order);
+struct buddyinfo;
+/* the buddyinfo metrics: free blocks and both indices per node, zone and order */
+void prom_buddyinfo(FILE *f, const struct buddyinfo *b);
 
 #endif

@@ -3,12 +3,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fragindex.h"
+#include "procfs.h"
 #include "prom.h"
 #include "segments.h"
 #include "session.h"
 #include "util.h"
 
-#define MAX_ORDERS 16
 
 /* label values: backslash, double quote and newline escaped */
 static void label(FILE *f, const char *s)
@@ -30,43 +31,9 @@ static void help(FILE *f, const char *name, const char *type, const char *text)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
-/* the unusable free space index (mm/vmstat.c unusable_free_index) */
-double prom_unusable_index(const __u64 *free, int nr, int order)
+/* free blocks per order and both indices, computed as mm/vmstat.c does (fragindex.c) */
+void prom_buddyinfo(FILE *f, const struct buddyinfo *b)
 {
-	__u64 total = 0, suitable = 0;
-
-	for (int i = 0; i < nr; i++) {
-		total += free[i] << i;
-		if (i >= order)
-			suitable += free[i] << i;
-	}
-	if (!total)
-		return 0;
-	return (double)(total - suitable) / total;
-}
-
-/* the fragmentation index (mm/vmstat.c __fragmentation_index), -1: would succeed */
-double prom_frag_index(const __u64 *free, int nr, int order)
-{
-	__u64 pages = 0, blocks = 0, suitable = 0, requested = 1ULL << order;
-
-	for (int i = 0; i < nr; i++) {
-		blocks += free[i];
-		pages += free[i] << i;
-		if (i >= order)
-			suitable += free[i] << (i - order);
-	}
-	if (!blocks)
-		return 0;
-	if (suitable)
-		return -1;
-	/* 1000 scale and integer division as the kernel does, then to 3 decimals */
-	return (1000 - (1000 + pages * 1000 / requested) / blocks) / 1000.0;
-}
-
-static void buddyinfo(FILE *f)
-{
-	char *text = read_file("/proc/buddyinfo", NULL), *line, *save = NULL;
 	static const char *const names[] = { "kmemscope_buddyinfo_free_blocks",
 					     "kmemscope_unusable_free_index",
 					     "kmemscope_fragmentation_index" };
@@ -76,45 +43,39 @@ static void buddyinfo(FILE *f)
 		"Fragmentation index of the order: -1 would succeed, towards 1 failure due to fragmentation."
 	};
 
-	if (!text)
-		return;
 	for (int m = 0; m < 3; m++) {
 		help(f, names[m], "gauge", helps[m]);
-		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			__u64 free[MAX_ORDERS];
-			char zone[32], *p;
-			int node, nr = 0, off;
+		for (int i = 0; i < b->nr; i++) {
+			const struct buddy_zone *z = &b->zones[i];
 
-			if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &off) != 2)
-				continue;
-			for (p = line + off; nr < MAX_ORDERS;) {
-				char *end;
-				unsigned long long v = strtoull(p, &end, 10);
-
-				if (end == p)
-					break;
-				free[nr++] = v;
-				p = end;
-			}
-			for (int o = 0; o < nr; o++) {
-				fprintf(f, "%s{node=\"%d\",zone=", names[m], node);
-				label(f, zone);
+			for (int o = 0; o < z->nr_orders; o++) {
+				fprintf(f, "%s{node=\"%d\",zone=", names[m], z->node);
+				label(f, z->zone);
 				if (m == 0)
 					fprintf(f, ",order=\"%d\"} %llu\n", o,
-						(unsigned long long)free[o]);
+						(unsigned long long)z->free[o]);
 				else
 					fprintf(f, ",order=\"%d\"} %.3f\n", o,
-						m == 1 ? prom_unusable_index(free, nr, o) :
-							 prom_frag_index(free, nr, o));
+						(m == 1 ? unusable_index(z->free, z->nr_orders, o) :
+							  fragmentation_index(z->free, z->nr_orders, o)) /
+							1000.0);
 			}
 		}
-		/* strtok_r cut the text: read it again for the next metric */
-		free(text);
-		text = read_file("/proc/buddyinfo", NULL);
-		if (!text)
-			return;
 	}
-	free(text);
+}
+
+/* the session's last snapshot, else a fresh read (fragmentation view off) */
+static void buddyinfo(FILE *f, struct session *s)
+{
+	struct buddyinfo own = {};
+
+	if (s->frag.on && s->frag.cur.nr) {
+		prom_buddyinfo(f, &s->frag.cur);
+		return;
+	}
+	if (buddyinfo_read(&own) == 0)
+		prom_buddyinfo(f, &own);
+	buddyinfo_free(&own);
 }
 
 /* one caller: its call sites added up (offsets are not published, see prom_write) */
@@ -248,7 +209,7 @@ void prom_format(FILE *f, struct session *s, const struct segments *g, __u64 top
 		fprintf(f, "kmemscope_export_disk_bytes %llu\n", (unsigned long long)g->disk_bytes);
 	}
 	sites(f, s, top);
-	buddyinfo(f);
+	buddyinfo(f, s);
 }
 
 int prom_write(const char *path, struct session *s, const struct segments *g, __u64 top)

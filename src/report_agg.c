@@ -41,7 +41,7 @@ static size_t sm_slot(const struct rp_strmap *m, const char *k)
 
 static void *sm_get(const struct rp_strmap *m, const char *k)
 {
-	return m->cap ? m->vals[sm_slot(m, k)] : NULL;
+	return m && m->cap ? m->vals[sm_slot(m, k)] : NULL;
 }
 
 static int sm_grow(struct rp_strmap *m)

@@ -239,7 +239,8 @@ static void scan_dir(struct segments *g)
 		n++;
 	}
 	closedir(dir);
-	qsort(v, n, sizeof(*v), cmp_seg);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_seg);
 	count = n;
 	if (g->x.fd >= 0) {
 		count++;
@@ -542,7 +543,7 @@ static int queue_interval(struct segments *g, struct session *s)
 			nact++;
 		}
 	}
-	if (!err) {
+	if (!err && nact) {
 		qsort(r, nact, sizeof(*r), cmp_ranked);
 		for (size_t i = 0; i < nact && i < g->top_sites; i++)
 			keep[r[i].pos] = true;

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include "control.h"
 #include "daemon.h"
+#include "control_client.h"
 #include "util.h"
 
 static const char status_usage[] =
@@ -24,64 +25,6 @@ static const char status_usage[] =
 	"  -j, --json          print the daemon's reply as it is (JSON)\n"
 	"      --command CMD   send another command: state, snapshot\n"
 	"  -h, --help          this help\n";
-
-/* One command, one reply: a malloc'd string, or NULL with errno set. */
-static char *ask(const char *path, const char *cmd)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 10 };
-	size_t len = 0, cap = 65536;
-	char *buf = NULL, *tmp, line[64];
-	int fd, err;
-
-	if (strlen(path) >= sizeof(a.sun_path)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	strcpy(a.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return NULL;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	snprintf(line, sizeof(line), "%s\n", cmd);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    send(fd, line, strlen(line), MSG_NOSIGNAL) < 0)
-		goto fail;
-	for (;;) {
-		ssize_t r;
-
-		if (!buf || len + 1 >= cap) {
-			cap *= 2;
-			tmp = realloc(buf, cap);
-			if (!tmp)
-				goto fail;
-			buf = tmp;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (r == 0)
-			break;
-		len += r;
-	}
-	close(fd);
-	if (!buf || !len) {
-		free(buf);
-		errno = ECONNRESET;
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-fail:
-	err = errno;
-	free(buf);
-	close(fd);
-	errno = err;
-	return NULL;
-}
 
 static double num(const cJSON *o, const char *k)
 {
@@ -105,10 +48,11 @@ static void print_status(const cJSON *o)
 	double up = num(o, "uptime_ns") / 1e9, drops = 0;
 
 	cJSON_ArrayForEach(e, dr) drops += cJSON_IsNumber(e) ? e->valuedouble : 0;
-	printf("kmemscope daemon %s, pid %.0f, up %.0fd %02.0f:%02.0f:%02.0f, interval %gs (%.0f so far)\n",
-	       str(o, "version"), num(o, "pid"), (double)(long long)(up / 86400),
-	       (double)((long long)up % 86400 / 3600), (double)((long long)up % 3600 / 60),
-	       (double)((long long)up % 60), num(o, "interval_s"), num(o, "seq"));
+	long long secs = (long long)up;
+
+	printf("kmemscope daemon %s, pid %.0f, up %lldd %02lld:%02lld:%02lld, interval %gs (%.0f so far)\n",
+	       str(o, "version"), num(o, "pid"), secs / 86400, secs % 86400 / 3600, secs % 3600 / 60,
+	       secs % 60, num(o, "interval_s"), num(o, "seq"));
 	printf("  tracing:   kmalloc=%s kmem_cache=%s vmalloc=%s\n", str(at, "kmalloc"),
 	       str(at, "kmem_cache"), str(at, "vmalloc"));
 	printf("  events:    %s/s in the last interval\n",
@@ -196,7 +140,7 @@ int cmd_status(int argc, char **argv)
 	}
 	if (!path)
 		path = control_default_path(def, sizeof(def));
-	reply = ask(path, cmd);
+	reply = control_request(path, cmd, 10000);
 	if (!reply) {
 		fprintf(stderr, "kmemscope status: no daemon answers on %s: %s%s\n", path,
 			strerror(errno),

@@ -751,8 +751,8 @@ static void frag_pane(const struct top_model *m, struct out *out)
 
 static int num_key_cmp(const void *a, const void *b)
 {
-	double x = atof((*(const cJSON *const *)a)->string);
-	double y = atof((*(const cJSON *const *)b)->string);
+	double x = strtod((*(const cJSON *const *)a)->string, NULL);
+	double y = strtod((*(const cJSON *const *)b)->string, NULL);
 
 	return x < y ? -1 : x > y;
 }
@@ -793,9 +793,9 @@ static void histogram(struct out *out, const char *title, const cJSON *h, fmt_fn
 		add(out, TA_DIM, "  (none)");
 		return;
 	}
-	qsort(items, n, sizeof(*items), num_key_cmp);
+	qsort(items, n, sizeof(*items), num_key_cmp); // NOLINT(bugprone-sizeof-expression): pointers
 	for (size_t i = 0; i < n; i++) {
-		double b = atof(items[i]->string);
+		double b = strtod(items[i]->string, NULL);
 		int w = (int)(40.0 * items[i]->valuedouble / max + 0.5);
 
 		memset(bar, '#', w);

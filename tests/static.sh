@@ -33,6 +33,6 @@ else
 	echo "SKIP: asan_ubsan_record: needs root to load BPF programs"
 fi
 step cppcheck cppcheck -q --error-exitcode=1 --enable=warning,portability --std=c11 \
-	--inline-suppr -Iinclude -I"$out" -D__x86_64__ src/
+	--inline-suppr --library=tests/cppcheck.cfg -Iinclude -I"$out" -D__x86_64__ src/
 step clang_tidy clang-tidy -quiet src/*.c -- -std=gnu11 -Iinclude -I"$out" \
 	$(pkg-config --cflags libbpf) -DKMS_VERSION='"check"'

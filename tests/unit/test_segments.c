@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
+#include "procfs.h"
 #include "prom.h"
 #include "segments.h"
 
@@ -146,18 +147,28 @@ static void test_write_file_atomic(void **state)
 	assert_int_equal(write_file_atomic("/nonexistent-dir/x", "x", 1, 0600), -ENOENT);
 }
 
-/* the indices as mm/vmstat.c computes them */
-static void test_prom_indices(void **state)
+/* the textfile's buddyinfo metrics carry the kernel's indices */
+static void test_prom_buddyinfo(void **state)
 {
-	const __u64 free[] = { 10, 0, 1, 0 }; /* 14 free pages in 11 blocks */
+	/* 14 free pages in 11 blocks */
+	struct buddyinfo b = {};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
 
 	(void)state;
-	assert_float_equal(prom_unusable_index(free, 4, 0), 0, 1e-9);
-	assert_float_equal(prom_unusable_index(free, 4, 1), 10.0 / 14, 1e-9);
-	assert_float_equal(prom_unusable_index(free, 4, 3), 1, 1e-9);
-	assert_float_equal(prom_frag_index(free, 4, 2), -1, 1e-9);
+	assert_int_equal(buddyinfo_parse("Node 0, zone   Normal     10      0      1      0 \n", &b), 0);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	prom_buddyinfo(f, &b);
+	fclose(f);
+	assert_non_null(strstr(text, "kmemscope_buddyinfo_free_blocks{node=\"0\",zone=\"Normal\",order=\"0\"} 10\n"));
+	assert_non_null(strstr(text, "kmemscope_unusable_free_index{node=\"0\",zone=\"Normal\",order=\"1\"} 0.714\n"));
+	assert_non_null(strstr(text, "kmemscope_fragmentation_index{node=\"0\",zone=\"Normal\",order=\"2\"} -1.000\n"));
 	/* 1000 - (1000 + 14 * 1000 / 8) / 11 = 750 */
-	assert_float_equal(prom_frag_index(free, 4, 3), 0.75, 1e-9);
+	assert_non_null(strstr(text, "kmemscope_fragmentation_index{node=\"0\",zone=\"Normal\",order=\"3\"} 0.750\n"));
+	free(text);
+	buddyinfo_free(&b);
 }
 
 int main(void)
@@ -166,7 +177,7 @@ int main(void)
 		cmocka_unit_test(test_cut_keeps_whole_members),
 		cmocka_unit_test(test_cut_big_member),
 		cmocka_unit_test(test_write_file_atomic),
-		cmocka_unit_test(test_prom_indices),
+		cmocka_unit_test(test_prom_buddyinfo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
