@@ -63,6 +63,8 @@ static int on_failure(const struct kms_fail_event *e, void *ctx)
 	if (!o)
 		return 0;
 	cJSON_AddStringToObject(o, "type", "failure");
+	/* polled while the interval is being closed: it belongs to the next seq */
+	json_add_u64(o, "seq", s->seq + 1);
 	json_add_u64(o, "ts_ns", s->start_real + (e->ts - s->start_mono));
 	cJSON_AddStringToObject(o, "kind", kind_name(e->kind));
 	if (e->cache[0])
