@@ -41,7 +41,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/tests/%,$(WORKLOAD_SRCS))
 
-.PHONY: all deps run test test-kernels unit-test unit-bins check-static vmlinux clean format check-format install uninstall
+.PHONY: all deps run test test-kernels soak unit-test unit-bins check-static vmlinux clean format check-format install uninstall
 
 all: $(OUT)/kmemscope
 
@@ -100,6 +100,11 @@ test-kernels: deps
 	@scripts/install-deps.sh test
 	@$(MAKE) --no-print-directory all $(WORKLOADS)
 	@tests/kernels/run.sh $(OUT)
+
+# the daemon under 10 minutes of churn; `make test` runs a 2-minute version
+soak: deps
+	@$(MAKE) --no-print-directory all $(WORKLOADS)
+	@SOAK_SECONDS=$${SOAK_SECONDS:-600} KMS_BUILD=$(CURDIR)/$(OUT) bash tests/e2e/soak.sh
 
 unit-test: all $(UNIT_BINS)
 	@tests/run.sh --unit-only $(OUT)
