@@ -419,8 +419,8 @@ static void run_loop(struct daemon *d)
 		now = now_mono_ns();
 		if (d->wd_half && now >= d->next_wd) {
 			sd_notify(0, "WATCHDOG=1");
-			while (d->next_wd <= now)
-				d->next_wd += d->wd_half;
+			/* every half period from the last ping, even after a stall */
+			d->next_wd = now + d->wd_half;
 		}
 		if (d->reload) {
 			d->reload = false;

@@ -242,10 +242,11 @@ static void scan_dir(struct segments *g)
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_seg);
 	count = n;
-	if (g->x.fd >= 0) {
+	/* the open segment, or the one about to be created, counts */
+	if (g->x.fd >= 0 || g->need_header)
 		count++;
+	if (g->x.fd >= 0)
 		total += g->x.good_size;
-	}
 	/* oldest first; the open segment is never deleted */
 	while (del < n && (count > g->retain_segments || total > g->retain_bytes)) {
 		char path[SEG_PATH_MAX];
@@ -460,8 +461,10 @@ static int flush(struct segments *g)
 
 int segments_flush(struct segments *g)
 {
-	int err = flush(g);
+	int err;
 
+	scan_dir(g); /* a segment about to begin counts for retention */
+	err = flush(g);
 	scan_dir(g);
 	return err;
 }
@@ -592,6 +595,7 @@ int segments_write(struct segments *g, struct session *s)
 		if (!g->closing && rotation_due(g) && !segments_close(g)) {
 			g->rotations++;
 			segments_new(g, s);
+			scan_dir(g); /* room first: never one segment more than retained */
 			flush(g); /* the new segment starts with its header */
 		}
 	}

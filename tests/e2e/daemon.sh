@@ -390,8 +390,8 @@ else
 	start_daemon queue "$TMP/q.conf" || { fail queue_start "daemon did not start"; exit 1; }
 	sleep 0.4
 	dd if=/dev/urandom of="$FULL/filler" bs=4k >/dev/null 2>&1
-	sleep 2.5
-	check queue_limit_drops "no interval dropped at queue_limit" test "$(status_json | jq .writes.intervals_dropped)" -gt 0
+	check queue_limit_drops "no interval dropped at queue_limit" \
+		wait_for 10 bash -c "'$KMS' status --socket '$SOCK' --json | jq -e '.writes.intervals_dropped > 0'"
 	check queue_limit_bounded "more than queue_limit + one interval queued" \
 		test "$(status_json | jq .writes.queued_bytes)" -lt $((64 * 1024 + 256 * 1024))
 	check queue_limit_logged "no 'queue_limit' message" grep -q "queue_limit" "$TMP/queue.err"
