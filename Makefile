@@ -153,8 +153,8 @@ uninstall:
 clean:
 	rm -rf $(OUT)
 
-# libFuzzer target for the report's NDJSON reader (clang, ASan, UBSan);
-# tests/e2e/fuzz_report.sh runs it for a fixed time on tests/fuzz/report.
+# libFuzzer targets: the report's NDJSON reader and the config parser (clang, ASan, UBSan);
+# tests/e2e/fuzz.sh runs each target for a fixed time on tests/fuzz/NAME.
 FUZZ_SRCS := src/ndjson_reader.c src/report_agg.c src/report_text.c src/report_json.c \
 	src/report_html.c src/folded.c src/util.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Iinclude \
@@ -162,7 +162,16 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Iinclude \
 	$(shell $(PKG_CONFIG) --cflags libcjson zlib 2>/dev/null)
 
 .PHONY: fuzz
-fuzz: $(OUT)/fuzz/report_fuzz
+fuzz: $(OUT)/fuzz/report_fuzz $(OUT)/fuzz/config_fuzz
+
+# the config parser pulls in the tracer's defaults: all of user space but
+# main and the terminal UI, instrumented by clang
+CONFIG_FUZZ_SRCS := $(filter-out src/main.c src/top.c src/top_draw.c,$(SRCS))
+
+$(OUT)/fuzz/config_fuzz: tests/fuzz/config_fuzz.c $(CONFIG_FUZZ_SRCS) $(wildcard include/*.h) $(SKELS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -I$(OUT) -DKMS_VERSION='"fuzz"' tests/fuzz/config_fuzz.c \
+		$(CONFIG_FUZZ_SRCS) $(LDLIBS) -o $@
 
 $(OUT)/fuzz/report_fuzz: tests/fuzz/report_fuzz.c $(FUZZ_SRCS) $(wildcard include/*.h)
 	@mkdir -p $(@D)

@@ -26,6 +26,7 @@ struct session {
 	struct ksyms *ks;
 	struct gfp_table *gfp;
 	double interval_s;
+	size_t top_sites; /* site records per interval, the most bytes first; 0: all */
 	__u64 start_mono, start_real;
 	__u64 last_mono, now_mono; /* the interval just read: [last_mono, now_mono) */
 	__u64 seq;

@@ -10,12 +10,19 @@
 #include "env.h"
 #include "util.h"
 
+/* the session counts periods in intervals */
+static void derive_topts(struct daemon_config *c)
+{
+	c->topts.page_order = c->page_order_threshold;
+	c->topts.pagetype_period = (__u32)(c->pagetype_period / c->interval + 0.5) ?: 1;
+}
+
 void config_defaults(struct daemon_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->interval = 10;
 	c->pagetype_period = 60;
-	c->page_order_threshold = 3; /* PAGE_ALLOC_COSTLY_ORDER */
+	c->page_order_threshold = 1; /* like record's --page-order */
 	c->top_sites = 100;
 	c->topts = tracer_defaults;
 	c->rotate_bytes = 16ULL << 20;
@@ -23,6 +30,7 @@ void config_defaults(struct daemon_config *c)
 	c->retain_segments = 168; /* a week of hourly segments */
 	c->retain_bytes = 1ULL << 30;
 	c->queue_limit = 64ULL << 20;
+	derive_topts(c);
 }
 
 bool parse_bytes(const char *s, __u64 min, __u64 max, __u64 *out)
@@ -150,6 +158,10 @@ enum key_id {
 	K_RETAIN_BYTES,
 	K_QUEUE_LIMIT,
 	K_PROM_TEXTFILE,
+	K_FRAG,
+	K_PAGES,
+	K_CORR_WINDOW,
+	K_CORR_LAG,
 	K_NR,
 };
 
@@ -174,6 +186,10 @@ static const struct {
 			     "bytes between 8K and 1P (suffix K, M, G, T allowed)" },
 	[K_QUEUE_LIMIT] = { "queue_limit", "bytes between 64K and 4G (suffix K, M, G allowed)" },
 	[K_PROM_TEXTFILE] = { "prom_textfile", "an absolute file path, or empty for none" },
+	[K_FRAG] = { "frag", "yes or no" },
+	[K_PAGES] = { "pages", "yes or no" },
+	[K_CORR_WINDOW] = { "corr_window", "intervals between 3 and 100000" },
+	[K_CORR_LAG] = { "corr_lag", "intervals between 0 and 1000" },
 };
 
 static bool set_key(enum key_id k, const char *v, struct daemon_config *c)
@@ -205,6 +221,20 @@ static bool set_key(enum key_id k, const char *v, struct daemon_config *c)
 		return true;
 	case K_TRACK_LIVE:
 		return parse_bool(v, &c->topts.track_live);
+	case K_FRAG:
+		return parse_bool(v, &c->topts.frag);
+	case K_PAGES:
+		return parse_bool(v, &c->topts.pages);
+	case K_CORR_WINDOW:
+		if (!parse_u64(v, 3, 100000, &u))
+			return false;
+		c->topts.corr_window = u;
+		return true;
+	case K_CORR_LAG:
+		if (!parse_u64(v, 0, 1000, &u))
+			return false;
+		c->topts.corr_lag = u;
+		return true;
 	case K_EXPORT_DIR:
 		return parse_path(v, c->export_dir, sizeof(c->export_dir));
 	case K_ROTATE_SIZE:
@@ -279,9 +309,14 @@ static int parse_line(struct parser *p, char *line, struct daemon_config *c)
 }
 
 /* Rules between keys, reported at the line of the key that broke them. */
-static int validate(struct parser *p, const struct daemon_config *c)
+static int validate(struct parser *p, struct daemon_config *c)
 {
 	char a[16], b[16];
+
+	if (c->topts.corr_lag >= c->topts.corr_window)
+		return perr(p, p->lines[K_CORR_LAG] ?: p->lines[K_CORR_WINDOW],
+			    "corr_lag (%u) must be smaller than corr_window (%u)",
+			    c->topts.corr_lag, c->topts.corr_window);
 
 	if (c->pagetype_period < c->interval)
 		return perr(p, p->lines[K_PAGETYPE_PERIOD] ?: p->lines[K_INTERVAL],
@@ -292,6 +327,7 @@ static int validate(struct parser *p, const struct daemon_config *c)
 			    "retain_bytes (%s) must be at least twice rotate_size (%s)",
 			    fmt_bytes(c->retain_bytes, a, sizeof(a)),
 			    fmt_bytes(c->rotate_bytes, b, sizeof(b)));
+	derive_topts(c);
 	return 0;
 }
 
@@ -353,7 +389,10 @@ bool config_tracer_changed(const struct daemon_config *a, const struct daemon_co
 
 	return x->kmalloc != y->kmalloc || x->cache != y->cache || x->vmalloc != y->vmalloc ||
 	       x->vm_mode != y->vm_mode || x->track_live != y->track_live ||
-	       x->live_entries != y->live_entries || x->site_entries != y->site_entries;
+	       x->live_entries != y->live_entries || x->site_entries != y->site_entries ||
+	       x->frag != y->frag || x->pages != y->pages || x->page_order != y->page_order ||
+	       x->pagetype_period != y->pagetype_period || x->corr_window != y->corr_window ||
+	       x->corr_lag != y->corr_lag;
 }
 
 void config_print(FILE *f, const struct daemon_config *c)
@@ -372,6 +411,10 @@ void config_print(FILE *f, const struct daemon_config *c)
 	fprintf(f, "interval = %g\n", c->interval);
 	fprintf(f, "pagetype_period = %g\n", c->pagetype_period);
 	fprintf(f, "page_order_threshold = %llu\n", (unsigned long long)c->page_order_threshold);
+	fprintf(f, "frag = %s\n", c->topts.frag ? "yes" : "no");
+	fprintf(f, "pages = %s\n", c->topts.pages ? "yes" : "no");
+	fprintf(f, "corr_window = %u\n", c->topts.corr_window);
+	fprintf(f, "corr_lag = %u\n", c->topts.corr_lag);
 	fprintf(f, "top_sites = %llu\n", (unsigned long long)c->top_sites);
 	fprintf(f, "allocators = %s\n", al);
 	fprintf(f, "vmalloc_mode = %s\n",

@@ -498,73 +498,11 @@ int segments_close(struct segments *g)
 	return 0;
 }
 
-struct ranked {
-	const struct site *site;
-	size_t pos;
-};
-
-static int cmp_ranked(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-	__u64 bx = x->site->delta.bytes_alloc, by = y->site->delta.bytes_alloc;
-
-	if (bx != by)
-		return bx > by ? -1 : 1;
-	if (x->site->delta.allocs != y->site->delta.allocs)
-		return x->site->delta.allocs > y->site->delta.allocs ? -1 : 1;
-	return x->pos < y->pos ? -1 : 1;
-}
-
-/*
- * The session's records of the last interval, keeping the top_sites site
- * records by bytes allocated. session_export() writes one site record per
- * active site in the order of the site list: the k-th site line is the k-th
- * active site.
- */
+/* The session's records of the last interval, at most top_sites site records. */
 static int queue_interval(struct segments *g, struct session *s)
 {
-	struct export t = { .fd = -1 };
-	struct ranked *r = NULL;
-	bool *keep = NULL;
-	size_t nact = 0, k = 0;
-	char *p, *end;
-	int err;
-
-	if (!g->top_sites)
-		return session_export(s, &g->x);
-	err = session_export(s, &t);
-	if (!err && s->sites.nr) {
-		r = calloc(s->sites.nr, sizeof(*r));
-		keep = calloc(s->sites.nr, sizeof(*keep));
-		if (!r || !keep)
-			err = -ENOMEM;
-	}
-	for (size_t i = 0; !err && i < s->sites.nr; i++) {
-		if (site_active(s->sites.list[i])) {
-			r[nact].site = s->sites.list[i];
-			r[nact].pos = nact;
-			nact++;
-		}
-	}
-	if (!err && nact) {
-		qsort(r, nact, sizeof(*r), cmp_ranked);
-		for (size_t i = 0; i < nact && i < g->top_sites; i++)
-			keep[r[i].pos] = true;
-	}
-	for (p = t.buf, end = t.buf + t.len; !err && p < end;) {
-		char *nl = memchr(p, '\n', end - p);
-		size_t n = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
-		bool site = !strncmp(p, "{\"type\":\"site\"", 14);
-
-		if (!site || (k < nact && keep[k]))
-			err = queue_bytes(&g->x, p, n);
-		k += site;
-		p += n;
-	}
-	free(r);
-	free(keep);
-	free(t.buf);
-	return err;
+	s->top_sites = g->top_sites;
+	return session_export(s, &g->x);
 }
 
 static bool rotation_due(struct segments *g)

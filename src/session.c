@@ -372,21 +372,41 @@ cJSON *session_state(struct session *s)
 	return o;
 }
 
+/* biggest allocators of the interval first; ties: more allocations, then list order */
+static int cmp_delta_bytes(const void *a, const void *b)
+{
+	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
+
+	if (x->delta.bytes_alloc != y->delta.bytes_alloc)
+		return x->delta.bytes_alloc > y->delta.bytes_alloc ? -1 : 1;
+	if (x->delta.allocs != y->delta.allocs)
+		return x->delta.allocs > y->delta.allocs ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 int session_export(struct session *s, struct export *x)
 {
-	size_t active = 0;
+	struct site **act = calloc(s->sites.nr + 1, sizeof(*act));
+	size_t nact = 0, n;
 	cJSON *f;
 	int err;
 
+	if (!act)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->sites.nr; i++)
-		active += site_active(s->sites.list[i]);
-	err = export_add(x, interval_record(s, active));
+		if (site_active(s->sites.list[i]))
+			act[nact++] = s->sites.list[i];
+	n = nact;
+	if (s->top_sites && nact > s->top_sites) {
+		qsort(act, nact, sizeof(*act), cmp_delta_bytes);
+		n = s->top_sites;
+	}
+	err = export_add(x, interval_record(s, nact));
 	while (!err && (f = cJSON_DetachItemFromArray(s->failures, 0)))
 		err = export_add(x, f);
-	for (size_t i = 0; !err && i < s->sites.nr; i++) {
-		if (site_active(s->sites.list[i]))
-			err = export_add(x, site_record(s, s->sites.list[i]));
-	}
+	for (size_t i = 0; !err && i < n; i++)
+		err = export_add(x, site_record(s, act[i]));
+	free(act);
 	return err ? err : frag_export(&s->frag, x);
 }
 
