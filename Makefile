@@ -41,7 +41,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/tests/%,$(WORKLOAD_SRCS))
 
-.PHONY: all deps run test test-kernels soak unit-test unit-bins check-static vmlinux clean format check-format install uninstall
+.PHONY: all deps run test test-kernels soak unit-test unit-bins check-static bench bench-build vmlinux clean format check-format install uninstall
 
 all: $(OUT)/kmemscope
 
@@ -72,6 +72,35 @@ $(OUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 $(OUT)/tests/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@
+
+# Benchmarks (bench/, docs/performance.md): workloads, the empty-program
+# floor, the aggregator drain micro-benchmark and the driver.
+BENCH_BINS := $(OUT)/bench/wl $(OUT)/bench/floor $(OUT)/bench/floor.bpf.o $(OUT)/bench/drain
+
+$(OUT)/bench/floor.bpf.o: bench/floor.bpf.c vmlinux/$(ARCH)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/wl: bench/wl.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@
+
+$(OUT)/bench/floor: bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
+$(OUT)/bench/drain: bench/drain.c $(LIB_OBJS) $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+bench-build: all $(BENCH_BINS)
+
+# Installs bpftrace and perf (Debian 12) first: only this target needs them.
+# BENCH_QUICK=1 runs fewer rounds and smaller scaling points.
+bench: deps
+	@scripts/install-deps.sh bench
+	@$(MAKE) --no-print-directory bench-build
+	/usr/bin/python3 bench/bench.py --build $(OUT) --doc docs/performance.md
 
 # Regenerates the checked-in vmlinux.h from the running kernel's BTF.
 vmlinux:
@@ -115,10 +144,10 @@ check-static:
 	@tests/static.sh $(OUT)
 
 format:
-	clang-format -i src/*.c include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c
+	clang-format -i src/*.c include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c bench/*.c
 
 check-format:
-	clang-format --dry-run --Werror src/*.c include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c
+	clang-format --dry-run --Werror src/*.c include/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c bench/*.c
 
 # The binary, the systemd unit (ExecStart pointing at BINDIR), the default
 # configuration (kept when one is there already) and the man page.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian 12 packages kmemscope needs, only those missing.
-# Usage: scripts/install-deps.sh build|test   (idempotent; a no-op when all is there)
+# Usage: scripts/install-deps.sh build|test|bench   (idempotent; a no-op when all is there)
+# bench adds the tools kmemscope is compared with (bpftrace, perf): only `make bench` asks for them.
 set -eu
 
 build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev libsystemd-dev libncurses-dev"
@@ -9,11 +10,14 @@ build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-
 # and fuzzing; systemd, man-db: systemd-analyze verify of the unit and its man
 # page; tmux: the live view's test
 test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium qemu-system-x86 busybox-static cpio systemd man-db tmux"
+# bench only (make bench): the tools it compares against
+bench_pkgs="bpftrace linux-perf python3"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 test) want="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+bench) want="$build_pkgs $bench_pkgs" ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""

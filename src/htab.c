@@ -32,9 +32,22 @@ void htab_free(struct htab *h)
 	htab_init(h, h->key_size);
 }
 
+/*
+ * FNV-1a's low bits mix poorly (they depend only on the low bits of each
+ * step): keys that differ in a few bytes land in neighbouring slots and the
+ * linear probes grow long. Spread the hash before taking the slot.
+ */
+static size_t first_slot(uint64_t hash, size_t cap)
+{
+	hash ^= hash >> 33;
+	hash *= 0xff51afd7ed558ccdULL;
+	hash ^= hash >> 33;
+	return hash & (cap - 1);
+}
+
 static struct htab_ent *slot(const struct htab *h, const void *key, uint64_t hash)
 {
-	size_t i = hash & (h->cap - 1);
+	size_t i = first_slot(hash, h->cap);
 
 	for (;;) {
 		struct htab_ent *e = &h->ents[i];

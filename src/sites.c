@@ -188,6 +188,16 @@ void site_table_feed(const struct kms_site_key *key, const struct kms_site_stats
 		log_warn("out of memory aggregating sites");
 		return;
 	}
+	/*
+	 * Nothing happened at this key since the last reading (most keys, most
+	 * intervals): only its live counts are needed, they were cleared by
+	 * site_table_begin. Skips writing the deltas and totals.
+	 */
+	if (ks->site->nr_gfps && !memcmp(sum, &ks->prev, sizeof(*sum))) {
+		ks->site->live += sum->live;
+		ks->site->live_bytes += sum->live_bytes;
+		return;
+	}
 	add_delta(ks->site, sum, &ks->prev, &n);
 	ks->prev = *sum;
 	ks->site->live += sum->live;
@@ -279,8 +289,42 @@ static int cmp_sites(const void *a, const void *b)
 	return x->id.call_site < y->id.call_site ? -1 : x->id.call_site > y->id.call_site;
 }
 
+/* the sort keys copied out of the sites: comparisons stay in one array */
+struct sort_ent {
+	double v;
+	__u64 allocs;
+	__u64 call_site;
+	struct site *s;
+};
+
+static int cmp_ents(const void *a, const void *b)
+{
+	const struct sort_ent *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? 1 : -1;
+	if (x->allocs != y->allocs)
+		return x->allocs < y->allocs ? 1 : -1;
+	return x->call_site < y->call_site ? -1 : x->call_site > y->call_site;
+}
+
 void site_table_sort(struct site_table *st, enum sort_key key)
 {
+	struct sort_ent *e = malloc(st->nr * sizeof(*e) + 1);
+
 	cmp_key = key;
-	qsort(st->list, st->nr, sizeof(*st->list), cmp_sites); // NOLINT(bugprone-sizeof-expression)
+	if (!e) {
+		qsort(st->list, st->nr, sizeof(*st->list), cmp_sites);
+		return;
+	}
+	for (size_t i = 0; i < st->nr; i++) {
+		e[i].v = sort_value(st->list[i], key);
+		e[i].allocs = st->list[i]->tot.allocs;
+		e[i].call_site = st->list[i]->id.call_site;
+		e[i].s = st->list[i];
+	}
+	qsort(e, st->nr, sizeof(*e), cmp_ents);
+	for (size_t i = 0; i < st->nr; i++)
+		st->list[i] = e[i].s;
+	free(e);
 }
