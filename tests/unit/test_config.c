@@ -20,6 +20,25 @@ static int parse(const char *text, struct daemon_config *c)
 	return config_parse("test.conf", text, c, err, sizeof(err));
 }
 
+static void test_fragmentation_keys(void **state)
+{
+	struct daemon_config c;
+
+	(void)state;
+	assert_int_equal(parse("interval = 2\npagetype_period = 30\npage_order_threshold = 3\n"
+			       "pages = yes\nfrag = no\ncorr_window = 30\ncorr_lag = 4\n",
+			       &c),
+			 0);
+	assert_int_equal(c.topts.pagetype_period, 15);
+	assert_int_equal(c.topts.page_order, 3);
+	assert_true(c.topts.pages && !c.topts.frag);
+	assert_int_equal(c.topts.corr_window, 30);
+	assert_int_equal(c.topts.corr_lag, 4);
+	assert_int_equal(parse("corr_window = 10\ncorr_lag = 10\n", &c), -EINVAL);
+	assert_int_equal(parse("pages = maybe\n", &c), -EINVAL);
+	assert_int_equal(parse("corr_window = 2\n", &c), -EINVAL);
+}
+
 static void test_defaults(void **state)
 {
 	struct daemon_config c;
@@ -28,7 +47,11 @@ static void test_defaults(void **state)
 	assert_int_equal(parse("", &c), 0);
 	assert_true(c.interval == 10);
 	assert_true(c.pagetype_period == 60);
-	assert_int_equal(c.page_order_threshold, 3);
+	assert_int_equal(c.page_order_threshold, 1);
+	/* passed on to the session in intervals: 60 s / 10 s */
+	assert_int_equal(c.topts.page_order, 1);
+	assert_int_equal(c.topts.pagetype_period, 6);
+	assert_true(c.topts.frag && !c.topts.pages);
 	assert_int_equal(c.top_sites, 100);
 	assert_int_equal(c.rotate_bytes, 16 << 20);
 	assert_true(c.rotate_age == 3600);
@@ -197,6 +220,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_fragmentation_keys),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_error_keeps_old),
