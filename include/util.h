@@ -41,6 +41,8 @@ bool parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
 /* Parse seconds, fractions allowed ("0.5"); false on junk or outside [min, max]. */
 bool parse_seconds(const char *s, double min, double max, double *out);
 
+/* write() all of it, retrying short writes and EINTR. 0 or -errno. */
+int write_all(int fd, const void *p, size_t n);
 /* Read a whole small file into a NUL-terminated malloc'd buffer. NULL + errno. */
 char *read_file(const char *path, size_t *len);
 

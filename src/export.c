@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "export.h"
+#include "util.h"
 #include "ksyms.h"
 
 static bool ends_with(const char *s, const char *suffix)
@@ -96,23 +97,6 @@ static int gzip_member(const char *in, size_t len, unsigned char **out, size_t *
 	if (rc != Z_STREAM_END) {
 		free(*out);
 		return -EIO;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		c += w;
-		n -= w;
 	}
 	return 0;
 }

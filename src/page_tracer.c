@@ -54,6 +54,7 @@ static const char *const page_internal[] = {
 	"__alloc_pages_bulk",
 	"alloc_pages_bulk_array_mempolicy_noprof",
 	"alloc_pages_bulk_mempolicy_noprof",
+	"get_free_pages_noprof",
 	"__get_free_pages_noprof",
 	"__get_free_pages",
 	"get_zeroed_page_noprof",

@@ -4,7 +4,9 @@
  * pages, THP off for this range), then free every other page so the
  * buddies cannot merge, hold, then free the rest. Phases are separated by
  * PAUSE_MS so a tracer sees them in different intervals.
- * Usage: fragment MIB PAUSE_MS
+ * Usage: fragment MIB PAUSE_MS [CYCLES]
+ * Cycles run in this one process, so that starting it (exec, path lookup)
+ * happens once and does not recur in step with the fragmentation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,20 +21,11 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int main(int argc, char **argv)
+static int cycle(size_t len, long page, long ms)
 {
-	long page = sysconf(_SC_PAGESIZE), mib, ms;
-	size_t len, pages;
+	size_t pages = len / page;
 	char *p;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s MIB PAUSE_MS\n", argv[0]);
-		return 2;
-	}
-	mib = atol(argv[1]);
-	ms = atol(argv[2]);
-	len = (size_t)mib << 20;
-	pages = len / page;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
@@ -53,6 +46,25 @@ int main(int argc, char **argv)
 	pause_ms(ms);
 	munmap(p, len);
 	printf("freed the rest\n");
+	fflush(stdout);
 	pause_ms(ms);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long page = sysconf(_SC_PAGESIZE), cycles;
+
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s MIB PAUSE_MS [CYCLES]\n", argv[0]);
+		return 2;
+	}
+	cycles = argc == 4 ? atol(argv[3]) : 1;
+	for (long c = 0; c < cycles; c++) {
+		if (cycle((size_t)atol(argv[1]) << 20, page, atol(argv[2])))
+			return 1;
+		/* idle between cycles: the correlation needs quiet intervals too */
+		pause_ms(2 * atol(argv[2]));
+	}
 	return 0;
 }
