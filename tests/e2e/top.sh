@@ -10,7 +10,8 @@ if ! command -v tmux >/dev/null; then
 	exit 0
 fi
 
-TM="tmux -L kms-top-$$"
+# the server socket lives in $TMP, removed with it
+TM="tmux -S $TMP/tmux.sock"
 DAEMON_PID=""
 WL_PID=""
 FAKE_PID=""
