@@ -130,7 +130,8 @@ static int bpfmap(long n, const struct ksyms *ks, __u64 base, double *first, dou
 	skel = kmem_bpf__open();
 	if (!skel || !vals)
 		return -1;
-	bpf_object__for_each_program(p, skel->obj) bpf_program__set_autoload(p, false);
+	bpf_object__for_each_program (p, skel->obj)
+		bpf_program__set_autoload(p, false);
 	bpf_map__set_max_entries(skel->maps.sites, n + n / 4 + 16);
 	bpf_map__set_max_entries(skel->maps.live, 1);
 	if (kmem_bpf__load(skel)) {

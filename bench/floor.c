@@ -34,8 +34,7 @@ int main(int argc, char **argv)
 		perror("open");
 		return 1;
 	}
-	bpf_object__for_each_program(prog, obj)
-	{
+	bpf_object__for_each_program (prog, obj) {
 		const char *sec = bpf_program__section_name(prog);
 		bool page_prog = strstr(sec, "mm_page_") || strstr(sec, "compaction");
 
@@ -45,8 +44,7 @@ int main(int argc, char **argv)
 		perror("load");
 		return 1;
 	}
-	bpf_object__for_each_program(prog, obj)
-	{
+	bpf_object__for_each_program (prog, obj) {
 		if (!bpf_program__autoload(prog))
 			continue;
 		if (!bpf_program__attach(prog))

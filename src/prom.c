@@ -10,7 +10,6 @@
 #include "session.h"
 #include "util.h"
 
-
 /* label values: backslash, double quote and newline escaped */
 static void label(FILE *f, const char *s)
 {
@@ -57,7 +56,8 @@ void prom_buddyinfo(FILE *f, const struct buddyinfo *b)
 				else
 					fprintf(f, ",order=\"%d\"} %.3f\n", o,
 						(m == 1 ? unusable_index(z->free, z->nr_orders, o) :
-							  fragmentation_index(z->free, z->nr_orders, o)) /
+							  fragmentation_index(z->free, z->nr_orders,
+									      o)) /
 							1000.0);
 			}
 		}

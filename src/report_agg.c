@@ -1225,7 +1225,8 @@ static void sort_sites(struct rp_site **l, size_t n, enum rp_sort k)
 {
 	cmp_key = k;
 	if (n)
-		qsort(l, n, sizeof(*l), cmp_sites); // NOLINT(bugprone-sizeof-expression): array of pointers
+		qsort(l, n, sizeof(*l),
+		      cmp_sites); // NOLINT(bugprone-sizeof-expression): array of pointers
 }
 
 static void top3(struct rp_site **top, __u64 *vals, struct rp_site *s, __u64 v)

@@ -77,7 +77,9 @@ static struct site *site_new(struct site_table *st, const struct site_id *id)
 	if (st->nr == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 256;
 
-		list = realloc(st->list, cap * sizeof(*list)); // NOLINT(bugprone-sizeof-expression): an array of pointers
+		list = realloc(
+			st->list,
+			cap * sizeof(*list)); // NOLINT(bugprone-sizeof-expression): an array of pointers
 		if (!list)
 			goto fail;
 		st->list = list;

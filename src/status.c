@@ -51,8 +51,8 @@ static void print_status(const cJSON *o)
 	long long secs = (long long)up;
 
 	printf("kmemscope daemon %s, pid %.0f, up %lldd %02lld:%02lld:%02lld, interval %gs (%.0f so far)\n",
-	       str(o, "version"), num(o, "pid"), secs / 86400, secs % 86400 / 3600, secs % 3600 / 60,
-	       secs % 60, num(o, "interval_s"), num(o, "seq"));
+	       str(o, "version"), num(o, "pid"), secs / 86400, secs % 86400 / 3600,
+	       secs % 3600 / 60, secs % 60, num(o, "interval_s"), num(o, "seq"));
 	printf("  tracing:   kmalloc=%s kmem_cache=%s vmalloc=%s\n", str(at, "kmalloc"),
 	       str(at, "kmem_cache"), str(at, "vmalloc"));
 	printf("  events:    %s/s in the last interval\n",

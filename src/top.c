@@ -235,7 +235,8 @@ static void refresh_data(struct top *t)
 	cJSON *st = fetch(t, true, why, sizeof(why));
 
 	if (!st) {
-		snprintf(t->ui.status, sizeof(t->ui.status), "%.*s", (int)sizeof(t->ui.status) - 1, why);
+		snprintf(t->ui.status, sizeof(t->ui.status), "%.*s", (int)sizeof(t->ui.status) - 1,
+			 why);
 		return;
 	}
 	t->ui.status[0] = '\0';

@@ -696,7 +696,8 @@ static void frag_pane(const struct top_model *m, struct out *out)
 		return;
 	}
 	if (m->pageblock_order >= 0)
-		add(out, TA_COLHEAD, "Fragmentation per zone (pageblock order %d)", m->pageblock_order);
+		add(out, TA_COLHEAD, "Fragmentation per zone (pageblock order %d)",
+		    m->pageblock_order);
 	else
 		add(out, TA_COLHEAD, "Fragmentation per zone");
 	add(out, TA_DIM,
@@ -793,7 +794,8 @@ static void histogram(struct out *out, const char *title, const cJSON *h, fmt_fn
 		add(out, TA_DIM, "  (none)");
 		return;
 	}
-	qsort(items, n, sizeof(*items), num_key_cmp); // NOLINT(bugprone-sizeof-expression): pointers
+	qsort(items, n, sizeof(*items),
+	      num_key_cmp); // NOLINT(bugprone-sizeof-expression): pointers
 	for (size_t i = 0; i < n; i++) {
 		double b = strtod(items[i]->string, NULL);
 		int w = (int)(40.0 * items[i]->valuedouble / max + 0.5);

@@ -157,16 +157,25 @@ static void test_prom_buddyinfo(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(buddyinfo_parse("Node 0, zone   Normal     10      0      1      0 \n", &b), 0);
+	assert_int_equal(
+		buddyinfo_parse("Node 0, zone   Normal     10      0      1      0 \n", &b), 0);
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
 	prom_buddyinfo(f, &b);
 	fclose(f);
-	assert_non_null(strstr(text, "kmemscope_buddyinfo_free_blocks{node=\"0\",zone=\"Normal\",order=\"0\"} 10\n"));
-	assert_non_null(strstr(text, "kmemscope_unusable_free_index{node=\"0\",zone=\"Normal\",order=\"1\"} 0.714\n"));
-	assert_non_null(strstr(text, "kmemscope_fragmentation_index{node=\"0\",zone=\"Normal\",order=\"2\"} -1.000\n"));
+	assert_non_null(strstr(
+		text,
+		"kmemscope_buddyinfo_free_blocks{node=\"0\",zone=\"Normal\",order=\"0\"} 10\n"));
+	assert_non_null(strstr(
+		text,
+		"kmemscope_unusable_free_index{node=\"0\",zone=\"Normal\",order=\"1\"} 0.714\n"));
+	assert_non_null(strstr(
+		text,
+		"kmemscope_fragmentation_index{node=\"0\",zone=\"Normal\",order=\"2\"} -1.000\n"));
 	/* 1000 - (1000 + 14 * 1000 / 8) / 11 = 750 */
-	assert_non_null(strstr(text, "kmemscope_fragmentation_index{node=\"0\",zone=\"Normal\",order=\"3\"} 0.750\n"));
+	assert_non_null(strstr(
+		text,
+		"kmemscope_fragmentation_index{node=\"0\",zone=\"Normal\",order=\"3\"} 0.750\n"));
 	free(text);
 	buddyinfo_free(&b);
 }
