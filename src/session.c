@@ -272,44 +272,9 @@ static cJSON *gfp_object(struct session *s, const struct site *site, bool totals
 
 static cJSON *stack_array(struct session *s, const struct site *site);
 
-static cJSON *site_record(struct session *s, const struct site *site)
+/* the counters of one site: an interval's deltas or the totals */
+static void add_site_counts(cJSON *o, const struct site_counts *c)
 {
-	const struct site_counts *d = &site->delta;
-	cJSON *o = cJSON_CreateObject(), *stack;
-
-	cJSON_AddStringToObject(o, "type", "site");
-	json_add_u64(o, "seq", s->seq);
-	cJSON_AddStringToObject(o, "kind", kind_name(site->id.kind));
-	if (site->id.kind == KMS_KIND_CACHE)
-		cJSON_AddStringToObject(o, "cache", site->id.cache);
-	cJSON_AddStringToObject(o, "caller", site->caller);
-	cJSON_AddStringToObject(o, "site", site->where);
-	json_add_u64(o, "allocs", d->allocs);
-	json_add_u64(o, "frees", d->frees);
-	json_add_u64(o, "failed", d->failed);
-	json_add_u64(o, "bytes_req", d->bytes_req);
-	json_add_u64(o, "bytes_alloc", d->bytes_alloc);
-	json_add_u64(o, "slack", site_slack(d));
-	json_add_u64(o, "bytes_freed", d->bytes_freed);
-	json_add_s64(o, "live", site->live);
-	json_add_s64(o, "live_bytes", site->live_bytes);
-	json_add_u64(o, "cross_cpu_frees", d->cross_cpu_frees);
-	if (site->no_req)
-		cJSON_AddBoolToObject(o, "req_unknown", true);
-	cJSON_AddItemToObject(o, "gfp", gfp_object(s, site, false));
-	stack = stack_array(s, site);
-	if (stack)
-		cJSON_AddItemToObject(o, "stack", stack);
-	cJSON_AddItemToObject(o, "sizes", json_log2_hist(d->size_hist, KMS_SIZE_BUCKETS));
-	cJSON_AddItemToObject(o, "lifetimes_ns", json_log2_hist(d->life_hist, KMS_LIFE_BUCKETS));
-	return o;
-}
-
-/* {"allocs":..,...} of one set of counters */
-static cJSON *counts_object(const struct site_counts *c)
-{
-	cJSON *o = cJSON_CreateObject();
-
 	json_add_u64(o, "allocs", c->allocs);
 	json_add_u64(o, "frees", c->frees);
 	json_add_u64(o, "failed", c->failed);
@@ -320,6 +285,36 @@ static cJSON *counts_object(const struct site_counts *c)
 	json_add_u64(o, "cross_cpu_frees", c->cross_cpu_frees);
 	cJSON_AddItemToObject(o, "sizes", json_log2_hist(c->size_hist, KMS_SIZE_BUCKETS));
 	cJSON_AddItemToObject(o, "lifetimes_ns", json_log2_hist(c->life_hist, KMS_LIFE_BUCKETS));
+}
+
+static cJSON *counts_object(const struct site_counts *c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	add_site_counts(o, c);
+	return o;
+}
+
+static cJSON *site_record(struct session *s, const struct site *site)
+{
+	cJSON *o = cJSON_CreateObject(), *stack;
+
+	cJSON_AddStringToObject(o, "type", "site");
+	json_add_u64(o, "seq", s->seq);
+	cJSON_AddStringToObject(o, "kind", kind_name(site->id.kind));
+	if (site->id.kind == KMS_KIND_CACHE)
+		cJSON_AddStringToObject(o, "cache", site->id.cache);
+	cJSON_AddStringToObject(o, "caller", site->caller);
+	cJSON_AddStringToObject(o, "site", site->where);
+	add_site_counts(o, &site->delta);
+	json_add_s64(o, "live", site->live);
+	json_add_s64(o, "live_bytes", site->live_bytes);
+	if (site->no_req)
+		cJSON_AddBoolToObject(o, "req_unknown", true);
+	cJSON_AddItemToObject(o, "gfp", gfp_object(s, site, false));
+	stack = stack_array(s, site);
+	if (stack)
+		cJSON_AddItemToObject(o, "stack", stack);
 	return o;
 }
 
