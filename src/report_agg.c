@@ -258,6 +258,20 @@ static void *series_at(void **v, __s64 *base, size_t *len, size_t esz, __s64 idx
 	return (char *)*v + (idx - *base) * esz;
 }
 
+/* add to a site's point of the time series at t; the point, or NULL without memory */
+static struct rp_pt *site_point(struct report *rp, struct rp_site *s, __u64 t, __u64 allocs,
+				__u64 bytes)
+{
+	struct rp_pt *p = series_at((void **)&s->ser.v, &s->ser.base, &s->ser.len, sizeof(*p),
+				    bucket_of(rp, t));
+
+	if (p) {
+		p->allocs += allocs;
+		p->bytes += bytes;
+	}
+	return p;
+}
+
 __u64 rp_bucket_time(const struct report *rp, __s64 idx)
 {
 	return idx * rp->bucket_ns + rp->bucket_ns / 2;
@@ -783,14 +797,10 @@ static int feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *re
 	    classify(s, v.allocs, v.req, v.alloc, h))
 		return -ENOMEM;
 	if (t) {
-		__s64 b = bucket_of(rp, t);
-		struct rp_pt *p =
-			series_at((void **)&s->ser.v, &s->ser.base, &s->ser.len, sizeof(*p), b);
+		struct rp_pt *p = site_point(rp, s, t, v.allocs, v.alloc);
 
 		if (!p)
 			return -ENOMEM;
-		p->allocs += v.allocs;
-		p->bytes += v.alloc;
 		if (cJSON_GetObjectItemCaseSensitive(rec, "live_bytes"))
 			add_live(p, v.live_bytes, t);
 	}
@@ -826,16 +836,8 @@ static int feed_page_site(struct report *rp, struct ndjson_reader *r, const cJSO
 	s->pages = sat_add(s->pages, pages);
 	s->bytes_alloc = sat_add(s->bytes_alloc, bytes);
 	s->orders |= 1u << order;
-	if (t) {
-		__s64 b = bucket_of(rp, t);
-		struct rp_pt *p =
-			series_at((void **)&s->ser.v, &s->ser.base, &s->ser.len, sizeof(*p), b);
-
-		if (!p)
-			return -ENOMEM;
-		p->allocs += allocs;
-		p->bytes += bytes;
-	}
+	if (t && !site_point(rp, s, t, allocs, bytes))
+		return -ENOMEM;
 	if (stack && cJSON_GetArraySize(stack))
 		return fold_add(rp, r, stack, bytes, allocs);
 	return 0;
