@@ -35,22 +35,51 @@ const volatile __u32 nr_dup = 0;
 const volatile __u64 dup_start[KMS_MAX_DUP] = {};
 const volatile __u64 dup_end[KMS_MAX_DUP] = {};
 
-/* map_update source for a new site; in .rodata so it costs no stack */
-const struct kms_site_stats zero_stats = {};
+/*
+ * Sizes of the open hash tables (bucket counts minus one, powers of two)
+ * and of site_stats, set by user space with the maps' sizes.
+ */
+const volatile __u32 site_mask = 0;
+const volatile __u32 live_mask = 0;
+const volatile __u32 max_sites = 1;
+/*
+ * Lifetimes are measured for one allocation in 2^life_sample_shift per site
+ * and CPU: the clock read costs as much as the rest of the path on some
+ * machines (about 110 ns under kvm-clock).
+ */
+const volatile __u32 life_sample_shift = 0;
+
+/* site numbers handed out so far (may pass max_sites: those keys are dropped) */
+__u64 next_site = 0;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 16384); /* resized by user space */
-	__type(key, struct kms_site_key);
-	__type(value, struct kms_site_stats);
-} sites SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized by user space */
+	__type(key, __u32);
+	__type(value, struct kms_site_bucket);
+} site_tab SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 131072); /* resized by user space */
-	__type(key, __u64);
-	__type(value, struct kms_live);
-} live SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* resized by user space */
+	__type(key, __u32);
+	__type(value, struct kms_site_counters);
+} site_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* resized by user space */
+	__type(key, __u32);
+	__type(value, struct kms_site_meta);
+} site_meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized by user space */
+	__type(key, __u32);
+	__type(value, struct kms_live_bucket);
+} live_tab SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -89,6 +118,7 @@ struct {
 	__type(value, struct stack_buf);
 } scratch SEC(".maps");
 
+/* rare paths only: drops, unmatched frees, our own allocations */
 static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
@@ -143,167 +173,390 @@ static __always_inline bool is_self(void)
 	return false;
 }
 
-static __always_inline struct kms_site_stats *site_stats(struct kms_site_key *key)
+/* Fibonacci hashing: slab addresses differ in their middle bits */
+static __always_inline __u32 hash64(__u64 v)
 {
-	struct kms_site_stats *st = bpf_map_lookup_elem(&sites, key);
-	long err;
+	return (v * 0x9e3779b97f4a7c15ULL) >> 32;
+}
 
-	if (st)
-		return st;
-	err = bpf_map_update_elem(&sites, key, &zero_stats, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST: another CPU created it first */) {
+/* What an allocation event says about its site. */
+struct site_id;
+static __always_inline struct kmem_cache *cache_of(const struct site_id *id);
+
+struct site_id {
+	__u64 call_site;
+	__u64 aux;
+	__u32 gfp;
+	__u32 kind_flags;
+	__s32 stack_id;
+	const void *cache; /* raw tracepoints: struct kmem_cache *, for its name and sizes */
+	const char *name; /* classic tracepoints: the cache name in the record */
+};
+
+/* outside BPF_CORE_READ: it would relocate the site_id access too */
+static __always_inline struct kmem_cache *cache_of(const struct site_id *id)
+{
+	return (struct kmem_cache *)id->cache;
+}
+
+static __always_inline bool slot_matches(const struct kms_site_slot *s, const struct site_id *id)
+{
+	return s->call_site == id->call_site && s->aux == id->aux && s->gfp == id->gfp &&
+	       s->kind_flags == id->kind_flags;
+}
+
+static __always_inline void fill_meta(__u32 idx, const struct site_id *id)
+{
+	struct kms_site_meta *m = bpf_map_lookup_elem(&site_meta, &idx);
+	const char *name = id->name;
+
+	if (!m)
+		return;
+	m->key.call_site = id->call_site;
+	m->key.gfp = id->gfp;
+	m->key.stack_id = id->stack_id;
+	m->key.kind = id->kind_flags & 0xff;
+	m->key.flags = id->kind_flags >> 8;
+	if (id->cache)
+		name = BPF_CORE_READ(cache_of(id), name);
+	if (name)
+		bpf_probe_read_kernel_str(m->key.cache, sizeof(m->key.cache), name);
+	__sync_fetch_and_add(&m->ready, 1); /* publish: user space reads the key after this */
+}
+
+/* A new key: number it, describe it for user space, then publish the slot. */
+static __always_inline struct kms_site_slot *claim_site(struct kms_site_slot *s,
+							const struct site_id *id)
+{
+	__u64 idx;
+
+	if (__sync_val_compare_and_swap(&s->state, KMS_SLOT_EMPTY, KMS_SLOT_CLAIMED) !=
+	    KMS_SLOT_EMPTY)
+		return NULL; /* another CPU took the slot first */
+	s->call_site = id->call_site;
+	s->aux = id->aux;
+	s->gfp = id->gfp;
+	s->kind_flags = id->kind_flags;
+	if (id->cache) {
+		s->obj_req = BPF_CORE_READ(cache_of(id), object_size);
+		s->obj_alloc = BPF_CORE_READ(cache_of(id), size);
+	}
+	idx = __sync_fetch_and_add(&next_site, 1);
+	if (idx >= max_sites) {
+		__sync_fetch_and_add(&s->state, KMS_SLOT_FULL - KMS_SLOT_CLAIMED);
+		return s;
+	}
+	s->idx = idx;
+	fill_meta(idx, id);
+	__sync_fetch_and_add(&s->state, KMS_SLOT_READY - KMS_SLOT_CLAIMED);
+	return s;
+}
+
+/*
+ * Find the key's slot or create it. Slots are filled in order and never
+ * emptied, so an empty slot ends the search. A slot another CPU is still
+ * filling is passed over: if it was the same key, the key now has two
+ * numbers, which user space adds together.
+ */
+static __always_inline struct kms_site_slot *find_site(const struct site_id *id)
+{
+	__u32 h = hash64(id->call_site ^ (id->aux * 0xff51afd7ed558ccdULL) ^
+			 ((__u64)id->gfp << 32 | id->kind_flags));
+
+	for (__u32 p = 0; p < 2; p++) {
+		__u32 b = (h + p) & site_mask;
+		struct kms_site_bucket *bk = bpf_map_lookup_elem(&site_tab, &b);
+
+		if (!bk)
+			return NULL;
+		for (int i = 0; i < KMS_SITE_WAYS; i++) {
+			struct kms_site_slot *s = &bk->slot[i];
+			__u64 state = *(volatile __u64 *)&s->state;
+
+			if (state == KMS_SLOT_EMPTY) {
+				s = claim_site(s, id);
+				if (s)
+					return s;
+				state = *(volatile __u64 *)&bk->slot[i].state;
+				s = &bk->slot[i];
+			}
+			if (state >= KMS_SLOT_READY && slot_matches(s, id))
+				return s;
+		}
+	}
+	return NULL;
+}
+
+/* The site's counters on this CPU; NULL (and counted) when it has none. */
+static __always_inline struct kms_site_counters *site_counters(struct kms_site_slot *s)
+{
+	struct kms_site_counters *c;
+	__u32 idx;
+
+	if (!s || s->state != KMS_SLOT_READY) {
 		count(KMS_CNT_DROP_SITES);
 		return NULL;
 	}
-	return bpf_map_lookup_elem(&sites, key);
+	idx = s->idx;
+	c = bpf_map_lookup_elem(&site_stats, &idx);
+	if (!c)
+		count(KMS_CNT_DROP_SITES);
+	return c;
 }
 
-static __always_inline void emit_failure(struct kms_site_key *key, __u64 req)
+static __always_inline void emit_failure(const struct site_id *id, __u64 req)
 {
 	struct kms_fail_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	const char *name = id->name;
 
 	if (!e) {
 		count(KMS_CNT_DROP_RINGBUF);
 		return;
 	}
 	e->ts = bpf_ktime_get_ns();
-	e->call_site = key->call_site;
+	e->call_site = id->call_site;
 	e->bytes_req = req;
-	e->gfp = key->gfp;
-	e->kind = key->kind;
+	e->gfp = id->gfp;
+	e->kind = id->kind_flags & 0xff;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->stack_id = key->stack_id;
+	e->stack_id = id->stack_id;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	__builtin_memcpy(e->cache, key->cache, sizeof(e->cache));
+	e->cache[0] = 0;
+	if (id->cache)
+		name = BPF_CORE_READ(cache_of(id), name);
+	if (name)
+		bpf_probe_read_kernel_str(e->cache, sizeof(e->cache), name);
 	bpf_ringbuf_submit(e, 0);
 }
 
-/*
- * A pointer we still track was handed out again: its free went past us (a
- * path without a tracepoint). Take it out of its site's live count.
- */
-static __always_inline void drop_stale(struct kms_live *old)
+static __always_inline __u32 to_units(__u64 bytes)
 {
-	struct kms_site_stats *st = bpf_map_lookup_elem(&sites, &old->key);
+	__u64 u = (bytes + 7) >> 3;
+
+	return u > 0xffffffffULL ? 0xffffffff : u;
+}
+
+/*
+ * A tracked address was handed out again: its free went past us (a path
+ * without a tracepoint, such as a bulk free). Take it out of its site's
+ * live count.
+ */
+static __always_inline void drop_stale(const struct kms_live_slot *old)
+{
+	struct kms_site_counters *c;
+	__u32 idx = old->site;
 
 	count(KMS_CNT_STALE_LIVE);
-	if (st) {
-		__sync_fetch_and_add(&st->live, -1);
-		__sync_fetch_and_add(&st->live_bytes, -(__s64)old->bytes_alloc);
-	}
-}
-
-static __always_inline void track(struct kms_site_stats *st, struct kms_site_key *key, __u64 ptr,
-				  __u64 bytes_alloc, bool atomic)
-{
-	struct kms_live lv = {};
-	struct kms_live *old;
-
-	lv.key = *key;
-	lv.ts = bpf_ktime_get_ns();
-	lv.bytes_alloc = bytes_alloc;
-	lv.cpu = bpf_get_smp_processor_id();
-	if (bpf_map_update_elem(&live, &ptr, &lv, BPF_NOEXIST)) {
-		old = bpf_map_lookup_elem(&live, &ptr);
-		if (!old) {
-			count(KMS_CNT_DROP_LIVE);
-			return;
-		}
-		drop_stale(old);
-		if (bpf_map_update_elem(&live, &ptr, &lv, BPF_EXIST))
-			return;
-	}
-	if (atomic) {
-		__sync_fetch_and_add(&st->live, 1);
-		__sync_fetch_and_add(&st->live_bytes, bytes_alloc);
-	} else {
-		st->live++;
-		st->live_bytes += bytes_alloc;
+	c = bpf_map_lookup_elem(&site_stats, &idx);
+	if (c) {
+		__sync_fetch_and_add(&c->stale, 1);
+		__sync_fetch_and_add(&c->stale_bytes, (__u64)old->units << 3);
 	}
 }
 
 /*
- * Count one allocation. Tracepoint programs cannot nest on a CPU, so plain
- * increments of per-CPU values are safe there; fentry/kprobe programs may be
- * preempted, so the vmalloc path asks for atomic adds (it is low rate).
+ * Enter an object into the live table: the whole window is searched for a
+ * stale entry of the same address first, then the first free slot is taken.
  */
-static __always_inline void record_alloc(struct kms_site_key *key, __u64 ptr, __u64 req,
-					 __u64 alloc, bool atomic)
+static __always_inline bool track(__u64 ptr, __u32 site, __u64 bytes, bool sample)
 {
-	struct kms_site_stats *st = site_stats(key);
-	__u64 b;
+	struct kms_live_bucket *free_bk = NULL;
+	struct kms_live_slot *s = NULL;
+	__u32 h = hash64(ptr);
+	int free_i = -1;
 
-	if (!st)
-		return;
-	if (!ptr) {
-		if (atomic)
-			__sync_fetch_and_add(&st->failed, 1);
-		else
-			st->failed++;
-		emit_failure(key, req);
-		return;
+	for (__u32 p = 0; p < 2 && !s; p++) {
+		__u32 b = (h + p) & live_mask;
+		struct kms_live_bucket *bk = bpf_map_lookup_elem(&live_tab, &b);
+
+		if (!bk)
+			break;
+		for (int i = 0; i < KMS_LIVE_WAYS; i++) {
+			__u64 v = bk->slot[i].ptr;
+
+			if (v == ptr) {
+				s = &bk->slot[i];
+				drop_stale(s);
+				break;
+			}
+			/* an index, not a pointer: the verifier refuses pointer tests merged into ALU ops */
+			if (!v && free_i < 0) {
+				free_bk = bk;
+				free_i = i;
+			}
+		}
 	}
-	b = bucket(req, KMS_SIZE_BUCKETS);
-	if (atomic) {
-		__sync_fetch_and_add(&st->allocs, 1);
-		__sync_fetch_and_add(&st->bytes_req, req);
-		__sync_fetch_and_add(&st->bytes_alloc, alloc);
-		__sync_fetch_and_add(&st->size_hist[b], 1);
-	} else {
-		st->allocs++;
-		st->bytes_req += req;
-		st->bytes_alloc += alloc;
-		st->size_hist[b]++;
+	if (!s) {
+		if (!free_bk || free_i < 0 || free_i >= KMS_LIVE_WAYS ||
+		    __sync_val_compare_and_swap(&free_bk->slot[free_i].ptr, 0, ptr) != 0) {
+			count(KMS_CNT_DROP_LIVE);
+			return false;
+		}
+		s = &free_bk->slot[free_i];
 	}
-	if (track_live)
-		track(st, key, ptr, alloc, atomic);
+	/* nobody can free ptr before its allocation returns: plain stores */
+	s->ts = sample ? bpf_ktime_get_ns() : 0;
+	s->site = site;
+	s->units = to_units(bytes);
+	s->cpu = bpf_get_smp_processor_id();
+	return true;
 }
 
-static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, bool atomic)
+/*
+ * Count one allocation. The allocation-side fields of a site are written
+ * only by the program of its allocator, which cannot nest on one CPU
+ * (the kernel skips it and counts a recursion miss); fentry/kprobe
+ * programs may be preempted, so the vmalloc path asks for atomic adds (it
+ * is low rate).
+ */
+static __always_inline void record_alloc(const struct site_id *id, __u64 ptr, __u64 req,
+					 __u64 alloc, bool atomic)
 {
-	struct kms_site_stats *st;
-	struct kms_site_key key;
-	struct kms_live *lv;
-	__u64 bytes, life, b;
-	__u32 cpu;
+	struct kms_site_slot *slot = find_site(id);
+	struct kms_site_counters *c = site_counters(slot);
+	bool sample;
+	__u64 b;
+
+	if (!c)
+		return;
+	if (id->cache) {
+		/* raw tracepoints: the sizes are the cache's, read once per site */
+		req = slot->obj_req;
+		alloc = slot->obj_alloc;
+	}
+	if (!ptr) {
+		if (atomic)
+			__sync_fetch_and_add(&c->failed, 1);
+		else
+			c->failed++;
+		emit_failure(id, req);
+		return;
+	}
+	sample = (c->allocs & ((1ULL << life_sample_shift) - 1)) == 0;
+	b = bucket(req, KMS_SIZE_BUCKETS);
+	if (atomic) {
+		__sync_fetch_and_add(&c->allocs, 1);
+		__sync_fetch_and_add(&c->bytes_req, req);
+		__sync_fetch_and_add(&c->bytes_alloc, alloc);
+		__sync_fetch_and_add(&c->size_hist[b], 1);
+	} else {
+		c->allocs++;
+		c->bytes_req += req;
+		c->bytes_alloc += alloc;
+		c->size_hist[b]++;
+	}
+	if (!track_live || !track(ptr, slot->idx, alloc, sample))
+		return;
+	if (atomic) {
+		__sync_fetch_and_add(&c->tracked, 1);
+		__sync_fetch_and_add(&c->tracked_bytes, (__u64)to_units(alloc) << 3);
+	} else {
+		c->tracked++;
+		c->tracked_bytes += (__u64)to_units(alloc) << 3;
+	}
+}
+
+/* A free: find the object, release its slot, count it at its site. */
+static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, bool cache_free)
+{
+	struct kms_site_counters *c;
+	struct kms_live_slot *s;
+	__u32 h = hash64(ptr), idx, units, cpu;
+	__u64 ts;
 
 	if (!track_live || ptr <= 16 /* NULL and ZERO_SIZE_PTR */)
 		return;
-	lv = bpf_map_lookup_elem(&live, &ptr);
-	if (!lv) {
-		count(unmatched_counter);
-		return;
+	for (__u32 p = 0; p < 2; p++) {
+		__u32 b = (h + p) & live_mask;
+		struct kms_live_bucket *bk = bpf_map_lookup_elem(&live_tab, &b);
+
+		if (!bk)
+			break;
+		for (int i = 0; i < KMS_LIVE_WAYS; i++) {
+			s = &bk->slot[i];
+			if (s->ptr != ptr)
+				continue;
+			ts = s->ts;
+			idx = s->site;
+			units = s->units;
+			cpu = s->cpu;
+			if (__sync_val_compare_and_swap(&s->ptr, ptr, 0) != ptr)
+				return; /* a concurrent free of the same pointer took it */
+			c = bpf_map_lookup_elem(&site_stats, &idx);
+			if (!c)
+				return;
+			__sync_fetch_and_add(&c->frees, 1);
+			__sync_fetch_and_add(&c->bytes_freed, (__u64)units << 3);
+			if (cache_free)
+				__sync_fetch_and_add(&c->cache_frees, 1);
+			if (cpu != bpf_get_smp_processor_id())
+				__sync_fetch_and_add(&c->cross_cpu_frees, 1);
+			if (ts)
+				__sync_fetch_and_add(&c->life_hist[bucket(bpf_ktime_get_ns() - ts,
+									  KMS_LIFE_BUCKETS)],
+						     1);
+			return;
+		}
 	}
-	key = lv->key;
-	bytes = lv->bytes_alloc;
-	life = bpf_ktime_get_ns() - lv->ts;
-	cpu = lv->cpu;
-	if (bpf_map_delete_elem(&live, &ptr))
-		return; /* a concurrent free of the same pointer already took it */
-	st = bpf_map_lookup_elem(&sites, &key);
-	if (!st)
-		return;
-	b = bucket(life, KMS_LIFE_BUCKETS);
-	if (atomic) {
-		__sync_fetch_and_add(&st->frees, 1);
-		__sync_fetch_and_add(&st->bytes_freed, bytes);
-		__sync_fetch_and_add(&st->live, -1);
-		__sync_fetch_and_add(&st->live_bytes, -(__s64)bytes);
-		__sync_fetch_and_add(&st->life_hist[b], 1);
-		if (cpu != bpf_get_smp_processor_id())
-			__sync_fetch_and_add(&st->cross_cpu_frees, 1);
-	} else {
-		st->frees++;
-		st->bytes_freed += bytes;
-		st->live--;
-		st->live_bytes -= bytes;
-		st->life_hist[b]++;
-		if (cpu != bpf_get_smp_processor_id())
-			st->cross_cpu_frees++;
-	}
+	count(unmatched_counter);
 }
 
-/* ---- kmalloc / kmem_cache tracepoints ---------------------------------- */
+/* ---- kmalloc / kmem_cache: raw tracepoints ------------------------------ */
+
+/*
+ * Raw tracepoints get the tracepoint's arguments as they are: no record is
+ * filled (the classic tracepoint copies the cache name into every record),
+ * and the kmem_cache pointer identifies the cache. User space checks the
+ * prototypes in the kernel's BTF (btf_trace_kmalloc ...) before choosing
+ * these; otherwise the classic tracepoint programs below run.
+ */
+static __always_inline void on_alloc(struct site_id *id, __u64 ptr, __u64 req, __u64 alloc);
+
+SEC("raw_tp/kmalloc")
+int BPF_PROG(kms_kmalloc_raw, unsigned long call_site, const void *ptr, size_t bytes_req,
+	     size_t bytes_alloc, gfp_t gfp_flags)
+{
+	struct site_id id = { .call_site = call_site,
+			      .gfp = gfp_flags,
+			      .kind_flags = KMS_KIND_KMALLOC };
+
+	if (is_self())
+		return 0;
+	on_alloc(&id, (__u64)ptr, bytes_req, bytes_alloc);
+	return 0;
+}
+
+SEC("raw_tp/kmem_cache_alloc")
+int BPF_PROG(kms_cache_alloc_raw, unsigned long call_site, const void *ptr, struct kmem_cache *s,
+	     gfp_t gfp_flags)
+{
+	struct site_id id = { .call_site = call_site,
+			      .aux = (__u64)s,
+			      .gfp = gfp_flags,
+			      .kind_flags = KMS_KIND_CACHE,
+			      .cache = s };
+
+	if (is_self())
+		return 0;
+	on_alloc(&id, (__u64)ptr, 0, 0);
+	return 0;
+}
+
+SEC("raw_tp/kfree")
+int BPF_PROG(kms_kfree_raw, unsigned long call_site, const void *ptr)
+{
+	record_free((__u64)ptr, KMS_CNT_UNMATCHED_KFREE, false);
+	return 0;
+}
+
+SEC("raw_tp/kmem_cache_free")
+int BPF_PROG(kms_cache_free_raw, unsigned long call_site, const void *ptr)
+{
+	record_free((__u64)ptr, KMS_CNT_UNMATCHED_CACHE_FREE, true);
+	return 0;
+}
+
+/* ---- kmalloc / kmem_cache: classic tracepoints ---------------------------- */
 
 /*
  * Each record layout gets its own program and user space enables the one the
@@ -311,13 +564,13 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, bool
  * program the compiler merges the loads into pointer arithmetic on ctx,
  * which the verifier refuses, and the hot path would pay for the branches.
  */
-#define READ_ALLOC_ARGS(key, args, ptr, req, alloc)  \
-	do {                                         \
-		(key).call_site = (args)->call_site; \
-		(key).gfp = (args)->gfp_flags;       \
-		(ptr) = (__u64)(args)->ptr;          \
-		(req) = (args)->bytes_req;           \
-		(alloc) = (args)->bytes_alloc;       \
+#define READ_ALLOC_ARGS(id, args, ptr, req, alloc)  \
+	do {                                        \
+		(id).call_site = (args)->call_site; \
+		(id).gfp = (args)->gfp_flags;       \
+		(ptr) = (__u64)(args)->ptr;         \
+		(req) = (args)->bytes_req;          \
+		(alloc) = (args)->bytes_alloc;      \
 	} while (0)
 
 static __always_inline bool inner_duplicate(__u64 call_site, __u64 req)
@@ -335,57 +588,65 @@ static __always_inline bool inner_duplicate(__u64 call_site, __u64 req)
 	return false;
 }
 
-static __always_inline void on_alloc(struct kms_site_key *key, __u32 kind, __u64 ptr, __u64 req,
-				     __u64 alloc)
+static __always_inline void on_alloc(struct site_id *id, __u64 ptr, __u64 req, __u64 alloc)
 {
-	if (kind == KMS_KIND_KMALLOC && inner_duplicate(key->call_site, req))
+	if (id->kind_flags == KMS_KIND_KMALLOC && inner_duplicate(id->call_site, req))
 		return;
-	key->kind = kind;
-	key->stack_id = -1;
-	record_alloc(key, ptr, req, alloc, false);
+	id->stack_id = -1;
+	record_alloc(id, ptr, req, alloc, false);
 }
 
 /* One program per layout; the cache-name variant below is written out. */
-#define ALLOC_TP(section, prog, layout, counter, kind)       \
-	SEC(section)                                         \
-	int prog(struct layout *args)                        \
-	{                                                    \
-		struct kms_site_key key = {};                \
-		__u64 ptr, req, alloc;                       \
-                                                             \
-		count(counter);                              \
-		if (is_self())                               \
-			return 0;                            \
-		READ_ALLOC_ARGS(key, args, ptr, req, alloc); \
-		on_alloc(&key, kind, ptr, req, alloc);       \
-		return 0;                                    \
+#define ALLOC_TP(section, prog, layout, kind)               \
+	SEC(section)                                        \
+	int prog(struct layout *args)                       \
+	{                                                   \
+		struct site_id id = { .kind_flags = kind }; \
+		__u64 ptr, req, alloc;                      \
+                                                            \
+		if (is_self())                              \
+			return 0;                           \
+		READ_ALLOC_ARGS(id, args, ptr, req, alloc); \
+		on_alloc(&id, ptr, req, alloc);             \
+		return 0;                                   \
 	}
 
 /* 6.1+ */
-ALLOC_TP("tp/kmem/kmalloc", kms_kmalloc, trace_event_raw_kmalloc___x, KMS_CNT_EV_KMALLOC,
-	 KMS_KIND_KMALLOC)
+ALLOC_TP("tp/kmem/kmalloc", kms_kmalloc, trace_event_raw_kmalloc___x, KMS_KIND_KMALLOC)
 /* before 6.1: kmalloc and kmem_cache_alloc shared the kmem_alloc layout */
-ALLOC_TP("tp/kmem/kmalloc", kms_kmalloc_old, trace_event_raw_kmem_alloc___x, KMS_CNT_EV_KMALLOC,
-	 KMS_KIND_KMALLOC)
+ALLOC_TP("tp/kmem/kmalloc", kms_kmalloc_old, trace_event_raw_kmem_alloc___x, KMS_KIND_KMALLOC)
 ALLOC_TP("tp/kmem/kmalloc_node", kms_kmalloc_node, trace_event_raw_kmem_alloc_node___x,
-	 KMS_CNT_EV_KMALLOC, KMS_KIND_KMALLOC)
+	 KMS_KIND_KMALLOC)
 ALLOC_TP("tp/kmem/kmem_cache_alloc", kms_cache_alloc_old, trace_event_raw_kmem_alloc___x,
-	 KMS_CNT_EV_CACHE_ALLOC, KMS_KIND_CACHE)
+	 KMS_KIND_CACHE)
 ALLOC_TP("tp/kmem/kmem_cache_alloc_node", kms_cache_alloc_nd, trace_event_raw_kmem_alloc_node___x,
-	 KMS_CNT_EV_CACHE_ALLOC, KMS_KIND_CACHE)
+	 KMS_KIND_CACHE)
+
+/* FNV-1a of the cache name: the site key's aux on classic tracepoints */
+static __always_inline __u64 name_hash(const char *name)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	for (int i = 0; i < KMS_CACHE_NAME_LEN; i++) {
+		if (!name[i])
+			break;
+		h = (h ^ (__u8)name[i]) * 0x100000001b3ULL;
+	}
+	return h;
+}
 
 /* 6.1+: own layout, with the cache name in newer kernels */
 SEC("tp/kmem/kmem_cache_alloc")
 int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 {
-	struct kms_site_key key = {};
+	struct site_id id = { .kind_flags = KMS_KIND_CACHE };
+	char name[KMS_CACHE_NAME_LEN] = {};
 	__u64 ptr, req, alloc;
 	__u32 loc;
 
-	count(KMS_CNT_EV_CACHE_ALLOC);
 	if (is_self())
 		return 0;
-	READ_ALLOC_ARGS(key, args, ptr, req, alloc);
+	READ_ALLOC_ARGS(id, args, ptr, req, alloc);
 	/*
 	 * The name came after the layout (6.1 has the kmem_cache_alloc class
 	 * without it): without it the site shows as "kmem_cache", as before 6.1.
@@ -394,10 +655,11 @@ int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 	 */
 	if (bpf_core_field_exists(args->__data_loc_name)) {
 		loc = args->__data_loc_name;
-		bpf_probe_read_kernel_str(key.cache, sizeof(key.cache),
-					  (void *)args + (loc & 0xffff));
+		id.name = (void *)args + (loc & 0xffff);
+		bpf_probe_read_kernel_str(name, sizeof(name), id.name);
+		id.aux = name_hash(name);
 	}
-	on_alloc(&key, KMS_KIND_CACHE, ptr, req, alloc);
+	on_alloc(&id, ptr, req, alloc);
 	return 0;
 }
 
@@ -408,7 +670,6 @@ int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 SEC("tp/kmem/kfree")
 int kms_kfree(struct trace_event_raw_kmem_free___x *args)
 {
-	count(KMS_CNT_EV_KFREE);
 	record_free((__u64)args->ptr, KMS_CNT_UNMATCHED_KFREE, false);
 	return 0;
 }
@@ -416,8 +677,7 @@ int kms_kfree(struct trace_event_raw_kmem_free___x *args)
 SEC("tp/kmem/kmem_cache_free")
 int kms_cache_free(struct trace_event_raw_kmem_free___x *args)
 {
-	count(KMS_CNT_EV_CACHE_FREE);
-	record_free((__u64)args->ptr, KMS_CNT_UNMATCHED_CACHE_FREE, false);
+	record_free((__u64)args->ptr, KMS_CNT_UNMATCHED_CACHE_FREE, true);
 	return 0;
 }
 
@@ -426,22 +686,20 @@ int kms_cache_free(struct trace_event_raw_kmem_free___x *args)
 static __always_inline void vm_alloc(void *ctx, __u64 caller, __u64 size, __u32 gfp, __u64 ret,
 				     __u32 flags, __s32 stack_id)
 {
-	struct kms_site_key key = {};
+	struct site_id id = {};
 	__u64 alloc = (size + page_size - 1) & ~(page_size - 1);
 
-	count(KMS_CNT_EV_VMALLOC);
 	if (is_self())
 		return;
-	key.call_site = caller;
-	key.gfp = gfp;
-	key.kind = KMS_KIND_VMALLOC;
-	key.flags = flags;
-	key.stack_id = stack_id;
+	id.call_site = caller;
+	id.gfp = gfp;
+	id.kind_flags = KMS_KIND_VMALLOC | flags << 8;
 	if (stack_id < 0 && stack_id != -1)
 		count(KMS_CNT_DROP_STACK);
-	if (key.stack_id < 0)
-		key.stack_id = -1;
-	record_alloc(&key, ret, flags & KMS_KEY_NO_REQ ? alloc : size, alloc, true);
+	id.stack_id = stack_id < 0 ? -1 : stack_id;
+	/* vmalloc sites are told apart by their stack */
+	id.aux = (__u32)id.stack_id;
+	record_alloc(&id, ret, flags & KMS_KEY_NO_REQ ? alloc : size, alloc, true);
 }
 
 /* attach target (__vmalloc_node_range_noprof or __vmalloc_node_range) set at run time */
@@ -458,8 +716,7 @@ int BPF_PROG(kms_vmalloc_fx, unsigned long size, unsigned long align, unsigned l
 SEC("fentry/vfree")
 int BPF_PROG(kms_vfree_fe, const void *addr)
 {
-	count(KMS_CNT_EV_VFREE);
-	record_free((__u64)addr, KMS_CNT_UNMATCHED_VFREE, true);
+	record_free((__u64)addr, KMS_CNT_UNMATCHED_VFREE, false);
 	return 0;
 }
 
@@ -505,8 +762,7 @@ int BPF_KRETPROBE(kms_vmalloc_krp, void *ret)
 SEC("kprobe/vfree")
 int BPF_KPROBE(kms_vfree_kp, const void *addr)
 {
-	count(KMS_CNT_EV_VFREE);
-	record_free((__u64)addr, KMS_CNT_UNMATCHED_VFREE, true);
+	record_free((__u64)addr, KMS_CNT_UNMATCHED_VFREE, false);
 	return 0;
 }
 
@@ -558,7 +814,6 @@ int kms_vmap_alloc(struct trace_event_raw_alloc_vmap_area___x *args)
 SEC("tp/vmalloc/free_vmap_area_noflush")
 int kms_vmap_free(struct trace_event_raw_free_vmap_area_noflush___x *args)
 {
-	count(KMS_CNT_EV_VFREE);
-	record_free(args->va_start, KMS_CNT_UNMATCHED_VFREE, true);
+	record_free(args->va_start, KMS_CNT_UNMATCHED_VFREE, false);
 	return 0;
 }

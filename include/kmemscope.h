@@ -54,10 +54,9 @@ struct kms_site_key {
 };
 
 /*
- * Per-CPU counters of one site. Everything only ever grows except live and
- * live_bytes (a free on one CPU decrements the allocating CPU's count on the
- * freeing CPU, so per-CPU values can be negative; their sum is right).
- * Histograms are 32-bit: user space computes per-interval deltas modulo 2^32.
+ * One site's counters as user space sees them: the per-CPU kms_site_counters
+ * summed, with live and live_bytes derived. Histograms are 32-bit: user
+ * space computes per-interval deltas modulo 2^32.
  */
 struct kms_site_stats {
 	__u64 allocs;
@@ -73,13 +72,88 @@ struct kms_site_stats {
 	__u32 life_hist[KMS_LIFE_BUCKETS];
 };
 
-/* An object allocated while tracing, waiting for its free. */
-struct kms_live {
-	struct kms_site_key key;
-	__u64 ts;
+/*
+ * Per-CPU counters of one site in the kernel (array site_stats, indexed by
+ * the site's number). Each field has one kind of writer, so that programs
+ * interrupting each other on one CPU never write the same word:
+ * allocation programs the first group, free programs the second (with
+ * atomic adds: a kfree in an interrupt may nest inside kmem_cache_free),
+ * and live objects are derived: tracked - frees - stale.
+ */
+struct kms_site_counters {
+	/* allocation side: only the program of the site's allocator */
+	__u64 allocs;
+	__u64 failed;
+	__u64 bytes_req;
 	__u64 bytes_alloc;
+	__u64 tracked; /* objects entered into the live table */
+	__u64 tracked_bytes;
+	__u32 size_hist[KMS_SIZE_BUCKETS];
+	/* free side: atomic */
+	__u64 frees;
+	__u64 bytes_freed;
+	__u64 cross_cpu_frees;
+	__u64 cache_frees; /* of those frees, through kmem_cache_free (the rest: kfree or vfree) */
+	__u64 stale; /* tracked objects whose free was not seen (address handed out again) */
+	__u64 stale_bytes;
+	__u32 life_hist[KMS_LIFE_BUCKETS]; /* sampled: see life_sample_shift */
+};
+
+/* kms_site_slot.state: a slot is claimed, filled, then published */
+enum kms_slot_state {
+	KMS_SLOT_EMPTY = 0,
+	KMS_SLOT_CLAIMED = 1, /* being filled by another CPU: not a match yet */
+	KMS_SLOT_READY = 2,
+	KMS_SLOT_FULL = 3, /* the key has no number: site_stats was full */
+};
+
+/*
+ * Hot-path site lookup: an open hash table in an array map (buckets of
+ * KMS_SITE_WAYS slots, probing into the next bucket), kept small because
+ * every allocation reads it. aux tells sites of one call site apart: the
+ * kmem_cache address (raw tracepoints), a hash of the cache name (classic
+ * tracepoints) or the stack id (vmalloc).
+ */
+struct kms_site_slot {
+	__u64 call_site;
+	__u64 aux;
+	__u64 state; /* 64-bit: BPF's compare-and-swap needs it before alu32 */
+	__u32 gfp;
+	__u32 kind_flags; /* kind | flags << 8 */
+	__u32 idx; /* the site's number: index of site_stats and site_meta */
+	__u32 obj_req; /* raw tracepoints: the cache's object_size and size */
+	__u32 obj_alloc;
+	__u32 pad;
+};
+
+#define KMS_SITE_WAYS 4
+struct kms_site_bucket {
+	struct kms_site_slot slot[KMS_SITE_WAYS];
+};
+
+/* what user space reads for a site number (mmapped array); ready last */
+struct kms_site_meta {
+	struct kms_site_key key;
+	__u64 ready;
+};
+
+/*
+ * An object allocated while tracing, waiting for its free: open hash table
+ * in an array map, keyed by address (0 = free slot). bytes is in units of 8
+ * (every allocator's sizes are multiples of 8), saturating at 32 GiB.
+ */
+struct kms_live_slot {
+	__u64 ptr;
+	__u64 ts; /* 0: lifetime not sampled */
+	__u32 site;
+	__u32 units;
 	__u32 cpu;
 	__u32 pad;
+};
+
+#define KMS_LIVE_WAYS 8
+struct kms_live_bucket {
+	struct kms_live_slot slot[KMS_LIVE_WAYS];
 };
 
 /* kprobe mode: what the vmalloc entry probe saw, for the return probe */
@@ -91,6 +165,11 @@ struct kms_vm_pending {
 };
 
 enum kms_counter {
+	/*
+	 * Events: not counted in the kernel (a counter per event costs as
+	 * much as the rest of the kfree path); user space derives them from
+	 * the sites' counters and the unmatched/drop counters below.
+	 */
 	KMS_CNT_EV_KMALLOC,
 	KMS_CNT_EV_KFREE,
 	KMS_CNT_EV_CACHE_ALLOC,

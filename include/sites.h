@@ -49,6 +49,7 @@ struct site {
 	__s32 stack_id; /* a stack recorded for this site (vmalloc), or -1 */
 	struct site_counts tot;
 	struct site_counts delta;
+	bool has_delta; /* delta is not all zero */
 	__s64 live;
 	__s64 live_bytes;
 	__s64 prev_live_bytes; /* at the end of the previous interval */
@@ -56,9 +57,13 @@ struct site {
 	size_t nr_gfps;
 };
 
+struct kkey_state;
+
 struct site_table {
 	struct htab kkeys; /* struct kms_site_key -> struct kkey_state */
 	struct htab ids; /* struct site_id -> struct site */
+	struct kkey_state **by_num; /* kernel site number -> its state (no hashing) */
+	size_t by_num_cap;
 	struct site **list;
 	size_t nr, cap;
 	const struct ksyms *ks;
@@ -78,8 +83,14 @@ void site_table_init(struct site_table *st, const struct ksyms *ks);
 void site_table_free(struct site_table *st);
 /* Before feeding a new reading: clears deltas and live counts. */
 void site_table_begin(struct site_table *st);
-/* Feed one kernel key's cumulative, CPU-summed counters (tracer_site_fn). */
-void site_table_feed(const struct kms_site_key *key, const struct kms_site_stats *sum, void *st);
+/* a kernel key without a site number: found by hashing the key */
+#define SITE_NO_NUM 0xffffffffU
+/*
+ * Feed one kernel key's cumulative, CPU-summed counters (tracer_site_fn).
+ * num is the kernel's number for the key (stable for a run) or SITE_NO_NUM.
+ */
+void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms_site_stats *sum,
+		     void *st);
 bool site_active(const struct site *s);
 const char *kind_name(__u32 kind);
 

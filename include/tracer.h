@@ -8,18 +8,28 @@
 #include "kmemscope.h"
 
 struct ksyms;
+struct htab;
 struct kmem_bpf;
 struct ring_buffer;
+
+/* how the kmem tracepoints are attached */
+enum kms_kmem_mode {
+	KMS_KMEM_AUTO = 0, /* raw tracepoints when the kernel's prototypes match */
+	KMS_KMEM_RAW = 1,
+	KMS_KMEM_TRACEPOINT = 2,
+};
 
 struct tracer_opts {
 	bool kmalloc; /* kmem:kmalloc / kfree */
 	bool cache; /* kmem:kmem_cache_alloc / free */
 	bool vmalloc;
 	enum kms_vm_mode vm_mode; /* KMS_VM_NONE: detect */
+	enum kms_kmem_mode kmem_mode;
 	bool track_live;
 	__u32 live_entries;
 	__u32 site_entries;
 	__u32 stack_entries;
+	__u32 life_sample; /* measure the lifetime of 1 in N allocations (power of two) */
 	__u32 ringbuf_size; /* bytes, power of two >= page size */
 	bool raw_addresses; /* unsymbolizable sites as raw addresses (KASLR leak) */
 	/* fragmentation view (src/frag.c) */
@@ -36,23 +46,33 @@ struct tracer {
 	struct ring_buffer *rb;
 	enum kms_vm_mode vm_mode;
 	char vm_target[64]; /* fentry/kprobe function */
-	char kmalloc_mode[32]; /* "tracepoint", "off", "missing" */
+	char kmalloc_mode[32]; /* "raw_tracepoint", "tracepoint", "off" */
 	char cache_mode[32];
 	char vm_desc[160];
 	char vm_tried[256]; /* why faster vmalloc modes were refused */
 	int ncpu;
+	__u32 max_sites;
 	bool batch_unsupported;
-	void *keys, *vals; /* batch lookup buffers */
+	const struct kms_site_meta *meta; /* site_meta, mmapped read-only */
+	size_t meta_len;
+	void *keys, *vals; /* batch lookup buffers, batch_cap entries */
 	__u32 batch_cap;
+	/* site numbers sharing a key with a lower one (two CPUs created it at once) */
+	__u32 *canon; /* canon[i]: the lowest number with site i's key */
+	bool *has_alias; /* has_alias[c]: another number shares site c's key */
+	__u32 nr_known; /* numbers whose key has been read */
+	struct htab *by_key;
+	__u64 events[KMS_CNT_NR]; /* derived in tracer_for_each_site */
 };
 
-typedef void (*tracer_site_fn)(const struct kms_site_key *key, const struct kms_site_stats *sum,
-			       void *ctx);
+typedef void (*tracer_site_fn)(__u32 num, const struct kms_site_key *key,
+			       const struct kms_site_stats *sum, void *ctx);
 typedef int (*tracer_fail_fn)(const struct kms_fail_event *e, void *ctx);
 
 extern const struct tracer_opts tracer_defaults;
 
 const char *vm_mode_name(enum kms_vm_mode m);
+int parse_kmem_mode(const char *s, enum kms_kmem_mode *out);
 /* Load and attach: the vmalloc mode is chosen by trying fentry, kprobe, tracepoints in turn. */
 int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksyms *ks,
 		 tracer_fail_fn on_fail, void *fail_ctx);

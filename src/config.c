@@ -148,6 +148,8 @@ enum key_id {
 	K_TOP_SITES,
 	K_ALLOCATORS,
 	K_VMALLOC_MODE,
+	K_KMEM_MODE,
+	K_LIFE_SAMPLE,
 	K_LIVE_ENTRIES,
 	K_SITE_ENTRIES,
 	K_TRACK_LIVE,
@@ -175,6 +177,8 @@ static const struct {
 	[K_TOP_SITES] = { "top_sites", "a number of sites, 0 for all" },
 	[K_ALLOCATORS] = { "allocators", "a comma list of kmalloc, cache, vmalloc" },
 	[K_VMALLOC_MODE] = { "vmalloc_mode", "auto, fentry, kprobe or tracepoint" },
+	[K_KMEM_MODE] = { "kmem_mode", "auto, raw or tracepoint" },
+	[K_LIFE_SAMPLE] = { "life_sample", "a power of two 1 .. 65536" },
 	[K_LIVE_ENTRIES] = { "live_entries", "1 .. 67108864" },
 	[K_SITE_ENTRIES] = { "site_entries", "1 .. 4194304" },
 	[K_TRACK_LIVE] = { "track_live", "yes or no" },
@@ -209,6 +213,13 @@ static bool set_key(enum key_id k, const char *v, struct daemon_config *c)
 		return !parse_allocators(v, &c->topts);
 	case K_VMALLOC_MODE:
 		return !parse_vm_mode(v, &c->topts.vm_mode);
+	case K_KMEM_MODE:
+		return !parse_kmem_mode(v, &c->topts.kmem_mode);
+	case K_LIFE_SAMPLE:
+		if (!parse_u64(v, 1, 65536, &u) || (u & (u - 1)))
+			return false;
+		c->topts.life_sample = u;
+		return true;
 	case K_LIVE_ENTRIES:
 		if (!parse_u64(v, 1, 1U << 26, &u))
 			return false;
@@ -388,7 +399,8 @@ bool config_tracer_changed(const struct daemon_config *a, const struct daemon_co
 	const struct tracer_opts *x = &a->topts, *y = &b->topts;
 
 	return x->kmalloc != y->kmalloc || x->cache != y->cache || x->vmalloc != y->vmalloc ||
-	       x->vm_mode != y->vm_mode || x->track_live != y->track_live ||
+	       x->vm_mode != y->vm_mode || x->kmem_mode != y->kmem_mode ||
+	       x->life_sample != y->life_sample || x->track_live != y->track_live ||
 	       x->live_entries != y->live_entries || x->site_entries != y->site_entries ||
 	       x->frag != y->frag || x->pages != y->pages || x->page_order != y->page_order ||
 	       x->pagetype_period != y->pagetype_period || x->corr_window != y->corr_window ||
@@ -398,6 +410,7 @@ bool config_tracer_changed(const struct daemon_config *a, const struct daemon_co
 void config_print(FILE *f, const struct daemon_config *c)
 {
 	static const char *const vm[] = { "auto", "fentry", "kprobe", "tracepoint" };
+	static const char *const km[] = { "auto", "raw", "tracepoint" };
 	char al[64] = "";
 
 	if (c->topts.kmalloc)
@@ -419,6 +432,9 @@ void config_print(FILE *f, const struct daemon_config *c)
 	fprintf(f, "allocators = %s\n", al);
 	fprintf(f, "vmalloc_mode = %s\n",
 		c->topts.vm_mode < ARRAY_SIZE(vm) ? vm[c->topts.vm_mode] : "?");
+	fprintf(f, "kmem_mode = %s\n",
+		c->topts.kmem_mode < ARRAY_SIZE(km) ? km[c->topts.kmem_mode] : "?");
+	fprintf(f, "life_sample = %u\n", c->topts.life_sample);
 	fprintf(f, "live_entries = %u\n", c->topts.live_entries);
 	fprintf(f, "site_entries = %u\n", c->topts.site_entries);
 	fprintf(f, "track_live = %s\n", c->topts.track_live ? "yes" : "no");

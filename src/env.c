@@ -24,7 +24,12 @@ static const char record_usage[] =
 	"  -a, --allocators LIST   comma list of kmalloc,cache,vmalloc (default all)\n"
 	"      --vmalloc-mode M    auto, fentry, kprobe or tracepoint (default auto:\n"
 	"                          the first that works, in that order)\n"
+	"      --kmem-mode M       auto, raw or tracepoint: how kmalloc/kmem_cache are\n"
+	"                          attached (default auto: raw tracepoints when the\n"
+	"                          kernel's prototypes match, else tracepoints)\n"
 	"      --live-entries N    objects tracked for frees/lifetimes (default 131072)\n"
+	"      --life-sample N     measure the lifetime of 1 in N allocations per site\n"
+	"                          and CPU (power of two, default 16; 1 = all)\n"
 	"      --site-entries N    distinct (site, GFP) keys in the kernel (default 16384)\n"
 	"      --no-live           do not match frees to allocations (cheaper)\n"
 	"      --ringbuf-size B    ring buffer for failure records, bytes (power of two\n"
@@ -48,6 +53,8 @@ static const char record_usage[] =
 
 enum {
 	OPT_VM_MODE = 256,
+	OPT_KMEM_MODE,
+	OPT_LIFE_SAMPLE,
 	OPT_LIVE_ENTRIES,
 	OPT_SITE_ENTRIES,
 	OPT_NO_LIVE,
@@ -69,6 +76,8 @@ static const struct option record_opts[] = {
 	{ "top", required_argument, NULL, 'n' },
 	{ "allocators", required_argument, NULL, 'a' },
 	{ "vmalloc-mode", required_argument, NULL, OPT_VM_MODE },
+	{ "kmem-mode", required_argument, NULL, OPT_KMEM_MODE },
+	{ "life-sample", required_argument, NULL, OPT_LIFE_SAMPLE },
 	{ "live-entries", required_argument, NULL, OPT_LIVE_ENTRIES },
 	{ "site-entries", required_argument, NULL, OPT_SITE_ENTRIES },
 	{ "no-live", no_argument, NULL, OPT_NO_LIVE },
@@ -173,6 +182,17 @@ int record_parse_args(int argc, char **argv, struct record_env *env)
 			if (parse_vm_mode(optarg, &env->topts.vm_mode))
 				return bad("--vmalloc-mode", optarg,
 					   "expected auto, fentry, kprobe or tracepoint");
+			break;
+		case OPT_KMEM_MODE:
+			if (parse_kmem_mode(optarg, &env->topts.kmem_mode))
+				return bad("--kmem-mode", optarg,
+					   "expected auto, raw or tracepoint");
+			break;
+		case OPT_LIFE_SAMPLE:
+			if (!parse_u64(optarg, 1, 65536, &v) || (v & (v - 1)))
+				return bad("--life-sample", optarg,
+					   "expected a power of two 1 .. 65536");
+			env->topts.life_sample = v;
 			break;
 		case OPT_LIVE_ENTRIES:
 			if (!parse_u64(optarg, 1, 1U << 26, &v))

@@ -4,15 +4,22 @@
 #include <string.h>
 #include "htab.h"
 
+/*
+ * Eight bytes per step (keys are 24 to 64 bytes; byte-wise FNV spent more
+ * time than the rest of a lookup), spread by first_slot() below.
+ */
 uint64_t hash_bytes(const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	uint64_t h = 0xcbf29ce484222325ULL ^ n, w;
 
-	while (n--) {
-		h ^= *b++;
-		h *= 0x100000001b3ULL;
+	for (; n >= 8; n -= 8, b += 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
 	}
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
 	return h ? h : 1; /* 0 marks an empty slot */
 }
 
@@ -33,9 +40,10 @@ void htab_free(struct htab *h)
 }
 
 /*
- * FNV-1a's low bits mix poorly (they depend only on the low bits of each
- * step): keys that differ in a few bytes land in neighbouring slots and the
- * linear probes grow long. Spread the hash before taking the slot.
+ * Multiplicative steps leave the low bits depending only on the low bits
+ * of the input: keys that differ in a few bytes would land in neighbouring
+ * slots and the linear probes grow long. Spread the hash before taking the
+ * slot.
  */
 static size_t first_slot(uint64_t hash, size_t cap)
 {

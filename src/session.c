@@ -188,6 +188,7 @@ cJSON *session_header(struct session *s)
 	cJSON_AddBoolToObject(set, "track_live", s->topts.track_live);
 	json_add_u64(set, "live_entries", s->topts.live_entries);
 	json_add_u64(set, "site_entries", s->topts.site_entries);
+	json_add_u64(set, "life_sample", s->topts.life_sample);
 	cJSON_AddStringToObject(o, "gfp_names", s->gfp ? gfp_table__source(s->gfp) : "raw");
 	cJSON_AddBoolToObject(o, "symbols", s->ks && ksyms__count(s->ks) && !ksyms__hidden(s->ks));
 	cJSON_AddBoolToObject(o, "raw_addresses", s->topts.raw_addresses);

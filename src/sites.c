@@ -37,6 +37,7 @@ void site_table_free(struct site_table *st)
 		free(st->list[i]);
 	}
 	free(st->list);
+	free(st->by_num);
 	htab_free(&st->kkeys);
 	htab_free(&st->ids);
 }
@@ -144,7 +145,9 @@ void site_table_begin(struct site_table *st)
 	for (size_t i = 0; i < st->nr; i++) {
 		struct site *s = st->list[i];
 
-		memset(&s->delta, 0, sizeof(s->delta));
+		if (s->has_delta) /* most sites are idle in most intervals */
+			memset(&s->delta, 0, sizeof(s->delta));
+		s->has_delta = false;
 		s->prev_live_bytes = s->live_bytes;
 		s->live = s->live_bytes = 0;
 		for (size_t g = 0; g < s->nr_gfps; g++)
@@ -152,37 +155,71 @@ void site_table_begin(struct site_table *st)
 	}
 }
 
+static inline void add2(__u64 *delta, __u64 *tot, __u64 d)
+{
+	*delta += d;
+	*tot += d;
+}
+
+/* one pass, no temporary: with 10^5 sites this loop is most of a drain */
 static void add_delta(struct site *s, const struct kms_site_stats *cur,
 		      const struct kms_site_stats *prev, __u64 *allocs_delta)
 {
-	struct site_counts d = {};
+	struct site_counts *d = &s->delta, *t = &s->tot;
 
-	d.allocs = cur->allocs - prev->allocs;
-	d.frees = cur->frees - prev->frees;
-	d.failed = cur->failed - prev->failed;
-	d.bytes_req = cur->bytes_req - prev->bytes_req;
-	d.bytes_alloc = cur->bytes_alloc - prev->bytes_alloc;
-	d.bytes_freed = cur->bytes_freed - prev->bytes_freed;
-	d.cross_cpu_frees = cur->cross_cpu_frees - prev->cross_cpu_frees;
+	add2(&d->allocs, &t->allocs, cur->allocs - prev->allocs);
+	add2(&d->frees, &t->frees, cur->frees - prev->frees);
+	add2(&d->failed, &t->failed, cur->failed - prev->failed);
+	add2(&d->bytes_req, &t->bytes_req, cur->bytes_req - prev->bytes_req);
+	add2(&d->bytes_alloc, &t->bytes_alloc, cur->bytes_alloc - prev->bytes_alloc);
+	add2(&d->bytes_freed, &t->bytes_freed, cur->bytes_freed - prev->bytes_freed);
+	add2(&d->cross_cpu_frees, &t->cross_cpu_frees,
+	     cur->cross_cpu_frees - prev->cross_cpu_frees);
 	/* 32-bit kernel counters: the difference modulo 2^32 is the delta */
 	for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
-		d.size_hist[i] = (__u32)(cur->size_hist[i] - prev->size_hist[i]);
+		add2(&d->size_hist[i], &t->size_hist[i],
+		     (__u32)(cur->size_hist[i] - prev->size_hist[i]));
 	for (int i = 0; i < KMS_LIFE_BUCKETS; i++)
-		d.life_hist[i] = (__u32)(cur->life_hist[i] - prev->life_hist[i]);
-
-	__u64 *dv = (__u64 *)&d, *delta = (__u64 *)&s->delta, *tot = (__u64 *)&s->tot;
-
-	for (size_t i = 0; i < sizeof(d) / sizeof(__u64); i++) {
-		delta[i] += dv[i];
-		tot[i] += dv[i];
-	}
-	*allocs_delta = d.allocs + d.failed;
+		add2(&d->life_hist[i], &t->life_hist[i],
+		     (__u32)(cur->life_hist[i] - prev->life_hist[i]));
+	s->has_delta = true;
+	*allocs_delta = (cur->allocs - prev->allocs) + (cur->failed - prev->failed);
 }
 
-void site_table_feed(const struct kms_site_key *key, const struct kms_site_stats *sum, void *ctx)
+/* The state of kernel site number num: one array index once it is known. */
+static struct kkey_state *num_state(struct site_table *st, __u32 num,
+				    const struct kms_site_key *key)
+{
+	struct kkey_state *ks;
+
+	if (num == SITE_NO_NUM)
+		return kkey_state(st, key);
+	if (num < st->by_num_cap && st->by_num[num])
+		return st->by_num[num];
+	ks = kkey_state(st, key);
+	if (ks && num >= st->by_num_cap) {
+		size_t cap = st->by_num_cap ? st->by_num_cap : 1024;
+		struct kkey_state **v;
+
+		while (cap <= num)
+			cap *= 2;
+		v = realloc(st->by_num, cap * sizeof(*v));
+		if (!v)
+			return ks; /* found by hashing, next time too */
+		memset(v + st->by_num_cap, 0, (cap - st->by_num_cap) * sizeof(*v));
+		st->by_num = v;
+		st->by_num_cap = cap;
+	}
+	if (ks)
+		st->by_num[num] = ks;
+	return ks;
+}
+
+void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms_site_stats *sum,
+		     void *ctx)
 {
 	struct site_table *st = ctx;
-	struct kkey_state *ks = kkey_state(st, key);
+	struct kkey_state *ks = num_state(st, num, key);
 	struct gfp_count *g;
 	__u64 n;
 

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kmemscope.h"
 #include "kmem.skel.h"
+#include "htab.h"
 #include "ksyms.h"
 #include "tracer.h"
 #include "util.h"
@@ -31,6 +33,7 @@ const struct tracer_opts tracer_defaults = {
 	.live_entries = 131072,
 	.site_entries = 16384,
 	.stack_entries = 4096,
+	.life_sample = 16,
 	.ringbuf_size = 256 * 1024,
 	.frag = true,
 	.pages = false,
@@ -191,14 +194,116 @@ static void set_dup_ranges(struct kmem_bpf *skel, const struct ksyms *ks)
 	skel->rodata->large_kmalloc = 2 * sysconf(_SC_PAGESIZE);
 }
 
+int parse_kmem_mode(const char *s, enum kms_kmem_mode *out)
+{
+	static const char *const names[] = { "auto", "raw", "tracepoint" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i])) {
+			*out = (enum kms_kmem_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* A parameter type as text: "gfp_t", "long unsigned int", "*void", "*kmem_cache". */
+static void type_text(const struct btf *btf, __u32 id, char *buf, size_t len)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const char *prefix = "";
+
+	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_restrict(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_ptr(t)) {
+		prefix = "*";
+		t = btf__type_by_id(btf, t->type);
+		while (t && (btf_is_const(t) || btf_is_volatile(t)))
+			t = btf__type_by_id(btf, t->type);
+	}
+	snprintf(buf, len, "%s%s", prefix,
+		 t && t->name_off ? btf__name_by_offset(btf, t->name_off) : "void");
+}
+
+/*
+ * Raw tracepoint programs read their arguments by position, so they are
+ * used only when the kernel's prototype (btf_trace_<name>, whose first
+ * parameter is the probe's data pointer) starts with the expected types.
+ */
+static bool raw_proto_ok(const struct btf *btf, const char *tp, const char *const *want, int n,
+			 bool exact)
+{
+	char name[64], got[64];
+	const struct btf_param *p;
+	const struct btf_type *t;
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < n + 1 || (exact && btf_vlen(t) != n + 1))
+		return false;
+	p = btf_params(t);
+	for (int i = 0; i < n; i++) {
+		type_text(btf, p[i + 1].type, got, sizeof(got));
+		if (strcmp(got, want[i]))
+			return false;
+	}
+	return true;
+}
+
+struct raw_support {
+	bool kmalloc, cache_alloc, kfree, cache_free;
+};
+
+static struct raw_support raw_support(void)
+{
+	static const char *const kmalloc[] = {
+		"long unsigned int", "*void", "size_t", "size_t", "gfp_t", "int"
+	};
+	static const char *const cache[] = { "long unsigned int", "*void", "*kmem_cache", "gfp_t",
+					     "int" };
+	static const char *const free[] = { "long unsigned int", "*void" };
+	struct raw_support r = {};
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	if (!btf)
+		return r;
+	r.kmalloc = raw_proto_ok(btf, "kmalloc", kmalloc, ARRAY_SIZE(kmalloc), true);
+	r.cache_alloc = raw_proto_ok(btf, "kmem_cache_alloc", cache, ARRAY_SIZE(cache), true);
+	r.kfree = raw_proto_ok(btf, "kfree", free, ARRAY_SIZE(free), false);
+	r.cache_free = raw_proto_ok(btf, "kmem_cache_free", free, ARRAY_SIZE(free), false);
+	btf__free(btf);
+	return r;
+}
+
+/*
+ * Raw tracepoint programs where the kernel's prototypes allow (and the user
+ * did not ask for classic ones); the classic tracepoint program of the
+ * running kernel's layout is loaded as well, as the fallback should the raw
+ * one fail to attach. Free programs only run with live tracking.
+ */
 static void set_autoload(struct kmem_bpf *s, const struct tracer_opts *o, enum kms_vm_mode mode)
 {
 	bool new = kmem_new_layout();
-	bool frees = o->kmalloc || o->cache;
+	bool frees = (o->kmalloc || o->cache) && o->track_live;
+	struct raw_support raw = {};
+
+	if (o->kmem_mode != KMS_KMEM_TRACEPOINT)
+		raw = raw_support();
 	struct {
 		struct bpf_program *prog;
 		bool on;
 	} progs[] = {
+		{ s->progs.kms_kmalloc_raw, o->kmalloc && raw.kmalloc },
+		{ s->progs.kms_cache_alloc_raw, o->cache && raw.cache_alloc },
+		{ s->progs.kms_kfree_raw, frees && raw.kfree },
+		{ s->progs.kms_cache_free_raw, frees && raw.cache_free },
 		{ s->progs.kms_kmalloc, o->kmalloc && new &&tracepoint_exists("kmem", "kmalloc") },
 		{ s->progs.kms_kmalloc_old,
 		  o->kmalloc && !new &&tracepoint_exists("kmem", "kmalloc") },
@@ -213,16 +318,56 @@ static void set_autoload(struct kmem_bpf *s, const struct tracer_opts *o, enum k
 		  o->cache && tracepoint_exists("kmem", "kmem_cache_alloc_node") },
 		{ s->progs.kms_cache_free, frees && tracepoint_exists("kmem", "kmem_cache_free") },
 		{ s->progs.kms_vmalloc_fx, mode == KMS_VM_FENTRY },
-		{ s->progs.kms_vfree_fe, mode == KMS_VM_FENTRY },
+		{ s->progs.kms_vfree_fe, mode == KMS_VM_FENTRY && o->track_live },
 		{ s->progs.kms_vmalloc_kp, mode == KMS_VM_KPROBE },
 		{ s->progs.kms_vmalloc_krp, mode == KMS_VM_KPROBE },
-		{ s->progs.kms_vfree_kp, mode == KMS_VM_KPROBE },
+		{ s->progs.kms_vfree_kp, mode == KMS_VM_KPROBE && o->track_live },
 		{ s->progs.kms_vmap_alloc, mode == KMS_VM_TRACEPOINT },
-		{ s->progs.kms_vmap_free, mode == KMS_VM_TRACEPOINT },
+		{ s->progs.kms_vmap_free, mode == KMS_VM_TRACEPOINT && o->track_live },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++)
 		bpf_program__set_autoload(progs[i].prog, progs[i].on);
+}
+
+static __u32 pow2_at_least(__u64 n)
+{
+	__u32 p = 1;
+
+	while (p < n && p < (1U << 31))
+		p <<= 1;
+	return p;
+}
+
+static __u32 log2_u32(__u32 v)
+{
+	__u32 r = 0;
+
+	while (v >>= 1)
+		r++;
+	return r;
+}
+
+/*
+ * The site table gets twice the slots of the sites allowed: at that load a
+ * window of two buckets almost never overflows. The live table has exactly
+ * --live-entries slots (rounded up to a power of two), so that no more
+ * objects than that are ever tracked; near full, an object whose two
+ * buckets are taken is counted as a live_full drop.
+ */
+static void size_tables(struct kmem_bpf *s, const struct tracer_opts *o)
+{
+	__u32 site_buckets = pow2_at_least(2ULL * o->site_entries / KMS_SITE_WAYS);
+	__u32 live_buckets = o->track_live ? pow2_at_least(o->live_entries / KMS_LIVE_WAYS) : 1;
+
+	bpf_map__set_max_entries(s->maps.site_tab, site_buckets);
+	bpf_map__set_max_entries(s->maps.site_stats, o->site_entries);
+	bpf_map__set_max_entries(s->maps.site_meta, o->site_entries);
+	bpf_map__set_max_entries(s->maps.live_tab, live_buckets);
+	s->rodata->site_mask = site_buckets - 1;
+	s->rodata->live_mask = live_buckets - 1;
+	s->rodata->max_sites = o->site_entries;
+	s->rodata->life_sample_shift = log2_u32(o->life_sample ? o->life_sample : 1);
 }
 
 static int configure(struct kmem_bpf *s, const struct tracer_opts *o, const struct ksyms *ks,
@@ -236,9 +381,7 @@ static int configure(struct kmem_bpf *s, const struct tracer_opts *o, const stru
 	if (mode == KMS_VM_TRACEPOINT)
 		set_skip_ranges(s, ks);
 	set_dup_ranges(s, ks);
-	bpf_map__set_max_entries(s->maps.sites, o->site_entries);
-	/* a map cannot be empty: keep one slot when live tracking is off */
-	bpf_map__set_max_entries(s->maps.live, o->track_live ? o->live_entries : 1);
+	size_tables(s, o);
 	bpf_map__set_max_entries(s->maps.stacks, o->stack_entries);
 	bpf_map__set_max_entries(s->maps.events, o->ringbuf_size);
 	set_autoload(s, o, mode);
@@ -291,40 +434,67 @@ static int attach_vmalloc(struct tracer *t, enum kms_vm_mode mode)
 	return err;
 }
 
-/* kmem tracepoints one by one: a missing one is a warning, never fatal */
+/*
+ * kmem tracepoints one by one, the raw program first and the classic one
+ * of the running kernel's layout if that fails: a tracepoint that cannot
+ * be attached at all is a warning, never fatal.
+ */
+static const char *attach_kmem_tp(struct bpf_program *raw, struct bpf_link **raw_link,
+				  struct bpf_program *const *tp, struct bpf_link **const *tp_link,
+				  int n, const char *name)
+{
+	bool attached = false;
+	int err = 0;
+
+	if (bpf_program__autoload(raw)) {
+		err = attach_prog(raw, raw_link);
+		if (!err)
+			return "raw_tracepoint";
+		log_warn("cannot attach raw tracepoint %s (%s): using the tracepoint", name,
+			 strerror(-err));
+	}
+	for (int i = 0; i < n; i++) {
+		if (!bpf_program__autoload(tp[i]))
+			continue;
+		err = attach_prog(tp[i], tp_link[i]);
+		if (err)
+			log_warn("cannot attach tracepoint kmem:%s (%s): skipped", name,
+				 strerror(-err));
+		else
+			attached = true;
+	}
+	return attached ? "tracepoint" : "off";
+}
+
 static void attach_kmem(struct tracer *t)
 {
 	struct kmem_bpf *s = t->skel;
-	struct {
-		struct bpf_program *prog;
-		struct bpf_link **link;
-		const char *name;
-	} tps[] = {
-		{ s->progs.kms_kmalloc, &s->links.kms_kmalloc, "kmem:kmalloc" },
-		{ s->progs.kms_kmalloc_old, &s->links.kms_kmalloc_old, "kmem:kmalloc" },
-		{ s->progs.kms_kmalloc_node, &s->links.kms_kmalloc_node, "kmem:kmalloc_node" },
-		{ s->progs.kms_kfree, &s->links.kms_kfree, "kmem:kfree" },
-		{ s->progs.kms_cache_alloc, &s->links.kms_cache_alloc, "kmem:kmem_cache_alloc" },
-		{ s->progs.kms_cache_alloc_old, &s->links.kms_cache_alloc_old,
-		  "kmem:kmem_cache_alloc" },
-		{ s->progs.kms_cache_alloc_nd, &s->links.kms_cache_alloc_nd,
-		  "kmem:kmem_cache_alloc_node" },
-		{ s->progs.kms_cache_free, &s->links.kms_cache_free, "kmem:kmem_cache_free" },
-	};
+	const char *mode;
 
-	for (size_t i = 0; i < ARRAY_SIZE(tps); i++) {
-		int err = attach_prog(tps[i].prog, tps[i].link);
-
-		if (err) {
-			log_warn("cannot attach tracepoint %s (%s): skipped", tps[i].name,
-				 strerror(-err));
-			bpf_program__set_autoload(tps[i].prog, false);
-		}
-	}
-	snprintf(t->kmalloc_mode, sizeof(t->kmalloc_mode), "%s",
-		 s->links.kms_kmalloc || s->links.kms_kmalloc_old ? "tracepoint" : "off");
-	snprintf(t->cache_mode, sizeof(t->cache_mode), "%s",
-		 s->links.kms_cache_alloc || s->links.kms_cache_alloc_old ? "tracepoint" : "off");
+	mode = attach_kmem_tp(
+		s->progs.kms_kmalloc_raw, &s->links.kms_kmalloc_raw,
+		(struct bpf_program *const[]){ s->progs.kms_kmalloc, s->progs.kms_kmalloc_old,
+					       s->progs.kms_kmalloc_node },
+		(struct bpf_link * *const[]){ &s->links.kms_kmalloc, &s->links.kms_kmalloc_old,
+					      &s->links.kms_kmalloc_node },
+		3, "kmalloc");
+	snprintf(t->kmalloc_mode, sizeof(t->kmalloc_mode), "%s", mode);
+	mode = attach_kmem_tp(s->progs.kms_cache_alloc_raw, &s->links.kms_cache_alloc_raw,
+			      (struct bpf_program *const[]){ s->progs.kms_cache_alloc,
+							     s->progs.kms_cache_alloc_old,
+							     s->progs.kms_cache_alloc_nd },
+			      (struct bpf_link * *const[]){ &s->links.kms_cache_alloc,
+							    &s->links.kms_cache_alloc_old,
+							    &s->links.kms_cache_alloc_nd },
+			      3, "kmem_cache_alloc");
+	snprintf(t->cache_mode, sizeof(t->cache_mode), "%s", mode);
+	attach_kmem_tp(s->progs.kms_kfree_raw, &s->links.kms_kfree_raw,
+		       (struct bpf_program *const[]){ s->progs.kms_kfree },
+		       (struct bpf_link * *const[]){ &s->links.kms_kfree }, 1, "kfree");
+	attach_kmem_tp(s->progs.kms_cache_free_raw, &s->links.kms_cache_free_raw,
+		       (struct bpf_program *const[]){ s->progs.kms_cache_free },
+		       (struct bpf_link * *const[]){ &s->links.kms_cache_free }, 1,
+		       "kmem_cache_free");
 }
 
 static void note_refusal(struct tracer *t, enum kms_vm_mode mode, const char *step, int err)
@@ -442,6 +612,7 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 		if (err)
 			return err;
 	}
+	t->max_sites = o->site_entries;
 	describe_vm(t);
 	attach_kmem(t);
 	fail_sink.fn = on_fail;
@@ -472,13 +643,20 @@ int tracer_read_counters(struct tracer *t, __u64 out[KMS_CNT_NR])
 			out[i] += vals[c];
 	}
 	free(vals);
+	/* events are not counted in the kernel: the sites' counters add up to them */
+	out[KMS_CNT_EV_KMALLOC] = t->events[KMS_CNT_EV_KMALLOC];
+	out[KMS_CNT_EV_CACHE_ALLOC] = t->events[KMS_CNT_EV_CACHE_ALLOC];
+	out[KMS_CNT_EV_VMALLOC] = t->events[KMS_CNT_EV_VMALLOC];
+	out[KMS_CNT_EV_KFREE] = t->events[KMS_CNT_EV_KFREE] + out[KMS_CNT_UNMATCHED_KFREE];
+	out[KMS_CNT_EV_CACHE_FREE] =
+		t->events[KMS_CNT_EV_CACHE_FREE] + out[KMS_CNT_UNMATCHED_CACHE_FREE];
+	out[KMS_CNT_EV_VFREE] = t->events[KMS_CNT_EV_VFREE] + out[KMS_CNT_UNMATCHED_VFREE];
 	return 0;
 }
 
-/* Sum one site's per-CPU values. Histograms wrap modulo 2^32 by design. */
-static void sum_cpus(const struct kms_site_stats *v, int ncpu, struct kms_site_stats *sum)
+/* Sum one site's per-CPU counters. Histograms wrap modulo 2^32 by design. */
+static void add_cpus(const struct kms_site_counters *v, int ncpu, struct kms_site_stats *sum)
 {
-	memset(sum, 0, sizeof(*sum));
 	for (int c = 0; c < ncpu; c++, v++) {
 		sum->allocs += v->allocs;
 		sum->frees += v->frees;
@@ -486,8 +664,8 @@ static void sum_cpus(const struct kms_site_stats *v, int ncpu, struct kms_site_s
 		sum->bytes_req += v->bytes_req;
 		sum->bytes_alloc += v->bytes_alloc;
 		sum->bytes_freed += v->bytes_freed;
-		sum->live += v->live;
-		sum->live_bytes += v->live_bytes;
+		sum->live += v->tracked - v->frees - v->stale;
+		sum->live_bytes += v->tracked_bytes - v->bytes_freed - v->stale_bytes;
 		sum->cross_cpu_frees += v->cross_cpu_frees;
 		for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
 			sum->size_hist[i] += v->size_hist[i];
@@ -496,79 +674,179 @@ static void sum_cpus(const struct kms_site_stats *v, int ncpu, struct kms_site_s
 	}
 }
 
+static void add_events(struct tracer *t, __u32 kind, const struct kms_site_counters *v)
+{
+	for (int c = 0; c < t->ncpu; c++, v++) {
+		__u64 allocs = v->allocs + v->failed;
+
+		switch (kind) {
+		case KMS_KIND_KMALLOC:
+		case KMS_KIND_CACHE:
+			t->events[kind == KMS_KIND_KMALLOC ? KMS_CNT_EV_KMALLOC :
+							     KMS_CNT_EV_CACHE_ALLOC] += allocs;
+			t->events[KMS_CNT_EV_KFREE] += v->frees - v->cache_frees;
+			t->events[KMS_CNT_EV_CACHE_FREE] += v->cache_frees;
+			break;
+		case KMS_KIND_VMALLOC:
+			t->events[KMS_CNT_EV_VMALLOC] += allocs;
+			t->events[KMS_CNT_EV_VFREE] += v->frees;
+			break;
+		}
+	}
+}
+
+static int map_meta(struct tracer *t)
+{
+	size_t len = (size_t)t->max_sites * sizeof(struct kms_site_meta);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	len = (len + page - 1) / page * page;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, bpf_map__fd(t->skel->maps.site_meta), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	t->meta = p;
+	t->meta_len = len;
+	t->canon = calloc(t->max_sites, sizeof(*t->canon));
+	t->has_alias = calloc(t->max_sites, sizeof(*t->has_alias));
+	t->by_key = calloc(1, sizeof(*t->by_key));
+	if (!t->canon || !t->has_alias || !t->by_key)
+		return -ENOMEM;
+	htab_init(t->by_key, sizeof(struct kms_site_key));
+	return 0;
+}
+
+/*
+ * Read the keys of sites numbered since the last call. A key whose meta is
+ * not published yet (a CPU is still filling it) is read next time; its
+ * counts wait in the kernel meanwhile. A key seen before under a lower
+ * number is an alias of it.
+ */
+static void learn_keys(struct tracer *t, __u32 n)
+{
+	while (t->nr_known < n) {
+		const struct kms_site_meta *m = &t->meta[t->nr_known];
+		__u32 *first;
+
+		if (!__atomic_load_n(&m->ready, __ATOMIC_ACQUIRE))
+			break;
+		first = htab_get(t->by_key, &m->key);
+		if (first) {
+			t->canon[t->nr_known] = *first;
+			t->has_alias[*first] = true;
+		} else {
+			t->canon[t->nr_known] = t->nr_known;
+			htab_put(t->by_key, &m->key, &t->canon[t->nr_known]);
+		}
+		t->nr_known++;
+	}
+}
+
+struct alias_sum {
+	__u32 canon;
+	struct kms_site_stats sum;
+};
+
 static int batch_buffers(struct tracer *t, __u32 cap)
 {
 	free(t->keys);
 	free(t->vals);
 	t->batch_cap = cap;
-	t->keys = calloc(cap, sizeof(struct kms_site_key));
-	t->vals = calloc((size_t)cap * t->ncpu, sizeof(struct kms_site_stats));
+	t->keys = calloc(cap, sizeof(__u32));
+	t->vals = calloc((size_t)cap * t->ncpu, sizeof(struct kms_site_counters));
 	return t->keys && t->vals ? 0 : -ENOMEM;
 }
 
-/* One element at a time: for kernels without batch operations on this map type. */
-static int for_each_slow(struct tracer *t, tracer_site_fn fn, void *ctx)
+/* Per-CPU counters of sites [from, from + *count): batched, or one by one on old kernels. */
+static int read_counters_range(struct tracer *t, __u32 from, __u32 *count)
 {
-	int fd = bpf_map__fd(t->skel->maps.sites);
-	struct kms_site_key key, next;
-	struct kms_site_stats sum;
-	void *prev = NULL;
+	int fd = bpf_map__fd(t->skel->maps.site_stats);
+	__u32 in = from - 1, out; /* the batch resumes after the key in_batch names */
 	int err;
 
-	if (!t->vals && batch_buffers(t, 1))
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		err = bpf_map_lookup_elem(fd, &key, t->vals);
-		if (err == -ENOENT)
-			continue;
+	if (!t->batch_unsupported) {
+		err = bpf_map_lookup_batch(fd, from ? &in : NULL, &out, t->keys, t->vals, count,
+					   NULL);
+		if (!err || err == -ENOENT)
+			return 0;
+		if (err != -EINVAL && err != -EOPNOTSUPP)
+			return err;
+		t->batch_unsupported = true;
+	}
+	for (__u32 i = 0; i < *count; i++) {
+		__u32 key = from + i;
+
+		err = bpf_map_lookup_elem(
+			fd, &key, (struct kms_site_counters *)t->vals + (size_t)i * t->ncpu);
 		if (err)
 			return err;
-		sum_cpus(t->vals, t->ncpu, &sum);
-		fn(&key, &sum, ctx);
 	}
 	return 0;
 }
 
+/* the running sum of an aliased key (rare: at most a few per run) */
+static struct kms_site_stats *alias_slot(struct alias_sum **v, size_t *n, __u32 canon)
+{
+	struct alias_sum *grown;
+
+	for (size_t i = 0; i < *n; i++) {
+		if ((*v)[i].canon == canon)
+			return &(*v)[i].sum;
+	}
+	grown = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!grown)
+		return NULL;
+	*v = grown;
+	memset(&grown[*n], 0, sizeof(grown[*n]));
+	grown[*n].canon = canon;
+	return &grown[(*n)++].sum;
+}
+
 int tracer_for_each_site(struct tracer *t, tracer_site_fn fn, void *ctx)
 {
-	int fd = bpf_map__fd(t->skel->maps.sites);
-	__u32 batch = 0, count;
-	bool first = true;
-	int err;
+	__u64 next = __atomic_load_n(&t->skel->bss->next_site, __ATOMIC_ACQUIRE);
+	struct alias_sum *alias = NULL;
+	size_t nr_alias = 0;
+	int err = 0;
+	__u32 n;
 
-	if (t->batch_unsupported)
-		return for_each_slow(t, fn, ctx);
-	if (!t->batch_cap && batch_buffers(t, 1024))
+	if (!t->meta && (err = map_meta(t)))
+		return err;
+	if (!t->batch_cap && batch_buffers(t, 4096))
 		return -ENOMEM;
-	for (;;) {
-		struct kms_site_stats sum;
+	learn_keys(t, next < t->max_sites ? next : t->max_sites);
+	n = t->nr_known;
+	memset(t->events, 0, sizeof(t->events));
+	for (__u32 from = 0; from < n && !err;) {
+		__u32 count = n - from < t->batch_cap ? n - from : t->batch_cap;
 
-		count = t->batch_cap;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, t->keys, t->vals,
-					   &count, NULL);
-		if (err && err != -ENOENT) {
-			if (err == -ENOSPC && batch_buffers(t, t->batch_cap * 2) == 0)
-				continue; /* one hash bucket held more than the buffer */
-			if (first && (err == -EINVAL || err == -EOPNOTSUPP)) {
-				t->batch_unsupported = true;
-				return for_each_slow(t, fn, ctx);
+		err = read_counters_range(t, from, &count);
+		for (__u32 i = 0; i < count && !err; i++) {
+			const struct kms_site_counters *v =
+				(struct kms_site_counters *)t->vals + (size_t)i * t->ncpu;
+			const struct kms_site_key *key = &t->meta[from + i].key;
+			__u32 c = t->canon[from + i];
+			struct kms_site_stats sum = {}, *into = &sum;
+
+			add_events(t, key->kind, v);
+			if (t->has_alias[c]) {
+				into = alias_slot(&alias, &nr_alias, c);
+				if (!into)
+					err = -ENOMEM;
 			}
-			return err;
+			if (into)
+				add_cpus(v, t->ncpu, into);
+			if (into == &sum)
+				fn(from + i, key, &sum, ctx);
 		}
-		for (__u32 i = 0; i < count; i++) {
-			const struct kms_site_key *k = (struct kms_site_key *)t->keys + i;
-			const struct kms_site_stats *v =
-				(struct kms_site_stats *)t->vals + (size_t)i * t->ncpu;
-
-			sum_cpus(v, t->ncpu, &sum);
-			fn(k, &sum, ctx);
-		}
-		if (err == -ENOENT)
-			return 0;
-		first = false;
+		if (!count)
+			break;
+		from += count;
 	}
+	for (size_t i = 0; i < nr_alias && !err; i++)
+		fn(alias[i].canon, &t->meta[alias[i].canon].key, &alias[i].sum, ctx);
+	free(alias);
+	return err;
 }
 
 int tracer_stack(struct tracer *t, __s32 id, __u64 ips[KMS_STACK_DEPTH])
@@ -643,4 +921,16 @@ void tracer_stop(struct tracer *t)
 	free(t->vals);
 	t->keys = t->vals = NULL;
 	t->batch_cap = 0;
+	if (t->meta)
+		munmap((void *)t->meta, t->meta_len);
+	t->meta = NULL;
+	if (t->by_key)
+		htab_free(t->by_key);
+	free(t->by_key);
+	free(t->canon);
+	free(t->has_alias);
+	t->by_key = NULL;
+	t->canon = NULL;
+	t->has_alias = NULL;
+	t->nr_known = 0;
 }

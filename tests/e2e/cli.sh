@@ -9,7 +9,8 @@ bad_args=(--bogus "-d abc" "-d -1" "-d 0" "-i 0" "-i x" "--top -3" "--top 1e3" "
 	"-a foo" "-a ," "--vmalloc-mode x" "--live-entries 0" "--live-entries 99999999999"
 	"--site-entries -5" "-o" "extra" "--page-order 99" "--pagetype-period 0" "--corr-window 2"
 	"--corr-lag x" "--corr-lag 60" "--ringbuf-size 1000" "--ringbuf-size 12288" "-i ''"
-	"--duration 1e999" "--top 18446744073709551616")
+	"--duration 1e999" "--top 18446744073709551616" "--kmem-mode x" "--kmem-mode" "--life-sample 3"
+	"--life-sample 0" "--life-sample -16" "--life-sample 131072" "--life-sample ''")
 for a in "${bad_args[@]}"; do
 	# shellcheck disable=SC2086
 	"$KMS" record $a >"$TMP/o" 2>"$TMP/e"

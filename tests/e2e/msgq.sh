@@ -84,3 +84,34 @@ check_eq gz_header_first header "$(zcat "$gz" | head -1 | jq -r .type)"
 check_eq gz_msg_allocs 50 "$(sum_msg_sites zcat "$gz" | jq .allocs)"
 check_eq gz_mode_0600 600 "$(stat -c %a "$gz")"
 check_eq gz_no_programs_left 0 "$(our_progs)"
+
+# --- raw tracepoints (default here) vs classic tracepoints -------------------
+# The default attach is the raw tracepoint where the kernel's prototypes
+# match (they do on 6.18); --kmem-mode tracepoint runs the classic programs,
+# which must count the same. --life-sample 1 times every object: the
+# lifetime histogram then holds exactly the matched frees.
+check_eq default_attach_raw raw_tracepoint "$(head -1 "$out" | jq -r .attach.kmalloc)"
+check_eq default_life_sample 16 "$(head -1 "$out" | jq -r .settings.life_sample)"
+lt=$(jq -s '[.[] | select(.type == "site" and .caller == "load_msg") | .lifetimes_ns | to_entries[].value] | add // 0' "$out")
+check default_lifetimes_sampled "sampled lifetimes $lt not in 1..$((K * nsizes))" \
+	test "$lt" -ge 1 -a "$lt" -le $((K * nsizes))
+tp=$TMP/tp.ndjson
+start_record -i 0.5 --kmem-mode tracepoint --life-sample 1 -o "$tp" ||
+	{ fail tp_start "record did not start"; exit 1; }
+"$WL/msgq" $K $SIZES || fail tp_workload "workload failed"
+sleep 0.6
+stop_record
+check_eq tp_record_exit_status 0 $?
+check_eq tp_attach_tracepoint "tracepoint tracepoint" \
+	"$(head -1 "$tp" | jq -r '"\(.attach.kmalloc) \(.attach.kmem_cache)"')"
+r=$(sum_msg_sites cat "$tp")
+check_eq tp_msg_allocs $((K * nsizes)) "$(jq .allocs <<<"$r")"
+check_eq tp_msg_frees $((K * nsizes)) "$(jq .frees <<<"$r")"
+check_eq tp_msg_bytes_req $exp_req "$(jq .bytes_req <<<"$r")"
+check_eq tp_msg_bytes_alloc $exp_alloc "$(jq .bytes_alloc <<<"$r")"
+check_eq tp_every_lifetime $((K * nsizes)) \
+	"$(jq -s '[.[] | select(.type == "site" and .kind == "kmalloc" and (.caller == "load_msg" or .caller == "alloc_msg")) | .lifetimes_ns | to_entries[].value] | add // 0' "$tp")"
+has_cache_names='[.[] | select(.type == "site" and .kind == "kmem_cache" and (.cache // "") != "")] | length > 0'
+check raw_cache_names "no named kmem_cache site with raw tracepoints" jq -se "$has_cache_names" "$out"
+check tp_cache_names "no named kmem_cache site with classic tracepoints" jq -se "$has_cache_names" "$tp"
+check_eq tp_no_programs_left 0 "$(our_progs)"

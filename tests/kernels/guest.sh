@@ -96,29 +96,47 @@ for n in $SIZES; do
 	exp_alloc=$((exp_alloc + K * c))
 	nsizes=$((nsizes + 1))
 done
-out=/tmp/msgq.ndjson
-if start_record -i 0.5 -o $out; then
+# the msg_msg counts under one attach mode: PREFIX MODE [record args]
+msgq_counts() {
+	local p=$1 mode=$2 r
+	shift 2
+	out=/tmp/msgq$p.ndjson
+	if ! start_record -i 0.5 -o $out "$@"; then
+		fail ${p}msgq_record_start "kmemscope record $* did not start"
+		return 1
+	fi
 	# shellcheck disable=SC2086
-	msgq $K $SIZES || fail msgq_workload "workload failed"
+	msgq $K $SIZES || fail ${p}msgq_workload "workload failed"
 	sleep 1.5
 	stop_record
-	check_eq msgq_record_exit_status 0 $?
-	say "INFO: attach $(head -1 $out | jq -r '"kernel=\(.kernel) kmalloc=\(.attach.kmalloc) kmem_cache=\(.attach.kmem_cache) vmalloc=\(.attach.vmalloc)"')"
-	check_eq attach_kmalloc tracepoint "$(head -1 $out | jq -r .attach.kmalloc)"
-	check_eq attach_kmem_cache tracepoint "$(head -1 $out | jq -r .attach.kmem_cache)"
+	check_eq ${p}msgq_record_exit_status 0 $?
+	say "INFO: attach $* kernel=$(head -1 $out | jq -r '"\(.kernel) kmalloc=\(.attach.kmalloc) kmem_cache=\(.attach.kmem_cache) vmalloc=\(.attach.vmalloc)"')"
+	check_eq ${p}attach_kmalloc $mode "$(head -1 $out | jq -r .attach.kmalloc)"
+	check_eq ${p}attach_kmem_cache $mode "$(head -1 $out | jq -r .attach.kmem_cache)"
 	r=$(jq -sc '[.[] | select(.type == "site" and .kind == "kmalloc"
 			and (.caller == "load_msg" or .caller == "alloc_msg"))]
 		| { allocs: (map(.allocs) | add // 0), frees: (map(.frees) | add // 0),
 		    bytes_req: (map(.bytes_req) | add // 0), bytes_alloc: (map(.bytes_alloc) | add // 0),
 		    live: (last.live // -1), gfp: (map(.gfp | keys[]) | unique | join(",")) }' $out)
-	say "INFO: msg_msg site: $r"
-	check_eq msgq_allocs $((K * nsizes)) "$(echo "$r" | jq .allocs)"
-	check_eq msgq_matched_frees $((K * nsizes)) "$(echo "$r" | jq .frees)"
-	check_eq msgq_bytes_req $exp_req "$(echo "$r" | jq .bytes_req)"
-	check_eq msgq_bytes_alloc_size_classes $exp_alloc "$(echo "$r" | jq .bytes_alloc)"
-	check_eq msgq_live_after_rcv 0 "$(echo "$r" | jq .live)"
-	check_eq msgq_gfp GFP_KERNEL_ACCOUNT "$(echo "$r" | jq -r .gfp)"
-	check msgq_table_row "no load_msg/alloc_msg row in the table" grep -qE '^(load_msg|alloc_msg)\+0x' /tmp/rec.out
+	say "INFO: msg_msg site ($mode): $r"
+	check_eq ${p}msgq_allocs $((K * nsizes)) "$(echo "$r" | jq .allocs)"
+	check_eq ${p}msgq_matched_frees $((K * nsizes)) "$(echo "$r" | jq .frees)"
+	check_eq ${p}msgq_bytes_req $exp_req "$(echo "$r" | jq .bytes_req)"
+	check_eq ${p}msgq_bytes_alloc_size_classes $exp_alloc "$(echo "$r" | jq .bytes_alloc)"
+	check_eq ${p}msgq_live_after_rcv 0 "$(echo "$r" | jq .live)"
+	check_eq ${p}msgq_gfp GFP_KERNEL_ACCOUNT "$(echo "$r" | jq -r .gfp)"
+	check ${p}msgq_table_row "no load_msg/alloc_msg row in the table" grep -qE '^(load_msg|alloc_msg)\+0x' /tmp/rec.out
+	grep -q . /tmp/rec.err && { echo "KMS-LOG: msgq record $* stderr:"; diag /tmp/rec.err 20; }
+	return 0
+}
+
+# 6.1's prototypes are the ones the raw tracepoint programs read: the
+# default attach. Its classic record layouts (CO-RE flavors) are checked
+# with --kmem-mode tracepoint; only raw tracepoints see cache names there.
+msgq_counts tp_ tracepoint --kmem-mode tracepoint
+if msgq_counts "" raw_tracepoint; then
+	check raw_cache_names "no named kmem_cache site (raw tracepoints read kmem_cache->name)" \
+		jq -se '[.[] | select(.type == "site" and .kind == "kmem_cache" and (.cache // "") != "")] | length > 0' $out
 	# every zone of /proc/buddyinfo, with the kernel's order count
 	while read -r _ node _ zone rest; do
 		node=${node%,}
@@ -127,9 +145,6 @@ if start_record -i 0.5 -o $out; then
 			'[.[] | select(.type == "buddyinfo" and .node == $node and .zone == $zone)] | .[-1] | "\(.free | length) \(.unusable_index | length) \(.frag_index | length)"' $out)
 		check_eq "buddyinfo_zone_${node}_${zone}_orders" "$n $n $n" "$got"
 	done </proc/buddyinfo
-	grep -q . /tmp/rec.err && { echo "KMS-LOG: msgq record stderr:"; diag /tmp/rec.err 20; }
-else
-	fail msgq_record_start "kmemscope record did not start"
 fi
 
 # --- socket filters: vmalloc at bpf_prog_alloc_no_stats ------------------------

@@ -52,7 +52,7 @@ static void test_deltas_and_totals(void **state)
 	(void)state;
 	site_table_init(&st, NULL);
 	site_table_begin(&st);
-	site_table_feed(&k, &s, &st);
+	site_table_feed(SITE_NO_NUM, &k, &s, &st);
 	assert_int_equal(st.nr, 1);
 	assert_int_equal(st.list[0]->delta.allocs, 10);
 	assert_int_equal(st.list[0]->tot.bytes_alloc, 1920);
@@ -61,7 +61,7 @@ static void test_deltas_and_totals(void **state)
 	s.frees = 4;
 	s.live = 11;
 	site_table_begin(&st);
-	site_table_feed(&k, &s, &st);
+	site_table_feed(SITE_NO_NUM, &k, &s, &st);
 	assert_int_equal(st.list[0]->delta.allocs, 5);
 	assert_int_equal(st.list[0]->delta.frees, 4);
 	assert_int_equal(st.list[0]->delta.bytes_req, 740);
@@ -70,7 +70,7 @@ static void test_deltas_and_totals(void **state)
 	assert_true(site_active(st.list[0]));
 	/* nothing new: inactive, live unchanged */
 	site_table_begin(&st);
-	site_table_feed(&k, &s, &st);
+	site_table_feed(SITE_NO_NUM, &k, &s, &st);
 	assert_false(site_active(st.list[0]));
 	assert_int_equal(st.list[0]->live, 11);
 	site_table_free(&st);
@@ -86,8 +86,8 @@ static void test_gfp_variants_merge(void **state)
 	(void)state;
 	site_table_init(&st, NULL);
 	site_table_begin(&st);
-	site_table_feed(&a, &sa, &st);
-	site_table_feed(&b, &sb, &st);
+	site_table_feed(SITE_NO_NUM, &a, &sa, &st);
+	site_table_feed(SITE_NO_NUM, &b, &sb, &st);
 	assert_int_equal(st.nr, 1);
 	assert_int_equal(st.list[0]->tot.allocs, 10);
 	assert_int_equal(st.list[0]->live, 10);
@@ -108,9 +108,9 @@ static void test_kind_and_cache_split_sites(void **state)
 	(void)state;
 	site_table_init(&st, NULL);
 	site_table_begin(&st);
-	site_table_feed(&a, &s, &st);
-	site_table_feed(&b, &s, &st);
-	site_table_feed(&c, &s, &st);
+	site_table_feed(SITE_NO_NUM, &a, &s, &st);
+	site_table_feed(SITE_NO_NUM, &b, &s, &st);
+	site_table_feed(SITE_NO_NUM, &c, &s, &st);
 	assert_int_equal(st.nr, 3);
 	site_table_free(&st);
 }
@@ -125,11 +125,11 @@ static void test_hist_wraps_modulo_2_32(void **state)
 	site_table_init(&st, NULL);
 	s.size_hist[3] = 0xfffffff0U;
 	site_table_begin(&st);
-	site_table_feed(&k, &s, &st);
+	site_table_feed(SITE_NO_NUM, &k, &s, &st);
 	/* the 32-bit counter wrapped: 0xfffffff0 + 0x20 = 0x10 */
 	s.size_hist[3] = 0x10;
 	site_table_begin(&st);
-	site_table_feed(&k, &s, &st);
+	site_table_feed(SITE_NO_NUM, &k, &s, &st);
 	assert_int_equal(st.list[0]->delta.size_hist[3], 0x20);
 	assert_int_equal(st.list[0]->tot.size_hist[3], 0xfffffff0ULL + 0x20);
 	site_table_free(&st);
@@ -147,8 +147,8 @@ static void test_sort_keys(void **state)
 	(void)state;
 	site_table_init(&st, NULL);
 	site_table_begin(&st);
-	site_table_feed(&a, &sa, &st);
-	site_table_feed(&b, &sb, &st);
+	site_table_feed(SITE_NO_NUM, &a, &sa, &st);
+	site_table_feed(SITE_NO_NUM, &b, &sb, &st);
 	site_table_sort(&st, SORT_ALLOCS);
 	assert_int_equal(st.list[0]->id.call_site, 0x1000);
 	site_table_sort(&st, SORT_SLACK);
