@@ -118,7 +118,7 @@ run: deps
 
 test: deps
 	@scripts/install-deps.sh test
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(WORKLOADS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(WORKLOADS) $(OUT)/bench/drain
 	@tests/run.sh $(OUT)
 
 unit-bins: $(UNIT_BINS)

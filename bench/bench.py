@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -40,6 +41,11 @@ WL_DESC = {
     "fork": "fork + _exit + waitpid (slab, vmalloc'ed stack, pages)",
     "fault": "mmap / touch / munmap, per page touched (mm_page_alloc rate)",
 }
+# the hot-path phase: msg-queue churn only, more and longer rounds
+HOT_ROUNDS = 4 if QUICK else 9
+HOT_OPS = 100000 if QUICK else 200000
+HOT_CONFIGS = ["floor", "floor raw", "kmemscope", "kmemscope --no-live", "bpftrace count",
+               "bpftrace live"]
 KMEM_TP = ["kmem:kmalloc", "kmem:kfree", "kmem:kmem_cache_alloc", "kmem:kmem_cache_free"]
 
 
@@ -206,6 +212,7 @@ class Tracer:
         return {
             "none": None,
             "floor": [f"{b}/bench/floor", f"{b}/bench/floor.bpf.o"],
+            "floor raw": [f"{b}/bench/floor", f"{b}/bench/floor.bpf.o", "--raw"],
             "floor --pages": [f"{b}/bench/floor", f"{b}/bench/floor.bpf.o", "--pages"],
             "kmemscope": kms,
             "kmemscope --pages": kms + ["--pages"],
@@ -231,7 +238,7 @@ class Tracer:
         RUNNING.add(self.proc)
         self.t_start = time.monotonic()
         deadline = time.time() + 60
-        ready = {"floor": "ready", "floor --pages": "ready", "bpftrace count": "ready",
+        ready = {"floor": "ready", "floor raw": "ready", "floor --pages": "ready", "bpftrace count": "ready",
                  "bpftrace live": "ready"}.get(self.name, "Hit Ctrl-C")
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -282,6 +289,12 @@ class Tracer:
             if m:
                 res["perf_mb"], res["perf_samples"] = float(m.group(1)), int(m.group(2))
             res["perf_lost"] = perf_lost(self.out)
+            # what perf needs after recording to give per-call-site statistics
+            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            st = sh(["timeout", "120", "perf", "kmem", "stat", "--caller", "-i", self.out])
+            ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if st.returncode == 0:
+                res["perf_stat_cpu_s"] = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
             try:
                 os.unlink(self.out)
             except OSError:
@@ -367,19 +380,52 @@ def main_rounds(build, tmp, configs):
         res[c].append(t.stop())
         return got
 
-    for r in range(ROUNDS):
+    def pair(r, c, got, prev, nxt):
+        for w in WORKLOADS:
+            paired[c][w].append(got[w] - (prev[w] + nxt[w]) / 2)
+        log(f"round {r + 1}/{ROUNDS} {c}: " + " ".join(
+            f"{w}={ns[c][w][-1]:.0f}({paired[c][w][-1]:+.0f})" for w in WORKLOADS))
+
+    interleave(traced, ROUNDS, one, pair)
+    return ns, wall, paired, res
+
+
+def interleave(traced, rounds, one, pair):
+    """Each round runs none, c1, none, c2, ..., none (the order reversed
+    every other round) and hands every traced run to pair() with the
+    untraced runs just before and after it."""
+    for r in range(rounds):
         order = traced if r % 2 == 0 else traced[::-1]
         prev = one("none")
         for c in order:
             got = one(c)
             nxt = one("none")
-            if got:
-                for w in WORKLOADS:
-                    paired[c][w].append(got[w] - (prev[w] + nxt[w]) / 2)
+            if got is not None:
+                pair(r, c, got, prev, nxt)
             prev = nxt
-            log(f"round {r + 1}/{ROUNDS} {c}: " + " ".join(
-                f"{w}={ns[c][w][-1]:.0f}({paired[c][w][-1]:+.0f})" for w in WORKLOADS))
-    return ns, wall, paired, res
+
+
+def hot_rounds(build, tmp):
+    """Msg-queue churn only, interleaved like main_rounds but with more and
+    longer rounds: the added cost per event of the hot path next to both
+    floors, resolved much finer than the all-workload rounds can."""
+    paired = {c: [] for c in HOT_CONFIGS}
+    args = ["msgq", HOT_OPS, 64]
+
+    def one(c):
+        t = Tracer(c, build, tmp)
+        if not t.start():
+            return None
+        o = run_wl(build, args)
+        t.stop()
+        return o["cpu_ns_per_op"]
+
+    def pair(r, c, got, prev, nxt):
+        paired[c].append(got - (prev + nxt) / 2)
+        log(f"hot round {r + 1}/{HOT_ROUNDS} {c}: {paired[c][-1]:+.0f} ns/op")
+
+    interleave(HOT_CONFIGS, HOT_ROUNDS, one, pair)
+    return paired
 
 
 def profile_round(build, tmp, configs):
@@ -571,6 +617,8 @@ def analyse(R):
             added[c][w] = m / e if e and e >= 0.5 and m is not None else None
             over[c][w] = m / base[w] * 100 if m is not None and base[w] and c != "none" else None
     R["overhead_pct"] = over
+    if R.get("hot"):
+        R["hot_added"] = {c: [x / ev(c, "msgq") for x in v] for c, v in R["hot"].items() if v}
     R["base"], R["events_per_op"], R["events_per_op_pages"], R["added_ns_per_event"] = base, evop, evop_pages, added
 
 
@@ -644,6 +692,41 @@ def markdown(R):
                  f"{fmt(cpu, '{:.4f}')} | {fmt(rss and rss / 1024, '{:.1f} MiB')} | "
                  f"{fmt(mb and mb / 2**20, '{:.1f} MiB')} | {lost} |")
     L.append("")
+    pr = [x for x in res.get("perf kmem record", []) if x.get("perf_stat_cpu_s") and x.get("perf_samples")]
+    if pr:
+        post = med([x["perf_stat_cpu_s"] * 1e9 / x["perf_samples"] for x in pr])
+        pa = A.get("perf kmem record", {}).get("msgq")
+        L.append(f"`perf kmem record` only copies each record into its buffer; the per-call-site "
+                 f"statistics come from `perf kmem stat --caller` afterwards, which took "
+                 f"**{post:,.0f} CPU ns per recorded event** (median over the rounds: CPU time of "
+                 f"`perf kmem stat` / samples recorded, all workloads of the round). Recording plus "
+                 f"statistics: about {fmt((pa or 0) + post)} ns per event, against kmemscope's "
+                 f"{fmt(A.get('kmemscope', {}).get('msgq'))} (everything, in the kernel and its drain).")
+        L.append("")
+        R["perf_post_ns_per_event"] = post
+    if R.get("hot_added"):
+        H = R["hot_added"]
+        fl, flr = med(H.get("floor", [])), med(H.get("floor raw", []))
+        L.append(f"### Hot path: msg-queue churn alone, {R.get('hot_rounds')} interleaved rounds of "
+                 f"{R.get('hot_ops'):,} operations")
+        L.append("")
+        L.append("The same pairing as above (each traced run against the untraced runs just before "
+                 "and after it), with only the msgq workload, longer runs and more rounds. "
+                 "**floor** = empty programs on the classic tracepoints (what bpftrace's "
+                 "`tracepoint:` probes attach); **floor raw** = empty programs on the same kmem "
+                 "tracepoints as raw tracepoints, which is how kmemscope attaches them on this kernel.")
+        L.append("")
+        L.append("| configuration | added ns/event: median (min–max) | × floor | × floor raw |")
+        L.append("|---|---|---|---|")
+        for c in HOT_CONFIGS:
+            v = H.get(c)
+            if not v:
+                continue
+            m = med(v)
+            L.append(f"| {c} | {fmt(m)} ({fmt(min(v))}–{fmt(max(v))}) | "
+                     f"{fmt(m / fl if fl and fl > 0 else None, '{:.2f}')} | "
+                     f"{fmt(m / flr if flr and flr > 0 else None, '{:.2f}')} |")
+        L.append("")
     L.append("### Added ns per event, all workloads (× the floor; events per op on the configuration's own "
              "tracepoints; n/a below 0.5 event per op)")
     L.append("")
@@ -741,9 +824,9 @@ def main():
         analyse(R)
         write_doc(a.doc, markdown(R))
         return
-    configs = ["none", "floor", "kmemscope", "kmemscope --no-live", "floor --pages",
+    configs = ["none", "floor", "floor raw", "kmemscope", "kmemscope --no-live", "floor --pages",
                "kmemscope --pages", "bpftrace count", "bpftrace live", "perf kmem record"]
-    phases = (a.only or "main,profile,count,scaling,drain").split(",")
+    phases = (a.only or "main,hot,profile,count,scaling,drain").split(",")
     if a.configs:
         configs = a.configs.split(",")
     t0 = time.monotonic()
@@ -755,6 +838,8 @@ def main():
             if "main" in phases:
                 sysctl_set("kernel.bpf_stats_enabled", 0) if old_stats == "0" else None
                 R["ns"], R["wall_ns"], R["paired"], R["results"] = main_rounds(build, tmp, configs)
+            if "hot" in phases:
+                R["hot"], R["hot_rounds"], R["hot_ops"] = hot_rounds(build, tmp), HOT_ROUNDS, HOT_OPS
             sysctl_set("kernel.bpf_stats_enabled", 1)
             if "profile" in phases:
                 R["wl_events"] = events_per_op(build, tmp)
@@ -772,7 +857,7 @@ def main():
             R["drain"] = drain_bench(build)
     R["wall_s"] = time.monotonic() - t0
     os.makedirs(f"{build}/bench", exist_ok=True)
-    if set(phases) >= {"main", "profile", "count", "scaling", "drain"}:
+    if set(phases) >= {"main", "hot", "profile", "count", "scaling", "drain"}:
         analyse(R)
         md = markdown(R)
         json.dump(R, open(f"{build}/bench/results.json", "w"), indent=1)

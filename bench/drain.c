@@ -5,15 +5,18 @@
  *
  *  synthetic: site_table_begin + site_table_feed of N keys + site_table_sort
  *             (the aggregation alone, keys fed from memory);
- *  bpf:       the real path: a sites map (the kmem skeleton's own, loaded
- *             with no program) filled with N keys on every CPU, read by
- *             tracer_for_each_site (bpf_map_lookup_batch) into the table.
+ *  bpf:       the real path: the kmem skeleton's site_stats (per-CPU array)
+ *             and site_meta maps, loaded with no program, filled with N
+ *             sites on every CPU, read by tracer_for_each_site (keys from
+ *             the mmapped site_meta, counters by bpf_map_lookup_batch).
  *
  * Each point: the first interval (new sites: symbolized, inserted) and the
  * median of the following steady-state intervals, with every site changed
  * in every interval (the worst case) and with 1 site in 100 changed (a
  * machine with many distinct sites has most of them idle in any second).
  * Prints one JSON line per N. Usage: drain [N...]   (default 100 1000 10000 100000)
+ * drain --check [N]: PASS/FAIL lines for the tests (N sites read back, and
+ * two site numbers sharing one key delivered once).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +106,7 @@ static void synthetic(long n, const struct ksyms *ks, __u64 base, double *first,
 		t0 = now_ms();
 		site_table_begin(&st);
 		for (long i = 0; i < n; i++)
-			site_table_feed(&keys[i], &vals[i], &st);
+			site_table_feed(i, &keys[i], &vals[i], &st);
 		site_table_sort(&st, SORT_BYTES);
 		if (r == 0)
 			*first = now_ms() - t0;
@@ -116,10 +119,28 @@ static void synthetic(long n, const struct ksyms *ks, __u64 base, double *first,
 	free(vals);
 }
 
+/* the kernel-side form of make_stats: what one CPU's counters hold */
+static void make_counters(struct kms_site_counters *c, long i, int rep)
+{
+	struct kms_site_stats s;
+
+	make_stats(&s, i, rep);
+	memset(c, 0, sizeof(*c));
+	c->allocs = s.allocs;
+	c->frees = s.frees;
+	c->bytes_req = s.bytes_req;
+	c->bytes_alloc = s.bytes_alloc;
+	c->bytes_freed = s.bytes_freed;
+	c->tracked = s.allocs;
+	c->tracked_bytes = s.bytes_alloc;
+	memcpy(c->size_hist, s.size_hist, sizeof(c->size_hist));
+	memcpy(c->life_hist, s.life_hist, sizeof(c->life_hist));
+}
+
 static int bpfmap(long n, const struct ksyms *ks, __u64 base, double *first, double *steady)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct kms_site_stats *vals = calloc(ncpu, sizeof(*vals));
+	struct kms_site_counters *vals = calloc(ncpu, sizeof(*vals));
 	struct tracer t = {};
 	struct site_table st;
 	struct bpf_program *p;
@@ -132,26 +153,33 @@ static int bpfmap(long n, const struct ksyms *ks, __u64 base, double *first, dou
 		return -1;
 	bpf_object__for_each_program (p, skel->obj)
 		bpf_program__set_autoload(p, false);
-	bpf_map__set_max_entries(skel->maps.sites, n + n / 4 + 16);
-	bpf_map__set_max_entries(skel->maps.live, 1);
+	bpf_map__set_max_entries(skel->maps.site_stats, n);
+	bpf_map__set_max_entries(skel->maps.site_meta, n);
 	if (kmem_bpf__load(skel)) {
 		fprintf(stderr, "drain: cannot load the kmem maps\n");
 		kmem_bpf__destroy(skel);
 		return -1;
 	}
-	fd = bpf_map__fd(skel->maps.sites);
+	/* the keys, as the programs would have published them */
+	for (__u32 i = 0; i < n && !err; i++) {
+		struct kms_site_meta m = { .ready = 1 };
+
+		make_key(&m.key, base, i);
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.site_meta), &i, &m, BPF_ANY);
+	}
+	skel->bss->next_site = n;
+	fd = bpf_map__fd(skel->maps.site_stats);
 	t.skel = skel;
 	t.ncpu = ncpu;
+	t.max_sites = n;
 	site_table_init(&st, ks);
 	for (int r = 0; r <= REPS && !err; r++) {
-		struct kms_site_key k;
 		double t0;
 
-		for (long i = 0; i < n; i++) {
-			make_key(&k, base, i);
+		for (__u32 i = 0; i < n; i++) {
 			for (int c = 0; c < ncpu; c++)
-				make_stats(&vals[c], i, rep_of(i, r));
-			if (bpf_map_update_elem(fd, &k, vals, BPF_ANY)) {
+				make_counters(&vals[c], i, rep_of(i, r));
+			if (bpf_map_update_elem(fd, &i, vals, BPF_ANY)) {
 				perror("bpf_map_update_elem");
 				err = -1;
 				break;
@@ -172,9 +200,75 @@ static int bpfmap(long n, const struct ksyms *ks, __u64 base, double *first, dou
 	}
 	*steady = err ? 0 : median(tt, REPS);
 	site_table_free(&st);
-	free(t.keys);
-	free(t.vals);
-	kmem_bpf__destroy(skel);
+	tracer_stop(&t);
+	free(vals);
+	return err;
+}
+
+struct alias_seen {
+	__u64 allocs;
+	size_t calls;
+	__u64 call_site;
+};
+
+static void alias_fn(__u32 num, const struct kms_site_key *k, const struct kms_site_stats *s,
+		     void *ctx)
+{
+	struct alias_seen *a = ctx;
+
+	(void)num;
+	a->calls++;
+	if (k->call_site == a->call_site)
+		a->allocs += s->allocs;
+}
+
+/*
+ * Two site numbers with one key (two CPUs created the key at once): the
+ * reader must deliver the key once, with both numbers' counts added.
+ */
+static int alias_check(__u64 base)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct kms_site_counters *vals = calloc(ncpu, sizeof(*vals));
+	struct alias_seen seen = {};
+	struct tracer t = {};
+	struct bpf_program *p;
+	struct kmem_bpf *skel;
+	int err = 0;
+
+	skel = kmem_bpf__open();
+	if (!skel || !vals)
+		return -1;
+	bpf_object__for_each_program (p, skel->obj)
+		bpf_program__set_autoload(p, false);
+	bpf_map__set_max_entries(skel->maps.site_stats, 3);
+	bpf_map__set_max_entries(skel->maps.site_meta, 3);
+	if (kmem_bpf__load(skel)) {
+		kmem_bpf__destroy(skel);
+		free(vals);
+		return -1;
+	}
+	for (__u32 i = 0; i < 3 && !err; i++) {
+		struct kms_site_meta m = { .ready = 1 };
+
+		make_key(&m.key, base, i == 2 ? 0 : i); /* number 2 repeats number 0's key */
+		for (int c = 0; c < ncpu; c++)
+			make_counters(&vals[c], 0, 0);
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.site_meta), &i, &m, BPF_ANY) ||
+		      bpf_map_update_elem(bpf_map__fd(skel->maps.site_stats), &i, vals, BPF_ANY);
+	}
+	skel->bss->next_site = 3;
+	t.skel = skel;
+	t.ncpu = ncpu;
+	t.max_sites = 3;
+	seen.call_site = base;
+	err = err ?: tracer_for_each_site(&t, alias_fn, &seen);
+	printf("%s: drain_alias_merged: %zu keys delivered for 3 numbers (want 2), key 0 allocs %llu (want %llu)\n",
+	       !err && seen.calls == 2 && seen.allocs == 2ULL * ncpu * vals[0].allocs ? "PASS" :
+											"FAIL",
+	       seen.calls, (unsigned long long)seen.allocs,
+	       (unsigned long long)(2ULL * ncpu * vals[0].allocs));
+	tracer_stop(&t);
 	free(vals);
 	return err;
 }
@@ -187,6 +281,19 @@ int main(int argc, char **argv)
 	/* real text addresses when kallsyms is readable: symbolization as in a real run */
 	__u64 base = k && !ksyms__hidden(ks) ? k->addr : 0xffffffff81000000ULL;
 	int nn = argc > 1 ? argc - 1 : 4;
+
+	if (argc > 1 && !strcmp(argv[1], "--check")) {
+		/* tests/e2e/drain.sh: more sites than one batch read holds, and aliases */
+		long n = argc > 2 ? atol(argv[2]) : 5000;
+		double f, st;
+		int err = bpfmap(n, ks, base, &f, &st);
+
+		printf("%s: drain_reads_all_sites: %ld sites over %ld-site batches\n",
+		       err ? "FAIL" : "PASS", n, 4096L);
+		err |= alias_check(base);
+		ksyms__free(ks);
+		return err ? 1 : 0;
+	}
 
 	for (int a = 0; a < nn; a++) {
 		long n = argc > 1 ? atol(argv[a + 1]) : def[a];

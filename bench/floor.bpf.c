@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The floor: empty programs on exactly the tracepoints kmemscope attaches
- * (same program type: perf-event tracepoints). What is left of the tracing
+ * The floor: empty programs on exactly the tracepoints kmemscope attaches,
+ * as classic (perf-event) tracepoints, what bpftrace's tracepoint: probes
+ * use; with --raw the kmem ones as raw tracepoints, as kmemscope attaches
+ * them by default. What is left of the tracing
  * cost when the program does nothing is the price of the attach point itself
  * (tracepoint enabled, record filled, BPF dispatch); kmemscope's cost is
  * measured against it.
@@ -25,6 +27,14 @@ EMPTY("tp/kmem/kmem_cache_alloc", flr_cache_alloc)
 EMPTY("tp/kmem/kmem_cache_free", flr_cache_free)
 EMPTY("tp/vmalloc/alloc_vmap_area", flr_vmap_alloc)
 EMPTY("tp/vmalloc/free_vmap_area_noflush", flr_vmap_free)
+/*
+ * floor raw: what kmemscope attaches where the kernel's prototypes allow
+ * (raw tracepoints: no record is filled before the program runs)
+ */
+EMPTY("raw_tp/kmalloc", flr_raw_kmalloc)
+EMPTY("raw_tp/kfree", flr_raw_kfree)
+EMPTY("raw_tp/kmem_cache_alloc", flr_raw_cache_alloc)
+EMPTY("raw_tp/kmem_cache_free", flr_raw_cache_free)
 /* kmemscope record --pages adds these */
 EMPTY("tp/kmem/mm_page_alloc", flr_pg_alloc)
 EMPTY("tp/kmem/mm_page_free", flr_pg_free)
