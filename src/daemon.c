@@ -219,15 +219,17 @@ static void write_snapshot(struct daemon *d)
 /* kernel.perf_event_paranoid; INT_MIN when unreadable */
 static int perf_paranoid(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
-	int v = INT_MIN;
+	char *text = read_file("/proc/sys/kernel/perf_event_paranoid", NULL), *end;
+	long v;
 
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = INT_MIN;
-		fclose(f);
-	}
-	return v;
+	if (!text)
+		return INT_MIN;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || v < INT_MIN + 1 || v > INT_MAX)
+		v = INT_MIN;
+	free(text);
+	return (int)v;
 }
 
 static bool cap_in(const __u32 *set, int cap)
