@@ -41,7 +41,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUT)/tests/%,$(WORKLOAD_SRCS))
 
-.PHONY: all deps run test test-kernels soak unit-test unit-bins check-static bench bench-build vmlinux clean format check-format install uninstall
+.PHONY: all deps run test test-kernels test-systemd soak unit-test unit-bins check-static bench bench-build vmlinux clean format check-format install uninstall
 
 all: $(OUT)/kmemscope
 
@@ -129,6 +129,15 @@ test-kernels: deps
 	@scripts/install-deps.sh test
 	@$(MAKE) --no-print-directory all $(WORKLOADS)
 	@tests/kernels/run.sh $(OUT)
+
+# kmemscope.service under a real systemd PID 1: a debootstrapped Debian 12
+# (cached in $(OUT)/systemd/) booted on the same kernel in QEMU, with the
+# unit installed by `make install`; also part of `make test`
+# (tests/e2e/systemd.sh). See docs/kernels.md.
+test-systemd: deps
+	@scripts/install-deps.sh test
+	@$(MAKE) --no-print-directory all
+	@tests/kernels/systemd.sh $(OUT)
 
 # the daemon under 10 minutes of churn; `make test` runs a 2-minute version
 soak: deps

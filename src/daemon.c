@@ -7,12 +7,15 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include "config.h"
@@ -213,14 +216,111 @@ static void write_snapshot(struct daemon *d)
 			 (unsigned long long)d->s.seq);
 }
 
+/* kernel.perf_event_paranoid; INT_MIN when unreadable */
+static int perf_paranoid(void)
+{
+	char *text = read_file("/proc/sys/kernel/perf_event_paranoid", NULL), *end;
+	long v;
+
+	if (!text)
+		return INT_MIN;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || v < INT_MIN + 1 || v > INT_MAX)
+		v = INT_MIN;
+	free(text);
+	return (int)v;
+}
+
+static bool cap_in(const __u32 *set, int cap)
+{
+	return set[cap / 32] & (1U << (cap % 32));
+}
+
+/* the effective capabilities; false when capget() fails */
+static bool effective_caps(__u32 eff[2])
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff[0] = data[0].effective;
+	eff[1] = data[1].effective;
+	return true;
+}
+
+/*
+ * kmemscope.service leaves CAP_SYS_ADMIN in the bounding set for Debian's
+ * and Ubuntu's kernels: they default to kernel.perf_event_paranoid=3, an
+ * out-of-tree level at which perf_event_open(), through which tracepoints
+ * and kprobes are attached, needs CAP_SYS_ADMIN (CAP_PERFMON is not
+ * enough), and kernels before 5.8 know neither CAP_BPF nor CAP_PERFMON.
+ * Everywhere else CAP_BPF and CAP_PERFMON suffice: once attached, give
+ * CAP_SYS_ADMIN up for the rest of the run (reattaching on a reload needs
+ * only those two then). The daemon never executes anything, so it cannot
+ * come back.
+ */
+static void drop_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	__u32 eff[2];
+	int p = perf_paranoid();
+
+	if (syscall(SYS_capget, &hdr, data))
+		return;
+	eff[0] = data[0].effective;
+	eff[1] = data[1].effective;
+	if (!cap_in(eff, CAP_SYS_ADMIN) || !cap_in(eff, CAP_BPF) || !cap_in(eff, CAP_PERFMON))
+		return;
+	if (p == INT_MIN || p > 2) {
+		log_info(
+			"kernel.perf_event_paranoid=%d: keeping CAP_SYS_ADMIN, which attaching tracepoints and kprobes needs at this level",
+			p);
+		return;
+	}
+	/* CAP_SYS_ADMIN (21) is in the first 32-bit word */
+	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
+	data[0].permitted &= ~(1U << CAP_SYS_ADMIN);
+	data[0].inheritable &= ~(1U << CAP_SYS_ADMIN);
+	if (syscall(SYS_capset, &hdr, data))
+		log_warn("cannot drop CAP_SYS_ADMIN: %s", strerror(errno));
+	else
+		log_debug(
+			"dropped CAP_SYS_ADMIN: CAP_BPF and CAP_PERFMON suffice (kernel.perf_event_paranoid=%d)",
+			p);
+}
+
 /*
  * Every session of the daemon starts here. The fragmentation settings
  * (d->cfg.pagetype_period, d->cfg.page_order_threshold) are validated and
  * kept in the config; they are handed to the session here once it takes them.
+ * The tracer skips what it cannot attach, with a warning each; a daemon
+ * with nothing attached at all would still report READY=1 and write empty
+ * intervals forever, so that is an error here (under systemd: retried).
  */
 static int start_session(struct daemon *d, const struct tracer_opts *o)
 {
-	return session_start(&d->s, o, d->cfg.interval);
+	const struct tracer *t = &d->s.tracer;
+	int p, rc = session_start(&d->s, o, d->cfg.interval);
+	__u32 eff[2];
+
+	if (rc)
+		return rc;
+	if (strcmp(t->kmalloc_mode, "tracepoint") && strcmp(t->cache_mode, "tracepoint") &&
+	    t->vm_mode == KMS_VM_NONE) {
+		p = perf_paranoid();
+		if (p > 2 && effective_caps(eff) && !cap_in(eff, CAP_SYS_ADMIN))
+			log_err("no allocator could be attached: kernel.perf_event_paranoid=%d (the default of Debian's and Ubuntu's kernels) lets only CAP_SYS_ADMIN attach tracepoints and kprobes",
+				p);
+		else
+			log_err("no allocator could be attached (see the warnings above)");
+		session_stop(&d->s);
+		return -EPERM;
+	}
+	drop_sys_admin();
+	return 0;
 }
 
 /* Reattach with the tracer settings of d->cfg; the old ones if that fails. */
