@@ -304,14 +304,16 @@ static int start_session(struct daemon *d, const struct tracer_opts *o)
 {
 	const struct tracer *t = &d->s.tracer;
 	int p, rc = session_start(&d->s, o, d->cfg.interval);
+	bool no_admin;
 	__u32 eff[2];
 
 	if (rc)
 		return rc;
-	if (strcmp(t->kmalloc_mode, "tracepoint") && strcmp(t->cache_mode, "tracepoint") &&
+	p = perf_paranoid();
+	no_admin = p > 2 && effective_caps(eff) && !cap_in(eff, CAP_SYS_ADMIN);
+	if (!strcmp(t->kmalloc_mode, "off") && !strcmp(t->cache_mode, "off") &&
 	    t->vm_mode == KMS_VM_NONE) {
-		p = perf_paranoid();
-		if (p > 2 && effective_caps(eff) && !cap_in(eff, CAP_SYS_ADMIN))
+		if (no_admin)
 			log_err("no allocator could be attached: kernel.perf_event_paranoid=%d (the default of Debian's and Ubuntu's kernels) lets only CAP_SYS_ADMIN attach tracepoints and kprobes",
 				p);
 		else
@@ -319,6 +321,11 @@ static int start_session(struct daemon *d, const struct tracer_opts *o)
 		session_stop(&d->s);
 		return -EPERM;
 	}
+	/* raw tracepoints do not go through perf_event_open(); vmalloc's modes do */
+	if (o->vmalloc && t->vm_mode == KMS_VM_NONE && no_admin)
+		log_warn(
+			"vmalloc not traced: kernel.perf_event_paranoid=%d lets only CAP_SYS_ADMIN attach tracepoints and kprobes",
+			p);
 	drop_sys_admin();
 	return 0;
 }
