@@ -355,45 +355,98 @@ static __always_inline void drop_stale(const struct kms_live_slot *old)
 }
 
 /*
- * Enter an object into the live table: the whole window is searched for a
- * stale entry of the same address first, then the first free slot is taken.
+ * An object's two candidate buckets: its hash's bucket and a second one,
+ * chosen by other bits of the hash, in the same group of 16 (one 4 KiB
+ * page of the table, so the second costs no TLB miss). An object goes to
+ * the emptier of the two: with two choices buckets fill evenly and almost
+ * never overflow before the table is full.
+ */
+static __always_inline __u32 live_bucket(__u32 h, __u32 choice)
+{
+	__u32 b = h & live_mask;
+
+	if (choice)
+		b = ((b & ~15U) | ((h >> 24) & 15)) & live_mask;
+	return b;
+}
+
+/*
+ * One bucket of the live table, scanned: where ptr is (KMS_LIVE_WAYS when
+ * absent), how many slots are free and the first free one
+ * (KMS_LIVE_WAYS when none), packed as found | nfree << 8 | first << 16.
+ * A global function: the verifier checks it once per program, and its
+ * callers see one unknown value instead of every combination of slot
+ * states (inlined, the two-bucket choice tripled the start-up time).
+ */
+__noinline int scan_live(__u32 b, __u64 ptr)
+{
+	struct kms_live_bucket *bk = bpf_map_lookup_elem(&live_tab, &b);
+	int found = KMS_LIVE_WAYS, nfree = 0, first = KMS_LIVE_WAYS;
+
+	if (!bk)
+		return KMS_LIVE_WAYS | KMS_LIVE_WAYS << 16;
+	for (int i = 0; i < KMS_LIVE_WAYS; i++) {
+		__u64 v = bk->slot[i].ptr;
+
+		if (v == ptr) {
+			found = i;
+			break;
+		}
+		if (!v) {
+			nfree++;
+			if (first == KMS_LIVE_WAYS)
+				first = i;
+		}
+	}
+	return found | nfree << 8 | first << 16;
+}
+
+#define SCAN_FOUND(r) ((r)&0xff)
+#define SCAN_NFREE(r) (((r) >> 8) & 0xff)
+#define SCAN_FIRST(r) (((r) >> 16) & 0xff)
+
+static __always_inline struct kms_live_slot *live_slot(__u32 b, int i)
+{
+	struct kms_live_bucket *bk = bpf_map_lookup_elem(&live_tab, &b);
+
+	return bk ? &bk->slot[i & (KMS_LIVE_WAYS - 1)] : NULL;
+}
+
+/*
+ * Enter an object into the live table: both buckets are searched for a
+ * stale entry of the same address first, then the emptier bucket's first
+ * free slot is taken.
  */
 static __always_inline bool track(__u64 ptr, __u32 site, __u64 bytes, bool sample)
 {
-	struct kms_live_bucket *free_bk = NULL;
-	struct kms_live_slot *s = NULL;
-	__u32 h = hash64(ptr);
-	int free_i = -1;
+	__u32 h = hash64(ptr), b0 = live_bucket(h, 0), b1 = live_bucket(h, 1), b;
+	int r0 = scan_live(b0, ptr), r1 = 0, i;
+	struct kms_live_slot *s;
 
-	for (__u32 p = 0; p < 2 && !s; p++) {
-		__u32 b = (h + p) & live_mask;
-		struct kms_live_bucket *bk = bpf_map_lookup_elem(&live_tab, &b);
-
-		if (!bk)
-			break;
-		for (int i = 0; i < KMS_LIVE_WAYS; i++) {
-			__u64 v = bk->slot[i].ptr;
-
-			if (v == ptr) {
-				s = &bk->slot[i];
-				drop_stale(s);
-				break;
+	if (SCAN_FOUND(r0) < KMS_LIVE_WAYS) {
+		b = b0;
+		i = SCAN_FOUND(r0);
+	} else {
+		r1 = scan_live(b1, ptr);
+		if (SCAN_FOUND(r1) < KMS_LIVE_WAYS) {
+			b = b1;
+			i = SCAN_FOUND(r1);
+		} else {
+			b = SCAN_NFREE(r1) > SCAN_NFREE(r0) ? b1 : b0;
+			i = SCAN_NFREE(r1) > SCAN_NFREE(r0) ? SCAN_FIRST(r1) : SCAN_FIRST(r0);
+			s = i < KMS_LIVE_WAYS ? live_slot(b, i) : NULL;
+			if (!s || __sync_val_compare_and_swap(&s->ptr, 0, ptr) != 0) {
+				count(KMS_CNT_DROP_LIVE);
+				return false;
 			}
-			/* an index, not a pointer: the verifier refuses pointer tests merged into ALU ops */
-			if (!v && free_i < 0) {
-				free_bk = bk;
-				free_i = i;
-			}
+			goto fill;
 		}
 	}
-	if (!s) {
-		if (!free_bk || free_i < 0 || free_i >= KMS_LIVE_WAYS ||
-		    __sync_val_compare_and_swap(&free_bk->slot[free_i].ptr, 0, ptr) != 0) {
-			count(KMS_CNT_DROP_LIVE);
-			return false;
-		}
-		s = &free_bk->slot[free_i];
-	}
+	s = live_slot(b, i);
+	if (!s)
+		return false;
+	drop_stale(s);
+fill:
 	/* nobody can free ptr before its allocation returns: plain stores */
 	s->ts = sample ? bpf_ktime_get_ns() : 0;
 	s->site = site;
@@ -461,42 +514,39 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, bool
 {
 	struct kms_site_counters *c;
 	struct kms_live_slot *s;
-	__u32 h = hash64(ptr), idx, units, cpu;
+	__u32 h = hash64(ptr), b = live_bucket(h, 0), idx, units, cpu;
 	__u64 ts;
+	int r;
 
 	if (!track_live || ptr <= 16 /* NULL and ZERO_SIZE_PTR */)
 		return;
-	for (__u32 p = 0; p < 2; p++) {
-		__u32 b = (h + p) & live_mask;
-		struct kms_live_bucket *bk = bpf_map_lookup_elem(&live_tab, &b);
-
-		if (!bk)
-			break;
-		for (int i = 0; i < KMS_LIVE_WAYS; i++) {
-			s = &bk->slot[i];
-			if (s->ptr != ptr)
-				continue;
-			ts = s->ts;
-			idx = s->site;
-			units = s->units;
-			cpu = s->cpu;
-			if (__sync_val_compare_and_swap(&s->ptr, ptr, 0) != ptr)
-				return; /* a concurrent free of the same pointer took it */
-			c = bpf_map_lookup_elem(&site_stats, &idx);
-			if (!c)
-				return;
-			__sync_fetch_and_add(&c->frees, 1);
-			__sync_fetch_and_add(&c->bytes_freed, (__u64)units << 3);
-			if (cache_free)
-				__sync_fetch_and_add(&c->cache_frees, 1);
-			if (cpu != bpf_get_smp_processor_id())
-				__sync_fetch_and_add(&c->cross_cpu_frees, 1);
-			if (ts)
-				__sync_fetch_and_add(&c->life_hist[bucket(bpf_ktime_get_ns() - ts,
-									  KMS_LIFE_BUCKETS)],
-						     1);
+	r = scan_live(b, ptr);
+	if (SCAN_FOUND(r) >= KMS_LIVE_WAYS) {
+		b = live_bucket(h, 1);
+		r = scan_live(b, ptr);
+	}
+	s = SCAN_FOUND(r) < KMS_LIVE_WAYS ? live_slot(b, SCAN_FOUND(r)) : NULL;
+	if (s) {
+		ts = s->ts;
+		idx = s->site;
+		units = s->units;
+		cpu = s->cpu;
+		if (__sync_val_compare_and_swap(&s->ptr, ptr, 0) != ptr)
+			return; /* a concurrent free of the same pointer took it */
+		c = bpf_map_lookup_elem(&site_stats, &idx);
+		if (!c)
 			return;
-		}
+		__sync_fetch_and_add(&c->frees, 1);
+		__sync_fetch_and_add(&c->bytes_freed, (__u64)units << 3);
+		if (cache_free)
+			__sync_fetch_and_add(&c->cache_frees, 1);
+		if (cpu != bpf_get_smp_processor_id())
+			__sync_fetch_and_add(&c->cross_cpu_frees, 1);
+		if (ts)
+			__sync_fetch_and_add(
+				&c->life_hist[bucket(bpf_ktime_get_ns() - ts, KMS_LIFE_BUCKETS)],
+				1);
+		return;
 	}
 	count(unmatched_counter);
 }

@@ -349,16 +349,17 @@ static __u32 log2_u32(__u32 v)
 }
 
 /*
- * The site table gets twice the slots of the sites allowed: at that load a
- * window of two buckets almost never overflows. The live table has exactly
- * --live-entries slots (rounded up to a power of two), so that no more
- * objects than that are ever tracked; near full, an object whose two
- * buckets are taken is counted as a live_full drop.
+ * Both open hash tables get twice the slots of the entries asked for:
+ * --site-entries sites and --live-entries objects then fit with buckets
+ * to spare (the site table probes a window of two buckets, the live table
+ * puts an object in the emptier of two), and fuller tables would start to
+ * drop before the asked-for number is reached.
  */
 static void size_tables(struct kmem_bpf *s, const struct tracer_opts *o)
 {
 	__u32 site_buckets = pow2_at_least(2ULL * o->site_entries / KMS_SITE_WAYS);
-	__u32 live_buckets = o->track_live ? pow2_at_least(o->live_entries / KMS_LIVE_WAYS) : 1;
+	__u32 live_buckets =
+		o->track_live ? pow2_at_least(2ULL * o->live_entries / KMS_LIVE_WAYS) : 1;
 
 	bpf_map__set_max_entries(s->maps.site_tab, site_buckets);
 	bpf_map__set_max_entries(s->maps.site_stats, o->site_entries);
