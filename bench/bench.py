@@ -291,7 +291,7 @@ class Tracer:
             res["perf_lost"] = perf_lost(self.out)
             # what perf needs after recording to give per-call-site statistics
             ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            st = sh(["timeout", "120", "perf", "kmem", "stat", "--caller", "-i", self.out])
+            st = sh(["timeout", "300", "perf", "kmem", "-i", self.out, "stat", "--caller"])
             ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             if st.returncode == 0 and "No slab allocation events" not in st.stdout + st.stderr:
                 res["perf_stat_cpu_s"] = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
