@@ -5,10 +5,5 @@
 # checks that the unit becomes active via READY=1, its sandbox, reload, a
 # clean stop and the segments it wrote (about 45-55 s). SKIPs, saying why, without qemu,
 # debootstrap, root or the Debian archive.
-set -u
-KMS_BUILD=${KMS_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
-bash "$(dirname "$0")/../kernels/systemd.sh" "$KMS_BUILD"
-rc=$?
-# 77: skipped (the SKIP line says why)
-[ "$rc" -eq 77 ] && exit 0
-exit "$rc"
+source "$(dirname "$0")/lib.sh"
+run_guest_test systemd.sh
