@@ -72,7 +72,6 @@ typedef int (*tracer_fail_fn)(const struct kms_fail_event *e, void *ctx);
 extern const struct tracer_opts tracer_defaults;
 
 const char *vm_mode_name(enum kms_vm_mode m);
-int parse_kmem_mode(const char *s, enum kms_kmem_mode *out);
 /* Load and attach: the vmalloc mode is chosen by trying fentry, kprobe, tracepoints in turn. */
 int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksyms *ks,
 		 tracer_fail_fn on_fail, void *fail_ctx);

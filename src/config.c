@@ -409,8 +409,6 @@ bool config_tracer_changed(const struct daemon_config *a, const struct daemon_co
 
 void config_print(FILE *f, const struct daemon_config *c)
 {
-	static const char *const vm[] = { "auto", "fentry", "kprobe", "tracepoint" };
-	static const char *const km[] = { "auto", "raw", "tracepoint" };
 	char al[64] = "";
 
 	if (c->topts.kmalloc)
@@ -430,10 +428,8 @@ void config_print(FILE *f, const struct daemon_config *c)
 	fprintf(f, "corr_lag = %u\n", c->topts.corr_lag);
 	fprintf(f, "top_sites = %llu\n", (unsigned long long)c->top_sites);
 	fprintf(f, "allocators = %s\n", al);
-	fprintf(f, "vmalloc_mode = %s\n",
-		c->topts.vm_mode < ARRAY_SIZE(vm) ? vm[c->topts.vm_mode] : "?");
-	fprintf(f, "kmem_mode = %s\n",
-		c->topts.kmem_mode < ARRAY_SIZE(km) ? km[c->topts.kmem_mode] : "?");
+	fprintf(f, "vmalloc_mode = %s\n", vm_mode_setting(c->topts.vm_mode));
+	fprintf(f, "kmem_mode = %s\n", kmem_mode_setting(c->topts.kmem_mode));
 	fprintf(f, "life_sample = %u\n", c->topts.life_sample);
 	fprintf(f, "live_entries = %u\n", c->topts.live_entries);
 	fprintf(f, "site_entries = %u\n", c->topts.site_entries);

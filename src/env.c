@@ -115,17 +115,47 @@ int parse_allocators(const char *list, struct tracer_opts *o)
 	return o->kmalloc || o->cache || o->vmalloc ? 0 : -EINVAL;
 }
 
-int parse_vm_mode(const char *s, enum kms_vm_mode *out)
-{
-	static const char *const names[] = { "auto", "fentry", "kprobe", "tracepoint" };
+/* the setting's names, indexed by the enums (KMS_VM_NONE == auto, KMS_KMEM_AUTO == auto) */
+static const char *const vm_modes[] = { "auto", "fentry", "kprobe", "tracepoint" };
+static const char *const kmem_modes[] = { "auto", "raw", "tracepoint" };
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (!strcmp(s, names[i])) {
-			*out = (enum kms_vm_mode)i; /* KMS_VM_NONE == auto */
-			return 0;
-		}
+static int name_index(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(s, names[i]))
+			return (int)i;
 	}
 	return -EINVAL;
+}
+
+int parse_vm_mode(const char *s, enum kms_vm_mode *out)
+{
+	int i = name_index(s, vm_modes, ARRAY_SIZE(vm_modes));
+
+	if (i < 0)
+		return i;
+	*out = (enum kms_vm_mode)i;
+	return 0;
+}
+
+int parse_kmem_mode(const char *s, enum kms_kmem_mode *out)
+{
+	int i = name_index(s, kmem_modes, ARRAY_SIZE(kmem_modes));
+
+	if (i < 0)
+		return i;
+	*out = (enum kms_kmem_mode)i;
+	return 0;
+}
+
+const char *vm_mode_setting(enum kms_vm_mode m)
+{
+	return (size_t)m < ARRAY_SIZE(vm_modes) ? vm_modes[m] : "?";
+}
+
+const char *kmem_mode_setting(enum kms_kmem_mode m)
+{
+	return (size_t)m < ARRAY_SIZE(kmem_modes) ? kmem_modes[m] : "?";
 }
 
 static int bad(const char *opt, const char *val, const char *expect)

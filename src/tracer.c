@@ -194,19 +194,6 @@ static void set_dup_ranges(struct kmem_bpf *skel, const struct ksyms *ks)
 	skel->rodata->large_kmalloc = 2 * sysconf(_SC_PAGESIZE);
 }
 
-int parse_kmem_mode(const char *s, enum kms_kmem_mode *out)
-{
-	static const char *const names[] = { "auto", "raw", "tracepoint" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (!strcmp(s, names[i])) {
-			*out = (enum kms_kmem_mode)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 /* A parameter type as text: "gfp_t", "long unsigned int", "*void", "*kmem_cache". */
 static void type_text(const struct btf *btf, __u32 id, char *buf, size_t len)
 {
