@@ -153,29 +153,6 @@ static void set_skip_ranges(struct kmem_bpf *skel, const struct ksyms *ks)
 			"no kernel symbols: vmalloc callers will show as alloc_vmap_area's own address");
 }
 
-/*
- * 6.1 gave kmem:kmalloc and kmem:kmem_cache_alloc their own record layouts
- * (and dropped the _node twins). Each layout has its own program; the
- * kernel's BTF says which one applies.
- */
-static bool kmem_new_layout(void)
-{
-	static int cached = -1;
-	struct btf *btf;
-
-	if (cached >= 0)
-		return cached;
-	btf = btf__load_vmlinux_btf();
-	if (!btf) {
-		/* no BTF means no CO-RE either: libbpf will say so at load */
-		cached = 1;
-		return true;
-	}
-	cached = btf__find_by_name_kind(btf, "trace_event_raw_kmalloc", BTF_KIND_STRUCT) >= 0;
-	btf__free(btf);
-	return cached;
-}
-
 static void set_dup_ranges(struct kmem_bpf *skel, const struct ksyms *ks)
 {
 	__u32 n = 0;
@@ -244,11 +221,20 @@ static bool raw_proto_ok(const struct btf *btf, const char *tp, const char *cons
 	return true;
 }
 
-struct raw_support {
-	bool kmalloc, cache_alloc, kfree, cache_free;
+/* What the running kernel's BTF says about the kmem tracepoints. */
+struct kmem_kernel {
+	/*
+	 * 6.1 gave kmem:kmalloc and kmem:kmem_cache_alloc their own record
+	 * layouts (and dropped the _node twins); each layout has its own
+	 * classic tracepoint program
+	 */
+	bool new_layout;
+	/* the raw tracepoint programs' prototypes match */
+	bool raw_kmalloc, raw_cache_alloc, raw_kfree, raw_cache_free;
 };
 
-static struct raw_support raw_support(void)
+/* Read once: every vmalloc mode tried loads the object again. */
+static const struct kmem_kernel *kmem_kernel(void)
 {
 	static const char *const kmalloc[] = {
 		"long unsigned int", "*void", "size_t", "size_t", "gfp_t", "int"
@@ -256,17 +242,26 @@ static struct raw_support raw_support(void)
 	static const char *const cache[] = { "long unsigned int", "*void", "*kmem_cache", "gfp_t",
 					     "int" };
 	static const char *const free[] = { "long unsigned int", "*void" };
-	struct raw_support r = {};
-	struct btf *btf = btf__load_vmlinux_btf();
+	static struct kmem_kernel k;
+	static bool done;
+	struct btf *btf;
 
-	if (!btf)
-		return r;
-	r.kmalloc = raw_proto_ok(btf, "kmalloc", kmalloc, ARRAY_SIZE(kmalloc), true);
-	r.cache_alloc = raw_proto_ok(btf, "kmem_cache_alloc", cache, ARRAY_SIZE(cache), true);
-	r.kfree = raw_proto_ok(btf, "kfree", free, ARRAY_SIZE(free), false);
-	r.cache_free = raw_proto_ok(btf, "kmem_cache_free", free, ARRAY_SIZE(free), false);
+	if (done)
+		return &k;
+	done = true;
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		/* no BTF means no CO-RE either: libbpf will say so at load */
+		k.new_layout = true;
+		return &k;
+	}
+	k.new_layout = btf__find_by_name_kind(btf, "trace_event_raw_kmalloc", BTF_KIND_STRUCT) >= 0;
+	k.raw_kmalloc = raw_proto_ok(btf, "kmalloc", kmalloc, ARRAY_SIZE(kmalloc), true);
+	k.raw_cache_alloc = raw_proto_ok(btf, "kmem_cache_alloc", cache, ARRAY_SIZE(cache), true);
+	k.raw_kfree = raw_proto_ok(btf, "kfree", free, ARRAY_SIZE(free), false);
+	k.raw_cache_free = raw_proto_ok(btf, "kmem_cache_free", free, ARRAY_SIZE(free), false);
 	btf__free(btf);
-	return r;
+	return &k;
 }
 
 /*
@@ -277,20 +272,17 @@ static struct raw_support raw_support(void)
  */
 static void set_autoload(struct kmem_bpf *s, const struct tracer_opts *o, enum kms_vm_mode mode)
 {
-	bool new = kmem_new_layout();
+	const struct kmem_kernel *k = kmem_kernel();
+	bool new = k->new_layout, raw = o->kmem_mode != KMS_KMEM_TRACEPOINT;
 	bool frees = (o->kmalloc || o->cache) && o->track_live;
-	struct raw_support raw = {};
-
-	if (o->kmem_mode != KMS_KMEM_TRACEPOINT)
-		raw = raw_support();
 	struct {
 		struct bpf_program *prog;
 		bool on;
 	} progs[] = {
-		{ s->progs.kms_kmalloc_raw, o->kmalloc && raw.kmalloc },
-		{ s->progs.kms_cache_alloc_raw, o->cache && raw.cache_alloc },
-		{ s->progs.kms_kfree_raw, frees && raw.kfree },
-		{ s->progs.kms_cache_free_raw, frees && raw.cache_free },
+		{ s->progs.kms_kmalloc_raw, o->kmalloc && raw && k->raw_kmalloc },
+		{ s->progs.kms_cache_alloc_raw, o->cache && raw && k->raw_cache_alloc },
+		{ s->progs.kms_kfree_raw, frees && raw && k->raw_kfree },
+		{ s->progs.kms_cache_free_raw, frees && raw && k->raw_cache_free },
 		{ s->progs.kms_kmalloc, o->kmalloc && new &&tracepoint_exists("kmem", "kmalloc") },
 		{ s->progs.kms_kmalloc_old,
 		  o->kmalloc && !new &&tracepoint_exists("kmem", "kmalloc") },
