@@ -268,12 +268,15 @@ static const struct kmem_kernel *kmem_kernel(void)
  * Raw tracepoint programs where the kernel's prototypes allow (and the user
  * did not ask for classic ones); the classic tracepoint program of the
  * running kernel's layout is loaded as well, as the fallback should the raw
- * one fail to attach. Free programs only run with live tracking.
+ * one fail to attach, unless the user asked for raw tracepoints only. Free
+ * programs only run with live tracking.
  */
 static void set_autoload(struct kmem_bpf *s, const struct tracer_opts *o, enum kms_vm_mode mode)
 {
 	const struct kmem_kernel *k = kmem_kernel();
 	bool new = k->new_layout, raw = o->kmem_mode != KMS_KMEM_TRACEPOINT;
+	/* --kmem-mode raw: raw tracepoints or nothing, no silent fallback */
+	bool classic = o->kmem_mode != KMS_KMEM_RAW;
 	bool frees = (o->kmalloc || o->cache) && o->track_live;
 	struct {
 		struct bpf_program *prog;
@@ -283,19 +286,21 @@ static void set_autoload(struct kmem_bpf *s, const struct tracer_opts *o, enum k
 		{ s->progs.kms_cache_alloc_raw, o->cache && raw && k->raw_cache_alloc },
 		{ s->progs.kms_kfree_raw, frees && raw && k->raw_kfree },
 		{ s->progs.kms_cache_free_raw, frees && raw && k->raw_cache_free },
-		{ s->progs.kms_kmalloc, o->kmalloc && new &&tracepoint_exists("kmem", "kmalloc") },
+		{ s->progs.kms_kmalloc,
+		  classic && o->kmalloc && new &&tracepoint_exists("kmem", "kmalloc") },
 		{ s->progs.kms_kmalloc_old,
-		  o->kmalloc && !new &&tracepoint_exists("kmem", "kmalloc") },
+		  classic && o->kmalloc && !new &&tracepoint_exists("kmem", "kmalloc") },
 		{ s->progs.kms_kmalloc_node,
-		  o->kmalloc && tracepoint_exists("kmem", "kmalloc_node") },
-		{ s->progs.kms_kfree, frees && tracepoint_exists("kmem", "kfree") },
+		  classic && o->kmalloc && tracepoint_exists("kmem", "kmalloc_node") },
+		{ s->progs.kms_kfree, classic && frees && tracepoint_exists("kmem", "kfree") },
 		{ s->progs.kms_cache_alloc,
-		  o->cache && new &&tracepoint_exists("kmem", "kmem_cache_alloc") },
+		  classic && o->cache && new &&tracepoint_exists("kmem", "kmem_cache_alloc") },
 		{ s->progs.kms_cache_alloc_old,
-		  o->cache && !new &&tracepoint_exists("kmem", "kmem_cache_alloc") },
+		  classic && o->cache && !new &&tracepoint_exists("kmem", "kmem_cache_alloc") },
 		{ s->progs.kms_cache_alloc_nd,
-		  o->cache && tracepoint_exists("kmem", "kmem_cache_alloc_node") },
-		{ s->progs.kms_cache_free, frees && tracepoint_exists("kmem", "kmem_cache_free") },
+		  classic && o->cache && tracepoint_exists("kmem", "kmem_cache_alloc_node") },
+		{ s->progs.kms_cache_free,
+		  classic && frees && tracepoint_exists("kmem", "kmem_cache_free") },
 		{ s->progs.kms_vmalloc_fx, mode == KMS_VM_FENTRY },
 		{ s->progs.kms_vfree_fe, mode == KMS_VM_FENTRY && o->track_live },
 		{ s->progs.kms_vmalloc_kp, mode == KMS_VM_KPROBE },
@@ -595,6 +600,11 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 	t->max_sites = o->site_entries;
 	describe_vm(t);
 	attach_kmem(t);
+	if (o->kmem_mode == KMS_KMEM_RAW && ((o->kmalloc && !strcmp(t->kmalloc_mode, "off")) ||
+					     (o->cache && !strcmp(t->cache_mode, "off"))))
+		log_warn(
+			"--kmem-mode raw: this kernel's kmem tracepoint prototypes are not the ones the raw programs read, or their attach failed: kmalloc=%s kmem_cache=%s (use --kmem-mode auto)",
+			t->kmalloc_mode, t->cache_mode);
 	fail_sink.fn = on_fail;
 	fail_sink.ctx = fail_ctx;
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), fail_cb, NULL, NULL);

@@ -115,3 +115,15 @@ has_cache_names='[.[] | select(.type == "site" and .kind == "kmem_cache" and (.c
 check raw_cache_names "no named kmem_cache site with raw tracepoints" jq -se "$has_cache_names" "$out"
 check tp_cache_names "no named kmem_cache site with classic tracepoints" jq -se "$has_cache_names" "$tp"
 check_eq tp_no_programs_left 0 "$(our_progs)"
+
+# --kmem-mode raw: raw tracepoints only, no classic program loaded as a fallback
+rw=$TMP/raw.ndjson
+start_record -i 0.5 --kmem-mode raw -o "$rw" || { fail raw_start "record did not start"; exit 1; }
+classic=$(bpftool prog show 2>/dev/null | grep -cE ' name kms_(kmalloc|kmalloc_old|kmalloc_node|kfree|cache_alloc|cache_alloc_old|cache_alloc_nd|cache_free) ')
+"$WL/msgq" 50 100 || fail raw_workload "workload failed"
+sleep 0.6
+stop_record
+check_eq raw_only_no_classic_programs 0 "$classic"
+check_eq raw_only_attach "raw_tracepoint raw_tracepoint" \
+	"$(head -1 "$rw" | jq -r '"\(.attach.kmalloc) \(.attach.kmem_cache)"')"
+check_eq raw_only_msg_allocs 50 "$(sum_msg_sites cat "$rw" | jq .allocs)"
