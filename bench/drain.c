@@ -137,19 +137,18 @@ static void make_counters(struct kms_site_counters *c, long i, int rep)
 	memcpy(c->life_hist, s.life_hist, sizeof(c->life_hist));
 }
 
-static int bpfmap(long n, const struct ksyms *ks, __u64 base, double *first, double *steady)
+/*
+ * The kmem skeleton's site maps alone (no program loaded), sized for n
+ * sites, with number i publishing the key of make_key(key_of[i]) (or of i)
+ * as the programs would, and t set up to read them as the tracer does.
+ */
+static int load_site_maps(struct tracer *t, __u32 n, __u64 base, const __u32 *key_of)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct kms_site_counters *vals = calloc(ncpu, sizeof(*vals));
-	struct tracer t = {};
-	struct site_table st;
+	struct kmem_bpf *skel = kmem_bpf__open();
 	struct bpf_program *p;
-	struct kmem_bpf *skel;
-	double tt[REPS];
-	int fd, err = 0;
+	int err = 0;
 
-	skel = kmem_bpf__open();
-	if (!skel || !vals)
+	if (!skel)
 		return -1;
 	bpf_object__for_each_program (p, skel->obj)
 		bpf_program__set_autoload(p, false);
@@ -160,18 +159,37 @@ static int bpfmap(long n, const struct ksyms *ks, __u64 base, double *first, dou
 		kmem_bpf__destroy(skel);
 		return -1;
 	}
-	/* the keys, as the programs would have published them */
 	for (__u32 i = 0; i < n && !err; i++) {
 		struct kms_site_meta m = { .ready = 1 };
 
-		make_key(&m.key, base, i);
+		make_key(&m.key, base, key_of ? key_of[i] : i);
 		err = bpf_map_update_elem(bpf_map__fd(skel->maps.site_meta), &i, &m, BPF_ANY);
 	}
 	skel->bss->next_site = n;
-	fd = bpf_map__fd(skel->maps.site_stats);
-	t.skel = skel;
-	t.ncpu = ncpu;
-	t.max_sites = n;
+	t->skel = skel;
+	t->ncpu = libbpf_num_possible_cpus();
+	t->max_sites = n;
+	if (err) {
+		tracer_stop(t);
+		return -1;
+	}
+	return 0;
+}
+
+static int bpfmap(long n, const struct ksyms *ks, __u64 base, double *first, double *steady)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct kms_site_counters *vals = calloc(ncpu, sizeof(*vals));
+	struct tracer t = {};
+	struct site_table st;
+	double tt[REPS];
+	int fd, err = 0;
+
+	if (!vals || load_site_maps(&t, n, base, NULL)) {
+		free(vals);
+		return -1;
+	}
+	fd = bpf_map__fd(t.skel->maps.site_stats);
 	site_table_init(&st, ks);
 	for (int r = 0; r <= REPS && !err; r++) {
 		double t0;
@@ -230,37 +248,19 @@ static int alias_check(__u64 base)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct kms_site_counters *vals = calloc(ncpu, sizeof(*vals));
+	static const __u32 key_of[3] = { 0, 1, 0 }; /* number 2 repeats number 0's key */
 	struct alias_seen seen = {};
 	struct tracer t = {};
-	struct bpf_program *p;
-	struct kmem_bpf *skel;
 	int err = 0;
 
-	skel = kmem_bpf__open();
-	if (!skel || !vals)
-		return -1;
-	bpf_object__for_each_program (p, skel->obj)
-		bpf_program__set_autoload(p, false);
-	bpf_map__set_max_entries(skel->maps.site_stats, 3);
-	bpf_map__set_max_entries(skel->maps.site_meta, 3);
-	if (kmem_bpf__load(skel)) {
-		kmem_bpf__destroy(skel);
+	if (!vals || load_site_maps(&t, 3, base, key_of)) {
 		free(vals);
 		return -1;
 	}
-	for (__u32 i = 0; i < 3 && !err; i++) {
-		struct kms_site_meta m = { .ready = 1 };
-
-		make_key(&m.key, base, i == 2 ? 0 : i); /* number 2 repeats number 0's key */
-		for (int c = 0; c < ncpu; c++)
-			make_counters(&vals[c], 0, 0);
-		err = bpf_map_update_elem(bpf_map__fd(skel->maps.site_meta), &i, &m, BPF_ANY) ||
-		      bpf_map_update_elem(bpf_map__fd(skel->maps.site_stats), &i, vals, BPF_ANY);
-	}
-	skel->bss->next_site = 3;
-	t.skel = skel;
-	t.ncpu = ncpu;
-	t.max_sites = 3;
+	for (int c = 0; c < ncpu; c++)
+		make_counters(&vals[c], 0, 0);
+	for (__u32 i = 0; i < 3 && !err; i++)
+		err = bpf_map_update_elem(bpf_map__fd(t.skel->maps.site_stats), &i, vals, BPF_ANY);
 	seen.call_site = base;
 	err = err ?: tracer_for_each_site(&t, alias_fn, &seen);
 	printf("%s: drain_alias_merged: %zu keys delivered for 3 numbers (want 2), key 0 allocs %llu (want %llu)\n",
