@@ -60,6 +60,12 @@ for b in "${!exp_bucket[@]}"; do
 done
 check_eq msg_size_buckets_total $((K * nsizes)) "$(jq '[.sizes[]] | add' <<<"$r")"
 
+# events are derived from the sites' counters: at least the workload's own
+ev() { jq -s "[.[] | select(.type == \"interval\") | .events.$1] | add // 0" "$out"; }
+check events_kmalloc_derived "interval events.kmalloc $(ev kmalloc) < $((K * nsizes)) msg allocations" \
+	test "$(ev kmalloc)" -ge $((K * nsizes))
+check events_kfree_derived "interval events.kfree $(ev kfree) < $((K * nsizes)) msg frees" \
+	test "$(ev kfree)" -ge $((K * nsizes))
 check_eq header_first "header 1" "$(head -1 "$out" | jq -r '"\(.type) \(.schema)"')"
 check header_fields "header lacks kernel/page_size/start/attach" \
 	jq -e '.kernel and .page_size and .start_ns and .attach.kmalloc and .attach.vmalloc' <(head -1 "$out")
