@@ -85,10 +85,15 @@ CFLAGS_STAMP := $(OUT)/.cflags
 BPF_STAMP := $(OUT)/.bpf-flags
 CFLAGS_NOW := $(strip $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS))
 BPF_FLAGS_NOW := $(strip $(CLANG) $(BPF_CFLAGS))
+# (not for the goals that compile nothing: `make print-includes` with other
+# flags must not mark a build stale)
+ifneq ($(or $(filter-out clean format check-format vmlinux print-%,$(MAKECMDGOALS)),$(if $(MAKECMDGOALS),,all)),)
 $(eval $(call flags_stamp,cflags,CFLAGS_NOW))
 $(eval $(call flags_stamp,bpf-flags,BPF_FLAGS_NOW))
-# written above while parsing; `make clean all` removes them in between
-$(CFLAGS_STAMP) $(BPF_STAMP): ;
+endif
+# written above while parsing; again when `make clean all` removed them
+$(CFLAGS_STAMP): ; $(shell mkdir -p $(@D))$(file >$@,$(CFLAGS_NOW))
+$(BPF_STAMP): ; $(shell mkdir -p $(@D))$(file >$@,$(BPF_FLAGS_NOW))
 
 .PHONY: all bpf print-includes print-srcs deps run test test-kernels test-systemd soak unit-test unit-bins check-static bench bench-build vmlinux clean format check-format install uninstall
 
@@ -287,4 +292,4 @@ $(OUT)/fuzz/report_fuzz: tests/fuzz/report_fuzz.c $(FUZZ_SRCS) $(HDRS)
 		$(shell $(PKG_CONFIG) --libs libcjson zlib 2>/dev/null) -lm -o $@
 
 # the headers each compile read, written by $(DEPFLAGS)
--include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+-include $(wildcard $(addsuffix .d,$(OBJS) $(BPF_OBJS) $(UNIT_BINS) $(WORKLOADS) $(BENCH_BINS)))
