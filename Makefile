@@ -57,8 +57,10 @@ NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 LDLIBS += $(NCURSES_LIBS)
 BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Ivmlinux/$(ARCH) -Iinclude -Ibpf
-# each compile writes TARGET.d, the headers it read (skeletons included)
-DEPFLAGS = -MMD -MP -MT $@ -MF $@.d
+# each compile writes .TARGET.d beside TARGET (hidden, out of the way of
+# globs such as build/tests/test_*): the headers it read, skeletons included
+depfile = $(dir $(1)).$(notdir $(1)).d
+DEPFLAGS = -MMD -MP -MT $@ -MF $(call depfile,$@)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -76,7 +78,8 @@ FORMAT_FILES := $(SRCS) $(HDRS) $(wildcard bpf/*.c bpf/*.h tests/unit/*.c tests/
 # flags_stamp NAME, VARIABLE: $(OUT)/.NAME holds the variable's value and is
 # rewritten only when the value changed
 define flags_stamp
-ifneq ($$(file <$(OUT)/.$(1)),$$($(2)))
+$(1)_OLD := $$(file <$(OUT)/.$(1))
+ifneq ($$($(1)_OLD),$$($(2)))
 $$(shell mkdir -p $(OUT))
 $$(file >$(OUT)/.$(1),$$($(2)))
 endif
@@ -85,9 +88,10 @@ CFLAGS_STAMP := $(OUT)/.cflags
 BPF_STAMP := $(OUT)/.bpf-flags
 CFLAGS_NOW := $(strip $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS))
 BPF_FLAGS_NOW := $(strip $(CLANG) $(BPF_CFLAGS))
-# (not for the goals that compile nothing: `make print-includes` with other
-# flags must not mark a build stale)
-ifneq ($(or $(filter-out clean format check-format vmlinux print-%,$(MAKECMDGOALS)),$(if $(MAKECMDGOALS),,all)),)
+# (not for the goals that compile nothing here, e.g. `make print-includes`
+# with other flags, or `make test`, whose sub-make builds with WERROR=1)
+NO_COMPILE_GOALS := clean format check-format vmlinux print-% test check-static deps
+ifneq ($(or $(filter-out $(NO_COMPILE_GOALS),$(MAKECMDGOALS)),$(if $(MAKECMDGOALS),,all)),)
 $(eval $(call flags_stamp,cflags,CFLAGS_NOW))
 $(eval $(call flags_stamp,bpf-flags,BPF_FLAGS_NOW))
 endif
@@ -292,4 +296,4 @@ $(OUT)/fuzz/report_fuzz: tests/fuzz/report_fuzz.c $(FUZZ_SRCS) $(HDRS)
 		$(shell $(PKG_CONFIG) --libs libcjson zlib 2>/dev/null) -lm -o $@
 
 # the headers each compile read, written by $(DEPFLAGS)
--include $(wildcard $(addsuffix .d,$(OBJS) $(BPF_OBJS) $(UNIT_BINS) $(WORKLOADS) $(BENCH_BINS)))
+-include $(wildcard $(foreach t,$(OBJS) $(BPF_OBJS) $(UNIT_BINS) $(WORKLOADS) $(BENCH_BINS),$(call depfile,$(t))))
