@@ -9,7 +9,8 @@
 OUT ?= build
 # the kernel's name for the machine: picks vmlinux/$(ARCH)/vmlinux.h and
 # -D__TARGET_ARCH_$(ARCH) for the BPF programs
-ARCH ?= $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(shell uname -m)))
+HOST_ARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(shell uname -m)))
+ARCH ?= $(HOST_ARCH)
 CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
@@ -170,10 +171,11 @@ bench: deps
 	@$(MAKE) --no-print-directory bench-build
 	/usr/bin/python3 bench/bench.py --build $(OUT) --doc docs/performance.md
 
-# Regenerates the checked-in vmlinux/$(ARCH)/vmlinux.h: by default from
-# Debian 12's newest 6.1 kernel package for ARCH; VMLINUX_SRC=running takes
-# the running kernel's BTF, or names a package, .deb or vmlinuz (see
-# scripts/gen-vmlinux.sh).
+# Regenerates the checked-in vmlinux/$(ARCH)/vmlinux.h: from the running
+# kernel's BTF for the machine's own ARCH, else from Debian 12's newest 6.1
+# kernel package for ARCH; VMLINUX_SRC names another package, .deb or
+# vmlinuz (see scripts/gen-vmlinux.sh).
+VMLINUX_SRC ?= $(if $(filter $(HOST_ARCH),$(ARCH)),running)
 vmlinux:
 	BPFTOOL=$(BPFTOOL) scripts/gen-vmlinux.sh $(ARCH) $(VMLINUX_SRC)
 
