@@ -188,6 +188,26 @@ struct site_counts;
 #define FLD_CONFIG "config"
 #define FLD_PROM_TEXTFILE "prom_textfile"
 
+/* the kinds of call sites (FLD_KIND) */
+#define KIND_NAME_KMALLOC "kmalloc"
+#define KIND_NAME_CACHE "kmem_cache"
+#define KIND_NAME_VMALLOC "vmalloc"
+#define KIND_NAME_PAGE "page" /* state document only: page allocator callers (--pages) */
+
+/* interval.events (allocations and frees in the interval) */
+#define EV_KMALLOC "kmalloc"
+#define EV_KFREE "kfree"
+#define EV_CACHE_ALLOC "kmem_cache_alloc"
+#define EV_CACHE_FREE "kmem_cache_free"
+#define EV_VMALLOC "vmalloc"
+#define EV_VFREE "vfree"
+/* meminfo (bytes, from /proc/meminfo) */
+#define MI_MEMFREE "MemFree"
+#define MI_SLAB "Slab"
+#define MI_SRECLAIMABLE "SReclaimable"
+#define MI_SUNRECLAIM "SUnreclaim"
+#define MI_VMALLOC_USED "VmallocUsed"
+
 /* a named kernel counter (KMS_CNT_*) */
 struct schema_counter {
 	const char *name;
@@ -237,6 +257,7 @@ struct schema_interval {
 	bool pages; /* --pages: events.page_alloc written */
 	__u64 page_allocs;
 	__u64 active_sites, sites;
+	__u64 bytes_req, bytes_alloc; /* over every site: site records + site_rest */
 	__s64 live, live_bytes;
 };
 cJSON *schema_interval(const struct schema_interval *iv);

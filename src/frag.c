@@ -578,10 +578,51 @@ int frag_export(struct frag *f, struct export *x)
 	return err ? err : frag_export_ranking(f, x);
 }
 
+/* the interval's change of one page caller (order, stack), 0 when none */
+static const struct pg_delta *page_site_delta(const struct frag *f,
+					      const struct kms_page_site_key *k)
+{
+	for (int i = 0; i < f->pt.sites.nr; i++)
+		if (!memcmp(&f->pt.sites.v[i].k.site, k, sizeof(*k)))
+			return &f->pt.sites.v[i];
+	return NULL;
+}
+
+/* page allocations of order >= the threshold, as state sites of kind "page" */
+static void state_page_sites(struct frag *f, cJSON *sites)
+{
+	struct htab_ent *e;
+
+	htab_for_each (&f->pt.prev_sites, e) {
+		const struct kms_page_site_key *k = e->key;
+		const struct kms_page_val *tot = e->val;
+		const struct pg_delta *d = page_site_delta(f, k);
+		struct site_counts dc = {}, tc = {};
+		char caller[256], site[256];
+		struct schema_site v = { .kind = KIND_NAME_PAGE,
+					 .caller = caller,
+					 .site = site,
+					 .delta = &dc,
+					 .total = &tc };
+
+		if (d) {
+			dc.allocs = d->count;
+			dc.bytes_req = dc.bytes_alloc = d->pages * f->page_size;
+		}
+		tc.allocs = tot->count;
+		tc.bytes_req = tc.bytes_alloc = tot->pages * f->page_size;
+		caller_names(f, k->call_site, caller, site, sizeof(caller));
+		v.stack = stack_json(f, k->stack_id);
+		cJSON_AddItemToArray(sites, schema_state_site(&v));
+	}
+}
+
 void frag_state(struct frag *f, cJSON *state)
 {
 	cJSON *a;
 
+	if (f->on && f->pages)
+		state_page_sites(f, cJSON_GetObjectItemCaseSensitive(state, FLD_SITES));
 	if (!f->on || !f->cur.nr)
 		return;
 	a = cJSON_AddArrayToObject(state, FLD_BUDDYINFO);

@@ -8,24 +8,24 @@
 
 const struct schema_counter schema_events[6] = {
 	{ "kmalloc", KMS_CNT_EV_KMALLOC },
-	{ "kfree", KMS_CNT_EV_KFREE },
+	{ EV_KFREE, KMS_CNT_EV_KFREE },
 	{ "kmem_cache_alloc", KMS_CNT_EV_CACHE_ALLOC },
 	{ "kmem_cache_free", KMS_CNT_EV_CACHE_FREE },
 	{ "vmalloc", KMS_CNT_EV_VMALLOC },
 	{ "vfree", KMS_CNT_EV_VFREE },
 };
 const struct schema_counter schema_unmatched[3] = {
-	{ "kfree", KMS_CNT_UNMATCHED_KFREE },
-	{ "kmem_cache_free", KMS_CNT_UNMATCHED_CACHE_FREE },
-	{ "vfree", KMS_CNT_UNMATCHED_VFREE },
+	{ EV_KFREE, KMS_CNT_UNMATCHED_KFREE },
+	{ EV_CACHE_FREE, KMS_CNT_UNMATCHED_CACHE_FREE },
+	{ EV_VFREE, KMS_CNT_UNMATCHED_VFREE },
 };
 const struct schema_counter schema_drops[5] = {
 	{ "sites_full", KMS_CNT_DROP_SITES },	  { "live_full", KMS_CNT_DROP_LIVE },
 	{ "ringbuf_full", KMS_CNT_DROP_RINGBUF }, { "stacks", KMS_CNT_DROP_STACK },
 	{ "pending_full", KMS_CNT_DROP_PENDING },
 };
-const char *const schema_meminfo_keys[5] = { "MemFree", "Slab", "SReclaimable", "SUnreclaim",
-					     "VmallocUsed" };
+const char *const schema_meminfo_keys[5] = { MI_MEMFREE, MI_SLAB, MI_SRECLAIMABLE, MI_SUNRECLAIM,
+					     MI_VMALLOC_USED };
 
 #define COUNTS                                                                        \
 	FLD_ALLOCS, FLD_FREES, FLD_FAILED, FLD_BYTES_REQ, FLD_BYTES_ALLOC, FLD_SLACK, \
@@ -72,17 +72,17 @@ static const char *const f_interval[] = {
 	FLD_END_NS,
 	FLD_DURATION_S,
 	FLD_EVENTS,
-	FLD_EVENTS ".kmalloc",
-	FLD_EVENTS ".kfree",
-	FLD_EVENTS ".kmem_cache_alloc",
-	FLD_EVENTS ".kmem_cache_free",
-	FLD_EVENTS ".vmalloc",
-	FLD_EVENTS ".vfree",
+	FLD_EVENTS "." EV_KMALLOC,
+	FLD_EVENTS "." EV_KFREE,
+	FLD_EVENTS "." EV_CACHE_ALLOC,
+	FLD_EVENTS "." EV_CACHE_FREE,
+	FLD_EVENTS "." EV_VMALLOC,
+	FLD_EVENTS "." EV_VFREE,
 	FLD_EVENTS "." FLD_EV_PAGE_ALLOC,
 	FLD_UNMATCHED_FREES,
-	FLD_UNMATCHED_FREES ".kfree",
-	FLD_UNMATCHED_FREES ".kmem_cache_free",
-	FLD_UNMATCHED_FREES ".vfree",
+	FLD_UNMATCHED_FREES "." EV_KFREE,
+	FLD_UNMATCHED_FREES "." EV_CACHE_FREE,
+	FLD_UNMATCHED_FREES "." EV_VFREE,
 	FLD_DROPS,
 	FLD_DROPS ".sites_full",
 	FLD_DROPS ".live_full",
@@ -95,6 +95,8 @@ static const char *const f_interval[] = {
 	FLD_KERNEL_DUPLICATES,
 	FLD_ACTIVE_SITES,
 	FLD_SITES,
+	FLD_BYTES_REQ,
+	FLD_BYTES_ALLOC,
 	FLD_LIVE,
 	FLD_LIVE_BYTES,
 	NULL,
@@ -119,8 +121,8 @@ static const char *const f_pagetype[] = {
 	FLD_FREE, FLD_CAPPED, FLD_PAGEBLOCKS, NULL,
 };
 static const char *const f_vmstat[] = { FLD_TYPE, FLD_SEQ, FLD_DELTA, NULL };
-static const char *const f_meminfo[] = { FLD_TYPE,	 FLD_SEQ,      "MemFree",     "Slab",
-					 "SReclaimable", "SUnreclaim", "VmallocUsed", NULL };
+static const char *const f_meminfo[] = { FLD_TYPE,	  FLD_SEQ,	 MI_MEMFREE,	  MI_SLAB,
+					 MI_SRECLAIMABLE, MI_SUNRECLAIM, MI_VMALLOC_USED, NULL };
 static const char *const f_slabinfo[] = {
 	FLD_TYPE,
 	FLD_SEQ,
@@ -290,6 +292,8 @@ cJSON *schema_interval(const struct schema_interval *iv)
 	json_add_u64(o, FLD_KERNEL_DUPLICATES, iv->delta[KMS_CNT_DUP_LARGE]);
 	json_add_u64(o, FLD_ACTIVE_SITES, iv->active_sites);
 	json_add_u64(o, FLD_SITES, iv->sites);
+	json_add_u64(o, FLD_BYTES_REQ, iv->bytes_req);
+	json_add_u64(o, FLD_BYTES_ALLOC, iv->bytes_alloc);
 	json_add_s64(o, FLD_LIVE, iv->live);
 	json_add_s64(o, FLD_LIVE_BYTES, iv->live_bytes);
 	return o;

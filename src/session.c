@@ -205,8 +205,12 @@ static cJSON *interval_record(struct session *s, size_t active)
 	};
 
 	for (size_t i = 0; i < s->sites.nr; i++) {
-		iv.live += s->sites.list[i]->live;
-		iv.live_bytes += s->sites.list[i]->live_bytes;
+		const struct site *site = s->sites.list[i];
+
+		iv.live += site->live;
+		iv.live_bytes += site->live_bytes;
+		iv.bytes_req += site->delta.bytes_req;
+		iv.bytes_alloc += site->delta.bytes_alloc;
 	}
 	return schema_interval(&iv);
 }

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "schema.h"
 #include "control.h"
 #include "daemon.h"
 #include "control_client.h"
@@ -42,21 +43,22 @@ static const char *str(const cJSON *o, const char *k)
 
 static void print_status(const cJSON *o)
 {
-	const cJSON *dr = cJSON_GetObjectItem(o, "drops"), *at = cJSON_GetObjectItem(o, "attach");
-	const cJSON *w = cJSON_GetObjectItem(o, "writes"), *e;
+	const cJSON *dr = cJSON_GetObjectItem(o, FLD_DROPS),
+		    *at = cJSON_GetObjectItem(o, FLD_ATTACH);
+	const cJSON *w = cJSON_GetObjectItem(o, FLD_WRITES), *e;
 	char a[16], b[16], c[16];
-	double up = num(o, "uptime_ns") / 1e9, drops = 0;
+	double up = num(o, FLD_UPTIME_NS) / 1e9, drops = 0;
 
 	cJSON_ArrayForEach(e, dr) drops += cJSON_IsNumber(e) ? e->valuedouble : 0;
 	long long secs = (long long)up;
 
 	printf("kmemscope daemon %s, pid %.0f, up %lldd %02lld:%02lld:%02lld, interval %gs (%.0f so far)\n",
-	       str(o, "version"), num(o, "pid"), secs / 86400, secs % 86400 / 3600,
-	       secs % 3600 / 60, secs % 60, num(o, "interval_s"), num(o, "seq"));
-	printf("  tracing:   kmalloc=%s kmem_cache=%s vmalloc=%s\n", str(at, "kmalloc"),
-	       str(at, "kmem_cache"), str(at, "vmalloc"));
+	       str(o, FLD_VERSION), num(o, FLD_PID), secs / 86400, secs % 86400 / 3600,
+	       secs % 3600 / 60, secs % 60, num(o, FLD_INTERVAL_S), num(o, FLD_SEQ));
+	printf("  tracing:   kmalloc=%s kmem_cache=%s vmalloc=%s\n", str(at, FLD_ATT_KMALLOC),
+	       str(at, FLD_ATT_KMEM_CACHE), str(at, FLD_ATT_VMALLOC));
 	printf("  events:    %s/s in the last interval\n",
-	       fmt_count(num(o, "events_per_s"), a, sizeof(a)));
+	       fmt_count(num(o, FLD_EVENTS_PER_S), a, sizeof(a)));
 	printf("  drops:     %s", fmt_count(drops, a, sizeof(a)));
 	if (drops) {
 		const char *sep = " (";
@@ -71,20 +73,20 @@ static void print_status(const cJSON *o)
 		}
 		printf(")");
 	}
-	printf("\n  segment:   %s (%s)\n", *str(o, "segment") ? str(o, "segment") : "none open",
-	       fmt_bytes(num(o, "segment_bytes"), a, sizeof(a)));
-	printf("  state dir: %s: %.0f segments, %s\n", str(o, "state_dir"), num(o, "segments"),
-	       fmt_bytes(num(o, "disk_bytes"), b, sizeof(b)));
-	if (cJSON_IsTrue(cJSON_GetObjectItem(w, "ok")))
+	printf("\n  segment:   %s (%s)\n", *str(o, FLD_SEGMENT) ? str(o, FLD_SEGMENT) : "none open",
+	       fmt_bytes(num(o, FLD_SEGMENT_BYTES), a, sizeof(a)));
+	printf("  state dir: %s: %.0f segments, %s\n", str(o, FLD_STATE_DIR), num(o, FLD_SEGMENTS),
+	       fmt_bytes(num(o, FLD_DISK_BYTES), b, sizeof(b)));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(w, FLD_OK)))
 		printf("  writes:    ok (%.0f intervals written, %.0f old segments deleted)\n",
-		       num(w, "intervals_written"), num(w, "segments_deleted"));
+		       num(w, FLD_INTERVALS_WRITTEN), num(w, FLD_SEGMENTS_DELETED));
 	else
 		printf("  writes:    FAILING: %s (%s queued in memory, %.0f intervals not kept)\n",
-		       str(w, "error"), fmt_bytes(num(w, "queued_bytes"), c, sizeof(c)),
-		       num(w, "intervals_dropped"));
-	printf("  config:    %s\n", str(o, "config"));
-	if (*str(o, "prom_textfile"))
-		printf("  textfile:  %s\n", str(o, "prom_textfile"));
+		       str(w, FLD_ERROR), fmt_bytes(num(w, FLD_QUEUED_BYTES), c, sizeof(c)),
+		       num(w, FLD_INTERVALS_DROPPED));
+	printf("  config:    %s\n", str(o, FLD_CONFIG));
+	if (*str(o, FLD_PROM_TEXTFILE))
+		printf("  textfile:  %s\n", str(o, FLD_PROM_TEXTFILE));
 }
 
 int cmd_status(int argc, char **argv)
@@ -156,7 +158,7 @@ int cmd_status(int argc, char **argv)
 	}
 	o = cJSON_Parse(reply);
 	free(reply);
-	if (!o || strcmp(str(o, "type"), "status")) {
+	if (!o || strcmp(str(o, FLD_TYPE), REC_STATUS)) {
 		fprintf(stderr, "kmemscope status: unexpected reply from %s\n", path);
 		cJSON_Delete(o);
 		return 1;
