@@ -275,6 +275,8 @@ struct schema_site {
 cJSON *schema_site(struct schema_site *s);
 /* a site of the state document: "delta" and "total" objects, no type/seq */
 cJSON *schema_state_site(struct schema_site *s);
+/* sum += c (folding sites into a site_rest) */
+void schema_counts_add(struct site_counts *sum, const struct site_counts *c);
 /* the counters of a site_counts, flat into o (site, site_rest) */
 void schema_add_counts(cJSON *o, const struct site_counts *c);
 

@@ -299,6 +299,21 @@ cJSON *schema_interval(const struct schema_interval *iv)
 	return o;
 }
 
+void schema_counts_add(struct site_counts *sum, const struct site_counts *c)
+{
+	sum->allocs += c->allocs;
+	sum->frees += c->frees;
+	sum->failed += c->failed;
+	sum->bytes_req += c->bytes_req;
+	sum->bytes_alloc += c->bytes_alloc;
+	sum->bytes_freed += c->bytes_freed;
+	sum->cross_cpu_frees += c->cross_cpu_frees;
+	for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
+		sum->size_hist[i] += c->size_hist[i];
+	for (int i = 0; i < KMS_LIFE_BUCKETS; i++)
+		sum->life_hist[i] += c->life_hist[i];
+}
+
 void schema_add_counts(cJSON *o, const struct site_counts *c)
 {
 	json_add_u64(o, FLD_ALLOCS, c->allocs);

@@ -303,21 +303,6 @@ static int cmp_delta_bytes(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void add_counts(struct site_counts *sum, const struct site_counts *c)
-{
-	sum->allocs += c->allocs;
-	sum->frees += c->frees;
-	sum->failed += c->failed;
-	sum->bytes_req += c->bytes_req;
-	sum->bytes_alloc += c->bytes_alloc;
-	sum->bytes_freed += c->bytes_freed;
-	sum->cross_cpu_frees += c->cross_cpu_frees;
-	for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
-		sum->size_hist[i] += c->size_hist[i];
-	for (int i = 0; i < KMS_LIFE_BUCKETS; i++)
-		sum->life_hist[i] += c->life_hist[i];
-}
-
 /* The active sites without a site record, folded into one: totals stay exact. */
 static cJSON *site_rest_record(struct session *s, struct site *const *rest, size_t n)
 {
@@ -325,7 +310,7 @@ static cJSON *site_rest_record(struct session *s, struct site *const *rest, size
 	struct schema_site_rest r = { .seq = s->seq, .sites = n, .c = &sum };
 
 	for (size_t i = 0; i < n; i++) {
-		add_counts(&sum, &rest[i]->delta);
+		schema_counts_add(&sum, &rest[i]->delta);
 		r.live += rest[i]->live;
 		r.live_bytes += rest[i]->live_bytes;
 	}
