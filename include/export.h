@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include <cjson/cJSON.h>
+#include "schema.h" /* KMS_SCHEMA_VERSION, the record builders */
 
 struct export
 {
