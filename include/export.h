@@ -14,8 +14,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include <cjson/cJSON.h>
-
-#define KMS_SCHEMA_VERSION 1
+#include "schema.h" /* KMS_SCHEMA_VERSION, the record builders */
 
 struct export
 {
@@ -29,8 +28,14 @@ struct export
 
 /* Create/truncate path with mode 0600. Nothing is written yet. -errno. */
 int export_open(struct export *x, const char *path);
+/* The same for an export whose queue is kept (records queued before a file was due). */
+int export_attach(struct export *x, const char *path);
 /* Queue one record (takes ownership of rec). -ENOMEM. */
 int export_add(struct export *x, cJSON *rec);
+/* Queue one record in front of everything queued (a new file's header). -ENOMEM. */
+int export_prepend(struct export *x, cJSON *rec);
+/* Close without writing (a failed file, the end); the queue stays unless drop_queue. */
+void export_abandon(struct export *x, bool drop_queue);
 /* Write what was queued. On error the file is cut back to its last good size. -errno. */
 int export_flush(struct export *x);
 /* Flush and close. -errno of the flush or close. */

@@ -81,7 +81,8 @@ void frag_rank(struct frag *f);
 int frag_export(struct frag *f, struct export *x);
 /* Queue the correlation records of the last ranking. */
 int frag_export_ranking(struct frag *f, struct export *x);
-/* Add "buddyinfo", "pageblock_order", "meminfo", "correlation" to a state document. */
+/* Add "buddyinfo", "pageblock_order", "meminfo", "pagetype" and the page
+ * callers (sites of kind "page", with --pages) to a state document. */
 void frag_state(struct frag *f, cJSON *state);
 void frag_print_summary(FILE *out, struct frag *f);
 void frag_stop(struct frag *f);

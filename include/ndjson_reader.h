@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-#define NR_SCHEMA 1 /* the newest export schema this reader understands */
+#include "schema.h"
+
+#define NR_SCHEMA KMS_SCHEMA_VERSION /* the newest export schema this reader understands */
 #define NR_MAX_LINE (16u << 20)
 #define NR_MAX_DEPTH 32 /* JSON nesting; exports use 3 levels */
 #define NR_MAX_WARNINGS 20 /* printed per file; the rest are only counted */

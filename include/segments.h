@@ -57,9 +57,12 @@ void segments_set_limits(struct segments *g, const struct daemon_config *c);
 /* Queue a header for a new segment, which starts with the next write. */
 void segments_new(struct segments *g, struct session *s);
 /*
- * Queue the session's last interval (top_sites filtered) and write it;
- * rotate and apply retention. Errors are logged, counted and retried with
- * the next call; returns -errno of the write, 0 when all was written.
+ * Queue the session's last interval through session_export_top() (at most
+ * top_sites site records, the rest folded into a site_rest record; the
+ * session is not changed) and write it; rotate and apply retention. Errors
+ * are logged, counted and retried with the next call; returns -errno of the
+ * write, 0 when all was written. The queue is the export's own (x): segments
+ * add to it only through export.h.
  */
 int segments_write(struct segments *g, struct session *s);
 /* Write what is queued (a new segment's header): retried by the next write on error. */

@@ -26,7 +26,6 @@ struct session {
 	struct ksyms *ks;
 	struct gfp_table *gfp;
 	double interval_s;
-	size_t top_sites; /* site records per interval, the most bytes first; 0: all */
 	__u64 start_mono, start_real;
 	__u64 last_mono, now_mono; /* the interval just read: [last_mono, now_mono) */
 	__u64 seq;
@@ -45,8 +44,14 @@ int session_start(struct session *s, const struct tracer_opts *o, double interva
 int session_drain(struct session *s);
 /* The header record (schema, kernel, attach modes, settings). */
 cJSON *session_header(struct session *s);
-/* Queue the last interval's records (interval, failures, active sites). */
+/* Queue the last interval's records (interval, failures, every active site). */
 int session_export(struct session *s, struct export *x);
+/*
+ * The same with at most top_sites site records (the most bytes allocated in
+ * the interval first; 0: all), the other active sites folded into one
+ * site_rest record so that totals stay exact.
+ */
+int session_export_top(struct session *s, struct export *x, size_t top_sites);
 /*
  * The whole current state as one JSON document (docs/control-socket.md):
  * what `top` draws and what the daemon serves on its control socket.

@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "export.h"
 #include "prom.h"
+#include "schema.h"
 #include "segments.h"
 #include "session.h"
 #include "util.h"
@@ -77,12 +78,10 @@ static int bad(const char *what)
 
 static __u64 drops_total(const struct session *s)
 {
-	static const int idx[] = { KMS_CNT_DROP_SITES, KMS_CNT_DROP_LIVE, KMS_CNT_DROP_RINGBUF,
-				   KMS_CNT_DROP_STACK, KMS_CNT_DROP_PENDING };
 	__u64 n = s->recursion;
 
-	for (size_t i = 0; i < ARRAY_SIZE(idx); i++)
-		n += s->counters[idx[i]];
+	for (size_t i = 0; i < ARRAY_SIZE(schema_drops); i++)
+		n += s->counters[schema_drops[i].idx];
 	return n;
 }
 
@@ -174,8 +173,6 @@ static void write_prom(struct daemon *d)
 /* Read the kernel, write the interval, publish it. */
 static void do_interval(struct daemon *d)
 {
-	static const int ev[] = { KMS_CNT_EV_KMALLOC,	 KMS_CNT_EV_KFREE,   KMS_CNT_EV_CACHE_ALLOC,
-				  KMS_CNT_EV_CACHE_FREE, KMS_CNT_EV_VMALLOC, KMS_CNT_EV_VFREE };
 	double secs;
 	__u64 n = 0;
 	int err;
@@ -185,8 +182,8 @@ static void do_interval(struct daemon *d)
 		log_err("cannot read the BPF maps: %s", strerror(-err));
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(ev); i++)
-		n += d->s.delta[ev[i]];
+	for (size_t i = 0; i < ARRAY_SIZE(schema_events); i++)
+		n += d->s.delta[schema_events[i].idx];
 	secs = (d->s.now_mono - d->s.last_mono) / 1e9;
 	d->events_per_s = secs > 0 ? n / secs : 0;
 	segments_write(&d->g, &d->s);
@@ -405,50 +402,37 @@ out:
 	notify_status(d);
 }
 
-static void add_status_drops(cJSON *o, const struct session *s)
-{
-	cJSON *dr = cJSON_AddObjectToObject(o, "drops");
-
-	json_add_u64(dr, "sites_full", s->counters[KMS_CNT_DROP_SITES]);
-	json_add_u64(dr, "live_full", s->counters[KMS_CNT_DROP_LIVE]);
-	json_add_u64(dr, "ringbuf_full", s->counters[KMS_CNT_DROP_RINGBUF]);
-	json_add_u64(dr, "stacks", s->counters[KMS_CNT_DROP_STACK]);
-	json_add_u64(dr, "pending_full", s->counters[KMS_CNT_DROP_PENDING]);
-	json_add_u64(dr, "recursion", s->recursion);
-}
-
 static cJSON *status_doc(struct daemon *d)
 {
-	cJSON *o = cJSON_CreateObject(), *h, *w;
+	cJSON *h = session_header(&d->s);
+	struct schema_status st = {
+		.pid = getpid(),
+		.uptime_ns = now_mono_ns() - d->s.start_mono,
+		.seq = d->s.seq,
+		.segment_bytes = d->g.x.fd >= 0 ? d->g.x.good_size : 0,
+		.segments = d->g.disk_segments,
+		.disk_bytes = d->g.disk_bytes,
+		.version = KMS_VERSION,
+		.segment = d->g.x.fd >= 0 ? d->g.path : "",
+		.state_dir = d->state_dir,
+		.config = d->config_path,
+		.prom_textfile = d->cfg.prom_textfile,
+		.interval_s = d->cfg.interval,
+		.events_per_s = d->events_per_s,
+		.counters = d->s.counters,
+		.recursion = d->s.recursion,
+		.attach = cJSON_DetachItemFromObject(h, FLD_ATTACH),
+		.ok = !d->g.last_err,
+		.error = d->g.last_error,
+		.queued_bytes = d->g.x.len,
+		.errors = d->g.write_errors,
+		.intervals_written = d->g.intervals_written,
+		.intervals_dropped = d->g.intervals_dropped,
+		.segments_deleted = d->g.segments_deleted,
+	};
 
-	cJSON_AddStringToObject(o, "type", "status");
-	json_add_u64(o, "pid", getpid());
-	cJSON_AddStringToObject(o, "version", KMS_VERSION);
-	json_add_u64(o, "uptime_ns", now_mono_ns() - d->s.start_mono);
-	cJSON_AddNumberToObject(o, "interval_s", d->cfg.interval);
-	json_add_u64(o, "seq", d->s.seq);
-	cJSON_AddStringToObject(o, "segment", d->g.x.fd >= 0 ? d->g.path : "");
-	json_add_u64(o, "segment_bytes", d->g.x.fd >= 0 ? d->g.x.good_size : 0);
-	cJSON_AddStringToObject(o, "state_dir", d->state_dir);
-	json_add_u64(o, "segments", d->g.disk_segments);
-	json_add_u64(o, "disk_bytes", d->g.disk_bytes);
-	cJSON_AddNumberToObject(o, "events_per_s", d->events_per_s);
-	add_status_drops(o, &d->s);
-	h = session_header(&d->s);
-	cJSON_AddItemToObject(o, "attach", cJSON_DetachItemFromObject(h, "attach"));
 	cJSON_Delete(h);
-	w = cJSON_AddObjectToObject(o, "writes");
-	cJSON_AddBoolToObject(w, "ok", !d->g.last_err);
-	if (d->g.last_err)
-		cJSON_AddStringToObject(w, "error", d->g.last_error);
-	json_add_u64(w, "queued_bytes", d->g.x.len);
-	json_add_u64(w, "errors", d->g.write_errors);
-	json_add_u64(w, "intervals_written", d->g.intervals_written);
-	json_add_u64(w, "intervals_dropped", d->g.intervals_dropped);
-	json_add_u64(w, "segments_deleted", d->g.segments_deleted);
-	cJSON_AddStringToObject(o, "config", d->config_path);
-	cJSON_AddStringToObject(o, "prom_textfile", d->cfg.prom_textfile);
-	return o;
+	return schema_status(&st);
 }
 
 static char *print_doc(cJSON *o)
@@ -471,10 +455,10 @@ static char *on_command(const char *cmd, void *ctx)
 	o = cJSON_CreateObject();
 	if (!strcmp(cmd, "snapshot")) {
 		d->snapshot = true;
-		cJSON_AddStringToObject(o, "type", "ok");
+		cJSON_AddStringToObject(o, FLD_TYPE, REC_OK);
 	} else {
-		cJSON_AddStringToObject(o, "type", "error");
-		cJSON_AddStringToObject(o, "error", "unknown command");
+		cJSON_AddStringToObject(o, FLD_TYPE, REC_ERROR);
+		cJSON_AddStringToObject(o, FLD_ERROR, "unknown command");
 	}
 	return print_doc(o);
 }

@@ -21,6 +21,15 @@ static bool ends_with(const char *s, const char *suffix)
 int export_open(struct export *x, const char *path)
 {
 	memset(x, 0, sizeof(*x));
+	return export_attach(x, path);
+}
+
+int export_attach(struct export *x, const char *path)
+{
+	x->gz = false;
+	x->good_size = 0;
+	free(x->path);
+	x->path = NULL;
 	/* kernel addresses and symbol offsets inside: root only */
 	x->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (x->fd < 0)
@@ -29,6 +38,7 @@ int export_open(struct export *x, const char *path)
 		int err = -errno;
 
 		close(x->fd);
+		x->fd = -1;
 		return err;
 	}
 	x->gz = ends_with(path, ".gz");
@@ -53,7 +63,8 @@ static int reserve(struct export *x, size_t more)
 	return 0;
 }
 
-int export_add(struct export *x, cJSON *rec)
+/* one line at offset at (0: in front, x->len: at the end) */
+static int insert(struct export *x, cJSON *rec, size_t at)
 {
 	char *line = cJSON_PrintUnformatted(rec);
 	size_t n;
@@ -65,12 +76,37 @@ int export_add(struct export *x, cJSON *rec)
 	n = strlen(line);
 	err = reserve(x, n + 1);
 	if (!err) {
-		memcpy(x->buf + x->len, line, n);
-		x->buf[x->len + n] = '\n';
+		memmove(x->buf + at + n + 1, x->buf + at, x->len - at);
+		memcpy(x->buf + at, line, n);
+		x->buf[at + n] = '\n';
 		x->len += n + 1;
 	}
 	free(line);
 	return err;
+}
+
+int export_add(struct export *x, cJSON *rec)
+{
+	return insert(x, rec, x->len);
+}
+
+int export_prepend(struct export *x, cJSON *rec)
+{
+	return insert(x, rec, 0);
+}
+
+void export_abandon(struct export *x, bool drop_queue)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+	free(x->path);
+	x->path = NULL;
+	if (drop_queue) {
+		free(x->buf);
+		x->buf = NULL;
+		x->len = x->cap = 0;
+	}
 }
 
 /* Compress buf into one complete gzip member. */
@@ -144,6 +180,7 @@ int export_close(struct export *x)
 	free(x->buf);
 	free(x->path);
 	x->buf = x->path = NULL;
+	x->len = x->cap = 0;
 	return err;
 }
 

@@ -12,6 +12,7 @@
 #include "fragindex.h"
 #include "gfp.h"
 #include "ksyms.h"
+#include "schema.h"
 #include "sites.h"
 #include "tracer.h"
 #include "util.h"
@@ -30,9 +31,6 @@ static const char *const target_names[FT_NR] = {
 	[FT_FREE_ORDER3] = "free_blocks_order3",
 	[FT_FREE_PAGEBLOCK] = "free_blocks_pageblock",
 };
-
-static const char *const meminfo_keys[] = { "MemFree", "Slab", "SReclaimable", "SUnreclaim",
-					    "VmallocUsed" };
 
 /* A source that is absent or unreadable is reported once, then skipped. */
 static void absent(struct frag *f, enum source src, const char *path, int err)
@@ -351,71 +349,79 @@ void frag_rank(struct frag *f)
 	f->ranked = true;
 }
 
-static cJSON *u64_array(const __u64 *v, int n)
+/* a zone's buddyinfo; seq 0: the state document's form */
+static cJSON *buddy_zone_json(const struct buddy_zone *z, __u64 seq, __u64 ts)
 {
-	cJSON *a = cJSON_CreateArray();
+	double unusable[KMS_MAX_ORDERS], frag[KMS_MAX_ORDERS];
 
-	for (int i = 0; a && i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)v[i]));
-	return a;
-}
-
-static cJSON *index_array(const struct buddy_zone *z, bool unusable)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (int o = 0; a && o < z->nr_orders; o++) {
-		int v = unusable ? unusable_index(z->free, z->nr_orders, o) :
-				   fragmentation_index(z->free, z->nr_orders, o);
-
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(v / 1000.0));
+	for (int o = 0; o < z->nr_orders; o++) {
+		unusable[o] = unusable_index(z->free, z->nr_orders, o) / 1000.0;
+		frag[o] = fragmentation_index(z->free, z->nr_orders, o) / 1000.0;
 	}
-	return a;
+	return schema_buddyinfo(&(struct schema_buddy){
+		.seq = seq,
+		.ts_ns = ts,
+		.node = z->node,
+		.nr_orders = z->nr_orders,
+		.zone = z->zone,
+		.free = z->free,
+		.unusable = unusable,
+		.frag = frag,
+	});
 }
 
-static cJSON *buddy_zone_json(const struct buddy_zone *z)
+/* a pagetype row; seq 0: the state document's form (no pageblocks) */
+static cJSON *pagetype_row_json(const struct frag *f, const struct pagetype_row *r, __u64 seq)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct schema_pagetype p = {
+		.seq = seq,
+		.node = r->node,
+		.nr_orders = r->nr_orders,
+		.zone = r->zone,
+		.migratetype = r->migratetype,
+		.free = r->free,
+		.pageblocks = -1,
+	};
 
-	json_add_u64(o, "node", z->node);
-	cJSON_AddStringToObject(o, "zone", z->zone);
-	cJSON_AddItemToObject(o, "free", u64_array(z->free, z->nr_orders));
-	cJSON_AddItemToObject(o, "unusable_index", index_array(z, true));
-	cJSON_AddItemToObject(o, "frag_index", index_array(z, false));
-	return o;
-}
-
-static cJSON *pagetype_row_json(const struct pagetype_row *r)
-{
-	cJSON *o = cJSON_CreateObject();
-	bool capped = false;
-
-	json_add_u64(o, "node", r->node);
-	cJSON_AddStringToObject(o, "zone", r->zone);
-	cJSON_AddStringToObject(o, "migratetype", r->migratetype);
-	cJSON_AddItemToObject(o, "free", u64_array(r->free, r->nr_orders));
 	for (int k = 0; k < r->nr_orders; k++)
-		capped |= r->capped[k];
-	if (capped)
-		cJSON_AddBoolToObject(o, "capped", true);
-	return o;
+		p.capped |= r->capped[k];
+	for (int b = 0; seq && b < f->pti.nr_blocks; b++) {
+		const struct pagetype_blocks *pb = &f->pti.blocks[b];
+
+		if (pb->node != r->node || strcmp(pb->zone, r->zone))
+			continue;
+		for (int t = 0; t < f->pti.nr_types && t < pb->nr_types; t++)
+			if (!strcmp(f->pti.types[t], r->migratetype))
+				p.pageblocks = pb->blocks[t];
+	}
+	return schema_pagetype(&p);
 }
 
-static void add_meminfo(const struct frag *f, cJSON *o)
+static cJSON *meminfo_json(const struct frag *f, __u64 seq)
 {
-	__u64 v;
+	__u64 v[ARRAY_SIZE(schema_meminfo_keys)] = {};
+	bool has[ARRAY_SIZE(schema_meminfo_keys)] = {};
 
-	for (size_t i = 0; i < ARRAY_SIZE(meminfo_keys); i++)
-		if (kv_get(&f->meminfo, meminfo_keys[i], &v))
-			json_add_u64(o, meminfo_keys[i], v);
+	for (size_t i = 0; i < ARRAY_SIZE(schema_meminfo_keys); i++)
+		has[i] = kv_get(&f->meminfo, schema_meminfo_keys[i], &v[i]);
+	return schema_meminfo(seq, v, has);
 }
 
-static cJSON *rec(const char *type, __u64 seq)
+static cJSON *slabinfo_json(const struct frag *f)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct schema_slab *c = calloc(f->slab.nr + 1, sizeof(*c));
+	cJSON *o;
 
-	cJSON_AddStringToObject(o, "type", type);
-	json_add_u64(o, "seq", seq);
+	if (!c)
+		return NULL;
+	for (int i = 0; i < f->slab.nr; i++) {
+		const struct slab_cache *sc = &f->slab.caches[i];
+
+		c[i] = (struct schema_slab){ sc->name,	  sc->active_objs, sc->num_objs,
+					     sc->objsize, sc->objperslab,  sc->pagesperslab };
+	}
+	o = schema_slabinfo(f->seq, c, f->slab.nr);
+	free(c);
 	return o;
 }
 
@@ -423,60 +429,23 @@ static int export_snapshots(struct frag *f, struct export *x, __u64 ts)
 {
 	int err = 0;
 
-	for (int i = 0; !err && i < f->cur.nr; i++) {
-		cJSON *o = buddy_zone_json(&f->cur.zones[i]);
-
-		cJSON_AddStringToObject(o, "type", "buddyinfo");
-		json_add_u64(o, "seq", f->seq);
-		json_add_u64(o, "ts_ns", ts);
-		err = export_add(x, o);
-	}
-	for (int i = 0; !err && f->pti_fresh && i < f->pti.nr_rows; i++) {
-		const struct pagetype_row *r = &f->pti.rows[i];
-		cJSON *o = pagetype_row_json(r);
-
-		cJSON_AddStringToObject(o, "type", "pagetype");
-		json_add_u64(o, "seq", f->seq);
-		for (int b = 0; b < f->pti.nr_blocks; b++) {
-			const struct pagetype_blocks *pb = &f->pti.blocks[b];
-
-			if (pb->node != r->node || strcmp(pb->zone, r->zone))
-				continue;
-			for (int t = 0; t < f->pti.nr_types && t < pb->nr_types; t++)
-				if (!strcmp(f->pti.types[t], r->migratetype))
-					json_add_u64(o, "pageblocks", pb->blocks[t]);
-		}
-		err = export_add(x, o);
-	}
+	for (int i = 0; !err && i < f->cur.nr; i++)
+		err = export_add(x, buddy_zone_json(&f->cur.zones[i], f->seq, ts));
+	for (int i = 0; !err && f->pti_fresh && i < f->pti.nr_rows; i++)
+		err = export_add(x, pagetype_row_json(f, &f->pti.rows[i], f->seq));
 	if (!err && f->vm_delta.nr) {
-		cJSON *o = rec("vmstat", f->seq), *d = cJSON_AddObjectToObject(o, "delta");
+		cJSON *d, *o = schema_vmstat(f->seq, &d);
 
 		for (int i = 0; i < f->vm_delta.nr; i++)
 			json_add_u64(d, f->vm_delta.v[i].name, f->vm_delta.v[i].value);
 		err = export_add(x, o);
 	}
-	if (!err && f->meminfo.nr) {
-		cJSON *o = rec("meminfo", f->seq);
-
-		add_meminfo(f, o);
-		err = export_add(x, o);
-	}
+	if (!err && f->meminfo.nr)
+		err = export_add(x, meminfo_json(f, f->seq));
 	if (!err && f->slab_fresh) {
-		cJSON *o = rec("slabinfo", f->seq), *a = cJSON_AddArrayToObject(o, "caches");
+		cJSON *o = slabinfo_json(f);
 
-		for (int i = 0; i < f->slab.nr; i++) {
-			const struct slab_cache *c = &f->slab.caches[i];
-			cJSON *e = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(e, "name", c->name);
-			json_add_u64(e, "active_objs", c->active_objs);
-			json_add_u64(e, "num_objs", c->num_objs);
-			json_add_u64(e, "objsize", c->objsize);
-			json_add_u64(e, "objperslab", c->objperslab);
-			json_add_u64(e, "pagesperslab", c->pagesperslab);
-			cJSON_AddItemToArray(a, e);
-		}
-		err = export_add(x, o);
+		err = o ? export_add(x, o) : -ENOMEM;
 	}
 	return err;
 }
@@ -489,113 +458,103 @@ static cJSON *stack_json(struct frag *f, __s32 id)
 	return n ? json_stack(f->ks, ips, n) : NULL;
 }
 
-static void add_caller(struct frag *f, cJSON *o, __u64 addr)
+/* "func" and "func+0x1a" of a call site */
+static void caller_names(struct frag *f, __u64 addr, char *caller, char *site, size_t sz)
 {
-	char buf[256];
+	ksyms__format(f->ks, addr, false, caller, sz);
+	ksyms__format(f->ks, addr, true, site, sz);
+}
 
-	ksyms__format(f->ks, addr, false, buf, sizeof(buf));
-	cJSON_AddStringToObject(o, "caller", buf);
-	ksyms__format(f->ks, addr, true, buf, sizeof(buf));
-	cJSON_AddStringToObject(o, "site", buf);
+static int export_page_counts(struct frag *f, struct export *x)
+{
+	const struct page_tracer *pt = &f->pt;
+	char mt[KMS_NAME_LEN], flags[256];
+	int err = 0;
+
+	for (int i = 0; !err && i < pt->allocs.nr; i++) {
+		const struct pg_delta *d = &pt->allocs.v[i];
+
+		gfp_decode(f->gfp, d->k.page.gfp, flags, sizeof(flags));
+		err = export_add(x, schema_page_alloc(f->seq, d->k.page.order,
+						      migratetype_name(f, d->k.page.migratetype, mt,
+								       sizeof(mt)),
+						      flags, d->count, d->pages));
+	}
+	for (int i = 0; !err && i < KMS_PAGE_ORDERS; i++)
+		if (pt->frees[i].count)
+			err = export_add(x, schema_page_free(f->seq, i, pt->frees[i].count,
+							     pt->frees[i].pages));
+	return err;
 }
 
 static int export_pages(struct frag *f, struct export *x)
 {
 	const struct page_tracer *pt = &f->pt;
-	char mt[KMS_NAME_LEN], mt2[KMS_NAME_LEN], flags[256];
-	int err = 0;
+	char mt[KMS_NAME_LEN], mt2[KMS_NAME_LEN], caller[256], site[256];
+	int err = export_page_counts(f, x);
 
-	for (int i = 0; !err && i < pt->allocs.nr; i++) {
-		const struct pg_delta *d = &pt->allocs.v[i];
-		cJSON *o = rec("page_alloc", f->seq);
-
-		json_add_u64(o, "order", d->k.page.order);
-		cJSON_AddStringToObject(o, "migratetype",
-					migratetype_name(f, d->k.page.migratetype, mt, sizeof(mt)));
-		gfp_decode(f->gfp, d->k.page.gfp, flags, sizeof(flags));
-		cJSON_AddStringToObject(o, "gfp", flags);
-		json_add_u64(o, "allocs", d->count);
-		json_add_u64(o, "pages", d->pages);
-		err = export_add(x, o);
-	}
-	for (int i = 0; !err && i < KMS_PAGE_ORDERS; i++) {
-		cJSON *o;
-
-		if (!pt->frees[i].count)
-			continue;
-		o = rec("page_free", f->seq);
-		json_add_u64(o, "order", i);
-		json_add_u64(o, "frees", pt->frees[i].count);
-		json_add_u64(o, "pages", pt->frees[i].pages);
-		err = export_add(x, o);
-	}
 	for (int i = 0; !err && i < pt->sites.nr; i++) {
 		const struct pg_delta *d = &pt->sites.v[i];
-		cJSON *o = rec("page_site", f->seq), *stack;
 
-		add_caller(f, o, d->k.site.call_site);
-		json_add_u64(o, "order", d->k.site.order);
-		json_add_u64(o, "allocs", d->count);
-		json_add_u64(o, "pages", d->pages);
-		stack = stack_json(f, d->k.site.stack_id);
-		if (stack)
-			cJSON_AddItemToObject(o, "stack", stack);
-		err = export_add(x, o);
+		caller_names(f, d->k.site.call_site, caller, site, sizeof(caller));
+		err = export_add(x,
+				 schema_page_site(f->seq, caller, site, d->k.site.order, d->count,
+						  d->pages, stack_json(f, d->k.site.stack_id)));
 	}
 	for (int i = 0; !err && i < pt->extfrags.nr; i++) {
 		const struct kms_extfrag_key *k = &pt->extfrags.v[i].k.extfrag;
-		cJSON *o = rec("extfrag", f->seq);
 
-		add_caller(f, o, k->call_site);
-		json_add_u64(o, "alloc_order", k->alloc_order);
-		json_add_u64(o, "fallback_order", k->fallback_order);
-		cJSON_AddStringToObject(o, "alloc_migratetype",
-					migratetype_name(f, k->alloc_migratetype, mt, sizeof(mt)));
-		cJSON_AddStringToObject(
-			o, "fallback_migratetype",
-			migratetype_name(f, k->fallback_migratetype, mt2, sizeof(mt2)));
-		cJSON_AddBoolToObject(o, "change_ownership", k->change_ownership);
-		json_add_u64(o, "count", pt->extfrags.v[i].count);
-		err = export_add(x, o);
+		caller_names(f, k->call_site, caller, site, sizeof(caller));
+		err = export_add(x, schema_extfrag(&(struct schema_extfrag){
+					    .seq = f->seq,
+					    .count = pt->extfrags.v[i].count,
+					    .caller = caller,
+					    .site = site,
+					    .alloc_migratetype = migratetype_name(
+						    f, k->alloc_migratetype, mt, sizeof(mt)),
+					    .fallback_migratetype = migratetype_name(
+						    f, k->fallback_migratetype, mt2, sizeof(mt2)),
+					    .alloc_order = k->alloc_order,
+					    .fallback_order = k->fallback_order,
+					    .change_ownership = k->change_ownership,
+				    }));
 	}
-	if (!err && pt->compaction) {
-		cJSON *o = rec("compaction", f->seq);
-
-		json_add_u64(o, "begin", pt->delta[KMS_PG_COMPACT_BEGIN]);
-		json_add_u64(o, "end", pt->delta[KMS_PG_COMPACT_END]);
-		json_add_u64(o, "try_to_compact", pt->delta[KMS_PG_COMPACT_TRY]);
-		json_add_u64(o, "deferred", pt->delta[KMS_PG_COMPACT_DEFERRED]);
-		json_add_u64(o, "defer_compaction", pt->delta[KMS_PG_COMPACT_DEFER]);
-		json_add_u64(o, "defer_reset", pt->delta[KMS_PG_COMPACT_DEFER_RESET]);
-		err = export_add(x, o);
-	}
+	if (!err && pt->compaction)
+		err = export_add(x, schema_compaction(&(struct schema_compaction){
+					    .seq = f->seq,
+					    .begin = pt->delta[KMS_PG_COMPACT_BEGIN],
+					    .end = pt->delta[KMS_PG_COMPACT_END],
+					    .try_to_compact = pt->delta[KMS_PG_COMPACT_TRY],
+					    .deferred = pt->delta[KMS_PG_COMPACT_DEFERRED],
+					    .defer_compaction = pt->delta[KMS_PG_COMPACT_DEFER],
+					    .defer_reset = pt->delta[KMS_PG_COMPACT_DEFER_RESET],
+				    }));
 	return err;
 }
 
 static cJSON *correlation_json(struct frag *f, const struct corr_result *r)
 {
-	const struct frag_zone *fz = NULL;
-	cJSON *o = rec("correlation", f->seq);
-	int t = 0;
+	struct schema_correlation c = {
+		.seq = f->seq,
+		.window = f->corr_window,
+		.n = r->n,
+		.lag = r->lag,
+		.caller = r->caller,
+		.activity = corr_activity_name(r->activity),
+		.target = target_names[0],
+		.r = round(r->r * 1000) / 1000,
+	};
 
 	for (int i = 0; i < f->nr_zones; i++) {
-		if (r->target >= f->zones[i].target && r->target < f->zones[i].target + FT_NR) {
-			fz = &f->zones[i];
-			t = r->target - fz->target;
+		const struct frag_zone *fz = &f->zones[i];
+
+		if (r->target >= fz->target && r->target < fz->target + FT_NR) {
+			c.zone = fz->zone;
+			c.node = fz->node;
+			c.target = target_names[r->target - fz->target];
 		}
 	}
-	json_add_u64(o, "window", f->corr_window);
-	cJSON_AddStringToObject(o, "caller", r->caller);
-	cJSON_AddStringToObject(o, "activity", corr_activity_name(r->activity));
-	cJSON_AddStringToObject(o, "target", target_names[t]);
-	if (fz) {
-		json_add_u64(o, "node", fz->node);
-		cJSON_AddStringToObject(o, "zone", fz->zone);
-	}
-	cJSON_AddNumberToObject(o, "r", round(r->r * 1000) / 1000);
-	json_add_u64(o, "n", r->n);
-	json_add_u64(o, "lag", r->lag);
-	return o;
+	return schema_correlation(&c);
 }
 
 int frag_export_ranking(struct frag *f, struct export *x)
@@ -619,21 +578,62 @@ int frag_export(struct frag *f, struct export *x)
 	return err ? err : frag_export_ranking(f, x);
 }
 
+/* the interval's change of one page caller (order, stack), 0 when none */
+static const struct pg_delta *page_site_delta(const struct frag *f,
+					      const struct kms_page_site_key *k)
+{
+	for (int i = 0; i < f->pt.sites.nr; i++)
+		if (!memcmp(&f->pt.sites.v[i].k.site, k, sizeof(*k)))
+			return &f->pt.sites.v[i];
+	return NULL;
+}
+
+/* page allocations of order >= the threshold, as state sites of kind "page" */
+static void state_page_sites(struct frag *f, cJSON *sites)
+{
+	struct htab_ent *e;
+
+	htab_for_each (&f->pt.prev_sites, e) {
+		const struct kms_page_site_key *k = e->key;
+		const struct kms_page_val *tot = e->val;
+		const struct pg_delta *d = page_site_delta(f, k);
+		struct site_counts dc = {}, tc = {};
+		char caller[256], site[256];
+		struct schema_site v = { .kind = KIND_NAME_PAGE,
+					 .caller = caller,
+					 .site = site,
+					 .delta = &dc,
+					 .total = &tc };
+
+		if (d) {
+			dc.allocs = d->count;
+			dc.bytes_req = dc.bytes_alloc = d->pages * f->page_size;
+		}
+		tc.allocs = tot->count;
+		tc.bytes_req = tc.bytes_alloc = tot->pages * f->page_size;
+		caller_names(f, k->call_site, caller, site, sizeof(caller));
+		v.stack = stack_json(f, k->stack_id);
+		cJSON_AddItemToArray(sites, schema_state_site(&v));
+	}
+}
+
 void frag_state(struct frag *f, cJSON *state)
 {
 	cJSON *a;
 
+	if (f->on && f->pages)
+		state_page_sites(f, cJSON_GetObjectItemCaseSensitive(state, FLD_SITES));
 	if (!f->on || !f->cur.nr)
 		return;
-	a = cJSON_AddArrayToObject(state, "buddyinfo");
+	a = cJSON_AddArrayToObject(state, FLD_BUDDYINFO);
 	for (int i = 0; i < f->cur.nr; i++)
-		cJSON_AddItemToArray(a, buddy_zone_json(&f->cur.zones[i]));
-	json_add_u64(state, "pageblock_order", f->pageblock_order);
-	add_meminfo(f, cJSON_AddObjectToObject(state, "meminfo"));
+		cJSON_AddItemToArray(a, buddy_zone_json(&f->cur.zones[i], 0, 0));
+	json_add_u64(state, FLD_PAGEBLOCK_ORDER, f->pageblock_order);
+	cJSON_AddItemToObject(state, FLD_MEMINFO, meminfo_json(f, 0));
 	if (f->pti.nr_rows) {
-		a = cJSON_AddArrayToObject(state, "pagetype");
+		a = cJSON_AddArrayToObject(state, FLD_PAGETYPE);
 		for (int i = 0; i < f->pti.nr_rows; i++)
-			cJSON_AddItemToArray(a, pagetype_row_json(&f->pti.rows[i]));
+			cJSON_AddItemToArray(a, pagetype_row_json(f, &f->pti.rows[i], 0));
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "schema.h"
 #include "ndjson_reader.h"
 
 #define IBUF 65536
@@ -444,7 +445,7 @@ __attribute__((format(printf, 2, 3))) static int skip_line(struct ndjson_reader 
 
 static int check_header(struct ndjson_reader *r, cJSON *rec)
 {
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(rec, "schema");
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(rec, FLD_SCHEMA);
 	unsigned long long schema;
 
 	r->skip_run = false;
@@ -500,10 +501,10 @@ static int parse_line(struct ndjson_reader *r, bool last_unterminated)
 	r->rec = rec;
 	if (!cJSON_IsObject(rec))
 		return skip_line(r, "not a JSON object: skipped");
-	type = cJSON_GetObjectItemCaseSensitive(rec, "type");
+	type = cJSON_GetObjectItemCaseSensitive(rec, FLD_TYPE);
 	if (!cJSON_IsString(type))
 		return skip_line(r, "record has no \"type\" string: skipped");
-	if (!strcmp(type->valuestring, "header")) {
+	if (!strcmp(type->valuestring, REC_HEADER)) {
 		r->seen_record = true;
 		return check_header(r, rec) ?: !r->skip_run;
 	}

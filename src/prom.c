@@ -6,6 +6,7 @@
 #include "fragindex.h"
 #include "procfs.h"
 #include "prom.h"
+#include "schema.h"
 #include "segments.h"
 #include "session.h"
 #include "util.h"
@@ -171,26 +172,17 @@ out:
 
 void prom_format(FILE *f, struct session *s, const struct segments *g, __u64 top)
 {
-	static const char *const ev[] = { "kmalloc",	     "kfree",	"kmem_cache_alloc",
-					  "kmem_cache_free", "vmalloc", "vfree" };
-	static const int ev_idx[] = { KMS_CNT_EV_KMALLOC,     KMS_CNT_EV_KFREE,
-				      KMS_CNT_EV_CACHE_ALLOC, KMS_CNT_EV_CACHE_FREE,
-				      KMS_CNT_EV_VMALLOC,     KMS_CNT_EV_VFREE };
-	static const char *const dr[] = { "sites_full", "live_full", "ringbuf_full", "stacks",
-					  "pending_full" };
-	static const int dr_idx[] = { KMS_CNT_DROP_SITES, KMS_CNT_DROP_LIVE, KMS_CNT_DROP_RINGBUF,
-				      KMS_CNT_DROP_STACK, KMS_CNT_DROP_PENDING };
-
 	help(f, "kmemscope_events_total", "counter", "Allocator events traced since the start.");
-	for (size_t i = 0; i < ARRAY_SIZE(ev); i++)
-		fprintf(f, "kmemscope_events_total{event=\"%s\"} %llu\n", ev[i],
-			(unsigned long long)s->counters[ev_idx[i]]);
+	/* the label values are the export's field names */
+	for (size_t i = 0; i < ARRAY_SIZE(schema_events); i++)
+		fprintf(f, "kmemscope_events_total{event=\"%s\"} %llu\n", schema_events[i].name,
+			(unsigned long long)s->counters[schema_events[i].idx]);
 	help(f, "kmemscope_drops_total", "counter",
 	     "Events or details lost by bounded kernel structures since the start.");
-	for (size_t i = 0; i < ARRAY_SIZE(dr); i++)
-		fprintf(f, "kmemscope_drops_total{reason=\"%s\"} %llu\n", dr[i],
-			(unsigned long long)s->counters[dr_idx[i]]);
-	fprintf(f, "kmemscope_drops_total{reason=\"recursion\"} %llu\n",
+	for (size_t i = 0; i < ARRAY_SIZE(schema_drops); i++)
+		fprintf(f, "kmemscope_drops_total{reason=\"%s\"} %llu\n", schema_drops[i].name,
+			(unsigned long long)s->counters[schema_drops[i].idx]);
+	fprintf(f, "kmemscope_drops_total{reason=\"" FLD_DROP_RECURSION "\"} %llu\n",
 		(unsigned long long)s->recursion);
 	help(f, "kmemscope_last_interval_timestamp_seconds", "gauge",
 	     "End of the last interval read from the kernel.");

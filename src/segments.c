@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "schema.h"
 #include "segments.h"
 #include "session.h"
 #include "util.h"
@@ -295,42 +296,18 @@ int segments_init(struct segments *g, const char *dir, const struct daemon_confi
 	return 0;
 }
 
-/* append raw bytes to the queue */
-static int queue_bytes(struct export *x, const char *p, size_t n)
-{
-	if (x->len + n > x->cap) {
-		size_t cap = x->cap ? x->cap : 65536;
-		char *b;
-
-		while (x->len + n > cap)
-			cap *= 2;
-		b = realloc(x->buf, cap);
-		if (!b)
-			return -ENOMEM;
-		x->buf = b;
-		x->cap = cap;
-	}
-	memcpy(x->buf + x->len, p, n);
-	x->len += n;
-	return 0;
-}
-
 void segments_new(struct segments *g, struct session *s)
 {
-	cJSON *h = session_header(s), *d;
-	struct export tmp = { .fd = -1 };
+	cJSON *h = session_header(s);
 	__u64 real = now_real_ns();
 	struct tm tm;
 	time_t t;
 
 	g->seg_start_mono = now_mono_ns();
 	g->seg_start_real = real;
-	/* the daemon's additions (readers ignore unknown fields) */
-	d = cJSON_AddObjectToObject(h, "daemon");
-	json_add_u64(d, "segment_start_ns", real);
-	/* records of the last interval may be queued already (see segments_write) */
-	json_add_u64(d, "first_seq", g->x.len ? s->seq : s->seq + 1);
-	json_add_u64(d, "top_sites", g->top_sites);
+	/* the daemon's additions (readers ignore unknown fields); records of
+	 * the last interval may be queued already (see segments_write) */
+	schema_header_daemon(h, real, g->x.len ? s->seq : s->seq + 1, g->top_sites);
 	for (;;) {
 		char path[SEG_PATH_MAX];
 		unsigned ms = real / 1000000 % 1000;
@@ -347,34 +324,21 @@ void segments_new(struct segments *g, struct session *s)
 		real += 1000000; /* taken (rotations in the same ms): the next ms */
 	}
 	/* the header goes first: in front of anything still queued */
-	if (export_add(&tmp, h) || queue_bytes(&tmp, g->x.buf, g->x.len)) {
+	if (export_prepend(&g->x, h)) {
 		log_err("out of memory queueing a segment header");
-		free(tmp.buf);
 		return;
 	}
-	free(g->x.buf);
-	g->x.buf = tmp.buf;
-	g->x.len = tmp.len;
-	g->x.cap = tmp.cap;
 	g->need_header = true;
 }
 
 static int open_segment(struct segments *g)
 {
-	char *buf = g->x.buf;
-	size_t len = g->x.len, cap = g->x.cap;
 	int err, merr;
 
 	merr = mkdir_p(g->dir, 0700);
-	err = export_open(&g->x, g->path); /* resets x: keep the queue */
-	free(g->x.buf);
-	g->x.buf = buf;
-	g->x.len = len;
-	g->x.cap = cap;
-	if (err) {
-		g->x.fd = -1;
+	err = export_attach(&g->x, g->path);
+	if (err)
 		return merr ? merr : err;
-	}
 	g->x.gz = true; /* the name ends in .active: gzip all the same */
 	g->need_header = false;
 	log_info("writing segment %s", g->path);
@@ -429,11 +393,8 @@ static int flush(struct segments *g)
 		note_error(g, what, err);
 		if (!g->x.good_size) {
 			/* not even the header: no empty file, created again next time */
-			close(g->x.fd);
+			export_abandon(&g->x, false);
 			unlink(g->path);
-			free(g->x.path);
-			g->x.path = NULL;
-			g->x.fd = -1;
 			g->need_header = true;
 		}
 		return err;
@@ -463,9 +424,6 @@ int segments_close(struct segments *g)
 	if (err)
 		return err;
 	err = export_close(&g->x); /* fsync */
-	g->x.fd = -1;
-	g->x.buf = NULL;
-	g->x.len = g->x.cap = 0;
 	if (err) {
 		log_err("cannot close %s: %s", g->path, strerror(-err));
 		return err;
@@ -484,8 +442,7 @@ int segments_close(struct segments *g)
 /* The session's records of the last interval, at most top_sites site records. */
 static int queue_interval(struct segments *g, struct session *s)
 {
-	s->top_sites = g->top_sites;
-	return session_export(s, &g->x);
+	return session_export_top(s, &g->x, g->top_sites);
 }
 
 static bool rotation_due(struct segments *g)
@@ -526,12 +483,7 @@ int segments_write(struct segments *g, struct session *s)
 
 void segments_free(struct segments *g)
 {
-	if (g->x.fd >= 0)
-		close(g->x.fd);
-	free(g->x.buf);
-	free(g->x.path);
-	g->x.fd = -1;
-	g->x.buf = g->x.path = NULL;
+	export_abandon(&g->x, true);
 	if (g->lock_fd >= 0)
 		close(g->lock_fd);
 	g->lock_fd = -1;

@@ -10,6 +10,7 @@
 #include "export.h"
 #include "gfp.h"
 #include "ksyms.h"
+#include "schema.h"
 #include "session.h"
 #include "util.h"
 
@@ -59,21 +60,20 @@ static int on_failure(const struct kms_fail_event *e, void *ctx)
 			 (unsigned long long)e->bytes_req, where, flags, e->comm, e->pid);
 	if (cJSON_GetArraySize(s->failures) >= MAX_FAIL_RECORDS)
 		return 0;
-	o = cJSON_CreateObject();
+	/* polled while the interval is being closed: it belongs to the next seq */
+	o = schema_failure(&(struct schema_failure){
+		.seq = s->seq + 1,
+		.ts_ns = s->start_real + (e->ts - s->start_mono),
+		.kind = kind_name(e->kind),
+		.cache = e->cache,
+		.site = where,
+		.bytes_req = e->bytes_req,
+		.gfp = flags,
+		.pid = e->pid,
+		.comm = e->comm,
+	});
 	if (!o)
 		return 0;
-	cJSON_AddStringToObject(o, "type", "failure");
-	/* polled while the interval is being closed: it belongs to the next seq */
-	json_add_u64(o, "seq", s->seq + 1);
-	json_add_u64(o, "ts_ns", s->start_real + (e->ts - s->start_mono));
-	cJSON_AddStringToObject(o, "kind", kind_name(e->kind));
-	if (e->cache[0])
-		cJSON_AddStringToObject(o, "cache", e->cache);
-	cJSON_AddStringToObject(o, "site", where);
-	json_add_u64(o, "bytes_req", e->bytes_req);
-	cJSON_AddStringToObject(o, "gfp", flags);
-	json_add_u64(o, "pid", e->pid);
-	cJSON_AddStringToObject(o, "comm", e->comm);
 	cJSON_AddItemToArray(s->failures, o);
 	return 0;
 }
@@ -158,90 +158,61 @@ int session_drain(struct session *s)
 
 cJSON *session_header(struct session *s)
 {
-	cJSON *o = cJSON_CreateObject(), *modes, *set;
 	struct utsname u;
 	char host[256] = "";
 
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
-	cJSON_AddStringToObject(o, "type", "header");
-	cJSON_AddNumberToObject(o, "schema", KMS_SCHEMA_VERSION);
-	cJSON_AddStringToObject(o, "tool", "kmemscope");
-	cJSON_AddStringToObject(o, "version", KMS_VERSION);
-	cJSON_AddStringToObject(o, "kernel", u.release);
-	cJSON_AddStringToObject(o, "machine", u.machine);
-	cJSON_AddStringToObject(o, "hostname", host);
-	json_add_u64(o, "page_size", sysconf(_SC_PAGESIZE));
-	json_add_u64(o, "ncpu", s->tracer.ncpu);
-	json_add_u64(o, "start_ns", s->start_real);
-	cJSON_AddNumberToObject(o, "interval_s", s->interval_s);
-	if (s->frag.on && s->frag.pageblock_order)
-		json_add_u64(o, "pageblock_order", s->frag.pageblock_order);
-	modes = cJSON_AddObjectToObject(o, "attach");
-	cJSON_AddStringToObject(modes, "kmalloc", s->tracer.kmalloc_mode);
-	cJSON_AddStringToObject(modes, "kmem_cache", s->tracer.cache_mode);
-	cJSON_AddStringToObject(modes, "vmalloc", vm_mode_name(s->tracer.vm_mode));
-	cJSON_AddStringToObject(modes, "vmalloc_detail", s->tracer.vm_desc);
-	if (s->tracer.vm_tried[0])
-		cJSON_AddStringToObject(modes, "vmalloc_refused", s->tracer.vm_tried);
-	set = cJSON_AddObjectToObject(o, "settings");
-	cJSON_AddBoolToObject(set, "track_live", s->topts.track_live);
-	json_add_u64(set, "live_entries", s->topts.live_entries);
-	json_add_u64(set, "site_entries", s->topts.site_entries);
-	json_add_u64(set, "life_sample", s->topts.life_sample);
-	cJSON_AddStringToObject(o, "gfp_names", s->gfp ? gfp_table__source(s->gfp) : "raw");
-	cJSON_AddBoolToObject(o, "symbols", s->ks && ksyms__count(s->ks) && !ksyms__hidden(s->ks));
-	cJSON_AddBoolToObject(o, "raw_addresses", s->topts.raw_addresses);
-	return o;
-}
-
-static void add_counts(cJSON *o, const char *name, const char *const *keys, const int *idx, int n,
-		       const __u64 *d)
-{
-	cJSON *c = cJSON_AddObjectToObject(o, name);
-
-	for (int i = 0; i < n; i++)
-		json_add_u64(c, keys[i], d[idx[i]]);
+	return schema_header(&(struct schema_header){
+		.version = KMS_VERSION,
+		.kernel = u.release,
+		.machine = u.machine,
+		.hostname = host,
+		.page_size = sysconf(_SC_PAGESIZE),
+		.ncpu = s->tracer.ncpu,
+		.start_ns = s->start_real,
+		.interval_s = s->interval_s,
+		.pageblock_order = s->frag.on ? s->frag.pageblock_order : 0,
+		.kmalloc = s->tracer.kmalloc_mode,
+		.kmem_cache = s->tracer.cache_mode,
+		.vmalloc = vm_mode_name(s->tracer.vm_mode),
+		.vmalloc_detail = s->tracer.vm_desc,
+		.vmalloc_refused = s->tracer.vm_tried,
+		.page = s->frag.on && s->frag.pages ? "tracepoint" : NULL,
+		.track_live = s->topts.track_live,
+		.live_entries = s->topts.live_entries,
+		.site_entries = s->topts.site_entries,
+		.life_sample = s->topts.life_sample,
+		.gfp_names = s->gfp ? gfp_table__source(s->gfp) : "raw",
+		.symbols = s->ks && ksyms__count(s->ks) && !ksyms__hidden(s->ks),
+		.raw_addresses = s->topts.raw_addresses,
+	});
 }
 
 static cJSON *interval_record(struct session *s, size_t active)
 {
-	static const char *const ev_keys[] = { "kmalloc",	  "kfree",   "kmem_cache_alloc",
-					       "kmem_cache_free", "vmalloc", "vfree" };
-	static const int ev_idx[] = { KMS_CNT_EV_KMALLOC,     KMS_CNT_EV_KFREE,
-				      KMS_CNT_EV_CACHE_ALLOC, KMS_CNT_EV_CACHE_FREE,
-				      KMS_CNT_EV_VMALLOC,     KMS_CNT_EV_VFREE };
-	static const char *const um_keys[] = { "kfree", "kmem_cache_free", "vfree" };
-	static const int um_idx[] = { KMS_CNT_UNMATCHED_KFREE, KMS_CNT_UNMATCHED_CACHE_FREE,
-				      KMS_CNT_UNMATCHED_VFREE };
-	static const char *const dr_keys[] = { "sites_full", "live_full", "ringbuf_full", "stacks",
-					       "pending_full" };
-	static const int dr_idx[] = { KMS_CNT_DROP_SITES, KMS_CNT_DROP_LIVE, KMS_CNT_DROP_RINGBUF,
-				      KMS_CNT_DROP_STACK, KMS_CNT_DROP_PENDING };
-	cJSON *o = cJSON_CreateObject();
-	__s64 live = 0, live_bytes = 0;
+	struct schema_interval iv = {
+		.seq = s->seq,
+		.start_ns = s->start_real + (s->last_mono - s->start_mono),
+		.end_ns = s->start_real + (s->now_mono - s->start_mono),
+		.duration_s = (s->now_mono - s->last_mono) / 1e9,
+		.delta = s->delta,
+		.recursion = s->recursion_delta,
+		.pages = s->frag.on && s->frag.pages,
+		.page_allocs = s->frag.pt.delta[KMS_PG_EV_ALLOC],
+		.active_sites = active,
+		.sites = s->sites.nr,
+	};
 
 	for (size_t i = 0; i < s->sites.nr; i++) {
-		live += s->sites.list[i]->live;
-		live_bytes += s->sites.list[i]->live_bytes;
+		const struct site *site = s->sites.list[i];
+
+		iv.live += site->live;
+		iv.live_bytes += site->live_bytes;
+		iv.bytes_req += site->delta.bytes_req;
+		iv.bytes_alloc += site->delta.bytes_alloc;
 	}
-	cJSON_AddStringToObject(o, "type", "interval");
-	json_add_u64(o, "seq", s->seq);
-	json_add_u64(o, "start_ns", s->start_real + (s->last_mono - s->start_mono));
-	json_add_u64(o, "end_ns", s->start_real + (s->now_mono - s->start_mono));
-	cJSON_AddNumberToObject(o, "duration_s", (s->now_mono - s->last_mono) / 1e9);
-	add_counts(o, "events", ev_keys, ev_idx, ARRAY_SIZE(ev_idx), s->delta);
-	add_counts(o, "unmatched_frees", um_keys, um_idx, ARRAY_SIZE(um_idx), s->delta);
-	add_counts(o, "drops", dr_keys, dr_idx, ARRAY_SIZE(dr_idx), s->delta);
-	json_add_u64(cJSON_GetObjectItem(o, "drops"), "recursion", s->recursion_delta);
-	json_add_u64(o, "stale_live", s->delta[KMS_CNT_STALE_LIVE]);
-	json_add_u64(o, "self_ignored", s->delta[KMS_CNT_SELF]);
-	json_add_u64(o, "kernel_duplicates", s->delta[KMS_CNT_DUP_LARGE]);
-	json_add_u64(o, "active_sites", active);
-	json_add_u64(o, "sites", s->sites.nr);
-	json_add_s64(o, "live", live);
-	json_add_s64(o, "live_bytes", live_bytes);
-	return o;
+	return schema_interval(&iv);
 }
 
 /* {"GFP_KERNEL": n, ...} of a site's interval deltas or totals */
@@ -271,54 +242,6 @@ static cJSON *gfp_object(struct session *s, const struct site *site, bool totals
 	return g;
 }
 
-static cJSON *stack_array(struct session *s, const struct site *site);
-
-/* the counters of one site: an interval's deltas or the totals */
-static void add_site_counts(cJSON *o, const struct site_counts *c)
-{
-	json_add_u64(o, "allocs", c->allocs);
-	json_add_u64(o, "frees", c->frees);
-	json_add_u64(o, "failed", c->failed);
-	json_add_u64(o, "bytes_req", c->bytes_req);
-	json_add_u64(o, "bytes_alloc", c->bytes_alloc);
-	json_add_u64(o, "slack", site_slack(c));
-	json_add_u64(o, "bytes_freed", c->bytes_freed);
-	json_add_u64(o, "cross_cpu_frees", c->cross_cpu_frees);
-	cJSON_AddItemToObject(o, "sizes", json_log2_hist(c->size_hist, KMS_SIZE_BUCKETS));
-	cJSON_AddItemToObject(o, "lifetimes_ns", json_log2_hist(c->life_hist, KMS_LIFE_BUCKETS));
-}
-
-static cJSON *counts_object(const struct site_counts *c)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	add_site_counts(o, c);
-	return o;
-}
-
-static cJSON *site_record(struct session *s, const struct site *site)
-{
-	cJSON *o = cJSON_CreateObject(), *stack;
-
-	cJSON_AddStringToObject(o, "type", "site");
-	json_add_u64(o, "seq", s->seq);
-	cJSON_AddStringToObject(o, "kind", kind_name(site->id.kind));
-	if (site->id.kind == KMS_KIND_CACHE)
-		cJSON_AddStringToObject(o, "cache", site->id.cache);
-	cJSON_AddStringToObject(o, "caller", site->caller);
-	cJSON_AddStringToObject(o, "site", site->where);
-	add_site_counts(o, &site->delta);
-	json_add_s64(o, "live", site->live);
-	json_add_s64(o, "live_bytes", site->live_bytes);
-	if (site->no_req)
-		cJSON_AddBoolToObject(o, "req_unknown", true);
-	cJSON_AddItemToObject(o, "gfp", gfp_object(s, site, false));
-	stack = stack_array(s, site);
-	if (stack)
-		cJSON_AddItemToObject(o, "stack", stack);
-	return o;
-}
-
 static cJSON *stack_array(struct session *s, const struct site *site)
 {
 	__u64 ips[KMS_STACK_DEPTH];
@@ -331,38 +254,38 @@ static cJSON *stack_array(struct session *s, const struct site *site)
 	return json_stack(s->ks, ips, n);
 }
 
+/* the builder's view of a site; totals: the state document's form */
+static struct schema_site site_view(struct session *s, const struct site *site, bool totals)
+{
+	return (struct schema_site){
+		.seq = s->seq,
+		.kind = kind_name(site->id.kind),
+		.cache = site->id.kind == KMS_KIND_CACHE ? site->id.cache : NULL,
+		.caller = site->caller,
+		.site = site->where,
+		.delta = &site->delta,
+		.total = &site->tot,
+		.live = site->live,
+		.live_bytes = site->live_bytes,
+		.req_unknown = site->no_req,
+		.gfp = gfp_object(s, site, totals),
+		.stack = stack_array(s, site),
+	};
+}
+
 cJSON *session_state(struct session *s)
 {
-	cJSON *o = cJSON_CreateObject(), *sites, *stack;
+	cJSON *o, *sites;
 	size_t active = 0;
 
 	for (size_t i = 0; i < s->sites.nr; i++)
 		active += site_active(s->sites.list[i]);
-	cJSON_AddStringToObject(o, "type", "state");
-	cJSON_AddItemToObject(o, "header", session_header(s));
-	cJSON_AddItemToObject(o, "interval", interval_record(s, active));
-	json_add_u64(o, "uptime_ns", s->now_mono - s->start_mono);
-	sites = cJSON_AddArrayToObject(o, "sites");
+	o = schema_state(session_header(s), interval_record(s, active), s->now_mono - s->start_mono,
+			 &sites);
 	for (size_t i = 0; i < s->sites.nr; i++) {
-		const struct site *site = s->sites.list[i];
-		cJSON *r = cJSON_CreateObject();
+		struct schema_site v = site_view(s, s->sites.list[i], true);
 
-		cJSON_AddStringToObject(r, "kind", kind_name(site->id.kind));
-		if (site->id.kind == KMS_KIND_CACHE)
-			cJSON_AddStringToObject(r, "cache", site->id.cache);
-		cJSON_AddStringToObject(r, "caller", site->caller);
-		cJSON_AddStringToObject(r, "site", site->where);
-		json_add_s64(r, "live", site->live);
-		json_add_s64(r, "live_bytes", site->live_bytes);
-		if (site->no_req)
-			cJSON_AddBoolToObject(r, "req_unknown", true);
-		cJSON_AddItemToObject(r, "delta", counts_object(&site->delta));
-		cJSON_AddItemToObject(r, "total", counts_object(&site->tot));
-		cJSON_AddItemToObject(r, "gfp", gfp_object(s, site, true));
-		stack = stack_array(s, site);
-		if (stack)
-			cJSON_AddItemToObject(r, "stack", stack);
-		cJSON_AddItemToArray(sites, r);
+		cJSON_AddItemToArray(sites, schema_state_site(&v));
 	}
 	frag_state(&s->frag, o);
 	return o;
@@ -380,7 +303,21 @@ static int cmp_delta_bytes(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int session_export(struct session *s, struct export *x)
+/* The active sites without a site record, folded into one: totals stay exact. */
+static cJSON *site_rest_record(struct session *s, struct site *const *rest, size_t n)
+{
+	struct site_counts sum = {};
+	struct schema_site_rest r = { .seq = s->seq, .sites = n, .c = &sum };
+
+	for (size_t i = 0; i < n; i++) {
+		schema_counts_add(&sum, &rest[i]->delta);
+		r.live += rest[i]->live;
+		r.live_bytes += rest[i]->live_bytes;
+	}
+	return schema_site_rest(&r);
+}
+
+int session_export_top(struct session *s, struct export *x, size_t top_sites)
 {
 	struct site **act = calloc(s->sites.nr + 1, sizeof(*act));
 	size_t nact = 0, n;
@@ -393,17 +330,27 @@ int session_export(struct session *s, struct export *x)
 		if (site_active(s->sites.list[i]))
 			act[nact++] = s->sites.list[i];
 	n = nact;
-	if (s->top_sites && nact > s->top_sites) {
+	if (top_sites && nact > top_sites) {
 		qsort(act, nact, sizeof(*act), cmp_delta_bytes);
-		n = s->top_sites;
+		n = top_sites;
 	}
 	err = export_add(x, interval_record(s, nact));
 	while (!err && (f = cJSON_DetachItemFromArray(s->failures, 0)))
 		err = export_add(x, f);
-	for (size_t i = 0; !err && i < n; i++)
-		err = export_add(x, site_record(s, act[i]));
+	for (size_t i = 0; !err && i < n; i++) {
+		struct schema_site v = site_view(s, act[i], false);
+
+		err = export_add(x, schema_site(&v));
+	}
+	if (!err && n < nact)
+		err = export_add(x, site_rest_record(s, act + n, nact - n));
 	free(act);
 	return err ? err : frag_export(&s->frag, x);
+}
+
+int session_export(struct session *s, struct export *x)
+{
+	return session_export_top(s, x, 0);
 }
 
 int session_finish(struct session *s, struct export *x)

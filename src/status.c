@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "schema.h"
+#include "status.h"
 #include "control.h"
 #include "daemon.h"
 #include "control_client.h"
@@ -40,51 +42,62 @@ static const char *str(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static void print_status(const cJSON *o)
+int status_print(FILE *out, const cJSON *o)
 {
-	const cJSON *dr = cJSON_GetObjectItem(o, "drops"), *at = cJSON_GetObjectItem(o, "attach");
-	const cJSON *w = cJSON_GetObjectItem(o, "writes"), *e;
+	const cJSON *dr, *at, *w, *e;
 	char a[16], b[16], c[16];
-	double up = num(o, "uptime_ns") / 1e9, drops = 0;
+	double up, drops = 0;
+	long long secs;
 
+	if (!o || strcmp(str(o, FLD_TYPE), REC_STATUS))
+		return -1;
+	dr = cJSON_GetObjectItem(o, FLD_DROPS);
+	at = cJSON_GetObjectItem(o, FLD_ATTACH);
+	w = cJSON_GetObjectItem(o, FLD_WRITES);
+	up = num(o, FLD_UPTIME_NS) / 1e9;
 	cJSON_ArrayForEach(e, dr) drops += cJSON_IsNumber(e) ? e->valuedouble : 0;
-	long long secs = (long long)up;
+	secs = (long long)up;
 
-	printf("kmemscope daemon %s, pid %.0f, up %lldd %02lld:%02lld:%02lld, interval %gs (%.0f so far)\n",
-	       str(o, "version"), num(o, "pid"), secs / 86400, secs % 86400 / 3600,
-	       secs % 3600 / 60, secs % 60, num(o, "interval_s"), num(o, "seq"));
-	printf("  tracing:   kmalloc=%s kmem_cache=%s vmalloc=%s\n", str(at, "kmalloc"),
-	       str(at, "kmem_cache"), str(at, "vmalloc"));
-	printf("  events:    %s/s in the last interval\n",
-	       fmt_count(num(o, "events_per_s"), a, sizeof(a)));
-	printf("  drops:     %s", fmt_count(drops, a, sizeof(a)));
+	fprintf(out,
+		"kmemscope daemon %s, pid %.0f, up %lldd %02lld:%02lld:%02lld, interval %gs (%.0f so far)\n",
+		str(o, FLD_VERSION), num(o, FLD_PID), secs / 86400, secs % 86400 / 3600,
+		secs % 3600 / 60, secs % 60, num(o, FLD_INTERVAL_S), num(o, FLD_SEQ));
+	fprintf(out, "  tracing:   kmalloc=%s kmem_cache=%s vmalloc=%s\n", str(at, FLD_ATT_KMALLOC),
+		str(at, FLD_ATT_KMEM_CACHE), str(at, FLD_ATT_VMALLOC));
+	fprintf(out, "  events:    %s/s in the last interval\n",
+		fmt_count(num(o, FLD_EVENTS_PER_S), a, sizeof(a)));
+	fprintf(out, "  drops:     %s", fmt_count(drops, a, sizeof(a)));
 	if (drops) {
 		const char *sep = " (";
 
 		cJSON_ArrayForEach(e, dr)
 		{
 			if (cJSON_IsNumber(e) && e->valuedouble) {
-				printf("%s%s %s", sep, e->string,
-				       fmt_count(e->valuedouble, a, sizeof(a)));
+				fprintf(out, "%s%s %s", sep, e->string,
+					fmt_count(e->valuedouble, a, sizeof(a)));
 				sep = ", ";
 			}
 		}
-		printf(")");
+		fprintf(out, ")");
 	}
-	printf("\n  segment:   %s (%s)\n", *str(o, "segment") ? str(o, "segment") : "none open",
-	       fmt_bytes(num(o, "segment_bytes"), a, sizeof(a)));
-	printf("  state dir: %s: %.0f segments, %s\n", str(o, "state_dir"), num(o, "segments"),
-	       fmt_bytes(num(o, "disk_bytes"), b, sizeof(b)));
-	if (cJSON_IsTrue(cJSON_GetObjectItem(w, "ok")))
-		printf("  writes:    ok (%.0f intervals written, %.0f old segments deleted)\n",
-		       num(w, "intervals_written"), num(w, "segments_deleted"));
+	fprintf(out, "\n  segment:   %s (%s)\n",
+		*str(o, FLD_SEGMENT) ? str(o, FLD_SEGMENT) : "none open",
+		fmt_bytes(num(o, FLD_SEGMENT_BYTES), a, sizeof(a)));
+	fprintf(out, "  state dir: %s: %.0f segments, %s\n", str(o, FLD_STATE_DIR),
+		num(o, FLD_SEGMENTS), fmt_bytes(num(o, FLD_DISK_BYTES), b, sizeof(b)));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(w, FLD_OK)))
+		fprintf(out,
+			"  writes:    ok (%.0f intervals written, %.0f old segments deleted)\n",
+			num(w, FLD_INTERVALS_WRITTEN), num(w, FLD_SEGMENTS_DELETED));
 	else
-		printf("  writes:    FAILING: %s (%s queued in memory, %.0f intervals not kept)\n",
-		       str(w, "error"), fmt_bytes(num(w, "queued_bytes"), c, sizeof(c)),
-		       num(w, "intervals_dropped"));
-	printf("  config:    %s\n", str(o, "config"));
-	if (*str(o, "prom_textfile"))
-		printf("  textfile:  %s\n", str(o, "prom_textfile"));
+		fprintf(out,
+			"  writes:    FAILING: %s (%s queued in memory, %.0f intervals not kept)\n",
+			str(w, FLD_ERROR), fmt_bytes(num(w, FLD_QUEUED_BYTES), c, sizeof(c)),
+			num(w, FLD_INTERVALS_DROPPED));
+	fprintf(out, "  config:    %s\n", str(o, FLD_CONFIG));
+	if (*str(o, FLD_PROM_TEXTFILE))
+		fprintf(out, "  textfile:  %s\n", str(o, FLD_PROM_TEXTFILE));
+	return 0;
 }
 
 int cmd_status(int argc, char **argv)
@@ -156,12 +169,11 @@ int cmd_status(int argc, char **argv)
 	}
 	o = cJSON_Parse(reply);
 	free(reply);
-	if (!o || strcmp(str(o, "type"), "status")) {
+	if (status_print(stdout, o)) {
 		fprintf(stderr, "kmemscope status: unexpected reply from %s\n", path);
 		cJSON_Delete(o);
 		return 1;
 	}
-	print_status(o);
 	cJSON_Delete(o);
 	return 0;
 }

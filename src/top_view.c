@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "schema.h"
 #include "top_view.h"
 #include "util.h"
 
@@ -58,8 +59,8 @@ static const struct {
 	[COL_GFP] = { "GFP", "GFP", -20, 'g' },
 };
 
-static const char *const kind_names[KIND_NR] = { "all", "kmalloc", "kmem_cache", "vmalloc",
-						 "page" };
+static const char *const kind_names[KIND_NR] = { "all", KIND_NAME_KMALLOC, KIND_NAME_CACHE,
+						 KIND_NAME_VMALLOC, KIND_NAME_PAGE };
 
 int top_col_for_key(int ch)
 {
@@ -123,51 +124,51 @@ static void top_gfp(const cJSON *gfp, char *buf, size_t sz)
 
 static enum top_kind kind_class(const char *kind)
 {
-	if (!strcmp(kind, "kmalloc"))
+	if (!strcmp(kind, KIND_NAME_KMALLOC))
 		return KIND_KMALLOC;
-	if (!strcmp(kind, "kmem_cache"))
+	if (!strcmp(kind, KIND_NAME_CACHE))
 		return KIND_CACHE;
-	if (!strcmp(kind, "vmalloc"))
+	if (!strcmp(kind, KIND_NAME_VMALLOC))
 		return KIND_VMALLOC;
-	if (!strcmp(kind, "page"))
+	if (!strcmp(kind, KIND_NAME_PAGE))
 		return KIND_PAGE;
 	return KIND_ALL;
 }
 
 static void load_row(struct top_row *r, const cJSON *s, double dur)
 {
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(s, "delta");
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "total");
-	const char *kind = str(s, "kind");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(s, FLD_DELTA);
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, FLD_TOTAL);
+	const char *kind = str(s, FLD_KIND);
 
 	memset(r, 0, sizeof(*r));
 	r->site = s;
-	copy(r->site_name, sizeof(r->site_name), str(s, "site"));
-	copy(r->caller, sizeof(r->caller), str(s, "caller"));
+	copy(r->site_name, sizeof(r->site_name), str(s, FLD_SITE));
+	copy(r->caller, sizeof(r->caller), str(s, FLD_CALLER));
 	if (!r->site_name[0])
 		copy(r->site_name, sizeof(r->site_name), r->caller);
 	r->kclass = kind_class(kind);
 	copy(r->kind, sizeof(r->kind),
-	     r->kclass == KIND_CACHE && *str(s, "cache") ? str(s, "cache") : kind);
-	top_gfp(cJSON_GetObjectItemCaseSensitive(s, "gfp"), r->gfp, sizeof(r->gfp));
-	r->req_unknown = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "req_unknown"));
-	r->d_allocs = num(d, "allocs");
-	r->d_req = num(d, "bytes_req");
-	r->d_alloc_bytes = num(d, "bytes_alloc");
-	r->d_slack = num(d, "slack");
+	     r->kclass == KIND_CACHE && *str(s, FLD_CACHE) ? str(s, FLD_CACHE) : kind);
+	top_gfp(cJSON_GetObjectItemCaseSensitive(s, FLD_GFP), r->gfp, sizeof(r->gfp));
+	r->req_unknown = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, FLD_REQ_UNKNOWN));
+	r->d_allocs = num(d, FLD_ALLOCS);
+	r->d_req = num(d, FLD_BYTES_REQ);
+	r->d_alloc_bytes = num(d, FLD_BYTES_ALLOC);
+	r->d_slack = num(d, FLD_SLACK);
 	if (dur > 0) {
 		r->rate_allocs = r->d_allocs / dur;
 		r->rate_bytes = r->d_alloc_bytes / dur;
-		r->rate_pingpong = num(d, "cross_cpu_frees") / dur;
+		r->rate_pingpong = num(d, FLD_CROSS_CPU_FREES) / dur;
 	}
-	r->tot_allocs = num(t, "allocs");
-	r->tot_bytes = num(t, "bytes_alloc");
-	r->tot_pingpong = num(t, "cross_cpu_frees");
-	r->t_req = num(t, "bytes_req");
+	r->tot_allocs = num(t, FLD_ALLOCS);
+	r->tot_bytes = num(t, FLD_BYTES_ALLOC);
+	r->tot_pingpong = num(t, FLD_CROSS_CPU_FREES);
+	r->t_req = num(t, FLD_BYTES_REQ);
 	r->t_alloc_bytes = r->tot_bytes;
-	r->t_slack = num(t, "slack");
-	r->live = num(s, "live");
-	r->live_bytes = num(s, "live_bytes");
+	r->t_slack = num(t, FLD_SLACK);
+	r->live = num(s, FLD_LIVE);
+	r->live_bytes = num(s, FLD_LIVE_BYTES);
 }
 
 static int load_zones(struct top_model *m, const cJSON *bi, const struct top_model *prev)
@@ -183,14 +184,14 @@ static int load_zones(struct top_model *m, const cJSON *bi, const struct top_mod
 	cJSON_ArrayForEach(z, bi)
 	{
 		struct top_zone *zo = &m->zones[n];
-		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(z, "free");
-		const cJSON *ui = cJSON_GetObjectItemCaseSensitive(z, "unusable_index");
-		const cJSON *fi = cJSON_GetObjectItemCaseSensitive(z, "frag_index");
+		const cJSON *fr = cJSON_GetObjectItemCaseSensitive(z, FLD_FREE);
+		const cJSON *ui = cJSON_GetObjectItemCaseSensitive(z, FLD_UNUSABLE_INDEX);
+		const cJSON *fi = cJSON_GetObjectItemCaseSensitive(z, FLD_FRAG_INDEX);
 
 		if (!cJSON_IsObject(z) || !cJSON_IsArray(fr))
 			continue;
-		zo->node = num(z, "node");
-		copy(zo->zone, sizeof(zo->zone), str(z, "zone"));
+		zo->node = num(z, FLD_NODE);
+		copy(zo->zone, sizeof(zo->zone), str(z, FLD_ZONE));
 		zo->nr_orders = cJSON_GetArraySize(fr);
 		if (zo->nr_orders > TOP_MAX_ORDERS)
 			zo->nr_orders = TOP_MAX_ORDERS;
@@ -224,35 +225,35 @@ int top_model_load(struct top_model *m, cJSON *state, const struct top_model *pr
 	memset(m, 0, sizeof(*m));
 	m->state = state;
 	m->pageblock_order = -1;
-	if (!cJSON_IsObject(state) || strcmp(str(state, "type"), "state"))
+	if (!cJSON_IsObject(state) || strcmp(str(state, FLD_TYPE), REC_STATE))
 		return -EINVAL;
-	hdr = cJSON_GetObjectItemCaseSensitive(state, "header");
-	iv = cJSON_GetObjectItemCaseSensitive(state, "interval");
-	m->uptime_s = num(state, "uptime_ns") / 1e9;
-	m->duration_s = num(iv, "duration_s");
-	m->page_size = num(hdr, "page_size");
+	hdr = cJSON_GetObjectItemCaseSensitive(state, FLD_HEADER);
+	iv = cJSON_GetObjectItemCaseSensitive(state, FLD_INTERVAL);
+	m->uptime_s = num(state, FLD_UPTIME_NS) / 1e9;
+	m->duration_s = num(iv, FLD_DURATION_S);
+	m->page_size = num(hdr, FLD_PAGE_SIZE);
 	if (m->page_size <= 0)
 		m->page_size = 4096;
-	e = cJSON_GetObjectItemCaseSensitive(hdr, "attach");
+	e = cJSON_GetObjectItemCaseSensitive(hdr, FLD_ATTACH);
 	snprintf(m->attach, sizeof(m->attach), "kmalloc %s, kmem_cache %s, vmalloc %s",
-		 *str(e, "kmalloc") ? str(e, "kmalloc") : "?",
-		 *str(e, "kmem_cache") ? str(e, "kmem_cache") : "?",
-		 *str(e, "vmalloc") ? str(e, "vmalloc") : "?");
-	if (*str(e, "page"))
+		 *str(e, FLD_ATT_KMALLOC) ? str(e, FLD_ATT_KMALLOC) : "?",
+		 *str(e, FLD_ATT_KMEM_CACHE) ? str(e, FLD_ATT_KMEM_CACHE) : "?",
+		 *str(e, FLD_ATT_VMALLOC) ? str(e, FLD_ATT_VMALLOC) : "?");
+	if (*str(e, FLD_ATT_PAGE))
 		snprintf(m->attach + strlen(m->attach), sizeof(m->attach) - strlen(m->attach),
-			 ", page %s", str(e, "page"));
-	ev = cJSON_GetObjectItemCaseSensitive(iv, "events");
+			 ", page %s", str(e, FLD_ATT_PAGE));
+	ev = cJSON_GetObjectItemCaseSensitive(iv, FLD_EVENTS);
 	if (m->duration_s > 0) {
-		m->ev_kmalloc = num(ev, "kmalloc") / m->duration_s;
-		m->ev_cache = num(ev, "kmem_cache_alloc") / m->duration_s;
-		m->ev_vmalloc = num(ev, "vmalloc") / m->duration_s;
-		m->ev_page = cJSON_HasObjectItem(ev, "page_alloc") ?
-				     num(ev, "page_alloc") / m->duration_s :
+		m->ev_kmalloc = num(ev, EV_KMALLOC) / m->duration_s;
+		m->ev_cache = num(ev, EV_CACHE_ALLOC) / m->duration_s;
+		m->ev_vmalloc = num(ev, EV_VMALLOC) / m->duration_s;
+		m->ev_page = cJSON_HasObjectItem(ev, FLD_EV_PAGE_ALLOC) ?
+				     num(ev, FLD_EV_PAGE_ALLOC) / m->duration_s :
 				     -1;
 	} else {
-		m->ev_page = cJSON_HasObjectItem(ev, "page_alloc") ? 0 : -1;
+		m->ev_page = cJSON_HasObjectItem(ev, FLD_EV_PAGE_ALLOC) ? 0 : -1;
 	}
-	dr = cJSON_GetObjectItemCaseSensitive(iv, "drops");
+	dr = cJSON_GetObjectItemCaseSensitive(iv, FLD_DROPS);
 	cJSON_ArrayForEach(e, dr)
 	{
 		size_t len = strlen(m->drop_kinds);
@@ -263,32 +264,32 @@ int top_model_load(struct top_model *m, cJSON *state, const struct top_model *pr
 		snprintf(m->drop_kinds + len, sizeof(m->drop_kinds) - len, "%s%s %.0f",
 			 len ? ", " : "", e->string, e->valuedouble);
 	}
-	mi = cJSON_GetObjectItemCaseSensitive(state, "meminfo");
+	mi = cJSON_GetObjectItemCaseSensitive(state, FLD_MEMINFO);
 	if (cJSON_IsObject(mi)) {
 		m->has_meminfo = true;
-		m->slab = num(mi, "Slab");
-		m->sunreclaim = num(mi, "SUnreclaim");
-		m->vmalloc_used = num(mi, "VmallocUsed");
-		m->memfree = num(mi, "MemFree");
+		m->slab = num(mi, MI_SLAB);
+		m->sunreclaim = num(mi, MI_SUNRECLAIM);
+		m->vmalloc_used = num(mi, MI_VMALLOC_USED);
+		m->memfree = num(mi, MI_MEMFREE);
 	}
-	e = cJSON_GetObjectItemCaseSensitive(state, "pageblock_order");
+	e = cJSON_GetObjectItemCaseSensitive(state, FLD_PAGEBLOCK_ORDER);
 	if (cJSON_IsNumber(e))
 		m->pageblock_order = e->valueint;
-	err = load_zones(m, cJSON_GetObjectItemCaseSensitive(state, "buddyinfo"), prev);
+	err = load_zones(m, cJSON_GetObjectItemCaseSensitive(state, FLD_BUDDYINFO), prev);
 	if (err)
 		return err;
 
-	sites = cJSON_GetObjectItemCaseSensitive(state, "sites");
+	sites = cJSON_GetObjectItemCaseSensitive(state, FLD_SITES);
 	m->rows = calloc(cJSON_GetArraySize(sites) + 1, sizeof(*m->rows));
 	m->vis = calloc(cJSON_GetArraySize(sites) + 1, sizeof(*m->vis));
 	if (!m->rows || !m->vis)
 		return -ENOMEM;
 	cJSON_ArrayForEach(s, sites)
 	{
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "total");
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, FLD_TOTAL);
 
 		/* a site that never allocated (only frees seen) has nothing to show */
-		if (!cJSON_IsObject(s) || (num(t, "allocs") == 0 && num(t, "failed") == 0))
+		if (!cJSON_IsObject(s) || (num(t, FLD_ALLOCS) == 0 && num(t, FLD_FAILED) == 0))
 			continue;
 		load_row(&m->rows[n++], s, m->duration_s);
 	}
@@ -704,7 +705,7 @@ static void frag_pane(const struct top_model *m, struct out *out)
 	    "unusable index: share of free memory in blocks smaller than the order (0: all usable)");
 	add(out, TA_DIM,
 	    "frag index: -1 a block of the order is free; towards 0 failure from lack of memory, towards 1 from fragmentation");
-	pt = cJSON_GetObjectItemCaseSensitive(m->state, "pagetype");
+	pt = cJSON_GetObjectItemCaseSensitive(m->state, FLD_PAGETYPE);
 	for (size_t i = 0; i < m->nr_zones; i++) {
 		const struct top_zone *z = &m->zones[i];
 		size_t n;
@@ -732,12 +733,12 @@ static void frag_pane(const struct top_model *m, struct out *out)
 		/* pagetypeinfo rows of this zone, when the state has them */
 		cJSON_ArrayForEach(e, pt)
 		{
-			const cJSON *fr = cJSON_GetObjectItemCaseSensitive(e, "free"), *x;
+			const cJSON *fr = cJSON_GetObjectItemCaseSensitive(e, FLD_FREE), *x;
 			int k = 0;
 
-			if (num(e, "node") != z->node || strcmp(str(e, "zone"), z->zone))
+			if (num(e, FLD_NODE) != z->node || strcmp(str(e, FLD_ZONE), z->zone))
 				continue;
-			n = snprintf(line, sizeof(line), "  %-16.16s", str(e, "migratetype"));
+			n = snprintf(line, sizeof(line), "  %-16.16s", str(e, FLD_MIGRATETYPE));
 			cJSON_ArrayForEach(x, fr)
 			{
 				if (k++ >= z->nr_orders)
@@ -827,16 +828,16 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 		return;
 	}
 	r = &m->rows[m->vis[ui->selected]];
-	t = cJSON_GetObjectItemCaseSensitive(r->site, "total");
+	t = cJSON_GetObjectItemCaseSensitive(r->site, FLD_TOTAL);
 	add(out, TA_TITLE, "%s   caller %s   kind %s", r->site_name, r->caller, r->kind);
 	add(out, TA_NORMAL,
 	    "  last interval: %s allocs/s, %s/s allocated;  since start: %s allocs, %s, %s frees",
 	    cnt(r->rate_allocs, a, sizeof(a)), byt(r->rate_bytes, b, sizeof(b)),
 	    cnt(r->tot_allocs, c, sizeof(c)), byt(r->tot_bytes, d, sizeof(d)),
-	    cnt(num(t, "frees"), g, sizeof(g)));
+	    cnt(num(t, FLD_FREES), g, sizeof(g)));
 	add(out, TA_NORMAL,
 	    "  live %s objects, %s;  failed %.0f;  ping-pong %.0f frees on another CPU",
-	    cnt(r->live, a, sizeof(a)), byt(r->live_bytes, b, sizeof(b)), num(t, "failed"),
+	    cnt(r->live, a, sizeof(a)), byt(r->live_bytes, b, sizeof(b)), num(t, FLD_FAILED),
 	    r->tot_pingpong);
 	cell(r, COL_AVG_REQ, o->totals, a, sizeof(a));
 	cell(r, COL_SLACK, o->totals, b, sizeof(b));
@@ -844,10 +845,10 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 	    r->req_unknown ? " (requested size not visible at this attach point)" : "");
 	add(out, TA_NORMAL, "%s", "");
 	histogram(out, "Sizes (since start, bytes requested: from - below)",
-		  cJSON_GetObjectItemCaseSensitive(t, "sizes"), bytes_label);
+		  cJSON_GetObjectItemCaseSensitive(t, FLD_SIZES), bytes_label);
 	add(out, TA_NORMAL, "%s", "");
 	add(out, TA_COLHEAD, "GFP flags (since start)");
-	gfp = cJSON_GetObjectItemCaseSensitive(r->site, "gfp");
+	gfp = cJSON_GetObjectItemCaseSensitive(r->site, FLD_GFP);
 	cJSON_ArrayForEach(e, gfp) gtot += cJSON_IsNumber(e) ? e->valuedouble : 0;
 	cJSON_ArrayForEach(e, gfp)
 	{
@@ -859,8 +860,8 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 		add(out, TA_DIM, "  (none)");
 	add(out, TA_NORMAL, "%s", "");
 	histogram(out, "Lifetimes (since start, allocation to free: from - below)",
-		  cJSON_GetObjectItemCaseSensitive(t, "lifetimes_ns"), ns_label);
-	stack = cJSON_GetObjectItemCaseSensitive(r->site, "stack");
+		  cJSON_GetObjectItemCaseSensitive(t, FLD_LIFETIMES_NS), ns_label);
+	stack = cJSON_GetObjectItemCaseSensitive(r->site, FLD_STACK);
 	if (cJSON_IsArray(stack)) {
 		add(out, TA_NORMAL, "%s", "");
 		add(out, TA_COLHEAD, "Stack");
