@@ -38,6 +38,20 @@ setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$TMP/kms" re
 check_eq unprivileged_exit_1 1 $?
 check unprivileged_names_capability "message does not name CAP_BPF" grep -q "CAP_BPF" "$TMP/e"
 
+# nothing could be attached: exit 1 with the reason and the fix, not an
+# empty table with status 0 (fentry is refused on kernels without
+# trampolines; where it works there is nothing to refuse)
+"$KMS" record -d 1 -a vmalloc --vmalloc-mode fentry -o "$TMP/none.ndjson" >"$TMP/o" 2>"$TMP/e"
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(head -1 "$TMP/none.ndjson" | jq -r .attach.vmalloc)" = fentry ]; then
+	skip nothing_attached_exit_1 "fentry attaches on this kernel"
+else
+	check_eq nothing_attached_exit_1 1 $rc
+	check nothing_attached_says_why "no one-line error naming the refused fentry mode and the fix" \
+		grep -qE "error: no allocator could be attached.*fentry.*--vmalloc-mode auto" "$TMP/e"
+	check nothing_attached_no_table "a table was printed" bash -c "! grep -q SUMMARY '$TMP/o'"
+fi
+
 # every way of ending leaves nothing loaded
 "$KMS" record -d 1 >"$TMP/o" 2>"$TMP/e"
 check_eq duration_exit_0 0 $?
