@@ -52,22 +52,26 @@ else
 	check nothing_attached_no_table "a table was printed" bash -c "! grep -q SUMMARY '$TMP/o'"
 fi
 
-# every way of ending leaves nothing loaded
-"$KMS" record -d 1 >"$TMP/o" 2>"$TMP/e"
+# every way of ending leaves nothing loaded: the programs this recorder
+# held, not those of other tracers that may run beside the test
+start_record -d 1 || { fail start "record did not start"; exit 1; }
+wait "$REC_PID"
 check_eq duration_exit_0 0 $?
-check duration_prints_summary "no summary after --duration" grep -q SUMMARY "$TMP/o"
-check_eq duration_no_programs_left 0 "$(our_progs)"
+REC_PID=""
+check duration_prints_summary "no summary after --duration" grep -q SUMMARY "$TMP/rec.out"
+check_eq duration_no_programs_left 0 "$(rec_progs_left)"
 start_record || { fail start "record did not start"; exit 1; }
-check loaded_while_running "no kms_ programs while recording" test "$(our_progs)" -gt 0
+check loaded_while_running "the recorder holds no kms_ programs while recording" \
+	test "$(rec_prog_names | grep -c '^kms_')" -gt 0
 kill -TERM "$REC_PID"
 wait "$REC_PID"
 check_eq sigterm_exit_0 0 $?
 REC_PID=""
-check_eq sigterm_no_programs_left 0 "$(our_progs)"
+check_eq sigterm_no_programs_left 0 "$(rec_progs_left)"
 start_record || { fail start "record did not start"; exit 1; }
 kill -KILL "$REC_PID"
 wait "$REC_PID" 2>/dev/null
 REC_PID=""
 sleep 0.2
 # links and programs are file descriptors: the kernel drops them with the process
-check_eq sigkill_no_programs_left 0 "$(our_progs)"
+check_eq sigkill_no_programs_left 0 "$(rec_progs_left)"

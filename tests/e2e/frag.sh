@@ -82,4 +82,4 @@ check correlation_fields "correlation record lacks r/n/lag/window" \
 	jq -e '.[0] | (.r > 0) and (.n >= 5) and (.lag >= 0) and (.window == 60) and (.zone != null)' <<<"$last"
 check summary_fragmentation "record printed no fragmentation summary" grep -q "FRAGMENTATION" "$TMP/rec.out"
 check summary_correlation_note "summary does not say correlation is not cause" grep -q "not proof of cause" "$TMP/rec.out"
-check_eq no_programs_left 0 "$(our_progs)"
+check_eq no_programs_left 0 "$(rec_progs_left)"

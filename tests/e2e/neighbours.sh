@@ -23,6 +23,14 @@ nb_wait_for() { # pid, file, pattern
 	return 1
 }
 
+nb_started() { # name, pid, file, pattern: the PASS/FAIL line of a start
+	if nb_wait_for "$2" "$3" "$4"; then
+		echo "PASS: $1"
+	else
+		echo "FAIL: $1: did not start: $(tail -1 "$3")"
+	fi
+}
+
 nb_check() { # name, condition-description, command...
 	local name=$1 why=$2
 	shift 2
@@ -44,8 +52,7 @@ neighbours_start() { # kmemscope binary
 
 	"$kms" record -i 1 -d 86400 >/dev/null 2>"$NB_DIR/kms.err" &
 	NB_KMS_PID=$!
-	nb_check neighbours_kmemscope_attached "the neighbour kmemscope did not start: $(tail -1 "$NB_DIR/kms.err")" \
-		nb_wait_for "$NB_KMS_PID" "$NB_DIR/kms.err" "Hit Ctrl-C to end"
+	nb_started neighbours_kmemscope_attached "$NB_KMS_PID" "$NB_DIR/kms.err" "Hit Ctrl-C to end"
 
 	if command -v bpftrace >/dev/null; then
 		bpftrace -e 'tracepoint:kmem:kmalloc,tracepoint:kmem:kmem_cache_alloc { @a[args->call_site] = count(); }
@@ -53,8 +60,7 @@ neighbours_start() { # kmemscope binary
 			tracepoint:vmalloc:alloc_vmap_area { @v = count(); }' \
 			>"$NB_DIR/bpftrace.out" 2>&1 &
 		NB_BPFTRACE_PID=$!
-		nb_check neighbours_bpftrace_attached "bpftrace did not attach: $(tail -1 "$NB_DIR/bpftrace.out")" \
-			nb_wait_for "$NB_BPFTRACE_PID" "$NB_DIR/bpftrace.out" "^Attaching"
+		nb_started neighbours_bpftrace_attached "$NB_BPFTRACE_PID" "$NB_DIR/bpftrace.out" "^Attaching"
 	else
 		echo "FAIL: neighbours_bpftrace_attached: bpftrace is not installed (scripts/install-deps.sh test)"
 	fi
