@@ -19,6 +19,12 @@
 #include "correlate.h"
 
 #define CORR_MIN_N 5
+/*
+ * Both series must move (be non-zero) in at least this many of the pairs:
+ * a target that changed once and any caller active at that one moment have
+ * r = 1, a coincidence that would outrank every real trend.
+ */
+#define CORR_MIN_MOVES 3
 
 struct corr_key {
 	char caller[128]; /* NUL-padded so that the key bytes are canonical */
@@ -247,6 +253,15 @@ static long window_start(const struct correlator *c, int *count)
 	return first;
 }
 
+static bool moves_enough(const double *v, int n)
+{
+	int moves = 0;
+
+	for (int i = 0; i < n && moves < CORR_MIN_MOVES; i++)
+		moves += v[i] != 0;
+	return moves >= CORR_MIN_MOVES;
+}
+
 /* Best lag of one activity series against one target; false when none qualifies. */
 static bool best_lag(const struct correlator *c, const double *act, const double *tgt, double *xs,
 		     double *ys, struct corr_result *res)
@@ -266,6 +281,8 @@ static bool best_lag(const struct correlator *c, const double *act, const double
 			xs[i] = act[slot(c, first + i)];
 			ys[i] = tgt[slot(c, first + i + lag)];
 		}
+		if (!moves_enough(xs, n) || !moves_enough(ys, n))
+			continue;
 		r = pearson(xs, ys, n);
 		if (isnan(r) || (found && r <= res->r))
 			continue;

@@ -35,6 +35,38 @@ static void describe_start(struct recorder *r)
 		vm_mode_name(t->vm_mode), r->exporting ? ", exporting" : "");
 }
 
+/* The fix for a run that attached nothing, from what was asked for. */
+static const char *attach_fix(const struct tracer_opts *o)
+{
+	if (o->vmalloc && o->vm_mode != KMS_VM_NONE)
+		return "use --vmalloc-mode auto";
+	if ((o->kmalloc || o->cache) && o->kmem_mode == KMS_KMEM_RAW)
+		return "use --kmem-mode auto";
+	if (!o->kmalloc && !o->cache)
+		return "add kmalloc,cache to --allocators";
+	return "the kernel needs the kmem and vmalloc tracepoints (CONFIG_TRACEPOINTS) and BTF; run with -vv for libbpf's log";
+}
+
+/*
+ * A run with no program attached would print an empty table and exit 0,
+ * which a script cannot tell from an idle machine: fail and say why.
+ * The page allocator (--pages) counts: it is traced too.
+ */
+static int check_attached(const struct recorder *r)
+{
+	const struct tracer *t = &r->s.tracer;
+	const struct tracer_opts *o = &r->env.topts;
+
+	if (strcmp(t->kmalloc_mode, "off") || strcmp(t->cache_mode, "off") ||
+	    t->vm_mode != KMS_VM_NONE || r->s.frag.pt.skel)
+		return 0;
+	log_err("no allocator could be attached (kmalloc=%s kmem_cache=%s vmalloc=off%s%s): %s",
+		o->kmalloc ? "refused" : "not asked", o->cache ? "refused" : "not asked",
+		*t->vm_tried ? ": " : (o->vmalloc ? "" : ", not asked"), t->vm_tried,
+		attach_fix(o));
+	return -ENODEV;
+}
+
 /* Sleep until the deadline or a stop signal. Returns true on a signal. */
 bool wait_until(__u64 deadline, const sigset_t *set)
 {
@@ -139,6 +171,7 @@ int cmd_record(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	err = session_start(&r.s, &r.env.topts, r.env.interval);
+	err = err ? err : check_attached(&r);
 	if (err)
 		goto cleanup;
 	if (r.exporting) {

@@ -51,15 +51,6 @@ stop_daemon() { # signal; returns the exit status
 	return $rc
 }
 
-# ids of the kms_ programs the process holds (bpftool here may not list pids)
-prog_ids_of() {
-	local f id
-	for f in /proc/"$1"/fdinfo/*; do
-		id=$(awk '/^prog_id:/ { print $2 }' "$f" 2>/dev/null)
-		[ -n "$id" ] && bpftool prog show id "$id" 2>/dev/null | grep -q ' name kms_' && echo "$id"
-	done | sort -u
-}
-
 # every segment: zcat reads it whole, every line is a JSON record, the first a header
 segments_ok() { # dir
 	local f n=0
@@ -133,7 +124,6 @@ ST=$TMP/state1
 cat >"$TMP/on_ready.sh" <<C
 #!/bin/bash
 source "$TOP/tests/e2e/lib.sh" >/dev/null 2>&1
-$(declare -f prog_ids_of)
 echo "READY_PROGS \$(prog_ids_of "\$1" | wc -l)"
 C
 cat >"$TMP/n.conf" <<C
@@ -223,9 +213,8 @@ check sigterm_last_line_interval_data "the last line is not a whole record of an
 	bash -c "zcat '$ST'/kmemscope-*.ndjson.gz | tail -1 | jq -e '.type != \"header\" and .seq != null'"
 check sigterm_intervals_consecutive "$(seqs_consecutive "$ST")" seqs_consecutive "$ST"
 check_eq sigterm_segment_mode_0600 600 "$(stat -c %a "$ST"/kmemscope-*.ndjson.gz | head -1)"
-left=0
-for id in $ids; do bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
-check_eq sigterm_programs_released 0 $left
+# shellcheck disable=SC2086 # one id a word
+check_eq sigterm_programs_released 0 "$(still_loaded $ids)"
 check sigterm_socket_removed "control socket left behind" test ! -e "$SOCK"
 kill "$LPID" 2>/dev/null
 wait "$LPID" 2>/dev/null

@@ -114,5 +114,5 @@ for i in 1 2 3 4 5; do
 	good=$(head -n $((total > 1 ? total - 1 : total)) "$TMP/kill.txt" | jq -c . 2>/dev/null | wc -l)
 	check_eq "sigkill_${i}_lines_parse" $((total > 1 ? total - 1 : total)) "$good"
 	check_eq "sigkill_${i}_header_first" header "$(head -1 "$TMP/kill.txt" | jq -r .type)"
-	check_eq "sigkill_${i}_nothing_left_loaded" 0 "$(bpftool prog show 2>/dev/null | grep -c "kmemscope($pid)")"
+	check_eq "sigkill_${i}_nothing_left_loaded" 0 "$(rec_progs_left)"
 done

@@ -7,6 +7,7 @@ KMS=$KMS_BUILD/kmemscope
 WL=$KMS_BUILD/tests
 TMP=$(mktemp -d /tmp/kms-e2e.XXXXXX)
 REC_PID=""
+REC_PROGS="" # program ids REC_PID held once attached
 
 cleanup() {
 	[ -n "$REC_PID" ] && kill -INT "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
@@ -37,6 +38,19 @@ need_root_bpf() {
 	fi
 }
 
+# Hold the e2e lock (one e2e run at a time on a machine). It is held
+# already when an inherited fd names it: tests/run.sh's fd 9, or the fd of
+# `flock /tmp/kmemscope-e2e.lock bash tests/e2e/X.sh`; taking it again on a
+# new fd would wait for ourselves forever.
+take_e2e_lock() {
+	local fd
+	for fd in /proc/$$/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = /tmp/kmemscope-e2e.lock ] && return 0
+	done
+	exec 9>/tmp/kmemscope-e2e.lock
+	flock 9
+}
+
 # Start `kmemscope record ARGS` in the background; wait until it is attached.
 start_record() {
 	# a previous run's rec.err says "Hit Ctrl-C" too, and the loop below may
@@ -44,8 +58,13 @@ start_record() {
 	rm -f "$TMP/rec.out" "$TMP/rec.err"
 	"$KMS" record "$@" >"$TMP/rec.out" 2>"$TMP/rec.err" &
 	REC_PID=$!
+	REC_PROGS=""
 	for _ in $(seq 1 200); do
-		grep -q "Hit Ctrl-C to end" "$TMP/rec.err" 2>/dev/null && return 0
+		if grep -q "Hit Ctrl-C to end" "$TMP/rec.err" 2>/dev/null; then
+			# attached by now: its programs, told from other tracers' by id
+			REC_PROGS=$(prog_ids_of "$REC_PID")
+			return 0
+		fi
 		kill -0 "$REC_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -64,9 +83,39 @@ stop_record() {
 	return $rc
 }
 
-# Programs of ours still loaded (names start with kms_).
-our_progs() {
-	bpftool prog show 2>/dev/null | grep -c ' name kms_' || true
+# BPF program ids a process holds (its program and link fds): its own, not
+# those of another kmemscope or tracer on the machine (and bpftool here may
+# not list owners)
+prog_ids_of() { # pid
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
+}
+loaded_ids() { bpftool prog show 2>/dev/null | awk -F: '/^[0-9]+:/{print $1}'; }
+still_loaded() { # ids...: how many of them are still loaded
+	local n=0 id all
+	all=$(loaded_ids)
+	for id in "$@"; do grep -qx "$id" <<<"$all" && n=$((n + 1)); done
+	echo $n
+}
+
+# How many programs of the last start_record are still loaded; "none
+# recorded" when it held none, so that a check for 0 cannot pass on a
+# recorder that loaded nothing. (Program ids are not reused soon: the kernel
+# allocates them cyclically.)
+rec_progs_left() {
+	if [ -z "$REC_PROGS" ]; then
+		echo "none recorded"
+		return
+	fi
+	# shellcheck disable=SC2086 # one id a word
+	still_loaded $REC_PROGS
+}
+
+# Names of the last start_record's programs that are loaded now.
+rec_prog_names() {
+	local id
+	for id in $REC_PROGS; do
+		bpftool prog show id "$id" 2>/dev/null | sed -nE 's/^[0-9]+: .* name ([^ ]+) .*/\1/p'
+	done
 }
 
 tracefs() {

@@ -8,11 +8,7 @@
 # fixtures in tests/data.
 source "$(dirname "$0")/lib.sh"
 need_root_bpf report
-# tests/run.sh holds the e2e lock on fd 9; take it when run by hand
-if [ "$(readlink /proc/$$/fd/9 2>/dev/null)" != /tmp/kmemscope-e2e.lock ]; then
-	exec 9>/tmp/kmemscope-e2e.lock
-	flock 9
-fi
+take_e2e_lock
 DATA=$(cd "$(dirname "$0")/../data" && pwd)
 
 K=100

@@ -7,10 +7,7 @@
 # fixture. The screenshots stay in $KMS_HTML_SHOTS when that is set.
 source "$(dirname "$0")/lib.sh"
 need_root_bpf report_html
-if [ "$(readlink /proc/$$/fd/9 2>/dev/null)" != /tmp/kmemscope-e2e.lock ]; then
-	exec 9>/tmp/kmemscope-e2e.lock
-	flock 9
-fi
+take_e2e_lock
 DATA=$(cd "$(dirname "$0")/../data" && pwd)
 CHROMIUM=$(command -v chromium || command -v chromium-browser)
 if [ -z "$CHROMIUM" ]; then

@@ -33,4 +33,4 @@ frees=$(jq .frees <<<"$r")
 check vmalloc_frees_bounded "more frees ($frees) than allocations" test "$frees" -le $K
 check table_shows_vmalloc_site "no bpf_prog_alloc_no_stats vmalloc row" \
 	grep -qE '^bpf_prog_alloc_no_stats\+0x[0-9a-f]+ +vmalloc' "$TMP/rec.out"
-check_eq no_programs_left 0 "$(our_progs)"
+check_eq no_programs_left 0 "$(rec_progs_left)"

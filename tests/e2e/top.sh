@@ -46,17 +46,6 @@ col_numbers() {
 }
 enough_rows() { [ "$(rows | wc -l)" -ge 3 ]; }
 non_increasing() { awk 'NR > 1 && $1 > prev { bad = 1 } { prev = $1 } END { exit bad }'; }
-# BPF program ids held by a process (its prog and link fds)
-prog_ids_of() {
-	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u
-}
-loaded_ids() { bpftool prog show 2>/dev/null | awk -F: '/^[0-9]+:/{print $1}'; }
-still_loaded() { # ids...: how many of them are still loaded
-	local n=0 id all
-	all=$(loaded_ids)
-	for id in "$@"; do grep -qx "$id" <<<"$all" && n=$((n + 1)); done
-	echo $n
-}
 # `pids kmemscope(PID)` in bpftool's output, when this bpftool reports owners
 progs_owned_by() { bpftool prog show 2>/dev/null | grep -c "kmemscope($1)" || true; }
 # the f pane's text, scrolled through with PgDn (many NUMA zones do not fit)

@@ -136,6 +136,32 @@ static void test_min_pairs(void **state)
 	corr_free(&c);
 }
 
+/*
+ * A target that changed in one interval and a caller active only then have
+ * r = 1: no trend, and no result. Three common moves are one.
+ */
+static void test_one_coincidence(void **state)
+{
+	struct correlator c;
+	struct corr_result res[4];
+	int t;
+
+	(void)state;
+	assert_int_equal(corr_init(&c, 20, 0), 0);
+	assert_int_equal(corr_add_target(&c, "t"), 0);
+	for (t = 0; t < 20; t++) {
+		corr_add_activity(&c, "once", CORR_LIVE_GROWTH, t == 7 ? 100 : 0);
+		corr_add_activity(&c, "thrice", CORR_HIGH_ORDER_PAGES,
+				  t == 7 || t == 12 || t == 15 ? 512 : 0);
+		corr_set_target(&c, 0, t == 7 ? 0.5 : t == 12 || t == 15 ? 0.25 : 0);
+		corr_commit(&c);
+	}
+	assert_int_equal(corr_rank(&c, res, 4), 1);
+	assert_string_equal(res[0].caller, "thrice");
+	assert_true(res[0].r > 0.9);
+	corr_free(&c);
+}
+
 /* After a whole window of the opposite relation, the old one is forgotten. */
 static void test_window_slides(void **state)
 {
@@ -242,11 +268,9 @@ static void test_keys_and_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pearson),
-		cmocka_unit_test(test_lag_found),
-		cmocka_unit_test(test_min_pairs),
-		cmocka_unit_test(test_window_slides),
-		cmocka_unit_test(test_idle_series_dropped),
+		cmocka_unit_test(test_pearson),	      cmocka_unit_test(test_lag_found),
+		cmocka_unit_test(test_min_pairs),     cmocka_unit_test(test_one_coincidence),
+		cmocka_unit_test(test_window_slides), cmocka_unit_test(test_idle_series_dropped),
 		cmocka_unit_test(test_keys_and_args),
 	};
 

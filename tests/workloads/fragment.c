@@ -7,9 +7,16 @@
  * Usage: fragment MIB PAUSE_MS [CYCLES]
  * Cycles run in this one process, so that starting it (exec, path lookup)
  * happens once and does not recur in step with the fragmentation.
+ *
+ * fragment thp MIB PAUSE_MS BURSTS [hold]: BURSTS bursts of MIB MiB of
+ * transparent huge pages (order 9: each takes a whole free pageblock from
+ * the buddy lists, never a pcp-cached or hole order-0 page), PAUSE_MS apart;
+ * with "hold" the memory stays mapped until the process is killed, so no
+ * free undoes a burst inside a tracer's window.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,9 +58,47 @@ static int cycle(size_t len, long page, long ms)
 	return 0;
 }
 
+#define THP_SIZE (2UL << 20)
+
+static int thp_bursts(size_t len, long ms, long bursts, int hold)
+{
+	size_t total = len * bursts;
+	/* one spare huge page: mmap need not return a 2 MiB aligned start */
+	char *m = mmap(NULL, total + THP_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p;
+
+	if (m == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	p = (char *)(((unsigned long)m + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	if (madvise(p, total, MADV_HUGEPAGE)) {
+		perror("madvise(MADV_HUGEPAGE)");
+		return 1;
+	}
+	for (long b = 0; b < bursts; b++) {
+		for (size_t off = 0; off < len; off += THP_SIZE)
+			p[b * len + off] = 1;
+		printf("burst %ld\n", b);
+		fflush(stdout);
+		pause_ms(ms);
+	}
+	printf("held\n");
+	fflush(stdout);
+	while (hold)
+		pause();
+	munmap(m, total + THP_SIZE);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long page = sysconf(_SC_PAGESIZE), cycles;
+
+	if (argc >= 5 && !strcmp(argv[1], "thp"))
+		return thp_bursts((size_t)atol(argv[2]) << 20, atol(argv[3]), atol(argv[4]),
+				  argc == 6 && !strcmp(argv[5], "hold"));
 
 	if (argc != 3 && argc != 4) {
 		fprintf(stderr, "usage: %s MIB PAUSE_MS [CYCLES]\n", argv[0]);
