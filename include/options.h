@@ -69,6 +69,7 @@ struct opt_spec {
 	const char *const *names; /* OT_ENUM, NULL-terminated */
 	bool (*parse)(const char *s, void *field); /* OT_CUSTOM */
 	const char *alias_of; /* OF_HIDDEN: the current spelling */
+	const char *key_help; /* the config key's, when the option is its negation */
 };
 
 extern const struct opt_spec opt_specs[];
@@ -91,6 +92,8 @@ void opt_defaults(unsigned cmd, const struct opt_dest *d);
 bool opt_set(const struct opt_spec *s, const char *val, const struct opt_dest *d);
 /* "expected ..." for s into buf */
 const char *opt_expect(const struct opt_spec *s, char *buf, size_t sz);
+/* "A .. B" of a numeric setting as a user writes it ("4K .. 1G", "1s .. 1d"), or NULL */
+const char *opt_range(const struct opt_spec *s, char *buf, size_t sz);
 /* The value of s in d, as a config file spells it. */
 const char *opt_format(const struct opt_spec *s, const struct opt_dest *d, char *buf, size_t sz);
 

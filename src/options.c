@@ -131,9 +131,10 @@ const struct opt_spec opt_specs[] = {
 	  NULL, parse_top_sort },
 	{ "standalone", 0, NULL, OT_FLAG, OC_TOP, 0, TOP(standalone), 0, 0, NULL, NULL,
 	  "always trace with our own BPF programs" },
-	{ "socket", 0, NULL, OT_STRING, OC_TOP, 0, TOP(socket), 0, 0, NULL, "PATH",
+	{ "socket", 0, NULL, OT_STRING, OC_TOP, 0, TOP(socket), 0, 107, NULL, "PATH",
 	  "always read the daemon at PATH (default $KMEMSCOPE_SOCKET, else the daemon's "
-	  "control socket)" },
+	  "control socket)",
+	  "expected a path of at most 107 bytes" },
 	/* daemon: command line */
 	{ "config", 'c', NULL, OT_STRING, OC_DAEMON, 0, DMN(config), 0, PATH_MAX - 1, NULL, "FILE",
 	  "configuration file (default $CONFIGURATION_DIRECTORY/kmemscope.conf or "
@@ -160,8 +161,8 @@ const struct opt_spec opt_specs[] = {
 	  1000000, "100", "N",
 	  "site records per interval, the biggest by bytes allocated (0 = every active site)",
 	  "expected a number of sites, 0 for all" },
-	{ "export-dir", 0, "export_dir", OT_PATH, OC_DAEMON | OC_CONFIG, 0, CFG(export_dir), 0, 0,
-	  "", "DIR",
+	{ "export-dir", 0, "export_dir", OT_PATH, OC_DAEMON | OC_CONFIG, OF_EMPTY_OK,
+	  CFG(export_dir), 0, 0, "", "DIR",
 	  "where segments go (default $STATE_DIRECTORY, /var/lib/kmemscope under systemd); "
 	  "changes take effect at the next restart",
 	  "expected an absolute directory path" },
@@ -212,7 +213,8 @@ const struct opt_spec opt_specs[] = {
 	  "distinct (call site, GFP flags, cache) keys in the kernel" },
 	{ "no-live", 0, "track_live", OT_FLAG, OC_TRACING | OC_CONFIG,
 	  OF_TOPTS | OF_REATTACH | OF_NEGATE, TOPT(track_live), 0, 0, "yes", NULL,
-	  "do not match frees to allocations (cheaper; no lifetimes, no live bytes)" },
+	  "do not match frees to allocations (cheaper; no lifetimes, no live bytes)", NULL, NULL,
+	  NULL, NULL, "match frees to allocations (lifetimes, live bytes); no is cheaper" },
 	{ "ringbuf-size", 0, "ringbuf_size", OT_BYTES, OC_TRACING | OC_CONFIG,
 	  OF_TOPTS | OF_REATTACH | OF_POW2 | OF_PAGE_MULT, TOPT(ringbuf_size), 4096, 1U << 30,
 	  "256K", "B", "ring buffer for allocation failure records" },
@@ -233,7 +235,10 @@ const struct opt_spec opt_specs[] = {
 	{ "no-frag", 0, "frag", OT_FLAG, OC_TRACING | OC_CONFIG, OF_TOPTS | OF_REATTACH | OF_NEGATE,
 	  TOPT(frag), 0, 0, "yes", NULL,
 	  "no fragmentation view: no buddyinfo, vmstat, meminfo, pagetypeinfo and "
-	  "slabinfo snapshots" },
+	  "slabinfo snapshots",
+	  NULL, NULL, NULL, NULL,
+	  "fragmentation view: /proc/buddyinfo, vmstat, meminfo every interval, pagetypeinfo and "
+	  "slabinfo every pagetype_period" },
 	{ "corr-window", 0, "corr_window", OT_UINT, OC_TRACING | OC_CONFIG, OF_TOPTS | OF_REATTACH,
 	  TOPT(corr_window), 3, 100000, "60", "N",
 	  "correlation of callers' activity with fragmentation: the sliding window, in "
@@ -275,9 +280,10 @@ const struct opt_spec opt_specs[] = {
 	{ "strict", 0, NULL, OT_FLAG, OC_REPORT, 0, RPT(strict), 0, 0, NULL, NULL,
 	  "any bad input is an error (default: skip it, warn)" },
 	/* status */
-	{ "socket", 0, NULL, OT_STRING, OC_STATUS, 0, STS(socket), 0, 0, NULL, "PATH",
+	{ "socket", 0, NULL, OT_STRING, OC_STATUS, 0, STS(socket), 0, 107, NULL, "PATH",
 	  "control socket (default $RUNTIME_DIRECTORY/control.sock, else "
-	  "/run/kmemscope/control.sock)" },
+	  "/run/kmemscope/control.sock)",
+	  "expected a path of at most 107 bytes" },
 	{ "json", 'j', NULL, OT_FLAG, OC_STATUS, 0, STS(json), 0, 0, NULL, NULL,
 	  "print the daemon's reply as it is (JSON)" },
 	{ "command", 0, NULL, OT_ENUM, OC_STATUS, 0, STS(command), 0, 0, "status", "CMD",
@@ -540,7 +546,8 @@ void opt_defaults(unsigned cmd, const struct opt_dest *d)
 	for (size_t i = 0; i < opt_nr_specs; i++) {
 		const struct opt_spec *s = &opt_specs[i];
 
-		if ((s->cmds & cmd) && s->def && field(s, d) && !opt_set(s, s->def, d))
+		/* "" is no value: the field stays empty */
+		if ((s->cmds & cmd) && s->def && *s->def && field(s, d) && !opt_set(s, s->def, d))
 			log_err("built-in default of %s does not parse: '%s'", s->name, s->def);
 	}
 }
@@ -814,8 +821,11 @@ void opt_print_help(FILE *f, unsigned cmd)
 		fprintf(f, "\n%s", cmd_help[c].tail);
 }
 
+/* roff: a leading '.' or '\'' would be a request; '-' is a hyphen, '\-' a minus */
 static void man_escape(FILE *f, const char *s)
 {
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f);
 	for (; *s; s++) {
 		if (*s == '-' || *s == '\\')
 			fputc('\\', f);
@@ -823,36 +833,77 @@ static void man_escape(FILE *f, const char *s)
 	}
 }
 
-static void man_option(FILE *f, const struct opt_spec *s)
+const char *opt_range(const struct opt_spec *s, char *buf, size_t sz)
 {
-	char d[64];
+	char a[16], b[16];
 
-	fputs(".TP\n.B ", f);
-	if (s->letter)
-		fprintf(f, "\\-%c \", \" ", s->letter);
-	fputs("\\-\\-", f);
-	man_escape(f, s->name);
-	if (s->metavar) {
-		fputs(" \" ", f);
-		fputs(s->metavar, f);
-		fputc('"', f);
-	}
-	fputc('\n', f);
-	man_escape(f, s->help);
-	if (spec_default(s, d, sizeof(d))) {
-		fputs(" (default ", f);
-		man_escape(f, d);
+	if (s->type == OT_UINT)
+		snprintf(buf, sz, "%.0f .. %.0f", s->min, s->max);
+	else if (s->type == OT_BYTES || s->type == OT_DURATION)
+		snprintf(buf, sz, "%s .. %s", fmt_exact(s->min, s->type == OT_BYTES, a, sizeof(a)),
+			 fmt_exact(s->max, s->type == OT_BYTES, b, sizeof(b)));
+	else
+		return NULL;
+	return buf;
+}
+
+/* the help text, then "(default D; range)" */
+static void man_text(FILE *f, const char *help, const char *def, const struct opt_spec *s)
+{
+	char r[48];
+	const char *range = opt_range(s, r, sizeof(r));
+
+	man_escape(f, help);
+	if (def || range) {
+		fputs(" (", f);
+		if (def) {
+			fputs("default ", f);
+			man_escape(f, def);
+		}
+		if (range) {
+			fputs(def ? "; " : "", f);
+			man_escape(f, range);
+		}
 		fputc(')', f);
 	}
 	fputs(".\n", f);
 }
 
+static void man_option(FILE *f, const struct opt_spec *s)
+{
+	char d[64];
+
+	fputs(".TP\n.BR ", f);
+	if (s->letter)
+		fprintf(f, "\\-%c \", \" ", s->letter);
+	fputs("\\-\\-", f);
+	man_escape(f, s->name);
+	if (s->metavar)
+		fprintf(f, " \" \\fI%s\\fP\"", s->metavar);
+	fputc('\n', f);
+	man_text(f, s->help, spec_default(s, d, sizeof(d)), s);
+}
+
+static void man_key(FILE *f, const struct opt_spec *s)
+{
+	fputs(".TP\n.BR ", f);
+	man_escape(f, s->key);
+	if (s->name) {
+		fputs(" \" (\" \\-\\-", f);
+		man_escape(f, s->name);
+		fputs(" \")\"", f);
+	}
+	fputc('\n', f);
+	man_text(f, s->key_help ?: s->help, s->def && *s->def ? s->def : "none", s);
+}
+
 void opt_print_man(FILE *f)
 {
 	static const unsigned cmds[] = { OC_RECORD, OC_TOP, OC_DAEMON, OC_REPORT, OC_STATUS };
-	char d[64];
 
-	fputs(".\\\" generated by 'kmemscope __man-options' from src/options.c\n", f);
+	fputs(".\\\" generated by 'kmemscope __man-options' from src/options.c:\n"
+	      ".\\\" scripts/man-options.sh updates it, tests/unit/test_options.c checks it\n",
+	      f);
 	for (size_t c = 0; c < ARRAY_SIZE(cmds); c++) {
 		fprintf(f, ".SS %s options\n", opt_cmd_name(cmds[c]));
 		for (size_t i = 0; i < opt_nr_specs; i++) {
@@ -862,21 +913,10 @@ void opt_print_man(FILE *f)
 				man_option(f, s);
 		}
 	}
-	fputs(".SS configuration keys\n", f);
-	for (size_t i = 0; i < opt_nr_specs; i++) {
-		const struct opt_spec *s = &opt_specs[i];
-
-		if (!(s->cmds & OC_CONFIG))
-			continue;
-		fputs(".TP\n.BR ", f);
-		man_escape(f, s->key);
-		fprintf(f, " \" (%s)\"\n", s->def && *s->def ? s->def : "none");
-		man_escape(f, s->help);
-		if (s->name) {
-			fputs("; as \\-\\-", f);
-			man_escape(f, s->name);
-		}
-		fputs(".\n", f);
-		(void)d;
-	}
+	fputs(".SS configuration keys\n"
+	      "The daemon's command-line option of the same name overrides a key.\n",
+	      f);
+	for (size_t i = 0; i < opt_nr_specs; i++)
+		if (opt_specs[i].cmds & OC_CONFIG)
+			man_key(f, &opt_specs[i]);
 }
