@@ -21,6 +21,12 @@ static bool ends_with(const char *s, const char *suffix)
 int export_open(struct export *x, const char *path)
 {
 	memset(x, 0, sizeof(*x));
+	/* '-': standard output, plain NDJSON, its mode the caller's business */
+	if (!strcmp(path, "-")) {
+		x->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+		x->path = strdup(path);
+		return x->fd < 0 ? -errno : x->path ? 0 : -ENOMEM;
+	}
 	/* kernel addresses and symbol offsets inside: root only */
 	x->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (x->fd < 0)

@@ -66,6 +66,17 @@ check duration_suffix_took_1s "0.02m did not stop after about 1.2s" \
 	awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { exit !(e - s > 1 && e - s < 10) }'
 check duration_suffix_summary "no summary" grep -q SUMMARY "$TMP/o"
 
+# '-' is stdout (record -o, report --html) and stdin (report)
+"$KMS" record -d 1 -o - >"$TMP/dash.ndjson" 2>"$TMP/dash.err"
+check_eq output_dash_exit_0 0 $?
+check_eq output_dash_header header "$(head -1 "$TMP/dash.ndjson" | jq -r .type 2>/dev/null)"
+check output_dash_table_on_stderr "the table is not on stderr" grep -q SUMMARY "$TMP/dash.err"
+check output_dash_only_records "stdout has lines that are not JSON" \
+	bash -c "jq -e . '$TMP/dash.ndjson' >/dev/null"
+"$KMS" report --html - - <"$TMP/dash.ndjson" >"$TMP/dash.html" 2>"$TMP/e"
+check_eq html_dash_exit_0 0 $?
+check html_dash_stdout "no HTML on stdout" grep -qi "<html" "$TMP/dash.html"
+
 # unwritable output: refused before any BPF program is loaded
 "$KMS" record -v -d 1 -o /nonexistent-dir/out.ndjson >"$TMP/o" 2>"$TMP/e"
 check_eq unwritable_output_exit_1 1 $?
