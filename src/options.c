@@ -656,6 +656,14 @@ static int apply_cli(unsigned cmd, const struct opt_spec *s, const char *arg,
 	}
 }
 
+/* a command-line value as the config file spells it */
+static const char *given_value(const struct opt_spec *s, const char *arg)
+{
+	if (takes_value(s))
+		return arg;
+	return s->flags & OF_NEGATE ? "no" : "yes";
+}
+
 int opt_parse_cli(unsigned cmd, int argc, char **argv, const struct opt_dest *d,
 		  struct opt_given *given, size_t *nr_given)
 {
@@ -679,11 +687,11 @@ int opt_parse_cli(unsigned cmd, int argc, char **argv, const struct opt_dest *d,
 		rc = apply_cli(cmd, s, optarg, d);
 		if (rc)
 			return rc;
-		if (given && *nr_given < max_given && s->key)
-			given[(*nr_given)++] =
-				(struct opt_given){ s, takes_value(s)	    ? optarg :
-						       s->flags & OF_NEGATE ? "no" :
-									      "yes" };
+		if (!given || !s->key)
+			continue;
+		if (*nr_given == max_given)
+			return opt_usage_error(cmd, "too many options");
+		given[(*nr_given)++] = (struct opt_given){ s, given_value(s, optarg) };
 	}
 	return 0;
 }
