@@ -687,7 +687,7 @@ int opt_parse_cli(unsigned cmd, int argc, char **argv, const struct opt_dest *d,
 		rc = apply_cli(cmd, s, optarg, d);
 		if (rc)
 			return rc;
-		if (!given || !s->key)
+		if (!given || !nr_given || !s->key)
 			continue;
 		if (*nr_given == max_given)
 			return opt_usage_error(cmd, "too many options");
