@@ -163,7 +163,7 @@ const struct opt_spec opt_specs[] = {
 	  "expected a number of sites, 0 for all" },
 	{ "export-dir", 0, "export_dir", OT_PATH, OC_DAEMON | OC_CONFIG, OF_EMPTY_OK,
 	  CFG(export_dir), 0, 0, "", "DIR",
-	  "where segments go (default $STATE_DIRECTORY, /var/lib/kmemscope under systemd); "
+	  "where segments go; empty: $STATE_DIRECTORY (/var/lib/kmemscope under systemd); "
 	  "changes take effect at the next restart",
 	  "expected an absolute directory path" },
 	{ "rotate-size", 0, "rotate_size", OT_BYTES, OC_DAEMON | OC_CONFIG, 0, CFG(rotate_bytes),
