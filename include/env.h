@@ -10,6 +10,7 @@
 struct record_env {
 	double duration; /* seconds, 0: until Ctrl-C */
 	double interval; /* seconds between reads of the kernel maps */
+	double pagetype_period; /* seconds; the session counts intervals (topts) */
 	const char *output;
 	enum sort_key sort;
 	__u64 top;
@@ -20,10 +21,5 @@ struct record_env {
 int record_parse_args(int argc, char **argv, struct record_env *env);
 /* "kmalloc,cache,vmalloc" into the tracer options; -EINVAL on an unknown name */
 int parse_allocators(const char *list, struct tracer_opts *o);
-int parse_vm_mode(const char *s, enum kms_vm_mode *out);
-int parse_kmem_mode(const char *s, enum kms_kmem_mode *out);
-/* the names the parsers take, as a config file or --vmalloc-mode spells them */
-const char *vm_mode_setting(enum kms_vm_mode m);
-const char *kmem_mode_setting(enum kms_kmem_mode m);
 
 #endif

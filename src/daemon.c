@@ -22,39 +22,18 @@
 #include "control.h"
 #include "daemon.h"
 #include "export.h"
+#include "options.h"
 #include "prom.h"
 #include "schema.h"
 #include "segments.h"
 #include "session.h"
 #include "util.h"
 
-static const char daemon_usage[] =
-	"Usage: kmemscope daemon [OPTIONS]\n"
-	"\n"
-	"Trace like 'kmemscope record', continuously, into rotating gzip NDJSON\n"
-	"segments in the state directory; serve the current state on a control\n"
-	"socket. Meant to run as the kmemscope.service systemd unit.\n"
-	"\n"
-	"  -c, --config FILE         configuration file (default\n"
-	"                            $CONFIGURATION_DIRECTORY/kmemscope.conf or\n"
-	"                            " KMS_DEFAULT_CONFIG "; built-in defaults if absent)\n"
-	"      --check-config FILE   validate FILE and exit (0 valid, 2 invalid)\n"
-	"      --prom-textfile PATH  also write Prometheus metrics to PATH every interval\n"
-	"      --state-dir DIR       segments go to DIR (default: export_dir, else\n"
-	"                            $STATE_DIRECTORY, else " KMS_DEFAULT_STATE_DIR ")\n"
-	"      --socket PATH         control socket (default $RUNTIME_DIRECTORY/control.sock,\n"
-	"                            else " KMS_DEFAULT_RUNTIME_DIR "/control.sock)\n"
-	"  -v, --verbose             debug messages (and libbpf's)\n"
-	"  -h, --help                this help\n"
-	"\n"
-	"Signals: SIGTERM/SIGINT write the interval and exit; SIGHUP reloads the\n"
-	"configuration; SIGUSR1 ends the interval now and writes state.json.\n";
-
 struct daemon {
 	struct daemon_config cfg;
 	char config_path[PATH_MAX];
 	bool config_given;
-	const char *prom_cli, *state_cli, *socket_cli;
+	const char *state_cli, *socket_cli;
 	char state_dir[PATH_MAX];
 	char sock_path[108];
 	struct session s;
@@ -70,11 +49,9 @@ struct daemon {
 	int prom_err;
 };
 
-static int bad(const char *what)
-{
-	fprintf(stderr, "kmemscope daemon: %s\nTry 'kmemscope daemon --help'.\n", what);
-	return 2;
-}
+/* the command line's settings of config keys: applied over every load */
+static struct opt_given cli_given[64];
+static size_t nr_cli_given;
 
 static __u64 drops_total(const struct session *s)
 {
@@ -130,14 +107,16 @@ static int load_config(struct daemon *d, struct daemon_config *c)
 	if (rc == -ENOENT && !d->config_given) {
 		log_info("no %s: built-in defaults", d->config_path);
 		config_defaults(c);
-		return 0;
+		rc = 0;
 	}
 	if (rc) {
 		log_err("%s", err);
 		return 2;
 	}
-	if (d->prom_cli)
-		snprintf(c->prom_textfile, sizeof(c->prom_textfile), "%s", d->prom_cli);
+	if (config_apply_given(c, cli_given, nr_cli_given, err, sizeof(err))) {
+		log_err("%s", err);
+		return 2;
+	}
 	return 0;
 }
 
@@ -538,70 +517,24 @@ static void run_loop(struct daemon *d)
 
 static int parse_args(int argc, char **argv, struct daemon *d, const char **check)
 {
-	enum { OPT_CHECK = 256, OPT_PROM, OPT_STATE, OPT_SOCKET };
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", required_argument, NULL, OPT_CHECK },
-		{ "prom-textfile", required_argument, NULL, OPT_PROM },
-		{ "state-dir", required_argument, NULL, OPT_STATE },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int c;
+	static struct daemon_config scratch; /* values are checked here, applied at load */
+	struct daemon_args a = {};
+	const struct opt_dest dst = { .cmd = &a, .cfg = &scratch, .topts = &scratch.topts };
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (!*optarg || strlen(optarg) >= sizeof(d->config_path))
-				return bad("invalid --config: expected a file name");
-			strcpy(d->config_path, optarg);
-			d->config_given = true;
-			break;
-		case OPT_CHECK:
-			*check = optarg;
-			break;
-		case OPT_PROM:
-			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX)
-				return bad(
-					"invalid --prom-textfile: expected an absolute file path");
-			d->prom_cli = optarg;
-			break;
-		case OPT_STATE:
-			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX - 128)
-				return bad(
-					"invalid --state-dir: expected an absolute directory path");
-			d->state_cli = optarg;
-			break;
-		case OPT_SOCKET:
-			if (!*optarg || strlen(optarg) >= sizeof(d->sock_path))
-				return bad(
-					"invalid --socket: expected a path of at most 107 bytes");
-			d->socket_cli = optarg;
-			break;
-		case 'v':
-			log_level++;
-			break;
-		case 'h':
-			fputs(daemon_usage, stdout);
-			return 1;
-		case ':':
-			fprintf(stderr, "kmemscope daemon: option '%s' needs a value\n",
-				argv[optind - 1]);
-			return bad("");
-		default:
-			fprintf(stderr, "kmemscope daemon: unknown option '%s'\n",
-				argv[optind - 1]);
-			return bad("");
-		}
+	nr_cli_given = ARRAY_SIZE(cli_given);
+	rc = opt_parse_cli(OC_DAEMON, argc, argv, &dst, cli_given, &nr_cli_given);
+	if (rc)
+		return rc;
+	if (optind < argc)
+		return opt_usage_error(OC_DAEMON, "unexpected argument '%s'", argv[optind]);
+	if (a.config) {
+		strcpy(d->config_path, a.config);
+		d->config_given = true;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "kmemscope daemon: unexpected argument '%s'\n", argv[optind]);
-		return bad("");
-	}
+	*check = a.check;
+	d->state_cli = a.state_dir;
+	d->socket_cli = a.socket;
 	return 0;
 }
 

@@ -30,6 +30,12 @@ int export_attach(struct export *x, const char *path)
 	x->good_size = 0;
 	free(x->path);
 	x->path = NULL;
+	/* '-': standard output, plain NDJSON, its mode the caller's business */
+	if (!strcmp(path, "-")) {
+		x->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+		x->path = strdup(path);
+		return x->fd < 0 ? -errno : x->path ? 0 : -ENOMEM;
+	}
 	/* kernel addresses and symbol offsets inside: root only */
 	x->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (x->fd < 0)

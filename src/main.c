@@ -5,6 +5,7 @@
 #include <string.h>
 #include "daemon.h"
 #include "gfp.h"
+#include "options.h"
 #include "record.h"
 #include "report.h"
 #include "top.h"
@@ -84,6 +85,11 @@ int main(int argc, char **argv)
 		return cmd_gfp(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("kmemscope %s\n", KMS_VERSION);
+		return 0;
+	}
+	/* the man page's option lists (scripts/man-options.sh splices them in) */
+	if (!strcmp(cmd, "__man-options")) {
+		opt_print_man(stdout);
 		return 0;
 	}
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -140,16 +140,18 @@ static int open_output(struct recorder *r)
 
 static void print_results(struct recorder *r)
 {
+	/* with -o - the records own stdout: the table goes to stderr */
+	FILE *f = r->env.output && !strcmp(r->env.output, "-") ? stderr : stdout;
 	struct run_summary sum = {};
 
 	sum.seconds = (r->s.now_mono - r->s.start_mono) / 1e9;
 	sum.intervals = r->s.seq;
 	memcpy(sum.counters, r->s.counters, sizeof(sum.counters));
 	sum.recursion_misses = r->s.recursion;
-	print_site_table(stdout, &r->s.sites, r->env.sort, r->env.top, r->s.gfp);
-	print_summary(stdout, &r->s.sites, &sum, &r->s.tracer);
-	frag_print_summary(stdout, &r->s.frag);
-	fflush(stdout);
+	print_site_table(f, &r->s.sites, r->env.sort, r->env.top, r->s.gfp);
+	print_summary(f, &r->s.sites, &sum, &r->s.tracer);
+	frag_print_summary(f, &r->s.frag);
+	fflush(f);
 }
 
 int cmd_record(int argc, char **argv)

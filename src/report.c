@@ -11,57 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "ndjson_reader.h"
+#include "options.h"
 #include "report.h"
 #include "util.h"
-
-static const char report_usage[] =
-	"Usage: kmemscope report [OPTIONS] [FILE|DIR...]\n"
-	"\n"
-	"Summarise exports of 'kmemscope record -o' and daemon segments: NDJSON or\n"
-	"NDJSON.gz files, directories (their *.ndjson[.gz] files and the daemon's\n"
-	"*.active segment, in name order), or stdin ('-' or no argument).\n"
-	"\n"
-	"  -s, --sort KEY          bytes, allocs, slack, frag, live, pingpong, gfp\n"
-	"                          (default bytes; gfp: most distinct GFP combinations)\n"
-	"  -n, --top N             rows per table (default 20, 0 = all)\n"
-	"  -k, --kind KIND         only kmalloc, kmem_cache (or cache) or vmalloc sites\n"
-	"  -c, --caller PATTERN    only sites whose caller or site matches the glob\n"
-	"                          PATTERN (a substring when it has no * ? [)\n"
-	"      --since TIME        only intervals that ended at or after TIME\n"
-	"      --until TIME        ... at or before TIME. TIME: 2026-11-22T04:10:00Z\n"
-	"                          (UTC), @EPOCH_SECONDS, or -30s/-10m/-2h/-1d (ago)\n"
-	"  -f, --format FMT        text (default) or json\n"
-	"      --html FILE         write a self-contained HTML report with charts\n"
-	"      --folded            print allocation stacks in folded format\n"
-	"                          (FlameGraph, speedscope) instead of the report\n"
-	"      --weight W          folded stack weight: bytes (default) or count\n"
-	"      --strict            any bad input is an error (default: skip it, warn)\n"
-	"  -h, --help              this help\n";
-
-enum {
-	OPT_SINCE = 256,
-	OPT_UNTIL,
-	OPT_HTML,
-	OPT_FOLDED,
-	OPT_WEIGHT,
-	OPT_STRICT,
-};
-
-static const struct option report_opts[] = {
-	{ "sort", required_argument, NULL, 's' },
-	{ "top", required_argument, NULL, 'n' },
-	{ "kind", required_argument, NULL, 'k' },
-	{ "caller", required_argument, NULL, 'c' },
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "until", required_argument, NULL, OPT_UNTIL },
-	{ "format", required_argument, NULL, 'f' },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ "folded", no_argument, NULL, OPT_FOLDED },
-	{ "weight", required_argument, NULL, OPT_WEIGHT },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "help", no_argument, NULL, 'h' },
-	{},
-};
 
 struct report_env {
 	struct rp_opts o;
@@ -71,13 +23,6 @@ struct report_env {
 	char **paths;
 	int nr_paths;
 };
-
-static int bad(const char *opt, const char *val, const char *expect)
-{
-	fprintf(stderr, "kmemscope report: invalid %s '%s': %s\n", opt, val, expect);
-	fprintf(stderr, "Try 'kmemscope report --help'.\n");
-	return 2;
-}
 
 static bool parse_relative(const char *s, __u64 now, __u64 *out)
 {
@@ -154,96 +99,38 @@ bool rp_parse_time(const char *s, __u64 now_ns, __u64 *out)
 	return false;
 }
 
-static int parse_opt(struct report_env *env, int c, const char *arg)
-{
-	switch (c) {
-	case 's':
-		if (rp_sort_parse(arg, &env->o.sort))
-			return bad("--sort", arg,
-				   "expected bytes, allocs, slack, frag, live, pingpong or gfp");
-		return 0;
-	case 'n':
-		if (!parse_u64(arg, 0, 1000000, &env->o.top))
-			return bad("--top", arg, "expected a number of rows, 0 for all");
-		return 0;
-	case 'k':
-		if (strcmp(arg, "kmalloc") && strcmp(arg, "kmem_cache") && strcmp(arg, "cache") &&
-		    strcmp(arg, "vmalloc"))
-			return bad("--kind", arg, "expected kmalloc, kmem_cache or vmalloc");
-		env->o.kind = arg;
-		return 0;
-	case 'c':
-		if (!*arg)
-			return bad("--caller", arg, "expected a pattern");
-		env->o.caller = arg;
-		return 0;
-	case OPT_SINCE:
-	case OPT_UNTIL:
-		if (!rp_parse_time(arg, now_real_ns(),
-				   c == OPT_SINCE ? &env->o.since_ns : &env->o.until_ns))
-			return bad(c == OPT_SINCE ? "--since" : "--until", arg,
-				   "expected 2026-11-22T04:10:00Z, @EPOCH or -10m");
-		return 0;
-	case 'f':
-		if (strcmp(arg, "text") && strcmp(arg, "json"))
-			return bad("--format", arg, "expected text or json");
-		env->format = strcmp(arg, "json") ? RP_TEXT : RP_JSON;
-		return 0;
-	case OPT_HTML:
-		if (!*arg)
-			return bad("--html", arg, "expected a file name");
-		env->html = arg;
-		return 0;
-	case OPT_FOLDED:
-		env->folded = true;
-		return 0;
-	case OPT_WEIGHT:
-		if (strcmp(arg, "bytes") && strcmp(arg, "count"))
-			return bad("--weight", arg, "expected bytes or count");
-		env->o.folded_count = !strcmp(arg, "count");
-		return 0;
-	case OPT_STRICT:
-		env->strict = true;
-		return 0;
-	}
-	return 2;
-}
-
 /* 0: run; 1: help printed; 2: usage error printed */
 static int parse_args(int argc, char **argv, struct report_env *env)
 {
-	int c, rc;
+	struct report_args a = {};
+	const struct opt_dest d = { .cmd = &a };
+	int rc;
 
 	memset(env, 0, sizeof(*env));
-	env->o.top = 20;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:n:k:c:f:h", report_opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(report_usage, stdout);
-			return 1;
-		}
-		if (c == ':' || c == '?') {
-			fprintf(stderr,
-				c == ':' ? "kmemscope report: option '%s' needs a value\n" :
-					   "kmemscope report: unknown option '%s'\n",
-				argv[optind - 1]);
-			fprintf(stderr, "Try 'kmemscope report --help'.\n");
-			return 2;
-		}
-		rc = parse_opt(env, c, optarg);
-		if (rc)
-			return rc;
-	}
-	if (env->o.since_ns && env->o.until_ns && env->o.since_ns > env->o.until_ns) {
+	opt_defaults(OC_REPORT, &d);
+	rc = opt_parse_cli(OC_REPORT, argc, argv, &d, NULL, NULL);
+	if (rc)
+		return rc;
+	if (a.since_ns && a.until_ns && a.since_ns > a.until_ns) {
 		fprintf(stderr, "kmemscope report: --since is after --until\n");
 		return 2;
 	}
-	if (env->folded && (env->html || env->format == RP_JSON)) {
+	if (a.folded && (a.html || a.format)) {
 		fprintf(stderr,
 			"kmemscope report: --folded cannot be combined with --html or --format json\n");
 		return 2;
 	}
+	env->o = (struct rp_opts){ .sort = a.sort,
+				   .top = a.top,
+				   .kind = a.kind,
+				   .caller = a.caller,
+				   .since_ns = a.since_ns,
+				   .until_ns = a.until_ns,
+				   .folded_count = a.weight == 1 };
+	env->format = a.format ? RP_JSON : RP_TEXT;
+	env->html = a.html;
+	env->folded = a.folded;
+	env->strict = a.strict;
 	env->paths = argv + optind;
 	env->nr_paths = argc - optind;
 	return 0;
@@ -368,7 +255,8 @@ static int read_inputs(struct report *rp, struct report_env *env)
 
 static int write_html(struct report *rp, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	bool out = !strcmp(path, "-"); /* '-' is stdout, as for every file option */
+	FILE *f = out ? stdout : fopen(path, "w");
 	int err;
 
 	if (!f) {
@@ -376,11 +264,12 @@ static int write_html(struct report *rp, const char *path)
 		return 1;
 	}
 	err = report_write_html(f, rp);
-	if (fclose(f) || err) {
+	if ((out ? fflush(f) : fclose(f)) || err) {
 		log_err("cannot write --html %s: %s", path, strerror(errno ? errno : EIO));
 		return 1;
 	}
-	fprintf(stderr, "kmemscope report: wrote %s\n", path);
+	if (!out)
+		fprintf(stderr, "kmemscope report: wrote %s\n", path);
 	return 0;
 }
 

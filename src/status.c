@@ -14,19 +14,8 @@
 #include "control.h"
 #include "daemon.h"
 #include "control_client.h"
+#include "options.h"
 #include "util.h"
-
-static const char status_usage[] =
-	"Usage: kmemscope status [OPTIONS]\n"
-	"\n"
-	"Show what a running 'kmemscope daemon' is doing, from its control socket.\n"
-	"Exit status 0: running; 3: no daemon answers; 2: usage error.\n"
-	"\n"
-	"  -s, --socket PATH   control socket (default $RUNTIME_DIRECTORY/control.sock,\n"
-	"                      else /run/kmemscope/control.sock)\n"
-	"  -j, --json          print the daemon's reply as it is (JSON)\n"
-	"      --command CMD   send another command: state, snapshot\n"
-	"  -h, --help          this help\n";
 
 static double num(const cJSON *o, const char *k)
 {
@@ -102,55 +91,23 @@ int status_print(FILE *out, const cJSON *o)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "command", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *path = NULL, *cmd = "status";
+	struct status_args a = {};
+	const struct opt_dest d = { .cmd = &a };
+	const char *path, *cmd;
 	char def[108], *reply;
-	bool json = false;
+	bool json;
 	cJSON *o;
-	int c;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			path = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'C':
-			if (strcmp(optarg, "status") && strcmp(optarg, "state") &&
-			    strcmp(optarg, "snapshot")) {
-				fprintf(stderr,
-					"kmemscope status: invalid --command '%s': expected status, state or snapshot\n",
-					optarg);
-				return 2;
-			}
-			cmd = optarg;
-			json = json || strcmp(cmd, "status");
-			break;
-		case 'h':
-			fputs(status_usage, stdout);
-			return 0;
-		default:
-			fprintf(stderr,
-				"kmemscope status: %s '%s'\nTry 'kmemscope status --help'.\n",
-				c == ':' ? "option needs a value:" : "unknown option",
-				argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "kmemscope status: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	opt_defaults(OC_STATUS, &d);
+	rc = opt_parse_cli(OC_STATUS, argc, argv, &d, NULL, NULL);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (optind < argc)
+		return opt_usage_error(OC_STATUS, "unexpected argument '%s'", argv[optind]);
+	path = a.socket;
+	cmd = opt_status_commands[a.command];
+	json = a.json || a.command;
 	if (!path)
 		path = control_default_path(def, sizeof(def));
 	reply = control_request(path, cmd, 10000);

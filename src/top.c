@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "control_client.h"
+#include "options.h"
 #include "record.h"
 #include "session.h"
 #include "top.h"
@@ -22,43 +23,11 @@
 
 #define SOCKET_TIMEOUT_MS 2000
 
-static const char top_usage[] =
-	"Usage: kmemscope top [OPTIONS]\n"
-	"\n"
-	"Live view of kernel memory allocations per call site, like slabtop/htop.\n"
-	"Reads the kmemscope daemon's control socket when a daemon answers on it,\n"
-	"otherwise loads its own BPF programs (needs root).\n"
-	"\n"
-	"  -d, --delay SEC      refresh every SEC seconds (default 1)\n"
-	"  -o, --once           print one screen to stdout and exit (for scripts)\n"
-	"  -s, --sort KEY       initial sort: a sort key letter (see '?' in the view)\n"
-	"                       or caller, kind, allocs, bytes, live, live_bytes,\n"
-	"                       avg_req, slack, pingpong, gfp (default bytes)\n"
-	"      --standalone     always trace with our own BPF programs\n"
-	"      --socket PATH    always read the daemon at PATH (default\n"
-	"                       $KMEMSCOPE_SOCKET or " CONTROL_SOCKET_DEFAULT ")\n"
-	"  -h, --help           this help\n"
-	"\n"
-	"Keys: sort n o a b l c s u p g, < > move the sort column, r reverse,\n"
-	"/ filter, k kind, t rates/totals, f fragmentation, Enter detail, space\n"
-	"pause, ? help, q quit. NO_COLOR=1 turns colours off.\n";
-
-enum { OPT_STANDALONE = 256, OPT_SOCKET };
-
-static const struct option top_opts_long[] = {
-	{ "delay", required_argument, NULL, 'd' },
-	{ "once", no_argument, NULL, 'o' },
-	{ "sort", required_argument, NULL, 's' },
-	{ "standalone", no_argument, NULL, OPT_STANDALONE },
-	{ "socket", required_argument, NULL, OPT_SOCKET },
-	{ "help", no_argument, NULL, 'h' },
-	{},
-};
-
 struct top {
 	double delay;
 	bool once, standalone;
 	const char *socket; /* forced with --socket */
+	struct tracer_opts topts; /* standalone: record's tracing options */
 	/* the source */
 	bool daemon;
 	const char *path;
@@ -73,73 +42,32 @@ struct top {
 	bool quit;
 };
 
-static const char *const sort_words[COL_NR] = {
-	[COL_CALLER] = "caller",   [COL_KIND] = "kind",	  [COL_ALLOCS] = "allocs",
-	[COL_BYTES] = "bytes",	   [COL_LIVE] = "live",	  [COL_LIVE_BYTES] = "live_bytes",
-	[COL_AVG_REQ] = "avg_req", [COL_SLACK] = "slack", [COL_PINGPONG] = "pingpong",
-	[COL_GFP] = "gfp",
-};
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "kmemscope top: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'kmemscope top --help'.\n");
-	return 2;
-}
-
 /* 0 run, 1 help printed, 2 usage error printed */
 static int parse_args(int argc, char **argv, struct top *t)
 {
-	int c;
+	struct top_args a = { .topts = tracer_defaults };
+	const struct opt_dest d = { .cmd = &a, .topts = &a.topts };
+	int rc;
 
-	t->delay = 1;
-	t->opts.sort = COL_BYTES;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:os:h", top_opts_long, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (!parse_seconds(optarg, 0.1, 3600, &t->delay))
-				return usage_error(
-					"invalid --delay '%s': expected seconds between 0.1 and 3600",
-					optarg);
-			break;
-		case 'o':
-			t->once = true;
-			break;
-		case 's': {
-			int col = strlen(optarg) == 1 ? top_col_for_key(optarg[0]) : -1;
-
-			for (int i = 0; col < 0 && i < COL_NR; i++)
-				if (!strcmp(optarg, sort_words[i]))
-					col = i;
-			if (col < 0)
-				return usage_error(
-					"invalid --sort '%s': expected a key letter or caller, kind, allocs, bytes, live, live_bytes, avg_req, slack, pingpong, gfp",
-					optarg);
-			t->opts.sort = col;
-			break;
-		}
-		case OPT_STANDALONE:
-			t->standalone = true;
-			break;
-		case OPT_SOCKET:
-			t->socket = optarg;
-			break;
-		case 'h':
-			fputs(top_usage, stdout);
-			return 1;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	opt_defaults(OC_TOP, &d);
+	rc = opt_parse_cli(OC_TOP, argc, argv, &d, NULL, NULL);
+	if (rc)
+		return rc;
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (t->standalone && t->socket)
-		return usage_error("%s", "--standalone and --socket exclude each other");
+		return opt_usage_error(OC_TOP, "unexpected argument '%s'", argv[optind]);
+	if (a.standalone && a.socket)
+		return opt_usage_error(OC_TOP, "--standalone and --socket exclude each other");
+	if (a.topts.corr_lag >= a.topts.corr_window)
+		return opt_usage_error(
+			OC_TOP, "invalid --corr-lag %u: must be smaller than --corr-window %u",
+			a.topts.corr_lag, a.topts.corr_window);
+	a.topts.pagetype_period = opt_period_intervals(a.pagetype_period, a.interval);
+	t->delay = a.interval;
+	t->once = a.once;
+	t->standalone = a.standalone;
+	t->socket = a.socket;
+	t->opts.sort = a.sort;
+	t->topts = a.topts;
 	return 0;
 }
 
@@ -488,7 +416,7 @@ int cmd_top(int argc, char **argv)
 		snprintf(t.opts.source, sizeof(t.opts.source), "reading daemon at %s", t.path);
 	} else {
 		snprintf(t.opts.source, sizeof(t.opts.source), "standalone (own BPF programs)");
-		err = session_start(&t.s, &tracer_defaults, t.delay);
+		err = session_start(&t.s, &t.topts, t.delay);
 		if (err) {
 			session_stop(&t.s);
 			close(sigfd);

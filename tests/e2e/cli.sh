@@ -19,11 +19,63 @@ for a in "${bad_args[@]}"; do
 	check "usage_message [$a]" "no clear error line" \
 		grep -qE "^kmemscope record: (invalid|unknown|unexpected|option)" "$TMP/e"
 done
+# every command: a bad value is one line naming the option and the value, exit 2
+other_bad=("top --delay 0" "top -i x" "top -d 1" "top --once --sort size" "top --page-order 11"
+	"report --top x" "report -c foo" "status -s /x" "status --command foo"
+	"daemon --interval 0" "daemon --state-dir rel" "daemon --life-sample 3" "daemon extra")
+for a in "${other_bad[@]}"; do
+	# shellcheck disable=SC2086
+	"$KMS" $a </dev/null >"$TMP/o" 2>"$TMP/e"
+	rc=$?
+	check_eq "usage_exit_2 [$a]" 2 $rc
+	check "usage_message [$a]" "no clear error line: $(head -1 "$TMP/e")" \
+		grep -qE "^kmemscope ${a%% *}: (invalid --[a-z-]+ '[^']*': expected|unknown option|unexpected argument|option)" "$TMP/e"
+done
+# the same setting has the same range everywhere (page order 0..10, one message shape)
+for c in record top daemon; do
+	"$KMS" $c --page-order 11 </dev/null >/dev/null 2>"$TMP/e"
+	check "page_order_range [$c]" "$(head -1 "$TMP/e")" grep -q "invalid --page-order '11': expected 0 .. 10" "$TMP/e"
+done
+# every command's --help exits 0 and lists the tracing options where it traces
+for c in record top daemon report status; do
+	"$KMS" $c --help >"$TMP/o" 2>&1
+	check_eq "help_exit_0 [$c]" 0 $?
+done
+for c in top daemon; do
+	"$KMS" $c --help >"$TMP/o" 2>&1
+	check "help_tracing_options [$c]" "no --ringbuf-size/--no-frag in $c --help" \
+		grep -q -- "--ringbuf-size.*" "$TMP/o"
+done
+"$KMS" daemon --help | grep -q -- "-c, --config" && ! "$KMS" report --help | grep -q -- "-c," &&
+	! "$KMS" status --help | grep -q -- "-s,"
+check_eq short_letters_one_meaning 0 $?
+
 "$KMS" nosuchcommand >/dev/null 2>&1
 check_eq unknown_command_exit_2 2 $?
 "$KMS" record --help >"$TMP/o" 2>&1
 check_eq help_exit_0 0 $?
 check help_lists_sort_keys "help lacks the sort keys" grep -q "pingpong" "$TMP/o"
+
+# durations take the config file's suffixes on the command line
+"$KMS" record -d 1s -i 500ms >"$TMP/o" 2>"$TMP/e"
+check_eq duration_suffix_bad_unit_exit_2 2 $?
+start=$(date +%s.%N)
+"$KMS" record -d 0.02m -i 0.5s >"$TMP/o" 2>"$TMP/e"
+check_eq duration_suffix_exit_0 0 $?
+check duration_suffix_took_1s "0.02m did not stop after about 1.2s" \
+	awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { exit !(e - s > 1 && e - s < 10) }'
+check duration_suffix_summary "no summary" grep -q SUMMARY "$TMP/o"
+
+# '-' is stdout (record -o, report --html) and stdin (report)
+"$KMS" record -d 1 -o - >"$TMP/dash.ndjson" 2>"$TMP/dash.err"
+check_eq output_dash_exit_0 0 $?
+check_eq output_dash_header header "$(head -1 "$TMP/dash.ndjson" | jq -r .type 2>/dev/null)"
+check output_dash_table_on_stderr "the table is not on stderr" grep -q SUMMARY "$TMP/dash.err"
+check output_dash_only_records "stdout has lines that are not JSON" \
+	bash -c "jq -e . '$TMP/dash.ndjson' >/dev/null"
+"$KMS" report --html - - <"$TMP/dash.ndjson" >"$TMP/dash.html" 2>"$TMP/e"
+check_eq html_dash_exit_0 0 $?
+check html_dash_stdout "no HTML on stdout" grep -qi "<html" "$TMP/dash.html"
 
 # unwritable output: refused before any BPF program is loaded
 "$KMS" record -v -d 1 -o /nonexistent-dir/out.ndjson >"$TMP/o" 2>"$TMP/e"

@@ -73,7 +73,7 @@ check_eq top_not_a_terminal_one_line 1 "$(wc -l <<<"$err")"
 
 # --- --once ---------------------------------------------------------------------
 workload_loop
-"$KMS" top --once --standalone -d 0.5 >"$TMP/once.out" 2>"$TMP/once.err"
+"$KMS" top --once --standalone -i 0.5 >"$TMP/once.out" 2>"$TMP/once.err"
 rc=$?
 stop_workload
 check_eq top_once_exit 0 $rc
@@ -91,7 +91,7 @@ grep -q "fragmentation data not available" "$TMP/once.out" && frag_available=0
 # --- interactive, standalone ------------------------------------------------------
 $TM new-session -d -s top -x 200 -y 50 "env PS1='PROMPT\$ ' TERM=screen bash --norc --noprofile"
 $TM send-keys -t top "stty -g > $TMP/stty.before" Enter
-keys "$KMS top --standalone -d 0.5; echo TOP-EXIT=\$?; stty -g > $TMP/stty.after" Enter
+keys "$KMS top --standalone --delay 0.5; echo TOP-EXIT=\$?; stty -g > $TMP/stty.after" Enter
 if ! wait_for '^kmemscope top - standalone' 15; then
 	fail top_starts "no header in the pane: $(cap | head -5)"
 	exit 1
@@ -218,7 +218,7 @@ check_eq top_q_no_programs_of_pid 0 "$(progs_owned_by "$top_pid")"
 # SIGTERM: same
 $TM send-keys -t top clear Enter
 rm -f "$TMP/stty.after"
-keys "NO_COLOR=1 $KMS top --standalone -d 0.5; echo TOP-EXIT=\$?; stty -g > $TMP/stty.after" Enter
+keys "NO_COLOR=1 $KMS top --standalone -i 0.5; echo TOP-EXIT=\$?; stty -g > $TMP/stty.after" Enter
 if wait_for '^kmemscope top - standalone' 15; then
 	check top_no_color "colours despite NO_COLOR" bash -c "! $TM capture-pane -e -p -t top | grep -qE '$sgr_color'"
 	top_pid=$(pgrep -P "$pane_pid" -x kmemscope)
@@ -290,7 +290,7 @@ else
 		grep -q "no kmemscope daemon answers on $TMP/nothing.sock" "$TMP/nosock.err"
 
 	$TM send-keys -t top clear Enter
-	keys "KMEMSCOPE_SOCKET=$fake $KMS top -d 0.5; echo TOP-EXIT=\$?" Enter
+	keys "KMEMSCOPE_SOCKET=$fake $KMS top -i 0.5; echo TOP-EXIT=\$?" Enter
 	if wait_for '^kmemscope top - reading daemon at ' 10; then
 		top_pid=$(pgrep -P "$pane_pid" -x kmemscope)
 		check_eq top_fake_daemon_no_programs 0 "$(prog_ids_of "$top_pid" | wc -l)"
@@ -335,7 +335,7 @@ if [ ! -S "$sock" ]; then
 fi
 export KMEMSCOPE_SOCKET=$sock
 $TM send-keys -t top clear Enter
-keys "KMEMSCOPE_SOCKET=$sock $KMS top -d 0.5; echo TOP-EXIT=\$?" Enter
+keys "KMEMSCOPE_SOCKET=$sock $KMS top -i 0.5; echo TOP-EXIT=\$?" Enter
 if ! wait_for '^kmemscope top - reading daemon at ' 15; then
 	fail top_daemon_header "header does not say it reads the daemon: $(cap | head -2)"
 	exit 1

@@ -220,6 +220,35 @@ static void test_tracer_changed(void **state)
 	assert_true(config_tracer_changed(&a, &b));
 }
 
+/* keys that came with the option table, and config_print read back */
+static void test_new_keys_and_print(void **state)
+{
+	struct daemon_config c, d;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(parse("ringbuf_size = 1M\nraw_addresses = yes\n", &c), 0);
+	assert_int_equal(c.topts.ringbuf_size, 1 << 20);
+	assert_true(c.topts.raw_addresses);
+	assert_int_equal(parse("ringbuf_size = 12K\n", &c), -EINVAL);
+	assert_non_null(strstr(err, "test.conf:1: invalid ringbuf_size '12K'"));
+	assert_int_equal(parse("interval = 1m\npagetype_period = 2h\nkmem_mode = raw\n"
+			       "prom_textfile = /x/y.prom\nallocators = cache\n",
+			       &c),
+			 0);
+	f = open_memstream(&text, &len);
+	config_print(f, &c);
+	fclose(f);
+	assert_non_null(strstr(text, "interval = 60\n"));
+	assert_non_null(strstr(text, "allocators = cache\n"));
+	config_defaults(&d);
+	assert_int_equal(config_parse("print", text, &d, err, sizeof(err)), 0);
+	assert_memory_equal(&c, &d, sizeof(c));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_suffixes),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_tracer_changed),
+		cmocka_unit_test(test_new_keys_and_print),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

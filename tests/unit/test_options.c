@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The option table (src/options.c): its sanity, the command line and the
+ * config file accepting the same ranges through their real parsers, and the
+ * man page and systemd/kmemscope.conf stating the defaults the code uses.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "config.h"
+#include "env.h"
+#include "options.h"
+#include "util.h"
+
+static const unsigned all_cmds[] = { OC_RECORD, OC_TOP, OC_DAEMON, OC_REPORT, OC_STATUS };
+
+/* a destination big enough for any command's struct */
+static union {
+	struct record_env r;
+	struct top_args t;
+	struct report_args rp;
+	struct status_args s;
+	struct daemon_args d;
+} scratch_cmd;
+static struct daemon_config scratch_cfg;
+
+static struct opt_dest scratch(void)
+{
+	memset(&scratch_cmd, 0, sizeof(scratch_cmd));
+	memset(&scratch_cfg, 0, sizeof(scratch_cfg));
+	return (struct opt_dest){ .cmd = &scratch_cmd,
+				  .cfg = &scratch_cfg,
+				  .topts = &scratch_cfg.topts };
+}
+
+static void flunk(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fail();
+}
+
+/* no letter, long name or key means two things; every default parses */
+static void test_table_sanity(void **state)
+{
+	(void)state;
+	assert_true(opt_nr_specs <= OPT_MAX_SPECS);
+	for (size_t i = 0; i < opt_nr_specs; i++) {
+		const struct opt_spec *a = &opt_specs[i];
+		struct opt_dest d = scratch();
+
+		if (!a->help || (!a->name && !a->key))
+			flunk("spec %zu has no name or no help", i);
+		if (!!(a->cmds & OC_CONFIG) != !!a->key)
+			flunk("%s: a config key iff OC_CONFIG", a->name);
+		if (a->def && *a->def && !opt_set(a, a->def, &d))
+			flunk("%s: default '%s' out of its own range", a->name, a->def);
+		if ((a->flags & OF_HIDDEN) &&
+		    (!a->alias_of || opt_find_long(a->cmds, a->alias_of)->off != a->off))
+			flunk("%s: an alias of nothing", a->name);
+		for (size_t j = i + 1; j < opt_nr_specs; j++) {
+			const struct opt_spec *b = &opt_specs[j];
+			bool same_cmd = a->cmds & b->cmds & ~OC_CONFIG;
+
+			if (same_cmd && a->name && b->name && !strcmp(a->name, b->name))
+				flunk("--%s twice in one command", a->name);
+			if (same_cmd && a->letter && a->letter == b->letter)
+				flunk("-%c twice in one command", a->letter);
+			/* across commands: one letter, one meaning */
+			if (a->letter && a->letter == b->letter && strcmp(a->name, b->name))
+				flunk("-%c is --%s and --%s", a->letter, a->name, b->name);
+			if (a->key && b->key && !strcmp(a->key, b->key))
+				flunk("config key %s twice", a->key);
+			/* one range per setting: the same name agrees in all but its default */
+			if (a->name && b->name && !strcmp(a->name, b->name) &&
+			    (a->type != b->type || a->min != b->min || a->max != b->max ||
+			     a->letter != b->letter ||
+			     ((a->flags ^ b->flags) & (OF_POW2 | OF_PAGE_MULT | OF_NEGATE))))
+				flunk("--%s: its entries disagree", a->name);
+		}
+	}
+}
+
+/* the tracing commands take the same tracing options; defaults are tracer_defaults */
+static void test_tracing_options_shared(void **state)
+{
+	struct record_env env;
+	struct daemon_config c;
+	char *argv[] = { "record", NULL };
+
+	(void)state;
+	for (size_t i = 0; i < opt_nr_specs; i++) {
+		const struct opt_spec *s = &opt_specs[i];
+
+		if ((s->flags & OF_TOPTS) && (s->cmds & OC_TRACING) != OC_TRACING)
+			flunk("--%s: a tracing option not taken by every tracing command", s->name);
+		if ((s->flags & OF_TOPTS) && !(s->cmds & OC_CONFIG))
+			flunk("--%s: a tracing option without a config key", s->name);
+		if ((s->cmds & OC_CONFIG) && !(s->cmds & OC_DAEMON))
+			flunk("%s: a config key the daemon's command line lacks", s->key);
+	}
+	assert_int_equal(record_parse_args(1, argv, &env), 0);
+	config_defaults(&c);
+	/* the table's defaults are the tracer's: compare all but the derived period */
+	env.topts.pagetype_period = c.topts.pagetype_period = tracer_defaults.pagetype_period;
+	assert_memory_equal(&env.topts, &tracer_defaults, sizeof(tracer_defaults));
+	assert_memory_equal(&c.topts, &tracer_defaults, sizeof(tracer_defaults));
+	assert_int_equal(env.topts.pagetype_period, 10);
+}
+
+/* what the config needs beside a key's extreme value to pass the cross-key rules */
+static const char *context(const char *key)
+{
+	static const struct {
+		const char *key, *ctx;
+	} ctx[] = {
+		{ "interval", "pagetype_period = 1d\n" },
+		{ "pagetype_period", "interval = 1\n" },
+		{ "corr_lag", "corr_window = 100000\n" },
+		{ "corr_window", "corr_lag = 0\n" },
+		{ "retain_bytes", "rotate_size = 4K\n" },
+		{ "rotate_size", "retain_bytes = 1024T\n" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ctx); i++)
+		if (!strcmp(key, ctx[i].key))
+			return ctx[i].ctx;
+	return "";
+}
+
+static bool config_ok(const struct opt_spec *s, const char *val)
+{
+	char text[256], err[512];
+	struct daemon_config c;
+
+	snprintf(text, sizeof(text), "%s%s = %s\n", context(s->key), s->key, val);
+	config_defaults(&c);
+	return !config_parse("t.conf", text, &c, err, sizeof(err));
+}
+
+/* the daemon's command line: parsed, then applied over the defaults as at every load */
+static bool daemon_cli_ok(const struct opt_spec *s, const char *val)
+{
+	char opt[64], ctx_opt[64], ctx_val[64] = "";
+	char *argv[6] = { "daemon", opt, (char *)val, NULL, NULL, NULL };
+	const char *ctx = context(s->key);
+	struct opt_given g[8];
+	size_t n = ARRAY_SIZE(g);
+	struct opt_dest d = scratch();
+	struct daemon_config c;
+	char err[512];
+	int argc = 3;
+
+	snprintf(opt, sizeof(opt), "--%s", s->name);
+	if (*ctx) {
+		/* "corr_window = 100000\n" as --corr-window 100000 */
+		const struct opt_spec *k;
+		char key[64];
+
+		sscanf(ctx, "%63s = %63s", key, ctx_val);
+		k = opt_find_key(key, &(const char *){ NULL });
+		snprintf(ctx_opt, sizeof(ctx_opt), "--%s", k->name);
+		argv[3] = ctx_opt;
+		argv[4] = ctx_val;
+		argc = 5;
+	}
+	if (opt_parse_cli(OC_DAEMON, argc, argv, &d, g, &n))
+		return false;
+	config_defaults(&c);
+	return !config_apply_given(&c, g, n, err, sizeof(err));
+}
+
+static bool record_cli_ok(const struct opt_spec *s, const char *val)
+{
+	char opt[64];
+	char *argv[] = { "record", "--corr-window", "100000", "--corr-lag", "0", opt, (char *)val };
+	struct record_env env;
+
+	snprintf(opt, sizeof(opt), "--%s", s->name);
+	/* a corr window or lag of its own replaces the context's */
+	return !record_parse_args(ARRAY_SIZE(argv), argv, &env);
+}
+
+static void format_value(const struct opt_spec *s, double v, char *buf, size_t sz)
+{
+	snprintf(buf, sz, s->type == OT_DURATION ? "%g" : "%.0f", v);
+}
+
+/* CLI range = config range, through the real parsers */
+static void test_cli_and_config_ranges(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < opt_nr_specs; i++) {
+		const struct opt_spec *s = &opt_specs[i];
+		double in[2] = { s->min, s->max };
+		double out[2] = { s->type == OT_DURATION ? s->min / 2 : s->min - 1,
+				  s->type == OT_DURATION ? s->max * 2 : s->max + 1 };
+		char v[32];
+
+		if (!(s->cmds & OC_CONFIG) ||
+		    (s->type != OT_UINT && s->type != OT_BYTES && s->type != OT_DURATION))
+			continue;
+		for (int k = 0; k < 2; k++) {
+			format_value(s, in[k], v, sizeof(v));
+			if (!config_ok(s, v) || !daemon_cli_ok(s, v) ||
+			    ((s->cmds & OC_RECORD) && !record_cli_ok(s, v)))
+				flunk("%s: %s is in range but refused", s->key, v);
+			if (out[k] < 0)
+				continue;
+			format_value(s, out[k], v, sizeof(v));
+			if (config_ok(s, v) || daemon_cli_ok(s, v) ||
+			    ((s->cmds & OC_RECORD) && record_cli_ok(s, v)))
+				flunk("%s: %s is out of range but accepted", s->key, v);
+		}
+	}
+}
+
+/* one duration parser: the command line takes the config file's suffixes */
+static void test_cli_values(void **state)
+{
+	char *argv[] = { "record", "-i", "1m",	   "-d", "2h", "--no-live", "--pagetype-period",
+			 "5m",	   "-a", "kmalloc" };
+	char *top_argv[] = { "top", "--delay", "0.5" };
+	char *bad[] = { "record", "--page-order", "11" };
+	struct top_args t = {};
+	struct opt_dest d = { .cmd = &t, .topts = &t.topts };
+	struct record_env env;
+
+	(void)state;
+	assert_int_equal(record_parse_args(ARRAY_SIZE(argv), argv, &env), 0);
+	assert_true(env.interval == 60 && env.duration == 7200);
+	assert_false(env.topts.track_live);
+	assert_int_equal(env.topts.pagetype_period, 5);
+	assert_true(env.topts.kmalloc && !env.topts.cache && !env.topts.vmalloc);
+	assert_int_equal(opt_parse_cli(OC_TOP, ARRAY_SIZE(top_argv), top_argv, &d, NULL, NULL), 0);
+	assert_true(t.interval == 0.5);
+	assert_int_equal(record_parse_args(ARRAY_SIZE(bad), bad, &env), 2);
+}
+
+/* a daemon command-line value wins over the file, also after a reload */
+static void test_daemon_cli_overrides(void **state)
+{
+	char *argv[] = { "daemon", "--no-live", "--top-sites", "7", "-a", "vmalloc" };
+	struct opt_given g[8];
+	size_t n = ARRAY_SIZE(g);
+	struct opt_dest d = scratch();
+	struct daemon_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(opt_parse_cli(OC_DAEMON, ARRAY_SIZE(argv), argv, &d, g, &n), 0);
+	assert_int_equal(n, 3);
+	config_defaults(&c);
+	assert_int_equal(
+		config_parse("t", "track_live = yes\ntop_sites = 9\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(config_apply_given(&c, g, n, err, sizeof(err)), 0);
+	assert_false(c.topts.track_live);
+	assert_int_equal(c.top_sites, 7);
+	assert_true(c.topts.vmalloc && !c.topts.kmalloc);
+}
+
+static char *slurp(const char *path)
+{
+	size_t len;
+	char *s = read_file(path, &len);
+
+	if (!s)
+		flunk("cannot read %s (unit tests run from the source tree)", path);
+	return s;
+}
+
+/* the man page's lists are the generator's output, and every command has a section */
+static void test_man_page(void **state)
+{
+	static const char *const sections[] = { "record", "top", "report", "daemon",
+						"status", "gfp", "version" };
+	static const char begin[] = ".\\\" BEGIN GENERATED OPTIONS\n";
+	static const char end[] = ".\\\" END GENERATED OPTIONS\n";
+	char *page = slurp("docs/kmemscope.8"), *gen = NULL, *b, *e, sec[32];
+	size_t gen_len = 0;
+	FILE *f = open_memstream(&gen, &gen_len);
+
+	(void)state;
+	opt_print_man(f);
+	fclose(f);
+	b = strstr(page, begin);
+	e = strstr(page, end);
+	assert_non_null(b);
+	assert_non_null(e);
+	b += strlen(begin);
+	if ((size_t)(e - b) != gen_len || memcmp(b, gen, gen_len))
+		flunk("docs/kmemscope.8 differs from the option table: run scripts/man-options.sh");
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+		snprintf(sec, sizeof(sec), "\n.SS %s\n", sections[i]);
+		if (!strstr(page, sec))
+			flunk("docs/kmemscope.8 has no section for %s", sections[i]);
+	}
+	/* and the generated lists name every option and key with its default */
+	for (size_t i = 0; i < opt_nr_specs; i++) {
+		const struct opt_spec *s = &opt_specs[i];
+		char want[96];
+
+		if (s->key) {
+			snprintf(want, sizeof(want), "default %s", *s->def ? s->def : "none");
+			if (!strstr(strstr(gen, ".SS configuration keys"), want))
+				flunk("man page: %s lacks '%s'", s->key, want);
+		}
+	}
+	free(gen);
+	free(page);
+}
+
+/* the shipped config file: every key, commented, with the table's default and range */
+static void test_shipped_conf(void **state)
+{
+	char *conf = slurp("systemd/kmemscope.conf"), *text, *p, range[48], want[160];
+	struct daemon_config c, d;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < opt_nr_specs; i++) {
+		const struct opt_spec *s = &opt_specs[i];
+		char *line, *block;
+
+		if (!s->key)
+			continue;
+		snprintf(want, sizeof(want), "\n#%s = ", s->key);
+		line = strstr(conf, want);
+		if (!line)
+			flunk("kmemscope.conf lacks '#%s = '", s->key);
+		line += strlen(want);
+		if (*s->def && strncmp(line, s->def, strlen(s->def)))
+			flunk("kmemscope.conf: %s = %.20s, the code's default is %s", s->key, line,
+			      s->def);
+		/* the range is in the comment block above the key */
+		for (block = line; block > conf && strncmp(block, "\n\n", 2); block--)
+			;
+		if (opt_range(s, range, sizeof(range))) {
+			char *hit = strstr(block, range);
+
+			if (!hit || hit > line)
+				flunk("kmemscope.conf: %s's comment lacks its range %s", s->key,
+				      range);
+		}
+	}
+	/* uncommented, it is the defaults (the two paths are examples) */
+	text = strdup(conf);
+	for (p = text; (p = strstr(p, "\n#")); p++)
+		if (p[2] >= 'a' && p[2] <= 'z' && strchr(p + 2, '=') &&
+		    strchr(p + 2, '=') < strchr(p + 2, '\n'))
+			p[1] = ' ';
+	config_defaults(&c);
+	if (config_parse("kmemscope.conf", text, &c, err, sizeof(err)))
+		flunk("%s", err);
+	config_defaults(&d);
+	memcpy(c.export_dir, d.export_dir, sizeof(d.export_dir));
+	memcpy(c.prom_textfile, d.prom_textfile, sizeof(d.prom_textfile));
+	assert_memory_equal(&c, &d, sizeof(c));
+	free(text);
+	free(conf);
+}
+
+/* every command's --help lists its options, and no hidden alias */
+static void test_help(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < ARRAY_SIZE(all_cmds); c++) {
+		char *out = NULL, want[64];
+		size_t len = 0;
+		FILE *f = open_memstream(&out, &len);
+
+		opt_print_help(f, all_cmds[c]);
+		fclose(f);
+		for (size_t i = 0; i < opt_nr_specs; i++) {
+			const struct opt_spec *s = &opt_specs[i];
+
+			if (!(s->cmds & all_cmds[c]) || !s->name)
+				continue;
+			snprintf(want, sizeof(want), "--%s ", s->name);
+			if (!strstr(out, want) == !(s->flags & OF_HIDDEN))
+				flunk("%s --help and --%s", opt_cmd_name(all_cmds[c]), s->name);
+		}
+		free(out);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_sanity),
+		cmocka_unit_test(test_tracing_options_shared),
+		cmocka_unit_test(test_cli_and_config_ranges),
+		cmocka_unit_test(test_cli_values),
+		cmocka_unit_test(test_daemon_cli_overrides),
+		cmocka_unit_test(test_man_page),
+		cmocka_unit_test(test_shipped_conf),
+		cmocka_unit_test(test_help),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
