@@ -193,8 +193,10 @@ clean:
 
 # libFuzzer targets: the report's NDJSON reader and the config parser (clang, ASan, UBSan);
 # tests/e2e/fuzz.sh runs each target for a fixed time on tests/fuzz/NAME.
-FUZZ_SRCS := src/ndjson_reader.c src/report_agg.c src/report_text.c src/report_json.c \
-	src/report_html.c src/folded.c src/util.c
+FUZZ_SRCS := src/ndjson_reader.c src/report_model.c src/report_series.c src/report_filter.c \
+	src/report_ingest.c src/report_dedup.c src/report_site.c src/report_sizeclass.c \
+	src/report_frag.c src/report_life.c src/report_rank.c src/report_text.c src/report_json.c \
+	src/report_html.c src/report_folded.c src/htab.c src/util.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Iinclude \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	$(shell $(PKG_CONFIG) --cflags libcjson zlib 2>/dev/null)

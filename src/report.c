@@ -12,6 +12,12 @@
 #include <unistd.h>
 #include "ndjson_reader.h"
 #include "report.h"
+#include "report_folded.h"
+#include "report_html.h"
+#include "report_ingest.h"
+#include "report_json.h"
+#include "report_rank.h"
+#include "report_text.h"
 #include "util.h"
 
 static const char report_usage[] =

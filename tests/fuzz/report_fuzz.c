@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "ndjson_reader.h"
-#include "report.h"
+#include "report_folded.h"
+#include "report_html.h"
+#include "report_ingest.h"
+#include "report_json.h"
+#include "report_rank.h"
+#include "report_text.h"
 
 static void quiet(void *ctx, const char *path, unsigned long line, bool fatal, const char *msg)
 {

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ndjson_reader.h"
-#include "report.h"
+#include "report_folded.h"
+#include "report_ingest.h"
+#include "report_rank.h"
 
 #define T0 1800000000000000000ULL
 #define SEC 1000000000ULL
