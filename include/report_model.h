@@ -143,6 +143,20 @@ struct rp_input {
 	unsigned long lines, records, problems, skipped;
 };
 
+/* interval numbers [lo, hi] of one run as one reading (header) of an input had them */
+struct rp_seq_range {
+	__u64 lo, hi;
+	size_t reading, input;
+};
+
+/* one recording, known by its header's host and start time (report_dedup.c) */
+struct rp_run {
+	char *hostname;
+	__u64 start_ns;
+	struct rp_seq_range *ranges;
+	size_t nr_ranges;
+};
+
 struct rp_host {
 	char *hostname, *kernel, *machine;
 };
@@ -160,6 +174,13 @@ struct report {
 	/* state of the run being read */
 	__u64 run_start_ns, run_interval_ns, last_seq, last_seq_t;
 	__s64 run_pb;
+	/* duplicate input: the same run's intervals read twice count once */
+	struct rp_run *runs;
+	size_t nr_runs;
+	long cur_run, cur_range; /* of the reading, -1: none */
+	size_t readings; /* headers read so far */
+	bool dup_warned; /* for the input being read */
+	__u64 dup_inputs, dup_records; /* inputs that repeated intervals, records skipped */
 	/* time */
 	__u64 t_min, t_max; /* of the records inside the window */
 	__u64 bucket_ns;

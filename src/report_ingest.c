@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ndjson_reader.h"
+#include "report_dedup.h"
 #include "report_filter.h"
 #include "report_frag.h"
 #include "report_ingest.h"
@@ -69,6 +70,7 @@ static int add_host(struct report *rp, const cJSON *h)
 static int feed_header(struct report *rp, const cJSON *rec)
 {
 	unsigned long long v;
+	const char *host;
 	double d;
 
 	rp->run_start_ns = nr_get_time(rec, "start_ns", &v) ? v : 0;
@@ -90,7 +92,8 @@ static int feed_header(struct report *rp, const cJSON *rec)
 	if (!rp->page_size && nr_get_u64(rec, "page_size", &v) && v >= 512 && v <= (1 << 24))
 		rp->page_size = v;
 	rp->run_pb = nr_get_u64(rec, "pageblock_order", &v) && v < 32 ? (__s64)v : -1;
-	return add_host(rp, rec);
+	host = nr_get_str(rec, "hostname");
+	return rp_dedup_header(rp, host ? host : "?", rp->run_start_ns) ?: add_host(rp, rec);
 }
 
 static void sum_object(const cJSON *o, const char *const *keys, __u64 *sums, int n)
@@ -113,6 +116,7 @@ static int feed_interval(struct report *rp, struct ndjson_reader *r, const cJSON
 	unsigned long long seq, end, v;
 	long long live;
 	double d;
+	int rc;
 
 	if (!nr_get_u64(rec, "seq", &seq))
 		return rp_bad_field(r, "interval", "seq", "is not a non-negative integer");
@@ -120,6 +124,9 @@ static int feed_interval(struct report *rp, struct ndjson_reader *r, const cJSON
 		return rp_bad_field(r, "interval", "end_ns", "is not a time in ns");
 	rp->last_seq = seq;
 	rp->last_seq_t = end;
+	rc = rp_dedup_seq(rp, r, seq);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	if (!rp_in_window(rp, end))
 		return 0;
 	seen_time(rp, end);
@@ -145,7 +152,9 @@ static int feed_interval(struct report *rp, struct ndjson_reader *r, const cJSON
 static int report_feed(struct report *rp, struct ndjson_reader *r, const cJSON *rec)
 {
 	const char *type = nr_get_str(rec, "type");
+	unsigned long long seq;
 	__u64 t;
+	int rc;
 
 	if (!type)
 		return 0;
@@ -153,6 +162,11 @@ static int report_feed(struct report *rp, struct ndjson_reader *r, const cJSON *
 		return feed_header(rp, rec);
 	if (!strcmp(type, "interval"))
 		return feed_interval(rp, r, rec);
+	if (nr_get_u64(rec, "seq", &seq)) {
+		rc = rp_dedup_seq(rp, r, seq);
+		if (rc)
+			return rc < 0 ? rc : 0;
+	}
 	t = rec_time(rp, rec);
 	if (!rp_in_window(rp, t))
 		return 0;
@@ -184,6 +198,7 @@ int report_read(struct report *rp, struct ndjson_reader *r)
 	/* each input starts a new run until its header says otherwise */
 	rp->run_start_ns = rp->run_interval_ns = rp->last_seq = rp->last_seq_t = 0;
 	rp->run_pb = -1;
+	rp_dedup_input(rp);
 	while ((rc = nr_next(r, &rec)) > 0) {
 		rc = report_feed(rp, r, rec);
 		if (rc == -ENOMEM) {

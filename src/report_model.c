@@ -89,6 +89,7 @@ int report_init(struct report *rp, const struct rp_opts *o)
 	rp->opts = *o;
 	rp->pageblock_order = -1;
 	rp->run_pb = -1;
+	rp->cur_run = rp->cur_range = -1;
 	htab_init(&rp->site_map, HTAB_STR);
 	htab_init(&rp->page_map, HTAB_STR);
 	htab_init(&rp->zone_map, HTAB_STR);
@@ -150,6 +151,11 @@ void report_free(struct report *rp)
 		free(rp->hosts[i].kernel);
 		free(rp->hosts[i].machine);
 	}
+	for (size_t i = 0; i < rp->nr_runs; i++) {
+		free(rp->runs[i].hostname);
+		free(rp->runs[i].ranges);
+	}
+	free(rp->runs);
 	free(rp->hosts);
 	free(rp->inputs);
 	free(rp->vm_keys);
