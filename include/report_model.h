@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/types.h>
 #include "htab.h"
 
@@ -240,9 +241,21 @@ static inline __u64 rp_u64(double v)
 /* for the aggregation files */
 /* append item to the pointer array *listp of *nr; 0 or -ENOMEM */
 int rp_push(void *listp, size_t *nr, void *item);
-/* saturating sums: counters summed over many files must not wrap */
-__u64 rp_sat_add(__u64 a, __u64 b);
-__s64 rp_sat_add_s(__s64 a, __s64 b);
+/* saturating sums: counters summed over many files must not wrap (inline: per field of every record) */
+static inline __u64 rp_sat_add(__u64 a, __u64 b)
+{
+	return a + b < a ? ~0ULL : a + b;
+}
+
+static inline __s64 rp_sat_add_s(__s64 a, __s64 b)
+{
+	__s64 r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 /* keep the three largest v in top/vals, largest first */
 void rp_top3(struct rp_site **top, __u64 *vals, struct rp_site *s, __u64 v);
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The report's aggregate: its life cycle, the per-site figures every writer shows, small helpers. */
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +17,6 @@ int rp_push(void *listp, size_t *nr, void *item)
 	l[(*nr)++] = item;
 	*list = l;
 	return 0;
-}
-
-__u64 rp_sat_add(__u64 a, __u64 b)
-{
-	return a + b < a ? ~0ULL : a + b;
-}
-
-__s64 rp_sat_add_s(__s64 a, __s64 b)
-{
-	__s64 r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
 }
 
 void rp_top3(struct rp_site **top, __u64 *vals, struct rp_site *s, __u64 v)
