@@ -75,16 +75,18 @@ static long add_range(struct rp_run *run, __u64 seq, size_t reading, size_t inpu
 int rp_dedup_seq(struct report *rp, struct ndjson_reader *r, __u64 seq)
 {
 	struct rp_run *run;
-	struct rp_seq_range *g;
+	struct rp_seq_range *g = NULL;
 	long i;
 
 	if (rp->cur_run < 0)
 		return 0;
 	run = &rp->runs[rp->cur_run];
 	/* the common case: another record of the interval being read */
-	g = rp->cur_range >= 0 ? &run->ranges[rp->cur_range] : NULL;
-	if (g && seq >= g->lo && seq <= g->hi)
-		return 0;
+	if (rp->cur_range >= 0) {
+		g = &run->ranges[rp->cur_range];
+		if (seq >= g->lo && seq <= g->hi)
+			return 0;
+	}
 	for (size_t k = 0; k < run->nr_ranges; k++) {
 		const struct rp_seq_range *o = &run->ranges[k];
 
