@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A small open-addressing hash table with fixed-size byte keys, for user-space aggregation. */
+/*
+ * A small open-addressing hash table for user-space aggregation: fixed-size
+ * byte keys, or NUL-terminated strings when key_size is HTAB_STR.
+ */
 #ifndef KMEMSCOPE_HTAB_H
 #define KMEMSCOPE_HTAB_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#define HTAB_STR 0 /* key_size of a table keyed by strings */
+
 struct htab {
-	size_t key_size;
+	size_t key_size; /* HTAB_STR: keys are strings */
 	size_t cap; /* power of two */
 	size_t len;
 	struct htab_ent *ents;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "htab.h"
@@ -53,6 +54,17 @@ static size_t first_slot(uint64_t hash, size_t cap)
 	return hash & (cap - 1);
 }
 
+static size_t key_len(const struct htab *h, const void *key)
+{
+	return h->key_size == HTAB_STR ? strlen(key) + 1 : h->key_size;
+}
+
+static bool key_eq(const struct htab *h, const void *a, const void *b)
+{
+	/* strcmp: memcmp over the longer string may read past the shorter one */
+	return h->key_size == HTAB_STR ? !strcmp(a, b) : !memcmp(a, b, h->key_size);
+}
+
 static struct htab_ent *slot(const struct htab *h, const void *key, uint64_t hash)
 {
 	size_t i = first_slot(hash, h->cap);
@@ -60,7 +72,7 @@ static struct htab_ent *slot(const struct htab *h, const void *key, uint64_t has
 	for (;;) {
 		struct htab_ent *e = &h->ents[i];
 
-		if (!e->hash || (e->hash == hash && !memcmp(e->key, key, h->key_size)))
+		if (!e->hash || (e->hash == hash && key_eq(h, e->key, key)))
 			return e;
 		i = (i + 1) & (h->cap - 1);
 	}
@@ -72,7 +84,7 @@ void *htab_get(const struct htab *h, const void *key)
 
 	if (!h->cap)
 		return NULL;
-	e = slot(h, key, hash_bytes(key, h->key_size));
+	e = slot(h, key, hash_bytes(key, key_len(h, key)));
 	return e->hash ? e->val : NULL;
 }
 
@@ -95,7 +107,8 @@ static int grow(struct htab *h)
 
 int htab_put(struct htab *h, const void *key, void *val)
 {
-	uint64_t hash = hash_bytes(key, h->key_size);
+	size_t len = key_len(h, key);
+	uint64_t hash = hash_bytes(key, len);
 	struct htab_ent *e;
 
 	/* keep the load factor under 1/2 so probes stay short */
@@ -103,10 +116,10 @@ int htab_put(struct htab *h, const void *key, void *val)
 		return -ENOMEM;
 	e = slot(h, key, hash);
 	if (!e->hash) {
-		e->key = malloc(h->key_size);
+		e->key = malloc(len);
 		if (!e->key)
 			return -ENOMEM;
-		memcpy(e->key, key, h->key_size);
+		memcpy(e->key, key, len);
 		e->hash = hash;
 		h->len++;
 	}

@@ -15,6 +15,7 @@
 #include "env.h"
 #include "options.h"
 #include "report.h"
+#include "report_rank.h"
 #include "top_view.h"
 #include "util.h"
 

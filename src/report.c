@@ -13,6 +13,12 @@
 #include "ndjson_reader.h"
 #include "options.h"
 #include "report.h"
+#include "report_folded.h"
+#include "report_html.h"
+#include "report_ingest.h"
+#include "report_json.h"
+#include "report_rank.h"
+#include "report_text.h"
 #include "util.h"
 
 struct report_env {

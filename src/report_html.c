@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "report.h"
+#include "report_html.h"
+#include "report_rank.h"
 #include "util.h"
 
 #define W 1100

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `kmemscope report --format json`: the text report's results as one document. */
+#include <stdio.h>
 #include <string.h>
-#include "report.h"
+#include "report_json.h"
+#include "report_rank.h"
 
 static void num(cJSON *o, const char *name, double v)
 {

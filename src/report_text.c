@@ -2,24 +2,13 @@
 /* `kmemscope report` text output: the record table plus the offline sections. */
 #include <string.h>
 #include <time.h>
-#include "report.h"
+#include "report_frag.h"
+#include "report_rank.h"
+#include "report_text.h"
 #include "util.h"
 
 #define CALLER_W 36
 #define NS 1e9
-
-const char *rp_fmt_time(__u64 ns, char *buf, size_t sz)
-{
-	time_t s = ns / 1000000000ULL;
-	struct tm tm;
-
-	if (!ns || !gmtime_r(&s, &tm)) {
-		snprintf(buf, sz, "-");
-		return buf;
-	}
-	strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
 
 static const char *kind_label(const struct rp_site *s)
 {

@@ -148,9 +148,14 @@ check_eq until_relative_drops_all 0 "$(jq .summary.allocs "$TMP/w.json")"
 total=$(jq .summary.allocs "$TMP/all.json")
 check_eq stdin_plain "$total" "$(zcat "$gz" | "$KMS" report -f json - 2>/dev/null | jq .summary.allocs)"
 check_eq stdin_gzip "$total" "$(cat "$gz" | "$KMS" report -f json 2>/dev/null | jq .summary.allocs)"
+# another run with the same content: its header starts 1 s later (as after a
+# daemon reload), so it is no duplicate of the first and both are counted
+other=$TMP/other.ndjson
+zcat "$gz" | { IFS= read -r h; jq -c '.start_ns += 1000000000' <<<"$h"; cat; } >"$other"
+gzip -c "$other" >"$other.gz"
 mkdir "$TMP/state"
 cp "$gz" "$TMP/state/kmemscope-0001.ndjson.gz"
-zcat "$gz" >"$TMP/state/kmemscope-0002.ndjson"
+cp "$other" "$TMP/state/kmemscope-0002.ndjson"
 echo "not an export" >"$TMP/state/notes.txt"
 cp "$gz" "$TMP/state/.hidden.ndjson.gz"
 report -f json "$TMP/state" >"$TMP/d.json"
@@ -159,6 +164,26 @@ check_eq directory_inputs 2 "$(jq '.inputs | length' "$TMP/d.json")"
 check_eq directory_no_warnings "" "$(cat "$TMP/err")"
 report -f json "$gz" "$TMP/state/kmemscope-0002.ndjson" >"$TMP/d.json"
 check_eq two_files $((2 * total)) "$(jq .summary.allocs "$TMP/d.json")"
+
+# duplicate input (the same host, start time and intervals) counts once, with
+# one warning per repeating file naming both: every total equals one copy's
+single=$(jq -c '.summary, .sites' "$TMP/all.json")
+report -f json --top 0 "$gz" "$gz" >"$TMP/d.json"
+check_eq dup_same_file_twice "$single" "$(jq -c '.summary, .sites' "$TMP/d.json")"
+check_eq dup_same_file_warns_once 1 "$(grep -c "warning: $gz repeats intervals of $gz " "$TMP/err")"
+mkdir "$TMP/dup"
+cp "$gz" "$TMP/dup/run.ndjson.gz"
+zcat "$gz" >"$TMP/dup/run.ndjson"
+report -f json --top 0 "$TMP/dup" >"$TMP/d.json"
+check_eq dup_plain_and_gz "$single" "$(jq -c '.summary, .sites' "$TMP/d.json")"
+check_eq dup_plain_and_gz_seconds "$(jq .summary.seconds "$TMP/all.json")" "$(jq .summary.seconds "$TMP/d.json")"
+check_eq dup_plain_and_gz_warning 1 \
+	"$(grep -c "warning: $TMP/dup/run.ndjson.gz repeats intervals of $TMP/dup/run.ndjson " "$TMP/err")"
+for i in $(seq -w 1 59); do cp "$gz" "$TMP/dup/copy$i.ndjson.gz"; done
+report -f json --top 0 "$TMP/dup" >"$TMP/d.json"
+check_eq dup_60_copies "$single" "$(jq -c '.summary, .sites' "$TMP/d.json")"
+check_eq dup_60_copies_warnings 60 "$(grep -c 'repeats intervals of' "$TMP/err")"
+check_eq dup_60_copies_inputs 61 "$(jq '.inputs | length' "$TMP/d.json")"
 
 # a segment cut off by a crash: read up to the cut, warn with file and line
 size=$(stat -c %s "$gz")
@@ -172,7 +197,7 @@ check truncated_reads_part "read $cut_allocs of $total allocations" \
 	test "$cut_allocs" -gt 0 -a "$cut_allocs" -lt "$total"
 # the daemon's segment being written is read too, up to its last whole member
 mkdir "$TMP/state2"
-cp "$gz" "$TMP/state2/kmemscope-20261122T041200.000Z.ndjson.gz"
+cp "$other.gz" "$TMP/state2/kmemscope-20261122T041200.000Z.ndjson.gz"
 cp "$TMP/cut.ndjson.gz" "$TMP/state2/kmemscope-20261122T051200.000Z.ndjson.gz.active"
 report -f json "$TMP/state2" >"$TMP/d.json"
 check_eq active_segment_read $((total + cut_allocs)) "$(jq .summary.allocs "$TMP/d.json")"

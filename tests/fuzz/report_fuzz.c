@@ -8,7 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "ndjson_reader.h"
-#include "report.h"
+#include "report_folded.h"
+#include "report_html.h"
+#include "report_ingest.h"
+#include "report_json.h"
+#include "report_rank.h"
+#include "report_text.h"
+#include "util.h"
 
 static void quiet(void *ctx, const char *path, unsigned long line, bool fatal, const char *msg)
 {
@@ -31,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *s;
 
 	nr_set_diag(quiet, NULL);
+	log_level = -1; /* the duplicate-input warning too */
 	if (size % 3 == 0)
 		o.kind = "kmalloc";
 	if (report_init(&rp, &o))

@@ -16,6 +16,8 @@
 #include <cmocka.h>
 #include "ndjson_reader.h"
 #include "report.h"
+#include "report_ingest.h"
+#include "report_rank.h"
 
 #define HDR \
 	"{\"type\":\"header\",\"schema\":1,\"page_size\":4096,\"start_ns\":1800000000000000000,\"interval_s\":1}\n"

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ndjson_reader.h"
-#include "report.h"
+#include "report_folded.h"
+#include "report_ingest.h"
+#include "report_rank.h"
 
 #define T0 1800000000000000000ULL
 #define SEC 1000000000ULL
@@ -209,12 +211,107 @@ static void test_folded(void **state)
 	report_free(&rp);
 }
 
+/* header of host h started at T0 + start s, then intervals first..last with one site each */
+static char *run_str(const char *h, int s, int first, int last)
+{
+	size_t cap = 1 << 15, len = 0;
+	char *buf = malloc(cap);
+
+	assert_non_null(buf);
+	len += snprintf(
+		buf + len, cap - len,
+		"{\"type\":\"header\",\"schema\":1,\"hostname\":\"%s\",\"start_ns\":%llu,\"interval_s\":1}\n",
+		h, T0 + s * SEC);
+	for (int i = first; i <= last; i++)
+		len += snprintf(
+			buf + len, cap - len,
+			"{\"type\":\"interval\",\"seq\":%d,\"end_ns\":%llu,\"duration_s\":1,\"events\":{\"kmalloc\":3}}\n"
+			"{\"type\":\"site\",\"seq\":%d,\"kind\":\"kmalloc\",\"caller\":\"f\",\"site\":\"f+0x1\",\"allocs\":3,\"bytes_req\":24,\"bytes_alloc\":24}\n",
+			i, T0 + (s + i) * SEC, i);
+	assert_true(len < cap);
+	return buf;
+}
+
+static void feed_named(struct report *rp, const char *s, const char *name)
+{
+	struct ndjson_reader *r = nr_open_mem(s, strlen(s), name, NR_STRICT);
+
+	assert_non_null(r);
+	assert_int_equal(report_read(rp, r), 0);
+	nr_close(r);
+}
+
+/* intervals, seconds, events and site allocs of what was fed, after report_finish() */
+static void assert_totals(struct report *rp, int intervals)
+{
+	struct rp_site *s;
+
+	report_finish(rp);
+	s = find(rp, "f+0x1");
+	assert_non_null(s);
+	assert_int_equal(rp->intervals, intervals);
+	assert_true(rp->seconds == intervals);
+	assert_int_equal(rp->events[0], 3 * intervals);
+	assert_int_equal(s->allocs, 3 * intervals);
+	assert_int_equal(s->bytes_alloc, 24 * intervals);
+}
+
+/* The same run read twice (two files, or one file repeated) counts once. */
+static void test_duplicate_input(void **state)
+{
+	char *a = run_str("vm", 0, 1, 30), *b = run_str("vm", 0, 20, 40);
+	char *other_host = run_str("vm2", 0, 1, 30), *other_start = run_str("vm", 100, 1, 30);
+	struct rp_opts o = { .top = 20 };
+	char *twice = malloc(2 * strlen(a) + 1);
+	struct report rp;
+
+	(void)state;
+	assert_non_null(twice);
+	/* 60 copies of one file: 30 intervals, one warning per repeating input */
+	assert_int_equal(report_init(&rp, &o), 0);
+	for (int i = 0; i < 60; i++)
+		feed_named(&rp, a, i ? "copy.ndjson" : "run.ndjson");
+	assert_int_equal(rp.nr_inputs, 60);
+	assert_int_equal(rp.dup_inputs, 59);
+	assert_int_equal(rp.dup_records, 59 * 60);
+	assert_totals(&rp, 30);
+	report_free(&rp);
+	/* overlapping ranges: 1..30 and 20..40 are 40 intervals */
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_named(&rp, a, "a");
+	feed_named(&rp, b, "b");
+	assert_int_equal(rp.dup_inputs, 1);
+	assert_totals(&rp, 40);
+	report_free(&rp);
+	/* one input holding the run twice (cat run run) */
+	strcpy(twice, a);
+	strcat(twice, a);
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_named(&rp, twice, "twice");
+	assert_int_equal(rp.dup_inputs, 1);
+	assert_totals(&rp, 30);
+	report_free(&rp);
+	/* another host, or another start time, is another run: all counted */
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_named(&rp, a, "a");
+	feed_named(&rp, other_host, "host2");
+	feed_named(&rp, other_start, "restart");
+	assert_int_equal(rp.dup_inputs, 0);
+	assert_totals(&rp, 90);
+	report_free(&rp);
+	free(a);
+	free(b);
+	free(twice);
+	free(other_host);
+	free(other_start);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_series), cmocka_unit_test(test_size_classes),
 		cmocka_unit_test(test_sort_keys),   cmocka_unit_test(test_window_and_correlation),
-		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_folded),	    cmocka_unit_test(test_duplicate_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

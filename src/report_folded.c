@@ -4,7 +4,7 @@
  * FlameGraph's flamegraph.pl and of speedscope. The stacks were reversed
  * (export arrays are innermost first) and merged while reading.
  */
-#include "report.h"
+#include "report_folded.h"
 
 int report_print_folded(FILE *f, struct report *rp)
 {

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The model of `kmemscope report`: what the exports say, summed over files
+ * and time. report_read() (report_ingest.h) takes records one at a time
+ * (memory does not grow with the number of intervals: time series are kept
+ * in at most RP_MAX_BUCKETS time buckets whose width doubles when the data
+ * spans more), report_finish() (report_rank.h) derives the rankings, and the
+ * writers (text, JSON, HTML, folded) print the result. The writers depend on
+ * this model only, never on each other.
+ */
+#ifndef KMEMSCOPE_REPORT_MODEL_H
+#define KMEMSCOPE_REPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "htab.h"
+
+#define RP_NS 1000000000ULL
+#define RP_MAX_BUCKETS 240
+#define RP_HIST 64
+#define RP_CHART_SITES 6
+
+enum rp_sort {
+	RP_SORT_BYTES,
+	RP_SORT_ALLOCS,
+	RP_SORT_SLACK,
+	RP_SORT_FRAG,
+	RP_SORT_LIVE,
+	RP_SORT_PINGPONG,
+	RP_SORT_GFP,
+	RP_SORT_NR,
+};
+
+struct rp_opts {
+	enum rp_sort sort;
+	__u64 top; /* rows, 0 = all */
+	const char *kind; /* "kmalloc", "kmem_cache", "vmalloc" or NULL */
+	const char *caller; /* glob on caller/site, substring without wildcards */
+	__u64 since_ns, until_ns; /* 0: open */
+	bool folded_count; /* --weight count */
+};
+
+/* One point of a time series: values of one time bucket. */
+struct rp_pt {
+	double allocs, bytes; /* sums over the bucket */
+	__s64 live_first, live_last, live_min, live_max;
+	__u64 t_first, t_last;
+	__u32 nlive;
+};
+
+struct rp_series {
+	__s64 base; /* bucket index of v[0] */
+	size_t len;
+	struct rp_pt *v;
+};
+
+struct rp_gfp {
+	char *flags;
+	__u64 allocs;
+};
+
+/* slack of one site in one kmalloc size class */
+struct rp_class_part {
+	__u64 size;
+	bool estimated;
+	__u64 allocs, req, alloc;
+};
+
+struct rp_site {
+	char *kind, *cache, *caller, *site;
+	__u64 allocs, frees, failed, bytes_req, bytes_alloc, bytes_freed, cross_cpu_frees;
+	__s64 live, live_bytes;
+	__u64 live_t; /* time of the live values */
+	bool req_unknown;
+	__u64 sizes[RP_HIST];
+	struct rp_gfp *gfps;
+	size_t nr_gfps;
+	struct rp_class_part *parts;
+	size_t nr_parts;
+	/* page_site only */
+	__u64 pages;
+	__u32 orders; /* bitmask of the orders seen */
+	struct rp_series ser;
+	/* leak suspects */
+	double growth; /* bytes/s while live bytes only grew, 0 otherwise */
+	__s64 live_from, live_to;
+	__u64 t_from, t_to;
+};
+
+struct rp_stat4 {
+	double first, min, max, last;
+	__u64 t_first, t_last;
+	bool any;
+};
+
+/* per-bucket means of one zone's indices */
+struct rp_zpt {
+	double unus[2], frag[2], free[2];
+	__u32 n;
+	bool ran_out; /* no free block of order >= 3 at some snapshot */
+};
+
+struct rp_zone {
+	__s64 node;
+	char *zone;
+	struct rp_stat4 unus[2], frag[2], free[2]; /* [0]: order 3, [1]: pageblock order */
+	__u64 snapshots, ran_out;
+	__u64 ran_out_first, ran_out_last;
+	__s64 zbase;
+	size_t zlen;
+	struct rp_zpt *zv;
+};
+
+struct rp_corr {
+	char *caller, *activity, *target, *zone;
+	__s64 node, n, lag, window, seq;
+	double r;
+};
+
+struct rp_class {
+	__u64 size;
+	bool estimated;
+	__u64 allocs, req, alloc, slack;
+	struct rp_site *top[3];
+	__u64 top_slack[3];
+};
+
+struct rp_gfp_row {
+	const char *flags;
+	__u64 allocs, sites;
+	struct rp_site *top[3];
+	__u64 top_allocs[3];
+};
+
+struct rp_fold {
+	char *stack;
+	__u64 bytes, count;
+};
+
+struct rp_input {
+	char *path;
+	unsigned long lines, records, problems, skipped;
+};
+
+/* interval numbers [lo, hi] of one run as one reading (header) of an input had them */
+struct rp_seq_range {
+	__u64 lo, hi;
+	size_t reading, input;
+};
+
+/* one recording, known by its header's host and start time (report_dedup.c) */
+struct rp_run {
+	char *hostname;
+	__u64 start_ns;
+	struct rp_seq_range *ranges;
+	size_t nr_ranges;
+};
+
+struct rp_host {
+	char *hostname, *kernel, *machine;
+};
+
+struct report {
+	struct rp_opts opts;
+	/* inputs */
+	struct rp_input *inputs;
+	size_t nr_inputs;
+	struct rp_host *hosts;
+	size_t nr_hosts;
+	__u64 page_size;
+	__s64 pageblock_order; /* -1 until known */
+	bool pageblock_assumed;
+	/* state of the run being read */
+	__u64 run_start_ns, run_interval_ns, last_seq, last_seq_t;
+	__s64 run_pb;
+	/* duplicate input: the same run's intervals read twice count once */
+	struct rp_run *runs;
+	size_t nr_runs;
+	long cur_run, cur_range; /* of the reading, -1: none */
+	size_t readings; /* headers read so far */
+	bool dup_warned; /* for the input being read */
+	__u64 dup_inputs, dup_records; /* inputs that repeated intervals, records skipped */
+	/* time */
+	__u64 t_min, t_max; /* of the records inside the window */
+	__u64 bucket_ns;
+	__s64 b_lo, b_hi;
+	bool any_bucket;
+	/* intervals */
+	__u64 intervals;
+	double seconds;
+	__u64 events[6], unmatched[3], drops[6], stale_live, self_ignored;
+	__s64 live, live_bytes;
+	__u64 live_t;
+	__u64 failures;
+	/* sites */
+	struct htab site_map, page_map, zone_map, fold_map, vmstat_map; /* keys: strings */
+	struct rp_site **sites, **pages;
+	size_t nr_sites, nr_pages;
+	struct rp_zone **zones;
+	size_t nr_zones;
+	struct rp_fold **folds;
+	size_t nr_folds;
+	struct rp_corr *corr;
+	size_t nr_corr;
+	__u64 corr_t;
+	char **vm_keys;
+	__u64 *vm_vals;
+	size_t nr_vm;
+	__u64 frag_records;
+	/* derived by report_finish() */
+	struct rp_class *classes;
+	size_t nr_classes;
+	struct rp_gfp_row *gfp_rows;
+	size_t nr_gfp_rows;
+	struct rp_site **leaks;
+	size_t nr_leaks;
+	struct rp_site *exhaust_sites[10], *exhaust_pages[10];
+	double exhaust_site_bytes[10], exhaust_page_bytes[10];
+	size_t nr_exhaust_sites, nr_exhaust_pages;
+	__u64 exhaust_buckets;
+	struct rp_site *total; /* all filtered sites summed */
+};
+
+int report_init(struct report *rp, const struct rp_opts *o);
+void report_free(struct report *rp);
+
+__u64 rp_site_slack(const struct rp_site *s);
+double rp_site_frag(const struct rp_site *s);
+const struct rp_gfp *rp_site_top_gfp(const struct rp_site *s);
+/* "2026-11-22T04:10:00Z"; "-" for 0 */
+const char *rp_fmt_time(__u64 ns, char *buf, size_t sz);
+
+/* double to __u64 without undefined behaviour: clamped to [0, 1.8e19] */
+static inline __u64 rp_u64(double v)
+{
+	return v > 0 ? (v < 1.8e19 ? (__u64)v : (__u64)1.8e19) : 0;
+}
+
+/* for the aggregation files */
+/* append item to the pointer array *listp of *nr; 0 or -ENOMEM */
+int rp_push(void *listp, size_t *nr, void *item);
+/* saturating sums: counters summed over many files must not wrap (inline: per field of every record) */
+static inline __u64 rp_sat_add(__u64 a, __u64 b)
+{
+	return a + b < a ? ~0ULL : a + b;
+}
+
+static inline __s64 rp_sat_add_s(__s64 a, __s64 b)
+{
+	__s64 r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/* keep the three largest v in top/vals, largest first */
+void rp_top3(struct rp_site **top, __u64 *vals, struct rp_site *s, __u64 v);
+
+#endif

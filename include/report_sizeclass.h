@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kmalloc size classes of the report (report_sizeclass.c). */
+#ifndef KMEMSCOPE_REPORT_SIZECLASS_H
+#define KMEMSCOPE_REPORT_SIZECLASS_H
+
+#include "report_model.h"
+
+/* One interval of a kmalloc site: its allocations into s->parts. 0 or -ENOMEM. */
+int rp_classify(struct rp_site *s, __u64 allocs, __u64 req, __u64 alloc, const __u64 *h);
+/* rp->classes from every site's parts, by slack */
+void rp_build_classes(struct report *rp);
+
+#endif
