@@ -40,14 +40,16 @@ static __u32 add_functions(struct skip_ranges *r, const struct ksyms *ks, const 
 }
 
 /*
- * bpf_trace_run1..12 (the raw tracepoint entry, one per argument count)
- * sit next to each other: one range when nothing else lies between them,
- * else one range each.
+ * bpf_trace_run1..12 (the raw tracepoint entries, one per argument count)
+ * come from one macro in kernel/trace/bpf_trace.c and sit together, with
+ * only padding (__pfx_ symbols) and that file's own tracing functions
+ * between them: one range covers them when they are in order and fill at
+ * least half of it, else each gets its own.
  */
 static __u32 add_bpf_trace_run(struct skip_ranges *r, const struct ksyms *ks)
 {
-	__u64 start[12], end[12];
-	bool adjacent = true;
+	__u64 start[12], end[12], size = 0;
+	bool in_order = true;
 	char name[32];
 	__u32 added = 0;
 	int n = 0;
@@ -56,11 +58,12 @@ static __u32 add_bpf_trace_run(struct skip_ranges *r, const struct ksyms *ks)
 		snprintf(name, sizeof(name), "bpf_trace_run%d", i);
 		if (ksyms__range(ks, name, &start[n], &end[n]))
 			continue;
-		if (n && start[n] != end[n - 1])
-			adjacent = false;
+		if (n && start[n] < end[n - 1])
+			in_order = false;
+		size += end[n] - start[n];
 		n++;
 	}
-	if (n && adjacent)
+	if (n && in_order && end[n - 1] - start[0] <= 2 * size)
 		return add_range(r, start[0], end[n - 1], KMS_SKIP_TRACING);
 	for (int i = 0; i < n; i++)
 		added += add_range(r, start[i], end[i], KMS_SKIP_TRACING);
