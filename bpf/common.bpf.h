@@ -67,8 +67,14 @@ static __always_inline bool is_self(void)
 	return self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid;
 }
 
-/* the skipped range holding ip, or -1 */
-static __always_inline int skip_index(__u64 ip)
+/*
+ * The skipped range holding ip, or -1. A global function: the verifier
+ * checks it once, and the caller scan sees one unknown value per frame;
+ * inlined, every frame's walk over the ranges multiplied the states of the
+ * scan, and the program went past the verifier's 1M-instruction limit
+ * (E2BIG at load) with 62 ranges.
+ */
+__noinline int skip_index(__u64 ip)
 {
 	for (int i = 0; i < KMS_MAX_SKIP; i++) {
 		if (i >= nr_skip)
