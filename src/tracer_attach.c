@@ -333,13 +333,21 @@ static bool prog_wanted(const struct prog_desc *d, const struct tracer_opts *o,
 	return tracepoint_exists("kmem", d->tp);
 }
 
+/* Only the table's programs load: one missing from it stays out, never loads by default. */
 static void set_autoload(struct kmem_bpf *s, const struct tracer_opts *o, enum kms_vm_mode mode)
 {
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program (prog, s->obj)
+		bpf_program__set_autoload(prog, false);
 	for (size_t i = 0; i < ARRAY_SIZE(prog_table); i++) {
 		const struct bpf_prog_skeleton *p = prog_slot(s, &prog_table[i]);
 
 		if (p)
 			bpf_program__set_autoload(*p->prog, prog_wanted(&prog_table[i], o, mode));
+		else
+			log_warn("BPF program %s is not in the object: not loaded",
+				 prog_table[i].name);
 	}
 }
 
