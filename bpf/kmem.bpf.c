@@ -10,19 +10,19 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "kmemscope.h"
+#define KMS_BPF_NR_COUNTERS KMS_CNT_NR
+#include "common.bpf.h"
 #include "core_fixes.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Settings, written by user space before load. */
-const volatile __u32 self_tgid = 0;
+/*
+ * Settings, written by user space before load (the self filter and the
+ * caller scan's ranges are common.bpf.h's; the ranges are set in
+ * tracepoint vmalloc mode only).
+ */
 const volatile bool track_live = true;
 const volatile __u64 page_size = 4096;
-/* tracepoint vmalloc mode: allocator-internal functions to look past */
-const volatile __u32 nr_skip = 0;
-const volatile __u64 skip_start[KMS_MAX_SKIP] = {};
-const volatile __u64 skip_end[KMS_MAX_SKIP] = {};
-const volatile __u32 skip_flags[KMS_MAX_SKIP] = {};
 
 /*
  * Large kmallocs (> large_kmalloc bytes) are traced twice by some kernels
@@ -82,13 +82,6 @@ struct {
 } live_tab SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KMS_CNT_NR);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 4096);
 	__uint(key_size, sizeof(__u32));
@@ -106,26 +99,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct kms_vm_pending);
 } vm_pending SEC(".maps");
-
-struct stack_buf {
-	__u64 ip[KMS_STACK_DEPTH];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct stack_buf);
-} scratch SEC(".maps");
-
-/* rare paths only: drops, unmatched frees, our own allocations */
-static __always_inline void count(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
-
-	if (v)
-		*v += 1;
-}
 
 static __always_inline __u64 log2_u64(__u64 v)
 {
@@ -164,9 +137,10 @@ static __always_inline __u64 bucket(__u64 v, __u64 nr)
 	return b < nr ? b : nr - 1;
 }
 
-static __always_inline bool is_self(void)
+/* our own allocations are dropped, and counted */
+static __always_inline bool self_event(void)
 {
-	if (self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid) {
+	if (is_self()) {
 		count(KMS_CNT_SELF);
 		return true;
 	}
@@ -570,7 +544,7 @@ int BPF_PROG(kms_kmalloc_raw, unsigned long call_site, const void *ptr, size_t b
 			      .gfp = gfp_flags,
 			      .kind_flags = KMS_KIND_KMALLOC };
 
-	if (is_self())
+	if (self_event())
 		return 0;
 	on_alloc(&id, (__u64)ptr, bytes_req, bytes_alloc);
 	return 0;
@@ -586,7 +560,7 @@ int BPF_PROG(kms_cache_alloc_raw, unsigned long call_site, const void *ptr, stru
 			      .kind_flags = KMS_KIND_CACHE,
 			      .cache = s };
 
-	if (is_self())
+	if (self_event())
 		return 0;
 	on_alloc(&id, (__u64)ptr, 0, 0);
 	return 0;
@@ -654,7 +628,7 @@ static __always_inline void on_alloc(struct site_id *id, __u64 ptr, __u64 req, _
 		struct site_id id = { .kind_flags = kind }; \
 		__u64 ptr, req, alloc;                      \
                                                             \
-		if (is_self())                              \
+		if (self_event())                           \
 			return 0;                           \
 		READ_ALLOC_ARGS(id, args, ptr, req, alloc); \
 		on_alloc(&id, ptr, req, alloc);             \
@@ -694,7 +668,7 @@ int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 	__u64 ptr, req, alloc;
 	__u32 loc;
 
-	if (is_self())
+	if (self_event())
 		return 0;
 	READ_ALLOC_ARGS(id, args, ptr, req, alloc);
 	/*
@@ -739,7 +713,7 @@ static __always_inline void vm_alloc(void *ctx, __u64 caller, __u64 size, __u32 
 	struct site_id id = {};
 	__u64 alloc = (size + page_size - 1) & ~(page_size - 1);
 
-	if (is_self())
+	if (self_event())
 		return;
 	id.call_site = caller;
 	id.gfp = gfp;
@@ -818,46 +792,23 @@ int BPF_KPROBE(kms_vfree_kp, const void *addr)
 
 /* ---- vmalloc: tracepoints (no caller argument: walk the stack) ---------- */
 
-static __always_inline int skip_index(__u64 ip)
-{
-	for (int i = 0; i < KMS_MAX_SKIP; i++) {
-		if (i >= nr_skip)
-			break;
-		if (ip >= skip_start[i] && ip < skip_end[i])
-			return i;
-	}
-	return -1;
-}
-
 SEC("tp/vmalloc/alloc_vmap_area")
 int kms_vmap_alloc(struct trace_event_raw_alloc_vmap_area___x *args)
 {
-	__u32 zero = 0, flags = KMS_KEY_NO_GFP | KMS_KEY_NO_REQ;
-	__u64 caller = 0, size = args->size;
-	struct stack_buf *buf;
-	__u32 nr_frames;
-	long n;
-	int i, s;
+	__u32 flags = KMS_KEY_NO_GFP | KMS_KEY_NO_REQ;
+	__u64 size = args->size;
+	struct caller c;
 
-	buf = bpf_map_lookup_elem(&scratch, &zero);
-	if (!buf)
-		return 0;
-	n = bpf_get_stack(args, buf->ip, sizeof(buf->ip), 0);
-	nr_frames = n > 0 ? (__u64)n / 8 : 0;
-	for (i = 0; i < KMS_STACK_DEPTH; i++) {
-		if (i >= nr_frames)
-			break;
-		s = skip_index(buf->ip[i]);
-		if (s < 0) {
-			caller = buf->ip[i];
-			break;
-		}
-		/* __get_vm_area_node adds one guard page to what it asks for */
-		if (skip_flags[s & (KMS_MAX_SKIP - 1)] & KMS_SKIP_GUARD && size > page_size)
-			size -= page_size;
-	}
-	vm_alloc(args, caller, size, 0, args->failed ? 0 : args->addr, flags,
-		 bpf_get_stackid(args, &stacks, 0));
+	find_caller(args, &c);
+	/* __get_vm_area_node adds one guard page to what it asks for */
+	if (c.flags & KMS_SKIP_GUARD && size > page_size)
+		size -= page_size;
+	/*
+	 * The recorded stack starts at the allocator: the same allocation has
+	 * the same stack (and site) whoever else traces the event.
+	 */
+	vm_alloc(args, c.ip, size, 0, args->failed ? 0 : args->addr, flags,
+		 bpf_get_stackid(args, &stacks, c.above & BPF_F_SKIP_FIELD_MASK));
 	return 0;
 }
 

@@ -10,14 +10,14 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "pages.h"
+#define KMS_BPF_NR_COUNTERS KMS_PG_NR
+#include "common.bpf.h"
+#include "core_fixes.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* the self filter and the caller scan's ranges are common.bpf.h's */
 const volatile __u32 order_threshold = 1;
-const volatile __u32 self_tgid = 0;
-const volatile __u32 nr_skip = 0;
-const volatile __u64 skip_start[KMS_PAGE_MAX_SKIP] = {};
-const volatile __u64 skip_end[KMS_PAGE_MAX_SKIP] = {};
 
 const struct kms_page_val zero_val = {};
 
@@ -50,55 +50,11 @@ struct {
 } extfrag SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KMS_PG_NR);
-	__type(key, __u32);
-	__type(value, __u64);
-} page_counters SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 4096);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, KMS_PAGE_STACK_DEPTH * sizeof(__u64));
 } page_stacks SEC(".maps");
-
-struct stack_buf {
-	__u64 ip[KMS_PAGE_STACK_DEPTH];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct stack_buf);
-} page_scratch SEC(".maps");
-
-struct trace_event_raw_mm_page_alloc___x {
-	unsigned int order;
-	unsigned long gfp_flags;
-	int migratetype;
-} __attribute__((preserve_access_index));
-
-struct trace_event_raw_mm_page_free___x {
-	unsigned int order;
-} __attribute__((preserve_access_index));
-
-struct trace_event_raw_mm_page_alloc_extfrag___x {
-	int alloc_order;
-	int fallback_order;
-	int alloc_migratetype;
-	int fallback_migratetype;
-	int change_ownership;
-} __attribute__((preserve_access_index));
-
-static __always_inline void count(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&page_counters, &idx);
-
-	if (v)
-		*v += 1;
-}
 
 static __always_inline void add(void *map, const void *key, __u64 pages, __u32 drop)
 {
@@ -118,48 +74,16 @@ static __always_inline void add(void *map, const void *key, __u64 pages, __u32 d
 	v->pages += pages;
 }
 
-static __always_inline bool skipped(__u64 ip)
-{
-	for (int i = 0; i < KMS_PAGE_MAX_SKIP; i++) {
-		if (i >= nr_skip)
-			break;
-		if (ip >= skip_start[i] && ip < skip_end[i])
-			return true;
-	}
-	return false;
-}
-
-/* first frame outside the page and slab allocators' own functions */
-static __always_inline __u64 find_caller(void *ctx)
-{
-	struct stack_buf *buf;
-	__u32 zero = 0, nr;
-	long n;
-
-	buf = bpf_map_lookup_elem(&page_scratch, &zero);
-	if (!buf)
-		return 0;
-	n = bpf_get_stack(ctx, buf->ip, sizeof(buf->ip), 0);
-	nr = n > 0 ? (__u64)n / 8 : 0;
-	for (int i = 0; i < KMS_PAGE_STACK_DEPTH; i++) {
-		if (i >= nr)
-			break;
-		if (!skipped(buf->ip[i]))
-			return buf->ip[i];
-	}
-	return 0;
-}
-
 SEC("tp/kmem/mm_page_alloc")
 int kms_page_alloc(struct trace_event_raw_mm_page_alloc___x *args)
 {
 	struct kms_page_key key = {};
 	struct kms_page_site_key site = {};
 	__u32 order = args->order;
+	struct caller c;
 
 	count(KMS_PG_EV_ALLOC);
-	/* kmemscope's own page allocations would only blur the picture */
-	if (self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid)
+	if (is_self())
 		return 0;
 	key.order = order;
 	key.migratetype = args->migratetype;
@@ -167,9 +91,11 @@ int kms_page_alloc(struct trace_event_raw_mm_page_alloc___x *args)
 	add(&page_allocs, &key, 1ULL << (order & 31), KMS_PG_DROP_KEYS);
 	if (order < order_threshold)
 		return 0;
-	site.call_site = find_caller(args);
+	find_caller(args, &c);
+	site.call_site = c.ip;
 	site.order = order;
-	site.stack_id = bpf_get_stackid(args, &page_stacks, 0);
+	/* from the allocator down: one stack whoever else traces the event */
+	site.stack_id = bpf_get_stackid(args, &page_stacks, c.above & BPF_F_SKIP_FIELD_MASK);
 	if (site.stack_id < 0) {
 		count(KMS_PG_DROP_STACK);
 		site.stack_id = -1;
@@ -199,9 +125,11 @@ SEC("tp/kmem/mm_page_alloc_extfrag")
 int kms_extfrag(struct trace_event_raw_mm_page_alloc_extfrag___x *args)
 {
 	struct kms_extfrag_key key = {};
+	struct caller c;
 
 	count(KMS_PG_EV_EXTFRAG);
-	key.call_site = find_caller(args);
+	find_caller(args, &c);
+	key.call_site = c.ip;
 	key.alloc_order = args->alloc_order;
 	key.fallback_order = args->fallback_order;
 	key.alloc_migratetype = args->alloc_migratetype;

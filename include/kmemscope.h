@@ -13,8 +13,11 @@
 #define KMS_LIFE_BUCKETS 40
 /* frames kept per recorded stack */
 #define KMS_STACK_DEPTH 32
-/* address ranges of allocator-internal functions skipped when looking for a caller */
-#define KMS_MAX_SKIP 32
+/*
+ * address ranges skipped when looking for a caller in a stack: the
+ * allocator's own functions and the tracing machinery (bpf/common.bpf.h)
+ */
+#define KMS_MAX_SKIP 64
 /* slab entry points whose large-kmalloc path traces the same allocation twice */
 #define KMS_MAX_DUP 8
 
@@ -36,8 +39,9 @@ enum kms_vm_mode {
 #define KMS_KEY_NO_GFP (1U << 0) /* the attach point does not see GFP flags */
 #define KMS_KEY_NO_REQ (1U << 1) /* requested size unknown: bytes_req == bytes_alloc */
 
-/* kms_skip.flags */
+/* skip_flags[] of a skipped address range (bpf/common.bpf.h) */
 #define KMS_SKIP_GUARD (1U << 0) /* this caller adds a guard page to the area size */
+#define KMS_SKIP_TRACING (1U << 1) /* tracing machinery, not the allocator */
 
 /*
  * One aggregation bucket in the kernel: a call site with one GFP flag

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Types shared by bpf/pages.bpf.c and src/pages.c (page allocator and compaction). */
+/*
+ * Types shared by bpf/pages.bpf.c and src/page_tracer.c (page allocator and
+ * compaction). The skipped ranges and their flags are kmemscope.h's.
+ */
 #ifndef KMEMSCOPE_PAGES_H
 #define KMEMSCOPE_PAGES_H
 
+#include "kmemscope.h"
+
 #define KMS_PAGE_ORDERS 16 /* per-order arrays; larger orders fold into the last */
-#define KMS_PAGE_MAX_SKIP 64 /* allocator-internal functions to look past */
-#define KMS_PAGE_STACK_DEPTH 32
+#define KMS_PAGE_STACK_DEPTH KMS_STACK_DEPTH
 
 struct kms_page_key {
 	__u32 order;

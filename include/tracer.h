@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Loading, attaching and reading the BPF side. */
+/* Loading, attaching (src/tracer_attach.c) and reading (src/tracer.c) bpf/kmem.bpf.c. */
 #ifndef KMEMSCOPE_TRACER_H
 #define KMEMSCOPE_TRACER_H
 
@@ -41,6 +41,10 @@ struct tracer_opts {
 	__u32 corr_lag; /* lags searched: 0..corr_lag */
 };
 
+typedef void (*tracer_site_fn)(__u32 num, const struct kms_site_key *key,
+			       const struct kms_site_stats *sum, void *ctx);
+typedef int (*tracer_fail_fn)(const struct kms_fail_event *e, void *ctx);
+
 struct tracer {
 	struct kmem_bpf *skel;
 	struct ring_buffer *rb;
@@ -63,11 +67,9 @@ struct tracer {
 	__u32 nr_known; /* numbers whose key has been read */
 	struct htab *by_key;
 	__u64 events[KMS_CNT_NR]; /* derived in tracer_for_each_site */
+	tracer_fail_fn on_fail; /* failure records, from the ring buffer */
+	void *fail_ctx;
 };
-
-typedef void (*tracer_site_fn)(__u32 num, const struct kms_site_key *key,
-			       const struct kms_site_stats *sum, void *ctx);
-typedef int (*tracer_fail_fn)(const struct kms_fail_event *e, void *ctx);
 
 extern const struct tracer_opts tracer_defaults;
 
@@ -85,8 +87,6 @@ int tracer_stack(struct tracer *t, __s32 id, __u64 ips[KMS_STACK_DEPTH]);
 __u64 tracer_recursion_misses(struct tracer *t);
 /* Deliver pending failure records. */
 int tracer_poll(struct tracer *t);
-/* Bytes of kernel memory held by our maps (from map info). */
-__u64 tracer_map_bytes(struct tracer *t);
 void tracer_stop(struct tracer *t);
 
 #endif

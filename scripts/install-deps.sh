@@ -9,9 +9,9 @@ build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-
 # debootstrap: the Debian root file system of its systemd test;
 # chromium: the HTML report test; cppcheck, clang-tidy, libclang-rt: check-static
 # and fuzzing; systemd, man-db: systemd-analyze verify of the unit and its man
-# page; tmux: the live view's test; bpftrace: the noisy-neighbour phase
-# (another tracer on the kmem tracepoints)
-test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium qemu-system-x86 busybox-static cpio debootstrap systemd man-db tmux bpftrace"
+# page; tmux: the live view's test; bpftrace, linux-perf: neighbours on the
+# same tracepoints (the noisy-neighbour phase, tests/e2e/attribution.sh)
+test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium qemu-system-x86 busybox-static cpio debootstrap systemd man-db tmux bpftrace linux-perf"
 # bench only (make bench): the tools it compares against
 bench_pkgs="bpftrace linux-perf python3"
 

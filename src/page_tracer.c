@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "pages.h"
 #include "pages.skel.h"
+#include "callers.h"
 #include "ksyms.h"
 #include "page_tracer.h"
 #include "util.h"
@@ -18,96 +19,89 @@
  * layers that allocate pages on behalf of their own callers (a new slab is
  * charged to whoever needed the object that did not fit).
  */
-static const char *const page_internal[] = {
-	"__alloc_frozen_pages_noprof",
-	"__alloc_pages_noprof",
-	"__alloc_pages",
-	"alloc_pages_noprof",
-	"alloc_pages",
-	"alloc_frozen_pages_noprof",
-	"__alloc_pages_slowpath",
-	"__alloc_pages_slowpath.constprop.0",
-	"get_page_from_freelist",
-	"rmqueue",
-	"__rmqueue",
-	"rmqueue_bulk",
-	"rmqueue_buddy",
-	"rmqueue_pcplist",
-	"__rmqueue_pcplist",
-	"__rmqueue_smallest",
-	"__rmqueue_fallback",
-	"__rmqueue_claim",
-	"__rmqueue_steal",
-	"try_to_claim_block",
-	"steal_suitable_fallback",
-	"alloc_pages_mpol_noprof",
-	"alloc_pages_mpol",
-	"alloc_frozen_pages_nolock_noprof",
-	"__folio_alloc_noprof",
-	"__folio_alloc",
-	"folio_alloc_noprof",
-	"folio_alloc",
-	"folio_alloc_mpol_noprof",
-	"vma_alloc_folio_noprof",
-	"vma_alloc_folio",
-	"alloc_pages_bulk_noprof",
-	"__alloc_pages_bulk",
-	"alloc_pages_bulk_array_mempolicy_noprof",
-	"alloc_pages_bulk_mempolicy_noprof",
-	"get_free_pages_noprof",
-	"__get_free_pages_noprof",
-	"__get_free_pages",
-	"get_zeroed_page_noprof",
-	"get_zeroed_page",
-	"alloc_pages_exact_noprof",
-	"alloc_pages_node_noprof",
-	"__alloc_pages_node_noprof",
-	"alloc_slab_page",
-	"allocate_slab",
-	"new_slab",
-	"___slab_alloc",
-	"__slab_alloc",
-	"__slab_alloc.isra.0",
-	"__slab_alloc.constprop.0",
-	"slab_alloc_node",
-	"kmem_cache_alloc_noprof",
-	"kmem_cache_alloc_lru_noprof",
-	"kmem_cache_alloc_node_noprof",
-	"__kmalloc_noprof",
-	"__kmalloc_node_noprof",
-	"__kmalloc_cache_noprof",
-	"__kmalloc_cache_node_noprof",
-	"__kmalloc_node_track_caller_noprof",
-	"___kmalloc_large_node",
-	"__kmalloc_large_node_noprof",
-	"__kmalloc_large_noprof",
-	"kmalloc_large_noprof",
-	"__kvmalloc_node_noprof",
-	"__vmalloc_area_node",
-	"vm_area_alloc_pages",
-	"__vmalloc_node_range_noprof",
-	"__vmalloc_node_noprof",
-	"__vmalloc_noprof",
-	"vmalloc_noprof",
-	"vzalloc_noprof",
-	"perf_trace_mm_page_alloc",
+static const struct skip_fn page_internal[] = {
+	{ "__alloc_frozen_pages_noprof", 0 },
+	{ "__alloc_pages_noprof", 0 },
+	{ "__alloc_pages", 0 },
+	{ "alloc_pages_noprof", 0 },
+	{ "alloc_pages", 0 },
+	{ "alloc_frozen_pages_noprof", 0 },
+	{ "__alloc_pages_slowpath", 0 },
+	{ "__alloc_pages_slowpath.constprop.0", 0 },
+	{ "get_page_from_freelist", 0 },
+	{ "rmqueue", 0 },
+	{ "__rmqueue", 0 },
+	{ "rmqueue_bulk", 0 },
+	{ "rmqueue_buddy", 0 },
+	{ "rmqueue_pcplist", 0 },
+	{ "__rmqueue_pcplist", 0 },
+	{ "__rmqueue_smallest", 0 },
+	{ "__rmqueue_fallback", 0 },
+	{ "__rmqueue_claim", 0 },
+	{ "__rmqueue_steal", 0 },
+	{ "try_to_claim_block", 0 },
+	{ "steal_suitable_fallback", 0 },
+	{ "alloc_pages_mpol_noprof", 0 },
+	{ "alloc_pages_mpol", 0 },
+	{ "alloc_frozen_pages_nolock_noprof", 0 },
+	{ "__folio_alloc_noprof", 0 },
+	{ "__folio_alloc", 0 },
+	{ "folio_alloc_noprof", 0 },
+	{ "folio_alloc", 0 },
+	{ "folio_alloc_mpol_noprof", 0 },
+	{ "vma_alloc_folio_noprof", 0 },
+	{ "vma_alloc_folio", 0 },
+	{ "alloc_pages_bulk_noprof", 0 },
+	{ "__alloc_pages_bulk", 0 },
+	{ "alloc_pages_bulk_array_mempolicy_noprof", 0 },
+	{ "alloc_pages_bulk_mempolicy_noprof", 0 },
+	{ "get_free_pages_noprof", 0 },
+	{ "__get_free_pages_noprof", 0 },
+	{ "__get_free_pages", 0 },
+	{ "get_zeroed_page_noprof", 0 },
+	{ "get_zeroed_page", 0 },
+	{ "alloc_pages_exact_noprof", 0 },
+	{ "alloc_pages_node_noprof", 0 },
+	{ "__alloc_pages_node_noprof", 0 },
+	{ "alloc_slab_page", 0 },
+	{ "allocate_slab", 0 },
+	{ "new_slab", 0 },
+	{ "___slab_alloc", 0 },
+	{ "__slab_alloc", 0 },
+	{ "__slab_alloc.isra.0", 0 },
+	{ "__slab_alloc.constprop.0", 0 },
+	{ "slab_alloc_node", 0 },
+	{ "kmem_cache_alloc_noprof", 0 },
+	{ "kmem_cache_alloc_lru_noprof", 0 },
+	{ "kmem_cache_alloc_node_noprof", 0 },
+	{ "__kmalloc_noprof", 0 },
+	{ "__kmalloc_node_noprof", 0 },
+	{ "__kmalloc_cache_noprof", 0 },
+	{ "__kmalloc_cache_node_noprof", 0 },
+	{ "__kmalloc_node_track_caller_noprof", 0 },
+	{ "___kmalloc_large_node", 0 },
+	{ "__kmalloc_large_node_noprof", 0 },
+	{ "__kmalloc_large_noprof", 0 },
+	{ "kmalloc_large_noprof", 0 },
+	{ "__kvmalloc_node_noprof", 0 },
+	{ "__vmalloc_area_node", 0 },
+	{ "vm_area_alloc_pages", 0 },
+	{ "__vmalloc_node_range_noprof", 0 },
+	{ "__vmalloc_node_noprof", 0 },
+	{ "__vmalloc_noprof", 0 },
+	{ "vmalloc_noprof", 0 },
+	{ "vzalloc_noprof", 0 },
 };
+
+/* the tracepoints whose programs look for a caller */
+static const char *const page_tps[] = { "mm_page_alloc", "mm_page_alloc_extfrag" };
 
 static int set_skips(struct pages_bpf *skel, const struct ksyms *ks)
 {
-	__u32 n = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(page_internal) && n < KMS_PAGE_MAX_SKIP; i++) {
-		__u64 start, end;
-
-		if (!ks || ksyms__range(ks, page_internal[i], &start, &end))
-			continue;
-		skel->rodata->skip_start[n] = start;
-		skel->rodata->skip_end[n] = end;
-		n++;
-	}
-	skel->rodata->nr_skip = n;
-	return n;
+	return skip_ranges_fill(ks, page_internal, ARRAY_SIZE(page_internal), page_tps,
+				ARRAY_SIZE(page_tps), skel->rodata->skip_start,
+				skel->rodata->skip_end, skel->rodata->skip_flags,
+				&skel->rodata->nr_skip);
 }
 
 static bool attach_one(struct bpf_program *prog, struct bpf_link **link, const char *what)
@@ -286,7 +280,7 @@ static int drain_frees(struct page_tracer *pt)
 
 static void drain_counters(struct page_tracer *pt)
 {
-	int fd = bpf_map__fd(pt->skel->maps.page_counters);
+	int fd = bpf_map__fd(pt->skel->maps.counters);
 	__u64 *vals = calloc(pt->ncpu, sizeof(*vals));
 
 	if (!vals)

@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading and attaching bpf/kmem.bpf.c: open -> configure -> load -> attach.
+ * Reading the maps afterwards is tracer.c's.
+ *
+ * The vmalloc attach mode is chosen by really trying, fastest first:
+ * fexit on the vmalloc core (gets size, gfp, caller and the result in one
+ * program), then kprobe/kretprobe on it, then the vmalloc:* tracepoints
+ * (caller found by walking the stack). A failed attempt throws the whole
+ * object away and tries again, so no half-attached state survives.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "callers.h"
+#include "kmemscope.h"
+#include "kmem.skel.h"
+#include "ksyms.h"
+#include "tracer.h"
+#include "util.h"
+
+/* the vmalloc core, newest name first (6.10 added the _noprof suffix) */
+static const char *const vm_core_names[] = { "__vmalloc_node_range_noprof",
+					     "__vmalloc_node_range" };
+
+/*
+ * Functions a vmalloc-family allocation passes through before
+ * alloc_vmap_area(): the caller we report is the first frame outside them.
+ */
+static const struct skip_fn vm_internal[] = {
+	{ "alloc_vmap_area", 0 },
+	{ "__get_vm_area_node", KMS_SKIP_GUARD },
+	{ "__get_vm_area_caller", 0 },
+	{ "get_vm_area_caller", 0 },
+	{ "get_vm_area", 0 },
+	{ "__vmalloc_node_range_noprof", 0 },
+	{ "__vmalloc_node_range", 0 },
+	{ "__vmalloc_node_noprof", 0 },
+	{ "__vmalloc_node", 0 },
+	{ "__vmalloc_noprof", 0 },
+	{ "__vmalloc", 0 },
+	{ "vmalloc_noprof", 0 },
+	{ "vmalloc", 0 },
+	{ "vzalloc_noprof", 0 },
+	{ "vzalloc", 0 },
+	{ "vmalloc_node_noprof", 0 },
+	{ "vmalloc_node", 0 },
+	{ "vzalloc_node_noprof", 0 },
+	{ "vzalloc_node", 0 },
+	{ "vmalloc_user_noprof", 0 },
+	{ "vmalloc_user", 0 },
+	{ "vmalloc_32_noprof", 0 },
+	{ "vmalloc_huge_node_noprof", 0 },
+	{ "vmalloc_huge_noprof", 0 },
+	{ "vmalloc_huge", 0 },
+	{ "__kvmalloc_node_noprof", 0 },
+	{ "kvmalloc_node", 0 },
+	{ "__kvmalloc_node", 0 },
+	{ "kvrealloc_noprof", 0 },
+	{ "vmap", 0 },
+	{ "vm_map_ram", 0 },
+};
+
+/* the tracepoint whose program looks for a caller */
+static const char *const vm_tps[] = { "alloc_vmap_area" };
+
+/* slab entry points that trace a large kmalloc a second time (see kmem.bpf.c) */
+static const char *const kmalloc_dup_names[] = {
+	"__kmalloc_noprof",
+	"__kmalloc_node_noprof",
+	"__kmalloc_node_track_caller_noprof",
+	"__kvmalloc_node_noprof",
+	"__kmalloc",
+	"__kmalloc_node",
+	"__kmalloc_node_track_caller",
+};
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* failed attempts are expected while probing modes: only with -vv */
+	if (log_level < 2)
+		return 0;
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *vm_core_name(const struct ksyms *ks)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(vm_core_names); i++) {
+		if (ks && ksyms__by_name(ks, vm_core_names[i]))
+			return vm_core_names[i];
+	}
+	/* without symbols, guess by kernel generation: libbpf will tell if wrong */
+	return vm_core_names[0];
+}
+
+static void set_skip_ranges(struct kmem_bpf *skel, const struct ksyms *ks)
+{
+	__u32 n = skip_ranges_fill(ks, vm_internal, ARRAY_SIZE(vm_internal), vm_tps,
+				   ARRAY_SIZE(vm_tps), skel->rodata->skip_start,
+				   skel->rodata->skip_end, skel->rodata->skip_flags,
+				   &skel->rodata->nr_skip);
+
+	if (!n)
+		log_warn(
+			"no kernel symbols: vmalloc callers will show as alloc_vmap_area's own address");
+}
+
+static void set_dup_ranges(struct kmem_bpf *skel, const struct ksyms *ks)
+{
+	__u32 n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kmalloc_dup_names) && n < KMS_MAX_DUP; i++) {
+		__u64 start, end;
+
+		if (!ks || ksyms__range(ks, kmalloc_dup_names[i], &start, &end))
+			continue;
+		skel->rodata->dup_start[n] = start;
+		skel->rodata->dup_end[n] = end;
+		n++;
+	}
+	skel->rodata->nr_dup = n;
+	/* SLUB's KMALLOC_MAX_CACHE_SIZE: above it kmalloc takes whole pages */
+	skel->rodata->large_kmalloc = 2 * sysconf(_SC_PAGESIZE);
+}
+
+/* A parameter type as text: "gfp_t", "long unsigned int", "*void", "*kmem_cache". */
+static void type_text(const struct btf *btf, __u32 id, char *buf, size_t len)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const char *prefix = "";
+
+	while (t && (btf_is_const(t) || btf_is_volatile(t) || btf_is_restrict(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_ptr(t)) {
+		prefix = "*";
+		t = btf__type_by_id(btf, t->type);
+		while (t && (btf_is_const(t) || btf_is_volatile(t)))
+			t = btf__type_by_id(btf, t->type);
+	}
+	snprintf(buf, len, "%s%s", prefix,
+		 t && t->name_off ? btf__name_by_offset(btf, t->name_off) : "void");
+}
+
+/*
+ * Raw tracepoint programs read their arguments by position, so they are
+ * used only when the kernel's prototype (btf_trace_<name>, whose first
+ * parameter is the probe's data pointer) starts with the expected types.
+ */
+static bool raw_proto_ok(const struct btf *btf, const char *tp, const char *const *want, int n,
+			 bool exact)
+{
+	char name[64], got[64];
+	const struct btf_param *p;
+	const struct btf_type *t;
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < n + 1 || (exact && btf_vlen(t) != n + 1))
+		return false;
+	p = btf_params(t);
+	for (int i = 0; i < n; i++) {
+		type_text(btf, p[i + 1].type, got, sizeof(got));
+		if (strcmp(got, want[i]))
+			return false;
+	}
+	return true;
+}
+
+/* What the running kernel's BTF says about the kmem tracepoints. */
+struct kmem_kernel {
+	/*
+	 * 6.1 gave kmem:kmalloc and kmem:kmem_cache_alloc their own record
+	 * layouts (and dropped the _node twins); each layout has its own
+	 * classic tracepoint program
+	 */
+	bool new_layout;
+	/* the raw tracepoint programs' prototypes match */
+	bool raw_kmalloc, raw_cache_alloc, raw_kfree, raw_cache_free;
+};
+
+/* Read once: every vmalloc mode tried loads the object again. */
+static const struct kmem_kernel *kmem_kernel(void)
+{
+	static const char *const kmalloc[] = {
+		"long unsigned int", "*void", "size_t", "size_t", "gfp_t", "int"
+	};
+	static const char *const cache[] = { "long unsigned int", "*void", "*kmem_cache", "gfp_t",
+					     "int" };
+	static const char *const free[] = { "long unsigned int", "*void" };
+	static struct kmem_kernel k;
+	static bool done;
+	struct btf *btf;
+
+	if (done)
+		return &k;
+	done = true;
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		/* no BTF means no CO-RE either: libbpf will say so at load */
+		k.new_layout = true;
+		return &k;
+	}
+	k.new_layout = btf__find_by_name_kind(btf, "trace_event_raw_kmalloc", BTF_KIND_STRUCT) >= 0;
+	k.raw_kmalloc = raw_proto_ok(btf, "kmalloc", kmalloc, ARRAY_SIZE(kmalloc), true);
+	k.raw_cache_alloc = raw_proto_ok(btf, "kmem_cache_alloc", cache, ARRAY_SIZE(cache), true);
+	k.raw_kfree = raw_proto_ok(btf, "kfree", free, ARRAY_SIZE(free), false);
+	k.raw_cache_free = raw_proto_ok(btf, "kmem_cache_free", free, ARRAY_SIZE(free), false);
+	btf__free(btf);
+	return &k;
+}
+
+/* what a program of bpf/kmem.bpf.c serves */
+enum prog_hook {
+	HOOK_KMALLOC,
+	HOOK_CACHE_ALLOC,
+	HOOK_KFREE,
+	HOOK_CACHE_FREE,
+	HOOK_VMALLOC,
+	HOOK_NR,
+};
+
+/* record layouts of the classic kmem tracepoints (bpf/core_fixes.bpf.h) */
+enum prog_layout {
+	LAYOUT_ANY,
+	LAYOUT_NEW, /* 6.1+ */
+	LAYOUT_OLD, /* before 6.1 */
+};
+
+enum prog_attach {
+	ATTACH_AUTO, /* from the section name (or the fentry target set at open) */
+	ATTACH_KPROBE, /* on the vmalloc core found at run time */
+	ATTACH_KRETPROBE,
+};
+
+/*
+ * Every program of kmem.bpf.c, and when it runs: which tracepoint or
+ * vmalloc mode it serves, whether it is the raw tracepoint program (used
+ * where the kernel's prototype matches) or the classic one of a record
+ * layout, whether it is a free (loaded with live tracking only) and how it
+ * is attached. Loading, attaching and describing all read this table.
+ */
+static const struct prog_desc {
+	const char *name;
+	enum prog_hook hook;
+	const char *tp; /* kmem:<tp>: the tracepoint (classic programs: loaded when it exists) */
+	bool raw;
+	enum prog_layout layout;
+	enum kms_vm_mode vm; /* vmalloc programs: the mode they belong to */
+	bool free;
+	enum prog_attach attach;
+} prog_table[] = {
+	{ "kms_kmalloc_raw", HOOK_KMALLOC, "kmalloc", .raw = true },
+	{ "kms_cache_alloc_raw", HOOK_CACHE_ALLOC, "kmem_cache_alloc", .raw = true },
+	{ "kms_kfree_raw", HOOK_KFREE, "kfree", .raw = true, .free = true },
+	{ "kms_cache_free_raw", HOOK_CACHE_FREE, "kmem_cache_free", .raw = true, .free = true },
+	{ "kms_kmalloc", HOOK_KMALLOC, "kmalloc", .layout = LAYOUT_NEW },
+	{ "kms_kmalloc_old", HOOK_KMALLOC, "kmalloc", .layout = LAYOUT_OLD },
+	{ "kms_kmalloc_node", HOOK_KMALLOC, "kmalloc_node", .layout = LAYOUT_ANY },
+	{ "kms_kfree", HOOK_KFREE, "kfree", .free = true },
+	{ "kms_cache_alloc", HOOK_CACHE_ALLOC, "kmem_cache_alloc", .layout = LAYOUT_NEW },
+	{ "kms_cache_alloc_old", HOOK_CACHE_ALLOC, "kmem_cache_alloc", .layout = LAYOUT_OLD },
+	{ "kms_cache_alloc_nd", HOOK_CACHE_ALLOC, "kmem_cache_alloc_node", .layout = LAYOUT_ANY },
+	{ "kms_cache_free", HOOK_CACHE_FREE, "kmem_cache_free", .free = true },
+	{ "kms_vmalloc_fx", HOOK_VMALLOC, .vm = KMS_VM_FENTRY },
+	{ "kms_vfree_fe", HOOK_VMALLOC, .vm = KMS_VM_FENTRY, .free = true },
+	{ "kms_vmalloc_kp", HOOK_VMALLOC, .vm = KMS_VM_KPROBE, .attach = ATTACH_KPROBE },
+	{ "kms_vmalloc_krp", HOOK_VMALLOC, .vm = KMS_VM_KPROBE, .attach = ATTACH_KRETPROBE },
+	{ "kms_vfree_kp", HOOK_VMALLOC, .vm = KMS_VM_KPROBE, .free = true },
+	{ "kms_vmap_alloc", HOOK_VMALLOC, .vm = KMS_VM_TRACEPOINT },
+	{ "kms_vmap_free", HOOK_VMALLOC, .vm = KMS_VM_TRACEPOINT, .free = true },
+};
+
+/* the skeleton's program and link slots of a table entry */
+static const struct bpf_prog_skeleton *prog_slot(struct kmem_bpf *s, const struct prog_desc *d)
+{
+	for (int i = 0; i < s->skeleton->prog_cnt; i++) {
+		if (!strcmp(s->skeleton->progs[i].name, d->name))
+			return &s->skeleton->progs[i];
+	}
+	return NULL;
+}
+
+/*
+ * Whether a program is loaded. Raw tracepoint programs where the kernel's
+ * prototypes allow (and the user did not ask for classic ones); the
+ * classic tracepoint program of the running kernel's layout as well, as
+ * the fallback should the raw one fail to attach, unless the user asked
+ * for raw tracepoints only. Free programs only run with live tracking.
+ */
+static bool prog_wanted(const struct prog_desc *d, const struct tracer_opts *o,
+			enum kms_vm_mode mode)
+{
+	const struct kmem_kernel *k = kmem_kernel();
+	const bool hook_on[HOOK_NR] = {
+		[HOOK_KMALLOC] = o->kmalloc,
+		[HOOK_CACHE_ALLOC] = o->cache,
+		[HOOK_KFREE] = (o->kmalloc || o->cache) && o->track_live,
+		[HOOK_CACHE_FREE] = (o->kmalloc || o->cache) && o->track_live,
+		[HOOK_VMALLOC] = true,
+	};
+	const bool raw_ok[HOOK_NR] = {
+		[HOOK_KMALLOC] = k->raw_kmalloc,
+		[HOOK_CACHE_ALLOC] = k->raw_cache_alloc,
+		[HOOK_KFREE] = k->raw_kfree,
+		[HOOK_CACHE_FREE] = k->raw_cache_free,
+	};
+
+	if (!hook_on[d->hook])
+		return false;
+	if (d->hook == HOOK_VMALLOC)
+		return d->vm == mode && (!d->free || o->track_live);
+	if (d->raw)
+		return o->kmem_mode != KMS_KMEM_TRACEPOINT && raw_ok[d->hook];
+	/* --kmem-mode raw: raw tracepoints or nothing, no silent fallback */
+	if (o->kmem_mode == KMS_KMEM_RAW)
+		return false;
+	if ((d->layout == LAYOUT_NEW && !k->new_layout) ||
+	    (d->layout == LAYOUT_OLD && k->new_layout))
+		return false;
+	return tracepoint_exists("kmem", d->tp);
+}
+
+/* Only the table's programs load: one missing from it stays out, never loads by default. */
+static void set_autoload(struct kmem_bpf *s, const struct tracer_opts *o, enum kms_vm_mode mode)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program (prog, s->obj)
+		bpf_program__set_autoload(prog, false);
+	for (size_t i = 0; i < ARRAY_SIZE(prog_table); i++) {
+		const struct bpf_prog_skeleton *p = prog_slot(s, &prog_table[i]);
+
+		if (p)
+			bpf_program__set_autoload(*p->prog, prog_wanted(&prog_table[i], o, mode));
+		else
+			log_warn("BPF program %s is not in the object: not loaded",
+				 prog_table[i].name);
+	}
+}
+
+static __u32 pow2_at_least(__u64 n)
+{
+	__u32 p = 1;
+
+	while (p < n && p < (1U << 31))
+		p <<= 1;
+	return p;
+}
+
+static __u32 log2_u32(__u32 v)
+{
+	__u32 r = 0;
+
+	while (v >>= 1)
+		r++;
+	return r;
+}
+
+/*
+ * Both open hash tables get twice the slots of the entries asked for:
+ * --site-entries sites and --live-entries objects then fit with buckets
+ * to spare (the site table probes a window of two buckets, the live table
+ * puts an object in the emptier of two), and fuller tables would start to
+ * drop before the asked-for number is reached.
+ */
+static void size_tables(struct kmem_bpf *s, const struct tracer_opts *o)
+{
+	__u32 site_buckets = pow2_at_least(2ULL * o->site_entries / KMS_SITE_WAYS);
+	__u32 live_buckets =
+		o->track_live ? pow2_at_least(2ULL * o->live_entries / KMS_LIVE_WAYS) : 1;
+
+	bpf_map__set_max_entries(s->maps.site_tab, site_buckets);
+	bpf_map__set_max_entries(s->maps.site_stats, o->site_entries);
+	bpf_map__set_max_entries(s->maps.site_meta, o->site_entries);
+	bpf_map__set_max_entries(s->maps.live_tab, live_buckets);
+	s->rodata->site_mask = site_buckets - 1;
+	s->rodata->live_mask = live_buckets - 1;
+	s->rodata->max_sites = o->site_entries;
+	s->rodata->life_sample_shift = log2_u32(o->life_sample ? o->life_sample : 1);
+}
+
+static int configure(struct kmem_bpf *s, const struct tracer_opts *o, const struct ksyms *ks,
+		     enum kms_vm_mode mode, const char *target)
+{
+	int err;
+
+	s->rodata->self_tgid = getpid();
+	s->rodata->track_live = o->track_live;
+	s->rodata->page_size = sysconf(_SC_PAGESIZE);
+	if (mode == KMS_VM_TRACEPOINT)
+		set_skip_ranges(s, ks);
+	set_dup_ranges(s, ks);
+	size_tables(s, o);
+	bpf_map__set_max_entries(s->maps.stacks, o->stack_entries);
+	bpf_map__set_max_entries(s->maps.events, o->ringbuf_size);
+	set_autoload(s, o, mode);
+	if (mode == KMS_VM_FENTRY) {
+		err = bpf_program__set_attach_target(s->progs.kms_vmalloc_fx, 0, target);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Attach one loaded program of the table (0 when it is not loaded). */
+static int attach_desc(struct tracer *t, const struct prog_desc *d)
+{
+	const struct bpf_prog_skeleton *p = prog_slot(t->skel, d);
+
+	if (!p || !bpf_program__autoload(*p->prog))
+		return 0;
+	if (d->attach == ATTACH_AUTO)
+		*p->link = bpf_program__attach(*p->prog);
+	else
+		*p->link = bpf_program__attach_kprobe(*p->prog, d->attach == ATTACH_KRETPROBE,
+						      t->vm_target);
+	return *p->link ? 0 : -errno;
+}
+
+static int attach_vmalloc(struct tracer *t)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(prog_table); i++) {
+		int err;
+
+		if (prog_table[i].hook != HOOK_VMALLOC)
+			continue;
+		err = attach_desc(t, &prog_table[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * One kmem tracepoint, the raw program first and the classic one of the
+ * running kernel's layout if that fails: a tracepoint that cannot be
+ * attached at all is a warning, never fatal.
+ */
+static const char *attach_hook(struct tracer *t, enum prog_hook hook, const char *name)
+{
+	bool attached = false;
+	int err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(prog_table); i++) {
+		const struct prog_desc *d = &prog_table[i];
+		const struct bpf_prog_skeleton *p = prog_slot(t->skel, d);
+
+		if (d->hook != hook || !d->raw || !p || !bpf_program__autoload(*p->prog))
+			continue;
+		err = attach_desc(t, d);
+		if (!err)
+			return "raw_tracepoint";
+		log_warn("cannot attach raw tracepoint %s (%s): using the tracepoint", name,
+			 strerror(-err));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(prog_table); i++) {
+		const struct prog_desc *d = &prog_table[i];
+		const struct bpf_prog_skeleton *p = prog_slot(t->skel, d);
+
+		if (d->hook != hook || d->raw || !p || !bpf_program__autoload(*p->prog))
+			continue;
+		err = attach_desc(t, d);
+		if (err)
+			log_warn("cannot attach tracepoint kmem:%s (%s): skipped", d->tp,
+				 strerror(-err));
+		else
+			attached = true;
+	}
+	return attached ? "tracepoint" : "off";
+}
+
+static void attach_kmem(struct tracer *t)
+{
+	snprintf(t->kmalloc_mode, sizeof(t->kmalloc_mode), "%s",
+		 attach_hook(t, HOOK_KMALLOC, "kmalloc"));
+	snprintf(t->cache_mode, sizeof(t->cache_mode), "%s",
+		 attach_hook(t, HOOK_CACHE_ALLOC, "kmem_cache_alloc"));
+	attach_hook(t, HOOK_KFREE, "kfree");
+	attach_hook(t, HOOK_CACHE_FREE, "kmem_cache_free");
+}
+
+static void note_refusal(struct tracer *t, enum kms_vm_mode mode, const char *step, int err)
+{
+	size_t n = strlen(t->vm_tried);
+
+	snprintf(t->vm_tried + n, sizeof(t->vm_tried) - n, "%s%s %s: %s", n ? "; " : "",
+		 vm_mode_name(mode), step, strerror(-err));
+	log_info("vmalloc: %s mode refused at %s (%s)", vm_mode_name(mode), step, strerror(-err));
+}
+
+static int try_mode(struct tracer *t, const struct tracer_opts *o, const struct ksyms *ks,
+		    enum kms_vm_mode mode)
+{
+	int err;
+
+	t->skel = kmem_bpf__open();
+	if (!t->skel)
+		return -errno;
+	err = configure(t->skel, o, ks, mode, t->vm_target);
+	if (err) {
+		note_refusal(t, mode, "configure", err);
+		goto fail;
+	}
+	err = kmem_bpf__load(t->skel);
+	if (err) {
+		if (mode != KMS_VM_NONE)
+			note_refusal(t, mode, "load", err);
+		goto fail;
+	}
+	err = attach_vmalloc(t);
+	if (err) {
+		note_refusal(t, mode, "attach", err);
+		goto fail;
+	}
+	return 0;
+fail:
+	kmem_bpf__destroy(t->skel);
+	t->skel = NULL;
+	return err;
+}
+
+static void describe_vm(struct tracer *t)
+{
+	switch (t->vm_mode) {
+	case KMS_VM_FENTRY:
+		snprintf(t->vm_desc, sizeof(t->vm_desc), "fentry (fexit %s, fentry vfree)",
+			 t->vm_target);
+		break;
+	case KMS_VM_KPROBE:
+		snprintf(t->vm_desc, sizeof(t->vm_desc),
+			 "kprobe (kprobe+kretprobe %s, kprobe vfree)", t->vm_target);
+		break;
+	case KMS_VM_TRACEPOINT:
+		snprintf(t->vm_desc, sizeof(t->vm_desc),
+			 "tracepoint (vmalloc:alloc_vmap_area, vmalloc:free_vmap_area_noflush)");
+		break;
+	default:
+		snprintf(t->vm_desc, sizeof(t->vm_desc), "off");
+	}
+}
+
+/* ring buffer callback: ctx is the tracer */
+static int fail_cb(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	if (size < sizeof(struct kms_fail_event) || !t->on_fail)
+		return 0;
+	return t->on_fail(data, t->fail_ctx);
+}
+
+int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksyms *ks,
+		 tracer_fail_fn on_fail, void *fail_ctx)
+{
+	static const enum kms_vm_mode order[] = { KMS_VM_FENTRY, KMS_VM_KPROBE, KMS_VM_TRACEPOINT };
+	int err = -ENOENT;
+
+	memset(t, 0, sizeof(*t));
+	libbpf_set_print(libbpf_log);
+	t->ncpu = libbpf_num_possible_cpus();
+	if (t->ncpu < 0)
+		return t->ncpu;
+	snprintf(t->vm_target, sizeof(t->vm_target), "%s", vm_core_name(ks));
+
+	if (o->vmalloc) {
+		for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+			if (o->vm_mode != KMS_VM_NONE && o->vm_mode != order[i])
+				continue;
+			if (order[i] == KMS_VM_TRACEPOINT &&
+			    !tracepoint_exists("vmalloc", "alloc_vmap_area")) {
+				note_refusal(t, order[i], "lookup", -ENOENT);
+				continue;
+			}
+			err = try_mode(t, o, ks, order[i]);
+			/*
+			 * EPERM here is not about privileges (checked before):
+			 * kernels that refuse tracing programs say it that way.
+			 */
+			if (!err) {
+				t->vm_mode = order[i];
+				break;
+			}
+		}
+		if (!t->skel)
+			log_warn(
+				"vmalloc cannot be traced on this kernel (%s): tracing kmalloc and kmem_cache only",
+				t->vm_tried);
+	}
+	if (!t->skel) {
+		err = try_mode(t, o, ks, KMS_VM_NONE);
+		if (err)
+			return err;
+	}
+	t->max_sites = o->site_entries;
+	describe_vm(t);
+	attach_kmem(t);
+	if (o->kmem_mode == KMS_KMEM_RAW && ((o->kmalloc && !strcmp(t->kmalloc_mode, "off")) ||
+					     (o->cache && !strcmp(t->cache_mode, "off"))))
+		log_warn(
+			"--kmem-mode raw: this kernel's kmem tracepoint prototypes are not the ones the raw programs read, or their attach failed: kmalloc=%s kmem_cache=%s (use --kmem-mode auto)",
+			t->kmalloc_mode, t->cache_mode);
+	t->on_fail = on_fail;
+	t->fail_ctx = fail_ctx;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), fail_cb, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		tracer_stop(t);
+		return err;
+	}
+	log_info("attach modes: kmalloc=%s kmem_cache=%s vmalloc=%s", t->kmalloc_mode,
+		 t->cache_mode, t->vm_desc);
+	return 0;
+}
