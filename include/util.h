@@ -2,6 +2,7 @@
 #ifndef KMEMSCOPE_UTIL_H
 #define KMEMSCOPE_UTIL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@ __attribute__((format(printf, 1, 2))) void log_debug(const char *fmt, ...);
 
 /* CLOCK_MONOTONIC / CLOCK_REALTIME in ns (the BPF side uses the monotonic clock) */
 __u64 now_mono_ns(void);
+/* Sleep until the monotonic deadline (ns) or one of the signals. True on a signal. */
+bool wait_until(__u64 deadline, const sigset_t *set);
 __u64 now_real_ns(void);
 
 /*

@@ -68,25 +68,6 @@ static int check_attached(const struct recorder *r)
 }
 
 /* Sleep until the deadline or a stop signal. Returns true on a signal. */
-bool wait_until(__u64 deadline, const sigset_t *set)
-{
-	__u64 now = now_mono_ns();
-	struct timespec ts;
-
-	if (deadline <= now)
-		return false;
-	ts.tv_sec = (deadline - now) / 1000000000ULL;
-	ts.tv_nsec = (deadline - now) % 1000000000ULL;
-	for (;;) {
-		int sig = sigtimedwait(set, NULL, &ts);
-
-		if (sig > 0)
-			return true;
-		if (errno != EINTR)
-			return false;
-	}
-}
-
 static int drain(struct recorder *r)
 {
 	int err = session_drain(&r->s);

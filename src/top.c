@@ -16,7 +16,6 @@
 #include <unistd.h>
 #include "control_client.h"
 #include "options.h"
-#include "record.h"
 #include "session.h"
 #include "top.h"
 #include "util.h"

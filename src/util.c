@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,25 @@ static __u64 clock_ns(clockid_t id)
 __u64 now_mono_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
+}
+
+bool wait_until(__u64 deadline, const sigset_t *set)
+{
+	__u64 now = now_mono_ns();
+	struct timespec ts;
+
+	if (deadline <= now)
+		return false;
+	ts.tv_sec = (deadline - now) / 1000000000ULL;
+	ts.tv_nsec = (deadline - now) % 1000000000ULL;
+	for (;;) {
+		int sig = sigtimedwait(set, NULL, &ts);
+
+		if (sig > 0)
+			return true;
+		if (errno != EINTR)
+			return false;
+	}
 }
 
 __u64 now_real_ns(void)
