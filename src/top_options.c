@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `kmemscope top`'s command line: its table, then the tracing options for --standalone. */
+#include <string.h>
+#include "session_options.h"
+#include "top_options.h"
+#include "top_view.h"
+
+#define TOP(member) OPT_FIELD(struct top_args, member)
+
+/* top's columns: a key letter of the view, or the column's word */
+static bool parse_top_sort(const char *s, void *field)
+{
+	static const char *const words[COL_NR] = {
+		[COL_CALLER] = "caller",   [COL_KIND] = "kind",	  [COL_ALLOCS] = "allocs",
+		[COL_BYTES] = "bytes",	   [COL_LIVE] = "live",	  [COL_LIVE_BYTES] = "live_bytes",
+		[COL_AVG_REQ] = "avg_req", [COL_SLACK] = "slack", [COL_PINGPONG] = "pingpong",
+		[COL_GFP] = "gfp",
+	};
+	int col = strlen(s) == 1 ? top_col_for_key(s[0]) : -1;
+
+	for (int i = 0; col < 0 && i < COL_NR; i++)
+		if (!strcmp(s, words[i]))
+			col = i;
+	if (col < 0)
+		return false;
+	*(int *)field = col;
+	return true;
+}
+
+/* the trailing fields (expect, names, parse, ...) only where they matter */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+static const struct opt_spec specs[] = {
+	{ "interval", 'i', NULL, OT_DURATION, 0, TOP(interval), 0.01, 86400, "1", "SEC",
+	  "refresh every SEC seconds" },
+	{ "delay", 0, NULL, OT_DURATION, OF_HIDDEN, TOP(interval), 0.01, 86400, NULL, "SEC",
+	  "refresh every SEC seconds", NULL, NULL, NULL, "interval" },
+	{ "pagetype-period", 0, NULL, OT_DURATION, OF_REATTACH, TOP(pagetype_period), 1, 86400,
+	  "10", "SEC",
+	  "read /proc/pagetypeinfo and slabinfo every SEC seconds (at least one interval; it "
+	  "takes the zone lock)" },
+	{ "once", 0, NULL, OT_FLAG, 0, TOP(once), 0, 0, NULL, NULL,
+	  "print one screen to stdout and exit (for scripts)" },
+	{ "sort", 's', NULL, OT_CUSTOM, 0, TOP(sort), 0, 0, "bytes", "KEY",
+	  "initial sort: a sort key letter (see '?' in the view) or caller, kind, allocs, bytes, "
+	  "live, live_bytes, avg_req, slack, pingpong, gfp",
+	  "expected a key letter or caller, kind, allocs, bytes, live, live_bytes, avg_req, slack, "
+	  "pingpong, gfp",
+	  NULL, parse_top_sort },
+	{ "standalone", 0, NULL, OT_FLAG, 0, TOP(standalone), 0, 0, NULL, NULL,
+	  "always trace with our own BPF programs" },
+	{ "socket", 0, NULL, OT_STRING, 0, TOP(socket), 0, 107, NULL, "PATH",
+	  "always read the daemon at PATH (default $KMEMSCOPE_SOCKET, else the daemon's "
+	  "control socket)",
+	  "expected a path of at most 107 bytes" },
+};
+#pragma GCC diagnostic pop
+
+static const struct opt_table table = OPT_TABLE(specs);
+
+const struct opt_command top_command = {
+	.name = "top",
+	.head = "Usage: kmemscope top [OPTIONS]\n"
+		"\n"
+		"Live view of kernel memory allocations per call site, like slabtop/htop.\n"
+		"Reads the kmemscope daemon's control socket when a daemon answers on it,\n"
+		"otherwise loads its own BPF programs (needs root) with the tracing options\n"
+		"of 'kmemscope record'.\n",
+	.tail = "Keys: sort n o a b l c s u p g, < > move the sort column, r reverse,\n"
+		"/ filter, k kind, t rates/totals, f fragmentation, Enter detail, space\n"
+		"pause, ? help, q quit. NO_COLOR=1 turns colours off.\n",
+	.tables = (const struct opt_table *const[]){ &table, &session_tracing_table,
+						     &opt_help_table, NULL },
+};
+
+int top_parse_args(int argc, char **argv, struct top_args *a)
+{
+	const struct opt_dest d = { .cmd = a, .topts = &a->topts };
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	rc = tracing_parse_cli(&top_command, argc, argv, &d);
+	if (rc)
+		return rc;
+	if (a->standalone && a->socket)
+		return opt_usage_error(&top_command,
+				       "--standalone and --socket exclude each other");
+	return tracing_finish(&top_command, &a->topts, a->pagetype_period, a->interval);
+}
