@@ -135,6 +135,9 @@ void opt_print_help(FILE *f, const struct opt_command *c);
  */
 void opt_print_man(FILE *f, const struct opt_command *const *cmds, const struct opt_command *keys);
 
+/* s as roff text: no request at the start of a line, '-' a minus */
+void opt_man_escape(FILE *f, const char *s);
+
 /* Do a and b differ in an OF_REATTACH setting of c? */
 bool opt_reattach_changed(const struct opt_command *c, const struct opt_dest *a,
 			  const struct opt_dest *b);

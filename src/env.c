@@ -24,8 +24,9 @@ static const struct opt_spec specs[] = {
 	  "also write NDJSON records to FILE ('-': stdout; gzip if it ends in .gz); created "
 	  "mode 0600" },
 	{ "sort", 's', NULL, OT_CUSTOM, 0, REC(sort), 0, 0, "bytes", "KEY",
-	  "sort by bytes, allocs, slack, frag, live or pingpong",
-	  "expected bytes, allocs, slack, frag, live or pingpong", NULL, parse_record_sort },
+	  "sort by bytes, allocs, slack, slack_pct, live (objects), live_bytes or pingpong",
+	  "expected bytes, allocs, slack, slack_pct, live, live_bytes or pingpong", NULL,
+	  parse_record_sort },
 	{ "top", 'n', NULL, OT_UINT, 0, REC(top), 0, 1000000, "20", "N",
 	  "rows in the table, 0 = all", "expected a number of rows, 0 for all" },
 	{ "pagetype-period", 0, NULL, OT_DURATION, OF_REATTACH, REC(pagetype_period), 1, 86400,

@@ -65,7 +65,7 @@ void opt_print_help(FILE *f, const struct opt_command *c)
 }
 
 /* roff: a leading '.' or '\'' would be a request; '-' is a hyphen, '\-' a minus */
-static void man_escape(FILE *f, const char *s)
+void opt_man_escape(FILE *f, const char *s)
 {
 	if (*s == '.' || *s == '\'')
 		fputs("\\&", f);
@@ -82,16 +82,16 @@ static void man_text(FILE *f, const char *help, const char *def, const struct op
 	char r[48];
 	const char *range = opt_range(s, r, sizeof(r));
 
-	man_escape(f, help);
+	opt_man_escape(f, help);
 	if (def || range) {
 		fputs(" (", f);
 		if (def) {
 			fputs("default ", f);
-			man_escape(f, def);
+			opt_man_escape(f, def);
 		}
 		if (range) {
 			fputs(def ? "; " : "", f);
-			man_escape(f, range);
+			opt_man_escape(f, range);
 		}
 		fputc(')', f);
 	}
@@ -106,7 +106,7 @@ static void man_option(FILE *f, const struct opt_spec *s)
 	if (s->letter)
 		fprintf(f, "\\-%c \", \" ", s->letter);
 	fputs("\\-\\-", f);
-	man_escape(f, s->name);
+	opt_man_escape(f, s->name);
 	if (s->metavar)
 		fprintf(f, " \" \\fI%s\\fP\"", s->metavar);
 	fputc('\n', f);
@@ -116,10 +116,10 @@ static void man_option(FILE *f, const struct opt_spec *s)
 static void man_key(FILE *f, const struct opt_spec *s)
 {
 	fputs(".TP\n.BR ", f);
-	man_escape(f, s->key);
+	opt_man_escape(f, s->key);
 	if (s->name) {
 		fputs(" \" (\" \\-\\-", f);
-		man_escape(f, s->name);
+		opt_man_escape(f, s->name);
 		fputs(" \")\"", f);
 	}
 	fputc('\n', f);

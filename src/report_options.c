@@ -44,9 +44,10 @@ static bool parse_time(const char *s, void *field)
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct opt_spec specs[] = {
 	{ "sort", 's', NULL, OT_CUSTOM, 0, RPT(sort), 0, 0, "bytes", "KEY",
-	  "bytes, allocs, slack, frag, live, pingpong, gfp (gfp: most distinct GFP "
-	  "combinations)",
-	  "expected bytes, allocs, slack, frag, live, pingpong or gfp", NULL, parse_report_sort },
+	  "bytes, allocs, slack, slack_pct, live (objects), live_bytes, pingpong, gfp (gfp: most "
+	  "distinct GFP combinations)",
+	  "expected bytes, allocs, slack, slack_pct, live, live_bytes, pingpong or gfp", NULL,
+	  parse_report_sort },
 	{ "top", 'n', NULL, OT_UINT, 0, RPT(top), 0, 1000000, "20", "N", "rows per table, 0 = all",
 	  "expected a number of rows, 0 for all" },
 	{ "kind", 'k', NULL, OT_CUSTOM, 0, RPT(kind), 0, 0, NULL, "KIND",

@@ -2,26 +2,32 @@
 /* `kmemscope top`'s command line: its table, then the tracing options for --standalone. */
 #include <string.h>
 #include "session_options.h"
+#include "sort_keys.h"
 #include "top_options.h"
 #include "top_view.h"
 
 #define TOP(member) OPT_FIELD(struct top_args, member)
 
-/* top's columns: a key letter of the view, or the column's word */
+/*
+ * top's columns by the shared sort keys. top shows slack only as a
+ * percentage: its old word "slack" (slack bytes in record and report) stays
+ * the SLACK % column here.
+ */
+static const int sort_map[SQ_NR] = {
+	[SQ_CALLER] = COL_CALLER + 1,	[SQ_KIND] = COL_KIND + 1,
+	[SQ_ALLOCS] = COL_ALLOCS + 1,	[SQ_BYTES] = COL_BYTES + 1,
+	[SQ_LIVE] = COL_LIVE + 1,	[SQ_LIVE_BYTES] = COL_LIVE_BYTES + 1,
+	[SQ_AVG_REQ] = COL_AVG_REQ + 1, [SQ_SLACK_PCT] = COL_SLACK + 1,
+	[SQ_SLACK] = COL_SLACK + 1,	[SQ_PINGPONG] = COL_PINGPONG + 1,
+	[SQ_GFP] = COL_GFP + 1,
+};
+
+/* a key letter of the view, or a sort key */
 static bool parse_top_sort(const char *s, void *field)
 {
-	static const char *const words[COL_NR] = {
-		[COL_CALLER] = "caller",   [COL_KIND] = "kind",	  [COL_ALLOCS] = "allocs",
-		[COL_BYTES] = "bytes",	   [COL_LIVE] = "live",	  [COL_LIVE_BYTES] = "live_bytes",
-		[COL_AVG_REQ] = "avg_req", [COL_SLACK] = "slack", [COL_PINGPONG] = "pingpong",
-		[COL_GFP] = "gfp",
-	};
 	int col = strlen(s) == 1 ? top_col_for_key(s[0]) : -1;
 
-	for (int i = 0; col < 0 && i < COL_NR; i++)
-		if (!strcmp(s, words[i]))
-			col = i;
-	if (col < 0)
+	if (col < 0 && sort_key_lookup(s, sort_map, &col))
 		return false;
 	*(int *)field = col;
 	return true;
@@ -43,9 +49,10 @@ static const struct opt_spec specs[] = {
 	  "print one screen to stdout and exit (for scripts)" },
 	{ "sort", 's', NULL, OT_CUSTOM, 0, TOP(sort), 0, 0, "bytes", "KEY",
 	  "initial sort: a sort key letter (see '?' in the view) or caller, kind, allocs, bytes, "
-	  "live, live_bytes, avg_req, slack, pingpong, gfp",
-	  "expected a key letter or caller, kind, allocs, bytes, live, live_bytes, avg_req, slack, "
-	  "pingpong, gfp",
+	  "live, live_bytes, avg_req, slack_pct (or slack: top shows slack as a percentage "
+	  "only), pingpong, gfp",
+	  "expected a key letter or caller, kind, allocs, bytes, live, live_bytes, avg_req, "
+	  "slack_pct, slack, pingpong, gfp",
 	  NULL, parse_top_sort },
 	{ "standalone", 0, NULL, OT_FLAG, 0, TOP(standalone), 0, 0, NULL, NULL,
 	  "always trace with our own BPF programs" },

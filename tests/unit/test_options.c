@@ -5,6 +5,8 @@
  * config file accepting the same ranges through their real parsers, and the
  * man page and systemd/kmemscope.conf stating the defaults the code uses.
  */
+#define _GNU_SOURCE /* asprintf */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,10 +20,16 @@
 #include "config.h"
 #include "daemon_options.h"
 #include "env.h"
+#include "ndjson_reader.h"
+#include "report_ingest.h"
 #include "report_options.h"
+#include "report_rank.h"
 #include "session_options.h"
+#include "sites.h"
+#include "sort_keys.h"
 #include "status.h"
 #include "top_options.h"
+#include "top_view.h"
 #include "util.h"
 
 /* a destination big enough for any command's struct */
@@ -451,6 +459,148 @@ static void test_help(void **state)
 	}
 }
 
+/* word as a whole word of text (not "slack" inside "slack_pct") */
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = text; (p = strstr(p, word)); p++) {
+		bool start = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+		bool end = !(isalnum((unsigned char)p[n]) || p[n] == '_');
+
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+/* a command's --sort with one word: its key, or -1 when refused */
+static int sort_value(const struct opt_spec *s, const char *word)
+{
+	struct opt_dest d = scratch();
+
+	return opt_set(s, word, &d) ? *(int *)((char *)&scratch_cmd + s->off) : -1;
+}
+
+/* one vocabulary: each --sort names exactly the words it takes; old spellings everywhere */
+static void test_sort_words(void **state)
+{
+	size_t nr_sorting = 0;
+
+	(void)state;
+	for (int i = 0; i < SQ_NR; i++) {
+		enum sort_qty q;
+
+		assert_int_equal(sort_qty_parse(sort_qtys[i].name, &q), 0);
+		assert_int_equal(q, i);
+		assert_non_null(sort_qtys[i].column);
+		assert_non_null(sort_qtys[i].meaning);
+	}
+	assert_int_not_equal(sort_qty_parse("size", &(enum sort_qty){ 0 }), 0);
+	for (size_t c = 0; kms_commands[c]; c++) {
+		const struct opt_spec *s = opt_find_long(kms_commands[c], "sort");
+
+		if (!s)
+			continue;
+		nr_sorting++;
+		for (int i = 0; i < SQ_NR; i++) {
+			bool takes = sort_value(s, sort_qtys[i].name) >= 0;
+
+			if (takes != has_word(s->help, sort_qtys[i].name) ||
+			    takes != has_word(s->expect, sort_qtys[i].name))
+				flunk("%s --sort %s: taken %d, but its help or error says otherwise",
+				      kms_commands[c]->name, sort_qtys[i].name, takes);
+		}
+		for (size_t k = 0; k < sort_nr_aliases; k++) {
+			int v = sort_value(s, sort_aliases[k].old);
+
+			if (v < 0 || v != sort_value(s, sort_qty_name(sort_aliases[k].q)))
+				flunk("%s --sort %s: not the old spelling of %s",
+				      kms_commands[c]->name, sort_aliases[k].old,
+				      sort_qty_name(sort_aliases[k].q));
+		}
+		/* the words every sorting command has mean the same column */
+		if (sort_value(s, "live") == sort_value(s, "live_bytes") ||
+		    sort_value(s, "slack_pct") < 0 || sort_value(s, "bytes") < 0)
+			flunk("%s --sort: live, live_bytes, slack_pct, bytes",
+			      kms_commands[c]->name);
+	}
+	assert_int_equal(nr_sorting, 3);
+	/* top: its view's letters too; slack, which top shows only as a percentage */
+	assert_int_equal(sort_value(opt_find_long(&top_command, "sort"), "u"), COL_SLACK);
+	assert_int_equal(sort_value(opt_find_long(&top_command, "sort"), "slack"), COL_SLACK);
+	assert_int_equal(sort_value(opt_find_long(&top_command, "sort"), "live"), COL_LIVE);
+	assert_string_equal(sort_key_name(SORT_FRAG), "slack_pct");
+	assert_string_equal(rp_sort_name(RP_SORT_LIVE_BYTES), "live_bytes");
+}
+
+/* record: live is objects, live_bytes bytes, as the LIVE column shows */
+static void test_record_live_sort(void **state)
+{
+	struct site_table st;
+	struct kms_site_key a = { .call_site = 0x1000, .kind = KMS_KIND_KMALLOC, .stack_id = -1 };
+	struct kms_site_key b = { .call_site = 0x2000, .kind = KMS_KIND_KMALLOC, .stack_id = -1 };
+	/* a: ten small live objects; b: one big one */
+	struct kms_site_stats sa = { .allocs = 10, .bytes_req = 80, .bytes_alloc = 80 };
+	struct kms_site_stats sb = { .allocs = 1, .bytes_req = 4096, .bytes_alloc = 4096 };
+	enum sort_key k;
+
+	(void)state;
+	sa.live = 10;
+	sa.live_bytes = 80;
+	sb.live = 1;
+	sb.live_bytes = 4096;
+	site_table_init(&st, NULL);
+	site_table_begin(&st);
+	site_table_feed(SITE_NO_NUM, &a, &sa, &st);
+	site_table_feed(SITE_NO_NUM, &b, &sb, &st);
+	assert_int_equal(sort_key_parse("live", &k), 0);
+	site_table_sort(&st, k);
+	assert_int_equal(st.list[0]->id.call_site, 0x1000);
+	assert_int_equal(sort_key_parse("live_bytes", &k), 0);
+	site_table_sort(&st, k);
+	assert_int_equal(st.list[0]->id.call_site, 0x2000);
+	site_table_free(&st);
+}
+
+/* report: the same, through an export */
+static void test_report_live_sort(void **state)
+{
+	static const char *const sites =
+		"{\"type\":\"site\",\"seq\":1,\"kind\":\"kmalloc\",\"caller\":\"many\",\"site\":"
+		"\"many+0x1\",\"allocs\":10,\"frees\":0,\"failed\":0,\"bytes_req\":80,"
+		"\"bytes_alloc\":80,\"slack\":0,\"bytes_freed\":0,\"live\":10,\"live_bytes\":80,"
+		"\"cross_cpu_frees\":0,\"gfp\":{\"GFP_KERNEL\":10},\"sizes\":{\"8\":10}}\n"
+		"{\"type\":\"site\",\"seq\":1,\"kind\":\"kmalloc\",\"caller\":\"big\",\"site\":"
+		"\"big+0x1\",\"allocs\":1,\"frees\":0,\"failed\":0,\"bytes_req\":4096,"
+		"\"bytes_alloc\":4096,\"slack\":0,\"bytes_freed\":0,\"live\":1,\"live_bytes\":4096,"
+		"\"cross_cpu_frees\":0,\"gfp\":{\"GFP_KERNEL\":1},\"sizes\":{\"4096\":1}}\n";
+	static const char *const words[] = { "live", "live_bytes" };
+	static const char *const first[] = { "many+0x1", "big+0x1" };
+	/* the header and first interval of a real fixture, then the two sites */
+	char *fixture = slurp("tests/data/synthetic-frag.ndjson"), *buf;
+	char *end = strchr(strchr(fixture, '\n') + 1, '\n') + 1;
+
+	(void)state;
+	assert_true(asprintf(&buf, "%.*s%s", (int)(end - fixture), fixture, sites) > 0);
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		struct rp_opts o = { .top = 20 };
+		struct ndjson_reader *r = nr_open_mem(buf, strlen(buf), "live.ndjson", NR_STRICT);
+		struct report rp;
+
+		assert_int_equal(rp_sort_parse(words[i], &o.sort), 0);
+		assert_int_equal(report_init(&rp, &o), 0);
+		assert_non_null(r);
+		assert_int_equal(report_read(&rp, r), 0);
+		nr_close(r);
+		report_finish(&rp);
+		assert_string_equal(rp.sites[0]->site, first[i]);
+		report_free(&rp);
+	}
+	free(buf);
+	free(fixture);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +612,9 @@ int main(void)
 		cmocka_unit_test(test_man_page),
 		cmocka_unit_test(test_shipped_conf),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_sort_words),
+		cmocka_unit_test(test_record_live_sort),
+		cmocka_unit_test(test_report_live_sort),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
