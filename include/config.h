@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The daemon's configuration file: `key = value` lines, `#` comments.
- * Every key, its default and its range are in the option table (src/options.c)
+ * Every key, its default and its range are in the option tables (daemon_options.c,
+ * session_options.c)
  * and listed in systemd/kmemscope.conf.
  */
 #ifndef KMEMSCOPE_CONFIG_H
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "options.h"
 #include "tracer.h"
 
 #define KMS_DEFAULT_CONFIG "/etc/kmemscope/kmemscope.conf"
@@ -42,16 +44,11 @@ int config_load(const char *path, struct daemon_config *c, char *err, size_t err
 /* The same from a string (the file's contents); name is used in messages. */
 int config_parse(const char *name, const char *text, struct daemon_config *c, char *err,
 		 size_t errsz);
-struct opt_given;
 /* Apply the daemon's command-line settings over a loaded configuration and validate. */
 int config_apply_given(struct daemon_config *c, const struct opt_given *g, size_t n, char *err,
 		       size_t errsz);
 /* Do the two differ in something that needs the BPF programs reloaded? */
 bool config_tracer_changed(const struct daemon_config *a, const struct daemon_config *b);
-/* "64M" style byte counts with K/M/G/T suffixes (binary). */
-bool parse_bytes(const char *s, __u64 min, __u64 max, __u64 *out);
-/* Seconds with an optional s/m/h/d suffix ("90", "1.5h", "7d"). */
-bool parse_duration(const char *s, double min, double max, double *out);
 /* Print the effective configuration as a config file. */
 void config_print(FILE *f, const struct daemon_config *c);
 

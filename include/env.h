@@ -4,6 +4,7 @@
 #define KMEMSCOPE_ENV_H
 
 #include <linux/types.h>
+#include "options.h"
 #include "sites.h"
 #include "tracer.h"
 
@@ -17,9 +18,9 @@ struct record_env {
 	struct tracer_opts topts;
 };
 
+extern const struct opt_command record_command;
+
 /* 0: run; 1: help was printed (exit 0); 2: usage error was printed (exit 2) */
 int record_parse_args(int argc, char **argv, struct record_env *env);
-/* "kmalloc,cache,vmalloc" into the tracer options; -EINVAL on an unknown name */
-int parse_allocators(const char *list, struct tracer_opts *o);
 
 #endif

@@ -27,9 +27,10 @@ enum rp_sort {
 	RP_SORT_ALLOCS,
 	RP_SORT_SLACK,
 	RP_SORT_FRAG,
-	RP_SORT_LIVE,
+	RP_SORT_LIVE, /* live objects */
 	RP_SORT_PINGPONG,
 	RP_SORT_GFP,
+	RP_SORT_LIVE_BYTES,
 	RP_SORT_NR,
 };
 

@@ -74,8 +74,9 @@ enum sort_key {
 	SORT_ALLOCS,
 	SORT_SLACK,
 	SORT_FRAG,
-	SORT_LIVE,
+	SORT_LIVE, /* live objects */
 	SORT_PINGPONG,
+	SORT_LIVE_BYTES,
 	SORT_NR,
 };
 
@@ -100,6 +101,7 @@ double site_frag(const struct site_counts *c);
 /* The GFP combination with the most allocations, or NULL. */
 const struct gfp_count *site_top_gfp(const struct site *s);
 
+/* A sort key's word (sort_keys.h) or old spelling; -EINVAL for others. */
 int sort_key_parse(const char *s, enum sort_key *out);
 const char *sort_key_name(enum sort_key k);
 /* Sort st->list by the key on totals, biggest first. */

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Splice the option and key lists generated from src/options.c into
-# docs/kmemscope.8 (between the BEGIN/END GENERATED OPTIONS markers).
+# Splice the option, key and sort-key lists generated from the option tables
+# (src/*options.c, env.c, status.c; sort_keys.c) into docs/kmemscope.8,
+# between the BEGIN/END GENERATED OPTIONS markers.
 # Usage: scripts/man-options.sh [BUILD_DIR]   (tests/unit/test_options.c checks the result)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)

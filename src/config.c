@@ -7,15 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
-#include "env.h"
-#include "options.h"
+#include "daemon_options.h"
+#include "session_options.h"
 #include "util.h"
 
 /* the session counts periods in intervals; page_order_threshold mirrors the tracer's */
 static void derive_topts(struct daemon_config *c)
 {
 	c->page_order_threshold = c->topts.page_order;
-	c->topts.pagetype_period = opt_period_intervals(c->pagetype_period, c->interval);
+	c->topts.pagetype_period = tracing_period_intervals(c->pagetype_period, c->interval);
 }
 
 static struct opt_dest dest(struct daemon_config *c)
@@ -23,72 +23,46 @@ static struct opt_dest dest(struct daemon_config *c)
 	return (struct opt_dest){ .cfg = c, .topts = &c->topts };
 }
 
-/* every key's default is in the option table (src/options.c) */
+/* every key's default is in the option tables (daemon_options.c, session_options.c) */
 void config_defaults(struct daemon_config *c)
 {
 	const struct opt_dest d = dest(c);
 
 	memset(c, 0, sizeof(*c));
 	c->topts = tracer_defaults;
-	opt_defaults(OC_CONFIG, &d);
+	opt_defaults(&daemon_config_keys, &d);
 	derive_topts(c);
 }
 
-bool parse_bytes(const char *s, __u64 min, __u64 max, __u64 *out)
-{
-	static const char suffixes[] = "KMGT";
-	char num[32];
-	size_t n = s ? strlen(s) : 0;
-	const char *p;
-	__u64 v, mul = 1;
+/* config keys renamed since: the old name still works, with a warning */
+static const struct {
+	const char *old, *key;
+} renamed_keys[] = {
+	{ NULL, NULL },
+};
 
-	if (!n || n >= sizeof(num))
-		return false;
-	memcpy(num, s, n + 1);
-	p = strchr(suffixes, toupper((unsigned char)num[n - 1]));
-	if (p && *p) {
-		mul = 1ULL << (10 * (p - suffixes + 1));
-		num[--n] = '\0';
+/* The spec of a config key (renamed keys resolved), or NULL. */
+static const struct opt_spec *find_key(const char *key, const char **renamed_from)
+{
+	*renamed_from = NULL;
+	for (size_t i = 0; renamed_keys[i].old; i++) {
+		if (!strcmp(key, renamed_keys[i].old)) {
+			*renamed_from = key;
+			key = renamed_keys[i].key;
+			break;
+		}
 	}
-	if (!parse_u64(num, 0, ~0ULL / mul, &v))
-		return false;
-	v *= mul;
-	if (v < min || v > max)
-		return false;
-	*out = v;
-	return true;
+	return opt_find_key(&daemon_config_keys, key);
 }
 
-bool parse_duration(const char *s, double min, double max, double *out)
+/* the index of a key's spec in daemon_config_keys */
+static size_t key_index(const struct opt_spec *s)
 {
-	char num[32];
-	size_t n = s ? strlen(s) : 0;
-	double mul = 1, v;
+	size_t i = 0;
 
-	if (!n || n >= sizeof(num))
-		return false;
-	memcpy(num, s, n + 1);
-	switch (num[n - 1]) {
-	case 'd':
-		mul *= 24;
-		/* fall through */
-	case 'h':
-		mul *= 60;
-		/* fall through */
-	case 'm':
-		mul *= 60;
-		/* fall through */
-	case 's':
-		num[--n] = '\0';
-		break;
-	}
-	if (!parse_seconds(num, 0, INFINITY, &v))
-		return false;
-	v *= mul;
-	if (v < min || v > max)
-		return false;
-	*out = v;
-	return true;
+	while (opt_nth(&daemon_config_keys, i) != s)
+		i++;
+	return i;
 }
 
 struct parser {
@@ -157,7 +131,7 @@ static int parse_line(struct parser *p, char *line, struct daemon_config *c)
 	*eq = '\0';
 	key = trim(key);
 	val = trim(eq + 1);
-	spec = opt_find_key(key, &old);
+	spec = find_key(key, &old);
 	if (!spec)
 		return perr(p, p->line, "unknown key '%s'", key);
 	if (old)
@@ -165,7 +139,7 @@ static int parse_line(struct parser *p, char *line, struct daemon_config *c)
 	if (!opt_set(spec, val, &d))
 		return perr(p, p->line, "invalid %s '%s': %s", key, val,
 			    opt_expect(spec, expect, sizeof(expect)));
-	p->lines[spec - opt_specs] = p->line;
+	p->lines[key_index(spec)] = p->line;
 	return 0;
 }
 
@@ -173,9 +147,9 @@ static int parse_line(struct parser *p, char *line, struct daemon_config *c)
 static int line_of(const struct parser *p, const char *key)
 {
 	const char *old;
-	const struct opt_spec *s = opt_find_key(key, &old);
+	const struct opt_spec *s = find_key(key, &old);
 
-	return s ? p->lines[s - opt_specs] : 0;
+	return s ? p->lines[key_index(s)] : 0;
 }
 
 /* Rules between keys, reported at the line of the key that broke them. */
@@ -276,17 +250,16 @@ bool config_tracer_changed(const struct daemon_config *a, const struct daemon_co
 	const struct opt_dest x = dest((struct daemon_config *)a);
 	const struct opt_dest y = dest((struct daemon_config *)b);
 
-	return opt_reattach_changed(OC_CONFIG, &x, &y) ||
+	return opt_reattach_changed(&daemon_config_keys, &x, &y) ||
 	       a->topts.pagetype_period != b->topts.pagetype_period;
 }
 
 void config_print(FILE *f, const struct daemon_config *c)
 {
 	const struct opt_dest d = dest((struct daemon_config *)c);
+	const struct opt_spec *s;
 	char buf[PATH_MAX];
 
-	for (size_t i = 0; i < opt_nr_specs; i++)
-		if (opt_specs[i].cmds & OC_CONFIG)
-			fprintf(f, "%s = %s\n", opt_specs[i].key,
-				opt_format(&opt_specs[i], &d, buf, sizeof(buf)));
+	for (size_t i = 0; (s = opt_nth(&daemon_config_keys, i)); i++)
+		fprintf(f, "%s = %s\n", s->key, opt_format(s, &d, buf, sizeof(buf)));
 }

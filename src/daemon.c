@@ -21,8 +21,8 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "daemon_options.h"
 #include "export.h"
-#include "options.h"
 #include "prom.h"
 #include "schema.h"
 #include "segments.h"
@@ -523,11 +523,11 @@ static int parse_args(int argc, char **argv, struct daemon *d, const char **chec
 	int rc;
 
 	nr_cli_given = ARRAY_SIZE(cli_given);
-	rc = opt_parse_cli(OC_DAEMON, argc, argv, &dst, cli_given, &nr_cli_given);
+	rc = opt_parse_cli(&daemon_command, argc, argv, &dst, cli_given, &nr_cli_given);
 	if (rc)
 		return rc;
 	if (optind < argc)
-		return opt_usage_error(OC_DAEMON, "unexpected argument '%s'", argv[optind]);
+		return opt_usage_error(&daemon_command, "unexpected argument '%s'", argv[optind]);
 	if (a.config) {
 		strcpy(d->config_path, a.config);
 		d->config_given = true;

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli_options.h"
 #include "daemon.h"
 #include "gfp.h"
-#include "options.h"
 #include "record.h"
 #include "report.h"
 #include "top.h"
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	}
 	/* the man page's option lists (scripts/man-options.sh splices them in) */
 	if (!strcmp(cmd, "__man-options")) {
-		opt_print_man(stdout);
+		kms_print_man(stdout);
 		return 0;
 	}
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "ndjson_reader.h"
-#include "options.h"
 #include "report.h"
 #include "report_folded.h"
 #include "report_html.h"
 #include "report_ingest.h"
 #include "report_json.h"
+#include "report_options.h"
 #include "report_rank.h"
 #include "report_text.h"
 #include "util.h"
@@ -113,8 +113,8 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 	int rc;
 
 	memset(env, 0, sizeof(*env));
-	opt_defaults(OC_REPORT, &d);
-	rc = opt_parse_cli(OC_REPORT, argc, argv, &d, NULL, NULL);
+	opt_defaults(&report_command, &d);
+	rc = opt_parse_cli(&report_command, argc, argv, &d, NULL, NULL);
 	if (rc)
 		return rc;
 	if (a.since_ns && a.until_ns && a.since_ns > a.until_ns) {

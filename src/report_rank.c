@@ -7,27 +7,29 @@
 #include "report_life.h"
 #include "report_rank.h"
 #include "report_sizeclass.h"
+#include "sort_keys.h"
 
-static const char *const sort_names[RP_SORT_NR] = {
-	[RP_SORT_BYTES] = "bytes", [RP_SORT_ALLOCS] = "allocs", [RP_SORT_SLACK] = "slack",
-	[RP_SORT_FRAG] = "frag",   [RP_SORT_LIVE] = "live",	[RP_SORT_PINGPONG] = "pingpong",
-	[RP_SORT_GFP] = "gfp",
+/* the quantities of the shared vocabulary report sorts by, as its keys + 1 */
+static const int sort_map[SQ_NR] = {
+	[SQ_BYTES] = RP_SORT_BYTES + 1,	      [SQ_ALLOCS] = RP_SORT_ALLOCS + 1,
+	[SQ_SLACK] = RP_SORT_SLACK + 1,	      [SQ_SLACK_PCT] = RP_SORT_FRAG + 1,
+	[SQ_LIVE] = RP_SORT_LIVE + 1,	      [SQ_LIVE_BYTES] = RP_SORT_LIVE_BYTES + 1,
+	[SQ_PINGPONG] = RP_SORT_PINGPONG + 1, [SQ_GFP] = RP_SORT_GFP + 1,
 };
 
 int rp_sort_parse(const char *s, enum rp_sort *out)
 {
-	for (int i = 0; i < RP_SORT_NR; i++) {
-		if (!strcmp(s, sort_names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int k;
+
+	if (sort_key_lookup(s, sort_map, &k))
+		return -EINVAL;
+	*out = k;
+	return 0;
 }
 
 const char *rp_sort_name(enum rp_sort k)
 {
-	return k < RP_SORT_NR ? sort_names[k] : "?";
+	return sort_key_word(sort_map, k);
 }
 
 static double sort_value(const struct rp_site *s, enum rp_sort k)
@@ -40,6 +42,8 @@ static double sort_value(const struct rp_site *s, enum rp_sort k)
 	case RP_SORT_FRAG:
 		return rp_site_frag(s);
 	case RP_SORT_LIVE:
+		return s->live;
+	case RP_SORT_LIVE_BYTES:
 		return s->live_bytes;
 	case RP_SORT_PINGPONG:
 		return s->cross_cpu_frees;

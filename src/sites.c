@@ -4,6 +4,7 @@
 #include <string.h>
 #include "ksyms.h"
 #include "sites.h"
+#include "sort_keys.h"
 #include "util.h"
 
 struct kkey_state {
@@ -11,9 +12,12 @@ struct kkey_state {
 	struct site *site;
 };
 
-static const char *const sort_names[SORT_NR] = {
-	[SORT_BYTES] = "bytes", [SORT_ALLOCS] = "allocs", [SORT_SLACK] = "slack",
-	[SORT_FRAG] = "frag",	[SORT_LIVE] = "live",	  [SORT_PINGPONG] = "pingpong",
+/* the quantities of the shared vocabulary record sorts by, as its keys + 1 */
+static const int sort_map[SQ_NR] = {
+	[SQ_BYTES] = SORT_BYTES + 1,	   [SQ_ALLOCS] = SORT_ALLOCS + 1,
+	[SQ_SLACK] = SORT_SLACK + 1,	   [SQ_SLACK_PCT] = SORT_FRAG + 1,
+	[SQ_LIVE] = SORT_LIVE + 1,	   [SQ_LIVE_BYTES] = SORT_LIVE_BYTES + 1,
+	[SQ_PINGPONG] = SORT_PINGPONG + 1,
 };
 
 void site_table_init(struct site_table *st, const struct ksyms *ks)
@@ -280,18 +284,17 @@ const struct gfp_count *site_top_gfp(const struct site *s)
 
 int sort_key_parse(const char *s, enum sort_key *out)
 {
-	for (int i = 0; i < SORT_NR; i++) {
-		if (!strcmp(s, sort_names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int k;
+
+	if (sort_key_lookup(s, sort_map, &k))
+		return -EINVAL;
+	*out = k;
+	return 0;
 }
 
 const char *sort_key_name(enum sort_key k)
 {
-	return k < SORT_NR ? sort_names[k] : "?";
+	return sort_key_word(sort_map, k);
 }
 
 static double sort_value(const struct site *s, enum sort_key key)
@@ -304,6 +307,8 @@ static double sort_value(const struct site *s, enum sort_key key)
 	case SORT_FRAG:
 		return site_frag(&s->tot);
 	case SORT_LIVE:
+		return s->live;
+	case SORT_LIVE_BYTES:
 		return s->live_bytes;
 	case SORT_PINGPONG:
 		return s->tot.cross_cpu_frees;

@@ -14,7 +14,6 @@
 #include "control.h"
 #include "daemon.h"
 #include "control_client.h"
-#include "options.h"
 #include "util.h"
 
 static double num(const cJSON *o, const char *k)
@@ -89,6 +88,36 @@ int status_print(FILE *out, const cJSON *o)
 	return 0;
 }
 
+#define STS(member) OPT_FIELD(struct status_args, member)
+
+const char *const status_commands[] = { "status", "state", "snapshot", NULL };
+
+/* the trailing fields (expect, names, parse, ...) only where they matter */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+static const struct opt_spec specs[] = {
+	{ "socket", 0, NULL, OT_STRING, 0, STS(socket), 0, 107, NULL, "PATH",
+	  "control socket (default $RUNTIME_DIRECTORY/control.sock, else "
+	  "/run/kmemscope/control.sock)",
+	  "expected a path of at most 107 bytes" },
+	{ "json", 'j', NULL, OT_FLAG, 0, STS(json), 0, 0, NULL, NULL,
+	  "print the daemon's reply as it is (JSON)" },
+	{ "command", 0, NULL, OT_ENUM, 0, STS(command), 0, 0, "status", "CMD",
+	  "send another command: state, snapshot", NULL, status_commands },
+};
+#pragma GCC diagnostic pop
+
+static const struct opt_table table = OPT_TABLE(specs);
+
+const struct opt_command status_command = {
+	.name = "status",
+	.head = "Usage: kmemscope status [OPTIONS]\n"
+		"\n"
+		"Show what a running 'kmemscope daemon' is doing, from its control socket.\n"
+		"Exit status 0: running; 3: no daemon answers; 2: usage error.\n",
+	.tables = (const struct opt_table *const[]){ &table, &opt_help_table, NULL },
+};
+
 int cmd_status(int argc, char **argv)
 {
 	struct status_args a = {};
@@ -99,14 +128,14 @@ int cmd_status(int argc, char **argv)
 	cJSON *o;
 	int rc;
 
-	opt_defaults(OC_STATUS, &d);
-	rc = opt_parse_cli(OC_STATUS, argc, argv, &d, NULL, NULL);
+	opt_defaults(&status_command, &d);
+	rc = opt_parse_cli(&status_command, argc, argv, &d, NULL, NULL);
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	if (optind < argc)
-		return opt_usage_error(OC_STATUS, "unexpected argument '%s'", argv[optind]);
+		return opt_usage_error(&status_command, "unexpected argument '%s'", argv[optind]);
 	path = a.socket;
-	cmd = opt_status_commands[a.command];
+	cmd = status_commands[a.command];
 	json = a.json || a.command;
 	if (!path)
 		path = control_default_path(def, sizeof(def));

@@ -2,7 +2,6 @@
 /* `kmemscope top`: the command, its refresh loop and its keys. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <ncurses.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -15,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "control_client.h"
-#include "options.h"
+#include "top_options.h"
 #include "session.h"
 #include "top.h"
 #include "util.h"
@@ -44,23 +43,11 @@ struct top {
 /* 0 run, 1 help printed, 2 usage error printed */
 static int parse_args(int argc, char **argv, struct top *t)
 {
-	struct top_args a = { .topts = tracer_defaults };
-	const struct opt_dest d = { .cmd = &a, .topts = &a.topts };
-	int rc;
+	struct top_args a;
+	int rc = top_parse_args(argc, argv, &a);
 
-	opt_defaults(OC_TOP, &d);
-	rc = opt_parse_cli(OC_TOP, argc, argv, &d, NULL, NULL);
 	if (rc)
 		return rc;
-	if (optind < argc)
-		return opt_usage_error(OC_TOP, "unexpected argument '%s'", argv[optind]);
-	if (a.standalone && a.socket)
-		return opt_usage_error(OC_TOP, "--standalone and --socket exclude each other");
-	if (a.topts.corr_lag >= a.topts.corr_window)
-		return opt_usage_error(
-			OC_TOP, "invalid --corr-lag %u: must be smaller than --corr-window %u",
-			a.topts.corr_lag, a.topts.corr_window);
-	a.topts.pagetype_period = opt_period_intervals(a.pagetype_period, a.interval);
 	t->delay = a.interval;
 	t->once = a.once;
 	t->standalone = a.standalone;

@@ -56,6 +56,27 @@ check_eq unknown_command_exit_2 2 $?
 check_eq help_exit_0 0 $?
 check help_lists_sort_keys "help lacks the sort keys" grep -q "pingpong" "$TMP/o"
 
+# one sort vocabulary: the old spelling frag is slack_pct, and every command
+# that sorts takes the shared words (report here, on a fixture: no tracing)
+fix="$(dirname "$0")/../data/synthetic-frag.ndjson"
+"$KMS" report -s frag "$fix" >"$TMP/frag.txt" 2>&1
+check_eq sort_old_spelling_exit_0 0 $?
+"$KMS" report -s slack_pct "$fix" >"$TMP/pct.txt" 2>&1
+check sort_old_spelling_same "report -s frag differs from -s slack_pct" \
+	cmp -s <(grep -v "sorted by" "$TMP/frag.txt") <(grep -v "sorted by" "$TMP/pct.txt")
+# (--help after --sort: exit 0 only when the word was taken)
+for c in "record -s live_bytes -d 0.2" "record -s frag --help" "report -s live_bytes $fix" \
+	"top -s slack_pct --help" "top -s frag --help" "top -s slack --help" "top -s live_bytes --help"; do
+	# shellcheck disable=SC2086
+	"$KMS" $c </dev/null >/dev/null 2>"$TMP/e"
+	check_eq "sort_shared_word [$c]" 0 $?
+done
+for c in "record -s avg_req --help" "report -s caller --help" "top -s size --help"; do
+	# shellcheck disable=SC2086
+	"$KMS" $c </dev/null >/dev/null 2>"$TMP/e"
+	check_eq "sort_word_refused [$c]" 2 $?
+done
+
 # durations take the config file's suffixes on the command line
 "$KMS" record -d 1s -i 500ms >"$TMP/o" 2>"$TMP/e"
 check_eq duration_suffix_bad_unit_exit_2 2 $?
