@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "report_json.h"
+#include "report_notes.h"
 #include "report_rank.h"
+#include "schema.h"
 
 static void num(cJSON *o, const char *name, double v)
 {
@@ -24,6 +26,30 @@ static cJSON *hist(const __u64 *h)
 	return o;
 }
 
+/* live, live_bytes and whether they are a lower bound (objects the live table could not hold) */
+static void live_json(cJSON *o, const struct rp_site *s)
+{
+	num(o, "live", s->live);
+	num(o, "live_bytes", s->live_bytes);
+	num(o, FLD_LIVE_UNTRACKED, s->live_untracked);
+	cJSON_AddBoolToObject(o, "live_lower_bound", rp_live_lower(s));
+}
+
+/* the counters of a site, of the totals, of what top_sites left out: the export's names */
+static void counts_json(cJSON *o, const struct rp_site *s)
+{
+	num(o, FLD_ALLOCS, s->allocs);
+	num(o, FLD_FREES, s->frees);
+	num(o, FLD_IMPLIED_FREES, s->implied_frees);
+	num(o, FLD_FAILED, s->failed);
+	num(o, FLD_BYTES_REQ, s->bytes_req);
+	num(o, FLD_BYTES_ALLOC, s->bytes_alloc);
+	num(o, FLD_SLACK, rp_site_slack(s));
+	num(o, "frag_pct", rp_site_frag(s));
+	num(o, FLD_BYTES_FREED, s->bytes_freed);
+	num(o, FLD_CROSS_CPU_FREES, s->cross_cpu_frees);
+}
+
 static cJSON *site_json(const struct rp_site *s)
 {
 	cJSON *o = cJSON_CreateObject(), *g;
@@ -33,17 +59,8 @@ static cJSON *site_json(const struct rp_site *s)
 		cJSON_AddStringToObject(o, "cache", s->cache);
 	cJSON_AddStringToObject(o, "caller", s->caller);
 	cJSON_AddStringToObject(o, "site", s->site);
-	num(o, "allocs", s->allocs);
-	num(o, "frees", s->frees);
-	num(o, "failed", s->failed);
-	num(o, "bytes_req", s->bytes_req);
-	num(o, "bytes_alloc", s->bytes_alloc);
-	num(o, "slack", rp_site_slack(s));
-	num(o, "frag_pct", rp_site_frag(s));
-	num(o, "bytes_freed", s->bytes_freed);
-	num(o, "live", s->live);
-	num(o, "live_bytes", s->live_bytes);
-	num(o, "cross_cpu_frees", s->cross_cpu_frees);
+	counts_json(o, s);
+	live_json(o, s);
 	if (s->req_unknown)
 		cJSON_AddBoolToObject(o, "req_unknown", true);
 	g = cJSON_AddObjectToObject(o, "gfp");
@@ -64,32 +81,66 @@ static cJSON *site_ref(const struct rp_site *s, const char *what, double v)
 	return o;
 }
 
+/* what the site records left out (site_rest), in the totals above; null when nothing */
+static cJSON *cut_json(const struct report *rp)
+{
+	const struct rp_site *r = rp->rest;
+	cJSON *o;
+
+	if (!rp->rest_intervals)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	num(o, "intervals", rp->rest_intervals);
+	num(o, "of_intervals", rp->intervals);
+	num(o, FLD_TOP_SITES, rp->top_sites);
+	num(o, "sites_folded", rp->rest_sites);
+	counts_json(o, r);
+	num(o, "pct_of_bytes",
+	    rp->total->bytes_alloc ? 100.0 * r->bytes_alloc / rp->total->bytes_alloc : 0);
+	return o;
+}
+
+static void add_note(cJSON *a, bool (*note)(const struct report *, char *, size_t),
+		     const struct report *rp)
+{
+	char n[RP_NOTE_LEN];
+
+	if (note(rp, n, sizeof(n)))
+		cJSON_AddItemToArray(a, cJSON_CreateString(n));
+}
+
+static cJSON *notes_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	add_note(a, rp_note_cut, rp);
+	add_note(a, rp_note_rest_filtered, rp);
+	add_note(a, rp_note_live_lower, rp);
+	return a;
+}
+
 static cJSON *summary_json(const struct report *rp)
 {
-	static const char *const drops[] = { "sites_full", "live_full",	   "ringbuf_full",
-					     "stacks",	   "pending_full", "recursion" };
 	const struct rp_site *t = rp->total;
 	cJSON *o = cJSON_CreateObject(), *d;
 
 	num(o, "seconds", rp->seconds);
 	num(o, "intervals", rp->intervals);
 	num(o, "sites", rp->nr_sites);
-	num(o, "allocs", t->allocs);
-	num(o, "frees", t->frees);
-	num(o, "failed", t->failed);
-	num(o, "bytes_req", t->bytes_req);
-	num(o, "bytes_alloc", t->bytes_alloc);
-	num(o, "bytes_freed", t->bytes_freed);
-	num(o, "slack", rp_site_slack(t));
-	num(o, "frag_pct", rp_site_frag(t));
-	num(o, "cross_cpu_frees", t->cross_cpu_frees);
-	num(o, "unmatched_frees", rp->unmatched[0] + rp->unmatched[1] + rp->unmatched[2]);
+	counts_json(o, t);
+	num(o, FLD_UNMATCHED_FREES, rp->unmatched[0] + rp->unmatched[1] + rp->unmatched[2]);
 	num(o, "live", rp->live);
 	num(o, "live_bytes", rp->live_bytes);
+	cJSON_AddBoolToObject(o, "live_lower_bound", rp->untracked_sites > 0);
+	num(o, FLD_LIVE_UNTRACKED, rp->untracked);
+	num(o, "live_lower_bound_sites", rp->untracked_sites);
 	num(o, "failure_records", rp->failures);
-	d = cJSON_AddObjectToObject(o, "drops");
-	for (int i = 0; i < 6; i++)
-		num(d, drops[i], rp->drops[i]);
+	d = cJSON_AddObjectToObject(o, FLD_DROPS);
+	for (int i = 0; i < RP_KERNEL_DROPS; i++)
+		num(d, schema_drops[i].name, rp->drops[i]);
+	num(d, FLD_DROP_RECURSION, rp->drops[RP_KERNEL_DROPS]);
+	cJSON_AddItemToObject(o, "detail_cut", cut_json(rp));
+	cJSON_AddItemToObject(o, "notes", notes_json(rp));
 	return o;
 }
 
@@ -227,6 +278,28 @@ static cJSON *leaks_json(const struct report *rp)
 		num(o, "live_bytes_to", s->live_to);
 		num(o, "from_ns", s->t_from);
 		num(o, "to_ns", s->t_to);
+		num(o, FLD_IMPLIED_FREES, s->implied_frees);
+		num(o, FLD_LIVE_UNTRACKED, s->live_untracked);
+		cJSON_AddBoolToObject(o, "live_lower_bound", rp_live_lower(s));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+/* sites whose live bytes grew but whose objects end mostly as implied frees */
+static cJSON *not_leaks_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_implied; i++) {
+		const struct rp_site *s = rp->implied[i];
+		cJSON *o = site_ref(s, "growth_bytes_per_s", s->growth);
+		char n[RP_NOTE_LEN + 256];
+
+		num(o, "frees", s->frees);
+		num(o, FLD_IMPLIED_FREES, s->implied_frees);
+		rp_note_implied(s, n, sizeof(n));
+		cJSON_AddStringToObject(o, "reason", n);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -315,5 +388,6 @@ cJSON *report_json(struct report *rp)
 	cJSON_AddItemToObject(o, "page_sites", pages_json(rp));
 	cJSON_AddItemToObject(o, "correlation", corr_json(rp));
 	cJSON_AddItemToObject(o, "leak_suspects", leaks_json(rp));
+	cJSON_AddItemToObject(o, "not_leak_suspects", not_leaks_json(rp));
 	return o;
 }
