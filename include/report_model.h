@@ -214,7 +214,6 @@ struct report {
 	size_t nr_corr;
 	__u64 corr_t;
 	char **vm_keys;
-	__u64 *vm_vals;
 	size_t nr_vm;
 	__u64 frag_records;
 	/* derived by report_finish() */
