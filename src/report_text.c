@@ -332,9 +332,13 @@ static void print_leak_rows(FILE *f, struct report *rp)
 
 		snprintf(to, sizeof(to), "%s%s", rp_live_lower(s) ? ">=" : "",
 			 fmt_bytes(s->live_to, b, sizeof(b)));
-		fprintf(f, "%-*s %-12.12s %10s %10s %11s/s\n", CALLER_W, tail(s->site, CALLER_W),
+		fprintf(f, "%-*s %-12.12s %10s %10s %11s/s", CALLER_W, tail(s->site, CALLER_W),
 			kind_label(s), fmt_bytes(s->live_from, a, sizeof(a)), to,
 			fmt_bytes(rp_u64(s->growth), c, sizeof(c)));
+		/* some of its objects did end unseen: less sure, say how many */
+		if (s->implied_frees)
+			fprintf(f, "  (%llu implied frees)", (unsigned long long)s->implied_frees);
+		fputc('\n', f);
 	}
 }
 

@@ -456,6 +456,7 @@ static void test_implied_frees_not_leaks(void **state)
 	assert_non_null(strstr(out.text, "do_epoll_ctl+0x2f1: not a leak suspect: 2800 of its "
 					 "objects ended as implied frees"));
 	assert_non_null(strstr(out.text, "2820 implied"));
+	assert_non_null(strstr(out.text, "5.0K/s  (20 implied frees)\n"));
 	assert_null(strstr(out.text, "Hint:"));
 	j = cJSON_Parse(out.json);
 	assert_non_null(j);
