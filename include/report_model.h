@@ -21,6 +21,10 @@
 #define RP_MAX_BUCKETS 240
 #define RP_HIST 64
 #define RP_CHART_SITES 6
+/* lengths of schema.h's schema_events, schema_unmatched, schema_drops */
+#define RP_EVENTS 6
+#define RP_UNMATCHED 3
+#define RP_KERNEL_DROPS 5
 
 enum rp_sort {
 	RP_SORT_BYTES,
@@ -72,6 +76,8 @@ struct rp_class_part {
 struct rp_site {
 	char *kind, *cache, *caller, *site;
 	__u64 allocs, frees, failed, bytes_req, bytes_alloc, bytes_freed, cross_cpu_frees;
+	__u64 implied_frees; /* reallocated while tracked: freed past the tracepoints */
+	__u64 live_untracked; /* objects the live table could not hold: live is a lower bound */
 	__s64 live, live_bytes;
 	__u64 live_t; /* time of the live values */
 	bool req_unknown;
@@ -86,6 +92,7 @@ struct rp_site {
 	struct rp_series ser;
 	/* leak suspects */
 	double growth; /* bytes/s while live bytes only grew, 0 otherwise */
+	bool implied_out; /* grew, but its objects end mostly as implied frees: not a suspect */
 	__s64 live_from, live_to;
 	__u64 t_from, t_to;
 };
@@ -191,7 +198,8 @@ struct report {
 	/* intervals */
 	__u64 intervals;
 	double seconds;
-	__u64 events[6], unmatched[3], drops[6], stale_live, self_ignored;
+	__u64 events[RP_EVENTS], unmatched[RP_UNMATCHED], stale_live, self_ignored;
+	__u64 drops[RP_KERNEL_DROPS + 1]; /* schema_drops, then recursion */
 	__s64 live, live_bytes;
 	__u64 live_t;
 	__u64 failures;
@@ -207,7 +215,6 @@ struct report {
 	size_t nr_corr;
 	__u64 corr_t;
 	char **vm_keys;
-	__u64 *vm_vals;
 	size_t nr_vm;
 	__u64 frag_records;
 	/* derived by report_finish() */
@@ -221,7 +228,17 @@ struct report {
 	double exhaust_site_bytes[10], exhaust_page_bytes[10];
 	size_t nr_exhaust_sites, nr_exhaust_pages;
 	__u64 exhaust_buckets;
-	struct rp_site *total; /* all filtered sites summed */
+	struct rp_site *total; /* all filtered sites summed, with rest */
+	/* site_rest: the sites a daemon's top_sites left out, in totals only */
+	struct rp_site *rest;
+	__u64 rest_intervals, rest_sites; /* intervals with a site_rest, sites folded (sum) */
+	__u64 top_sites; /* header.daemon.top_sites, largest seen; 0: unknown */
+	bool rest_filtered; /* site_rest skipped: --kind/--caller cannot apply to it */
+	__u64 live_entries; /* header.settings.live_entries, largest seen; 0: unknown */
+	/* derived: sites whose LIVE is a lower bound, objects not tracked */
+	__u64 untracked_sites, untracked;
+	struct rp_site **implied; /* grew but not suspects: ends mostly implied frees */
+	size_t nr_implied;
 };
 
 int report_init(struct report *rp, const struct rp_opts *o);
@@ -255,6 +272,12 @@ static inline __s64 rp_sat_add_s(__s64 a, __s64 b)
 	if (__builtin_add_overflow(a, b, &r))
 		return b > 0 ? INT64_MAX : INT64_MIN;
 	return r;
+}
+
+/* the site's LIVE is a lower bound: some of its objects were not tracked */
+static inline bool rp_live_lower(const struct rp_site *s)
+{
+	return s->live_untracked > 0;
 }
 
 /* keep the three largest v in top/vals, largest first */

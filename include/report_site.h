@@ -10,6 +10,8 @@ struct ndjson_reader;
 
 /* t: the record's time (0: unknown). 0, or -ENOMEM; problems go to the reader. */
 int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);
+/* site_rest: into the totals only (rp->rest) */
+int rp_feed_site_rest(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);
 int rp_feed_page_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);
 
 #endif

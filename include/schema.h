@@ -122,6 +122,8 @@ struct site_counts;
 #define FLD_SIZES "sizes" /* log2 histogram of requested sizes */
 #define FLD_LIFETIMES_NS "lifetimes_ns" /* log2 histogram of sampled lifetimes */
 #define FLD_REQ_UNKNOWN "req_unknown" /* true: bytes_req is the page-rounded size */
+#define FLD_LIVE_UNTRACKED "live_untracked" /* objects the live table could not hold */
+#define FLD_IMPLIED_FREES "implied_frees" /* tracked addresses allocated again: freed unseen */
 
 /* failure */
 #define FLD_PID "pid"

@@ -12,6 +12,7 @@
 #include "report_filter.h"
 #include "report_frag.h"
 #include "report_series.h"
+#include "schema.h"
 
 #define DEFAULT_PAGEBLOCK_ORDER 9
 
@@ -103,30 +104,32 @@ static int zone_point(struct report *rp, struct rp_zone *z, const double *vals, 
 int rp_feed_buddyinfo(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t)
 {
 	double fr[64], un[64], fi[64], vals[6];
-	const char *zone = nr_get_str(rec, "zone");
+	const char *zone = nr_get_str(rec, FLD_ZONE);
 	int nf, nu, nfi, ord[2];
 	unsigned long long pb;
 	long long node = 0;
 	struct rp_zone *z;
 
 	if (!zone)
-		return rp_bad_field(r, "buddyinfo", "zone", "is missing or not a string");
-	if (cJSON_GetObjectItemCaseSensitive(rec, "node") && !nr_get_s64(rec, "node", &node))
-		return rp_bad_field(r, "buddyinfo", "node", "is not an integer");
-	if (!num_array(cJSON_GetObjectItemCaseSensitive(rec, "free"), fr, 64, &nf) ||
-	    !num_array(cJSON_GetObjectItemCaseSensitive(rec, "unusable_index"), un, 64, &nu) ||
-	    !num_array(cJSON_GetObjectItemCaseSensitive(rec, "frag_index"), fi, 64, &nfi))
-		return rp_bad_field(r, "buddyinfo", "free/unusable_index/frag_index",
+		return rp_bad_field(r, REC_BUDDYINFO, FLD_ZONE, "is missing or not a string");
+	if (cJSON_GetObjectItemCaseSensitive(rec, FLD_NODE) && !nr_get_s64(rec, FLD_NODE, &node))
+		return rp_bad_field(r, REC_BUDDYINFO, FLD_NODE, "is not an integer");
+	if (!num_array(cJSON_GetObjectItemCaseSensitive(rec, FLD_FREE), fr, 64, &nf) ||
+	    !num_array(cJSON_GetObjectItemCaseSensitive(rec, FLD_UNUSABLE_INDEX), un, 64, &nu) ||
+	    !num_array(cJSON_GetObjectItemCaseSensitive(rec, FLD_FRAG_INDEX), fi, 64, &nfi))
+		return rp_bad_field(r, REC_BUDDYINFO,
+				    FLD_FREE "/" FLD_UNUSABLE_INDEX "/" FLD_FRAG_INDEX,
 				    "is not an array of numbers");
 	for (int i = 0; i < nf || i < nu || i < nfi; i++) {
 		if ((i < nf && !(fr[i] >= 0 && fr[i] <= 9007199254740992.0)) ||
 		    (i < nu && !(un[i] >= -0.001 && un[i] <= 1.001)) ||
 		    (i < nfi && !(fi[i] >= -1.001 && fi[i] <= 1.001)))
-			return rp_bad_field(r, "buddyinfo", "free/unusable_index/frag_index",
+			return rp_bad_field(r, REC_BUDDYINFO,
+					    FLD_FREE "/" FLD_UNUSABLE_INDEX "/" FLD_FRAG_INDEX,
 					    "has a value out of range");
 	}
 	/* a snapshot may say which pageblock order it was read with */
-	if (nr_get_u64(rec, "pageblock_order", &pb) && pb < 32)
+	if (nr_get_u64(rec, FLD_PAGEBLOCK_ORDER, &pb) && pb < 32)
 		rp->run_pb = pb;
 	ord[0] = 3;
 	ord[1] = rp->run_pb >= 0 ? rp->run_pb : DEFAULT_PAGEBLOCK_ORDER;
@@ -137,7 +140,8 @@ int rp_feed_buddyinfo(struct report *rp, struct ndjson_reader *r, const cJSON *r
 	if (nf <= ord[1] || nu <= ord[1] || nfi <= ord[1] || nf <= 3)
 		return nr_problem(
 			r,
-			"buddyinfo record: arrays shorter than the pageblock order %d: record skipped",
+			REC_BUDDYINFO
+			" record: arrays shorter than the pageblock order %d: record skipped",
 			ord[1]);
 	z = get_zone(rp, node, zone);
 	if (!z)
@@ -168,10 +172,10 @@ int rp_feed_correlation(struct report *rp, struct ndjson_reader *r, const cJSON 
 	struct rp_corr c = {}, *l;
 	double rv;
 
-	if (!nr_get_str(rec, "caller"))
-		return rp_bad_field(r, "correlation", "caller", "is missing or not a string");
-	if (!nr_get_num(rec, "r", &rv) || rv < -1.000001 || rv > 1.000001)
-		return rp_bad_field(r, "correlation", "r", "is not a number in [-1, 1]");
+	if (!nr_get_str(rec, FLD_CALLER))
+		return rp_bad_field(r, REC_CORRELATION, FLD_CALLER, "is missing or not a string");
+	if (!nr_get_num(rec, FLD_R, &rv) || rv < -1.000001 || rv > 1.000001)
+		return rp_bad_field(r, REC_CORRELATION, FLD_R, "is not a number in [-1, 1]");
 	rp->frag_records++;
 	if (t < rp->corr_t)
 		return 0;
@@ -187,15 +191,15 @@ int rp_feed_correlation(struct report *rp, struct ndjson_reader *r, const cJSON 
 		rp->corr_t = t;
 	}
 	c.r = rv;
-	nr_get_s64(rec, "node", &c.node);
-	nr_get_s64(rec, "n", &c.n);
-	nr_get_s64(rec, "lag", &c.lag);
-	nr_get_s64(rec, "window", &c.window);
-	nr_get_s64(rec, "seq", &c.seq);
-	c.caller = dup_or(nr_get_str(rec, "caller"), "?");
-	c.activity = dup_or(nr_get_str(rec, "activity"), "?");
-	c.target = dup_or(nr_get_str(rec, "target"), "?");
-	c.zone = dup_or(nr_get_str(rec, "zone"), "?");
+	nr_get_s64(rec, FLD_NODE, &c.node);
+	nr_get_s64(rec, FLD_N, &c.n);
+	nr_get_s64(rec, FLD_LAG, &c.lag);
+	nr_get_s64(rec, FLD_WINDOW, &c.window);
+	nr_get_s64(rec, FLD_SEQ, &c.seq);
+	c.caller = dup_or(nr_get_str(rec, FLD_CALLER), "?");
+	c.activity = dup_or(nr_get_str(rec, FLD_ACTIVITY), "?");
+	c.target = dup_or(nr_get_str(rec, FLD_TARGET), "?");
+	c.zone = dup_or(nr_get_str(rec, FLD_ZONE), "?");
 	l = realloc(rp->corr, (rp->nr_corr + 1) * sizeof(*l));
 	if (!l || !c.caller || !c.activity || !c.target || !c.zone) {
 		free(c.caller);
@@ -213,7 +217,7 @@ int rp_feed_correlation(struct report *rp, struct ndjson_reader *r, const cJSON 
 
 int rp_feed_vmstat(struct report *rp, const cJSON *rec)
 {
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "delta"), *it;
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, FLD_DELTA), *it;
 
 	rp->frag_records++;
 	if (!cJSON_IsObject(d))

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "report_html.h"
+#include "report_notes.h"
 #include "report_rank.h"
 #include "util.h"
 
@@ -502,14 +503,33 @@ static void td_count(FILE *f, double v)
 	td_num(f, v, b);
 }
 
+/* a live count or bytes; a lower bound is marked and says why */
+static void td_live(FILE *f, const struct rp_site *s, double v, const char *shown)
+{
+	char b[32];
+
+	if (!shown) {
+		snprintf(b, sizeof(b), "%.0f", v);
+		shown = b;
+	}
+	if (!rp_live_lower(s)) {
+		td_num(f, v, shown);
+		return;
+	}
+	fprintf(f,
+		"<td class=\"n lb\" data-v=\"%.17g\" title=\"a lower bound: %llu objects of this site were not tracked (live table full)\">&ge;%s</td>",
+		v, (unsigned long long)s->live_untracked, shown);
+}
+
 static void sites_table(FILE *f, const struct report *rp)
 {
-	static const char *const cols[] = { "caller",	 "kind",      "allocs", "frees",  "live",
-					    "requested", "allocated", "slack",	"frag %", "GFP" };
+	static const char *const cols[] = { "caller",	     "kind",   "allocs",    "frees",
+					    "implied frees", "live",   "requested", "allocated",
+					    "slack",	     "frag %", "GFP" };
 	size_t shown = 0;
 
 	fprintf(f, "<h2>Call sites</h2>\n<table class=\"sortable\" id=\"sites\">");
-	th(f, cols, 10);
+	th(f, cols, 11);
 	for (size_t i = 0; i < rp->nr_sites && shown < MAX_TABLE_ROWS; i++) {
 		const struct rp_site *s = rp->sites[i];
 		const struct rp_gfp *g = rp_site_top_gfp(s);
@@ -523,7 +543,8 @@ static void sites_table(FILE *f, const struct report *rp)
 		td_text(f, s->cache[0] ? s->cache : s->kind);
 		td_count(f, s->allocs);
 		td_count(f, s->frees);
-		td_count(f, s->live);
+		td_count(f, s->implied_frees);
+		td_live(f, s, s->live, NULL);
 		td_bytes(f, s->bytes_req);
 		td_bytes(f, s->bytes_alloc);
 		td_bytes(f, rp_site_slack(s));
@@ -539,6 +560,18 @@ static void sites_table(FILE *f, const struct report *rp)
 			rp->nr_sites, shown, rp_sort_name(rp->opts.sort));
 }
 
+static void note_p(FILE *f, const char *id, bool (*note)(const struct report *, char *, size_t),
+		   const struct report *rp)
+{
+	char n[RP_NOTE_LEN];
+
+	if (!note(rp, n, sizeof(n)))
+		return;
+	fprintf(f, "<p class=\"note warn\" id=\"%s\">", id);
+	esc(f, n);
+	fprintf(f, "</p>\n");
+}
+
 static void summary(FILE *f, const struct report *rp)
 {
 	const struct rp_site *t = rp->total;
@@ -552,10 +585,14 @@ static void summary(FILE *f, const struct report *rp)
 		fmt_bytes(t->bytes_freed, d, sizeof(d)));
 	fprintf(f, "<div><b>%llu</b>allocations</div><div><b>%llu</b>cross-CPU frees</div>",
 		(unsigned long long)t->allocs, (unsigned long long)t->cross_cpu_frees);
+	fprintf(f, "<div><b>%llu</b>implied frees</div>", (unsigned long long)t->implied_frees);
 	fprintf(f, "<div><b>%llu</b>drops</div><div><b>%llu</b>intervals</div></div>\n",
 		(unsigned long long)(rp->drops[0] + rp->drops[1] + rp->drops[2] + rp->drops[3] +
 				     rp->drops[4] + rp->drops[5]),
 		(unsigned long long)rp->intervals);
+	note_p(f, "cut", rp_note_cut, rp);
+	note_p(f, "restfiltered", rp_note_rest_filtered, rp);
+	note_p(f, "livelower", rp_note_live_lower, rp);
 }
 
 static void corr_table(FILE *f, const struct report *rp)
@@ -629,11 +666,25 @@ static void frag_table(FILE *f, const struct report *rp)
 	fprintf(f, "</tbody></table>\n");
 }
 
+/* growing sites that are not suspects, and why */
+static void implied_notes(FILE *f, const struct report *rp)
+{
+	for (size_t i = 0; i < rp->nr_implied && i < MAX_TABLE_ROWS; i++) {
+		char n[RP_NOTE_LEN + 256];
+
+		rp_note_implied(rp->implied[i], n, sizeof(n));
+		fprintf(f, "<p class=\"note implied\">");
+		esc(f, n);
+		fprintf(f, "</p>\n");
+	}
+}
+
 static void leak_table(FILE *f, const struct report *rp)
 {
 	static const char *const cols[] = { "site", "kind", "live from", "live to", "growth/s" };
 
 	fprintf(f, "<h2>Leak suspects</h2>\n");
+	implied_notes(f, rp);
 	if (!rp->nr_leaks) {
 		fprintf(f, "<p class=\"note\">no site whose live bytes only grew</p>\n");
 		return;
@@ -642,12 +693,13 @@ static void leak_table(FILE *f, const struct report *rp)
 	th(f, cols, 5);
 	for (size_t i = 0; i < rp->nr_leaks && i < MAX_TABLE_ROWS; i++) {
 		const struct rp_site *s = rp->leaks[i];
+		char b[16];
 
 		fprintf(f, "<tr>");
 		td_text(f, s->site);
 		td_text(f, s->cache[0] ? s->cache : s->kind);
 		td_bytes(f, s->live_from);
-		td_bytes(f, s->live_to);
+		td_live(f, s, s->live_to, fmt_bytes(rp_u64(s->live_to), b, sizeof(b)));
 		td_bytes(f, s->growth);
 		fprintf(f, "</tr>\n");
 	}
@@ -657,7 +709,7 @@ static void leak_table(FILE *f, const struct report *rp)
 static const char css[] =
 	"body{font:14px system-ui,sans-serif;margin:20px;color:#222;max-width:1200px}"
 	"h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ddd}"
-	".note{color:#666}.cards{display:flex;flex-wrap:wrap;gap:10px}"
+	".note{color:#666}.warn{color:#a15c00}td.lb{color:#a15c00;font-weight:bold}.cards{display:flex;flex-wrap:wrap;gap:10px}"
 	".cards div{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:110px}"
 	".cards b{display:block;font-size:18px}"
 	"table{border-collapse:collapse;font-size:12px}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}"

@@ -10,6 +10,7 @@
 #include "report_ingest.h"
 #include "report_series.h"
 #include "report_site.h"
+#include "schema.h"
 
 static void seen_time(struct report *rp, __u64 t)
 {
@@ -35,17 +36,17 @@ static __u64 rec_time(struct report *rp, const cJSON *rec)
 {
 	unsigned long long v;
 
-	if (nr_get_time(rec, "ts_ns", &v) && v)
+	if (nr_get_time(rec, FLD_TS_NS, &v) && v)
 		return v;
-	if (nr_get_u64(rec, "seq", &v))
+	if (nr_get_u64(rec, FLD_SEQ, &v))
 		return seq_time(rp, v);
 	return rp->last_seq_t;
 }
 
 static int add_host(struct report *rp, const cJSON *h)
 {
-	const char *host = nr_get_str(h, "hostname"), *kern = nr_get_str(h, "kernel");
-	const char *mach = nr_get_str(h, "machine");
+	const char *host = nr_get_str(h, FLD_HOSTNAME), *kern = nr_get_str(h, FLD_KERNEL);
+	const char *mach = nr_get_str(h, FLD_MACHINE);
 	struct rp_host *l;
 
 	host = host ? host : "?";
@@ -67,15 +68,28 @@ static int add_host(struct report *rp, const cJSON *h)
 	return 0;
 }
 
+/* the limits a reader of the report must know: top_sites cut sites, live_entries LIVE */
+static void header_limits(struct report *rp, const cJSON *rec)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, FLD_DAEMON);
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec, FLD_SETTINGS);
+	unsigned long long v;
+
+	if (d && nr_get_u64(d, FLD_TOP_SITES, &v) && v > rp->top_sites)
+		rp->top_sites = v;
+	if (st && nr_get_u64(st, FLD_LIVE_ENTRIES, &v) && v > rp->live_entries)
+		rp->live_entries = v;
+}
+
 static int feed_header(struct report *rp, const cJSON *rec)
 {
 	unsigned long long v;
 	const char *host;
 	double d;
 
-	rp->run_start_ns = nr_get_time(rec, "start_ns", &v) ? v : 0;
+	rp->run_start_ns = nr_get_time(rec, FLD_START_NS, &v) ? v : 0;
 	rp->run_interval_ns = 0;
-	if (nr_get_num(rec, "interval_s", &d) && d >= 0.001 && d <= 86400) {
+	if (nr_get_num(rec, FLD_INTERVAL_S, &d) && d >= 0.001 && d <= 86400) {
 		rp->run_interval_ns = d * RP_NS;
 		if (!rp->bucket_ns)
 			rp->bucket_ns = rp->run_interval_ns;
@@ -89,39 +103,49 @@ static int feed_header(struct report *rp, const cJSON *rec)
 	}
 	rp->last_seq = 0;
 	rp->last_seq_t = rp->run_start_ns;
-	if (!rp->page_size && nr_get_u64(rec, "page_size", &v) && v >= 512 && v <= (1 << 24))
+	if (!rp->page_size && nr_get_u64(rec, FLD_PAGE_SIZE, &v) && v >= 512 && v <= (1 << 24))
 		rp->page_size = v;
-	rp->run_pb = nr_get_u64(rec, "pageblock_order", &v) && v < 32 ? (__s64)v : -1;
-	host = nr_get_str(rec, "hostname");
+	rp->run_pb = nr_get_u64(rec, FLD_PAGEBLOCK_ORDER, &v) && v < 32 ? (__s64)v : -1;
+	header_limits(rp, rec);
+	host = nr_get_str(rec, FLD_HOSTNAME);
 	return rp_dedup_header(rp, host ? host : "?", rp->run_start_ns) ?: add_host(rp, rec);
 }
 
-static void sum_object(const cJSON *o, const char *const *keys, __u64 *sums, int n)
+_Static_assert(sizeof(schema_events) / sizeof(schema_events[0]) == RP_EVENTS &&
+		       sizeof(schema_unmatched) / sizeof(schema_unmatched[0]) == RP_UNMATCHED &&
+		       sizeof(schema_drops) / sizeof(schema_drops[0]) == RP_KERNEL_DROPS,
+	       "report_model.h's counter lengths follow schema.h's tables");
+
+static void sum_counters(const cJSON *o, const struct schema_counter *c, size_t n, __u64 *sums)
 {
 	unsigned long long v;
 
-	for (int i = 0; i < n; i++) {
-		if (nr_get_u64(o, keys[i], &v))
+	for (size_t i = 0; i < n; i++) {
+		if (nr_get_u64(o, c[i].name, &v))
 			sums[i] = rp_sat_add(sums[i], v);
 	}
 }
 
+static void sum_u64(const cJSON *o, const char *name, __u64 *sum)
+{
+	unsigned long long v;
+
+	if (nr_get_u64(o, name, &v))
+		*sum = rp_sat_add(*sum, v);
+}
+
 static int feed_interval(struct report *rp, struct ndjson_reader *r, const cJSON *rec)
 {
-	static const char *const ev[] = { "kmalloc",	     "kfree",	"kmem_cache_alloc",
-					  "kmem_cache_free", "vmalloc", "vfree" };
-	static const char *const um[] = { "kfree", "kmem_cache_free", "vfree" };
-	static const char *const dr[] = { "sites_full", "live_full",	"ringbuf_full",
-					  "stacks",	"pending_full", "recursion" };
-	unsigned long long seq, end, v;
+	const cJSON *drops = cJSON_GetObjectItemCaseSensitive(rec, FLD_DROPS);
+	unsigned long long seq, end;
 	long long live;
 	double d;
 	int rc;
 
-	if (!nr_get_u64(rec, "seq", &seq))
-		return rp_bad_field(r, "interval", "seq", "is not a non-negative integer");
-	if (!nr_get_time(rec, "end_ns", &end))
-		return rp_bad_field(r, "interval", "end_ns", "is not a time in ns");
+	if (!nr_get_u64(rec, FLD_SEQ, &seq))
+		return rp_bad_field(r, REC_INTERVAL, FLD_SEQ, "is not a non-negative integer");
+	if (!nr_get_time(rec, FLD_END_NS, &end))
+		return rp_bad_field(r, REC_INTERVAL, FLD_END_NS, "is not a time in ns");
 	rp->last_seq = seq;
 	rp->last_seq_t = end;
 	rc = rp_dedup_seq(rp, r, seq);
@@ -131,18 +155,19 @@ static int feed_interval(struct report *rp, struct ndjson_reader *r, const cJSON
 		return 0;
 	seen_time(rp, end);
 	rp->intervals++;
-	if (nr_get_num(rec, "duration_s", &d) && d >= 0 && d < 1e9)
+	if (nr_get_num(rec, FLD_DURATION_S, &d) && d >= 0 && d < 1e9)
 		rp->seconds += d;
-	sum_object(cJSON_GetObjectItemCaseSensitive(rec, "events"), ev, rp->events, 6);
-	sum_object(cJSON_GetObjectItemCaseSensitive(rec, "unmatched_frees"), um, rp->unmatched, 3);
-	sum_object(cJSON_GetObjectItemCaseSensitive(rec, "drops"), dr, rp->drops, 6);
-	if (nr_get_u64(rec, "stale_live", &v))
-		rp->stale_live = rp_sat_add(rp->stale_live, v);
-	if (nr_get_u64(rec, "self_ignored", &v))
-		rp->self_ignored = rp_sat_add(rp->self_ignored, v);
-	if (end >= rp->live_t && nr_get_s64(rec, "live", &live)) {
+	sum_counters(cJSON_GetObjectItemCaseSensitive(rec, FLD_EVENTS), schema_events, RP_EVENTS,
+		     rp->events);
+	sum_counters(cJSON_GetObjectItemCaseSensitive(rec, FLD_UNMATCHED_FREES), schema_unmatched,
+		     RP_UNMATCHED, rp->unmatched);
+	sum_counters(drops, schema_drops, RP_KERNEL_DROPS, rp->drops);
+	sum_u64(drops, FLD_DROP_RECURSION, &rp->drops[RP_KERNEL_DROPS]);
+	sum_u64(rec, FLD_STALE_LIVE, &rp->stale_live);
+	sum_u64(rec, FLD_SELF_IGNORED, &rp->self_ignored);
+	if (end >= rp->live_t && nr_get_s64(rec, FLD_LIVE, &live)) {
 		rp->live = live;
-		rp->live_bytes = nr_get_s64(rec, "live_bytes", &live) ? live : 0;
+		rp->live_bytes = nr_get_s64(rec, FLD_LIVE_BYTES, &live) ? live : 0;
 		rp->live_t = end;
 	}
 	return 0;
@@ -151,18 +176,18 @@ static int feed_interval(struct report *rp, struct ndjson_reader *r, const cJSON
 /* One record (nr_next()'s); problems are reported through the reader. */
 static int report_feed(struct report *rp, struct ndjson_reader *r, const cJSON *rec)
 {
-	const char *type = nr_get_str(rec, "type");
+	const char *type = nr_get_str(rec, FLD_TYPE);
 	unsigned long long seq;
 	__u64 t;
 	int rc;
 
 	if (!type)
 		return 0;
-	if (!strcmp(type, "header"))
+	if (!strcmp(type, REC_HEADER))
 		return feed_header(rp, rec);
-	if (!strcmp(type, "interval"))
+	if (!strcmp(type, REC_INTERVAL))
 		return feed_interval(rp, r, rec);
-	if (nr_get_u64(rec, "seq", &seq)) {
+	if (nr_get_u64(rec, FLD_SEQ, &seq)) {
 		rc = rp_dedup_seq(rp, r, seq);
 		if (rc)
 			return rc < 0 ? rc : 0;
@@ -170,19 +195,22 @@ static int report_feed(struct report *rp, struct ndjson_reader *r, const cJSON *
 	t = rec_time(rp, rec);
 	if (!rp_in_window(rp, t))
 		return 0;
-	if (!strcmp(type, "site") || !strcmp(type, "page_site") || !strcmp(type, "buddyinfo"))
+	if (!strcmp(type, REC_SITE) || !strcmp(type, REC_SITE_REST) ||
+	    !strcmp(type, REC_PAGE_SITE) || !strcmp(type, REC_BUDDYINFO))
 		seen_time(rp, t);
-	if (!strcmp(type, "site"))
+	if (!strcmp(type, REC_SITE))
 		return rp_feed_site(rp, r, rec, t);
-	if (!strcmp(type, "page_site"))
+	if (!strcmp(type, REC_SITE_REST))
+		return rp_feed_site_rest(rp, r, rec, t);
+	if (!strcmp(type, REC_PAGE_SITE))
 		return rp_feed_page_site(rp, r, rec, t);
-	if (!strcmp(type, "buddyinfo"))
+	if (!strcmp(type, REC_BUDDYINFO))
 		return rp_feed_buddyinfo(rp, r, rec, t);
-	if (!strcmp(type, "correlation"))
+	if (!strcmp(type, REC_CORRELATION))
 		return rp_feed_correlation(rp, r, rec, t);
-	if (!strcmp(type, "vmstat"))
+	if (!strcmp(type, REC_VMSTAT))
 		return rp_feed_vmstat(rp, rec);
-	if (!strcmp(type, "failure"))
+	if (!strcmp(type, REC_FAILURE))
 		rp->failures++;
 	/* other types: not used by the report, ignored as the contract says */
 	return 0;

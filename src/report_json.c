@@ -3,7 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 #include "report_json.h"
+#include "report_notes.h"
 #include "report_rank.h"
+#include "schema.h"
+
+/* the report's own field: a LIVE the live table could not hold whole */
+#define LIVE_LOWER_BOUND "live_lower_bound"
 
 static void num(cJSON *o, const char *name, double v)
 {
@@ -24,32 +29,47 @@ static cJSON *hist(const __u64 *h)
 	return o;
 }
 
+/* live, live_bytes and whether they are a lower bound (objects the live table could not hold) */
+static void live_json(cJSON *o, const struct rp_site *s)
+{
+	num(o, FLD_LIVE, s->live);
+	num(o, FLD_LIVE_BYTES, s->live_bytes);
+	num(o, FLD_LIVE_UNTRACKED, s->live_untracked);
+	cJSON_AddBoolToObject(o, LIVE_LOWER_BOUND, rp_live_lower(s));
+}
+
+/* the counters of a site, of the totals, of what top_sites left out: the export's names */
+static void counts_json(cJSON *o, const struct rp_site *s)
+{
+	num(o, FLD_ALLOCS, s->allocs);
+	num(o, FLD_FREES, s->frees);
+	num(o, FLD_IMPLIED_FREES, s->implied_frees);
+	num(o, FLD_FAILED, s->failed);
+	num(o, FLD_BYTES_REQ, s->bytes_req);
+	num(o, FLD_BYTES_ALLOC, s->bytes_alloc);
+	num(o, FLD_SLACK, rp_site_slack(s));
+	num(o, "frag_pct", rp_site_frag(s));
+	num(o, FLD_BYTES_FREED, s->bytes_freed);
+	num(o, FLD_CROSS_CPU_FREES, s->cross_cpu_frees);
+}
+
 static cJSON *site_json(const struct rp_site *s)
 {
 	cJSON *o = cJSON_CreateObject(), *g;
 
-	cJSON_AddStringToObject(o, "kind", s->kind);
+	cJSON_AddStringToObject(o, FLD_KIND, s->kind);
 	if (s->cache[0])
-		cJSON_AddStringToObject(o, "cache", s->cache);
-	cJSON_AddStringToObject(o, "caller", s->caller);
-	cJSON_AddStringToObject(o, "site", s->site);
-	num(o, "allocs", s->allocs);
-	num(o, "frees", s->frees);
-	num(o, "failed", s->failed);
-	num(o, "bytes_req", s->bytes_req);
-	num(o, "bytes_alloc", s->bytes_alloc);
-	num(o, "slack", rp_site_slack(s));
-	num(o, "frag_pct", rp_site_frag(s));
-	num(o, "bytes_freed", s->bytes_freed);
-	num(o, "live", s->live);
-	num(o, "live_bytes", s->live_bytes);
-	num(o, "cross_cpu_frees", s->cross_cpu_frees);
+		cJSON_AddStringToObject(o, FLD_CACHE, s->cache);
+	cJSON_AddStringToObject(o, FLD_CALLER, s->caller);
+	cJSON_AddStringToObject(o, FLD_SITE, s->site);
+	counts_json(o, s);
+	live_json(o, s);
 	if (s->req_unknown)
-		cJSON_AddBoolToObject(o, "req_unknown", true);
-	g = cJSON_AddObjectToObject(o, "gfp");
+		cJSON_AddBoolToObject(o, FLD_REQ_UNKNOWN, true);
+	g = cJSON_AddObjectToObject(o, FLD_GFP);
 	for (size_t i = 0; i < s->nr_gfps; i++)
 		num(g, s->gfps[i].flags, s->gfps[i].allocs);
-	cJSON_AddItemToObject(o, "sizes", hist(s->sizes));
+	cJSON_AddItemToObject(o, FLD_SIZES, hist(s->sizes));
 	return o;
 }
 
@@ -57,39 +77,73 @@ static cJSON *site_ref(const struct rp_site *s, const char *what, double v)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "kind", s->kind);
-	cJSON_AddStringToObject(o, "caller", s->caller);
-	cJSON_AddStringToObject(o, "site", s->site);
+	cJSON_AddStringToObject(o, FLD_KIND, s->kind);
+	cJSON_AddStringToObject(o, FLD_CALLER, s->caller);
+	cJSON_AddStringToObject(o, FLD_SITE, s->site);
 	num(o, what, v);
 	return o;
 }
 
+/* what the site records left out (site_rest), in the totals above; null when nothing */
+static cJSON *cut_json(const struct report *rp)
+{
+	const struct rp_site *r = rp->rest;
+	cJSON *o;
+
+	if (!rp->rest_intervals)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	num(o, "intervals", rp->rest_intervals);
+	num(o, "of_intervals", rp->intervals);
+	num(o, FLD_TOP_SITES, rp->top_sites);
+	num(o, "sites_folded", rp->rest_sites);
+	counts_json(o, r);
+	num(o, "pct_of_bytes",
+	    rp->total->bytes_alloc ? 100.0 * r->bytes_alloc / rp->total->bytes_alloc : 0);
+	return o;
+}
+
+static void add_note(cJSON *a, bool (*note)(const struct report *, char *, size_t),
+		     const struct report *rp)
+{
+	char n[RP_NOTE_LEN];
+
+	if (note(rp, n, sizeof(n)))
+		cJSON_AddItemToArray(a, cJSON_CreateString(n));
+}
+
+static cJSON *notes_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	add_note(a, rp_note_cut, rp);
+	add_note(a, rp_note_rest_filtered, rp);
+	add_note(a, rp_note_live_lower, rp);
+	return a;
+}
+
 static cJSON *summary_json(const struct report *rp)
 {
-	static const char *const drops[] = { "sites_full", "live_full",	   "ringbuf_full",
-					     "stacks",	   "pending_full", "recursion" };
 	const struct rp_site *t = rp->total;
 	cJSON *o = cJSON_CreateObject(), *d;
 
 	num(o, "seconds", rp->seconds);
 	num(o, "intervals", rp->intervals);
-	num(o, "sites", rp->nr_sites);
-	num(o, "allocs", t->allocs);
-	num(o, "frees", t->frees);
-	num(o, "failed", t->failed);
-	num(o, "bytes_req", t->bytes_req);
-	num(o, "bytes_alloc", t->bytes_alloc);
-	num(o, "bytes_freed", t->bytes_freed);
-	num(o, "slack", rp_site_slack(t));
-	num(o, "frag_pct", rp_site_frag(t));
-	num(o, "cross_cpu_frees", t->cross_cpu_frees);
-	num(o, "unmatched_frees", rp->unmatched[0] + rp->unmatched[1] + rp->unmatched[2]);
-	num(o, "live", rp->live);
-	num(o, "live_bytes", rp->live_bytes);
+	num(o, FLD_SITES, rp->nr_sites);
+	counts_json(o, t);
+	num(o, FLD_UNMATCHED_FREES, rp->unmatched[0] + rp->unmatched[1] + rp->unmatched[2]);
+	num(o, FLD_LIVE, rp->live);
+	num(o, FLD_LIVE_BYTES, rp->live_bytes);
+	cJSON_AddBoolToObject(o, LIVE_LOWER_BOUND, rp->untracked_sites > 0);
+	num(o, FLD_LIVE_UNTRACKED, rp->untracked);
+	num(o, "live_lower_bound_sites", rp->untracked_sites);
 	num(o, "failure_records", rp->failures);
-	d = cJSON_AddObjectToObject(o, "drops");
-	for (int i = 0; i < 6; i++)
-		num(d, drops[i], rp->drops[i]);
+	d = cJSON_AddObjectToObject(o, FLD_DROPS);
+	for (int i = 0; i < RP_KERNEL_DROPS; i++)
+		num(d, schema_drops[i].name, rp->drops[i]);
+	num(d, FLD_DROP_RECURSION, rp->drops[RP_KERNEL_DROPS]);
+	cJSON_AddItemToObject(o, "detail_cut", cut_json(rp));
+	cJSON_AddItemToObject(o, "notes", notes_json(rp));
 	return o;
 }
 
@@ -103,13 +157,13 @@ static cJSON *classes_json(const struct report *rp)
 
 		num(o, "size", k->size);
 		cJSON_AddBoolToObject(o, "estimated", k->estimated);
-		num(o, "allocs", k->allocs);
-		num(o, "bytes_req", k->req);
-		num(o, "bytes_alloc", k->alloc);
-		num(o, "slack", k->slack);
+		num(o, FLD_ALLOCS, k->allocs);
+		num(o, FLD_BYTES_REQ, k->req);
+		num(o, FLD_BYTES_ALLOC, k->alloc);
+		num(o, FLD_SLACK, k->slack);
 		top = cJSON_AddArrayToObject(o, "top_sites");
 		for (int j = 0; j < 3 && k->top[j]; j++)
-			cJSON_AddItemToArray(top, site_ref(k->top[j], "slack", k->top_slack[j]));
+			cJSON_AddItemToArray(top, site_ref(k->top[j], FLD_SLACK, k->top_slack[j]));
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -123,12 +177,13 @@ static cJSON *gfp_json(const struct report *rp)
 		const struct rp_gfp_row *g = &rp->gfp_rows[i];
 		cJSON *o = cJSON_CreateObject(), *top;
 
-		cJSON_AddStringToObject(o, "gfp", g->flags);
-		num(o, "allocs", g->allocs);
-		num(o, "sites", g->sites);
+		cJSON_AddStringToObject(o, FLD_GFP, g->flags);
+		num(o, FLD_ALLOCS, g->allocs);
+		num(o, FLD_SITES, g->sites);
 		top = cJSON_AddArrayToObject(o, "top_sites");
 		for (int j = 0; j < 3 && g->top[j]; j++)
-			cJSON_AddItemToArray(top, site_ref(g->top[j], "allocs", g->top_allocs[j]));
+			cJSON_AddItemToArray(top,
+					     site_ref(g->top[j], FLD_ALLOCS, g->top_allocs[j]));
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -149,16 +204,16 @@ static cJSON *zone_json(const struct report *rp, const struct rp_zone *z)
 {
 	cJSON *o = cJSON_CreateObject(), *orders = cJSON_AddArrayToObject(o, "orders");
 
-	num(o, "node", z->node);
-	cJSON_AddStringToObject(o, "zone", z->zone);
+	num(o, FLD_NODE, z->node);
+	cJSON_AddStringToObject(o, FLD_ZONE, z->zone);
 	num(o, "snapshots", z->snapshots);
 	num(o, "order3_ran_out", z->ran_out);
 	for (int i = 0; i < 2; i++) {
 		cJSON *e = cJSON_CreateObject();
 
-		num(e, "order", i ? rp->pageblock_order : 3);
-		cJSON_AddItemToObject(e, "unusable_index", stat_json(&z->unus[i]));
-		cJSON_AddItemToObject(e, "frag_index", stat_json(&z->frag[i]));
+		num(e, FLD_ORDER, i ? rp->pageblock_order : 3);
+		cJSON_AddItemToObject(e, FLD_UNUSABLE_INDEX, stat_json(&z->unus[i]));
+		cJSON_AddItemToObject(e, FLD_FRAG_INDEX, stat_json(&z->frag[i]));
 		cJSON_AddItemToObject(e, "free_blocks", stat_json(&z->free[i]));
 		cJSON_AddItemToArray(orders, e);
 	}
@@ -173,7 +228,7 @@ static cJSON *frag_json(const struct report *rp)
 		cJSON_AddStringToObject(o, "note", "no fragmentation records in the input");
 		return o;
 	}
-	num(o, "pageblock_order", rp->pageblock_order);
+	num(o, FLD_PAGEBLOCK_ORDER, rp->pageblock_order);
 	cJSON_AddBoolToObject(o, "pageblock_order_assumed", rp->pageblock_assumed);
 	zones = cJSON_AddArrayToObject(o, "zones");
 	for (size_t i = 0; i < rp->nr_zones; i++)
@@ -181,7 +236,7 @@ static cJSON *frag_json(const struct report *rp)
 	ex = cJSON_AddObjectToObject(o, "order3_exhaustion");
 	num(ex, "buckets", rp->exhaust_buckets);
 	num(ex, "bucket_s", rp->bucket_ns / 1e9);
-	l = cJSON_AddArrayToObject(ex, "sites");
+	l = cJSON_AddArrayToObject(ex, FLD_SITES);
 	for (size_t i = 0; i < rp->nr_exhaust_sites; i++)
 		cJSON_AddItemToArray(
 			l, site_ref(rp->exhaust_sites[i], "bytes", rp->exhaust_site_bytes[i]));
@@ -200,16 +255,16 @@ static cJSON *corr_json(const struct report *rp)
 		const struct rp_corr *c = &rp->corr[i];
 		cJSON *o = cJSON_CreateObject();
 
-		num(o, "seq", c->seq);
-		num(o, "window", c->window);
-		cJSON_AddStringToObject(o, "caller", c->caller);
-		cJSON_AddStringToObject(o, "activity", c->activity);
-		cJSON_AddStringToObject(o, "target", c->target);
-		num(o, "node", c->node);
-		cJSON_AddStringToObject(o, "zone", c->zone);
-		num(o, "r", c->r);
-		num(o, "n", c->n);
-		num(o, "lag", c->lag);
+		num(o, FLD_SEQ, c->seq);
+		num(o, FLD_WINDOW, c->window);
+		cJSON_AddStringToObject(o, FLD_CALLER, c->caller);
+		cJSON_AddStringToObject(o, FLD_ACTIVITY, c->activity);
+		cJSON_AddStringToObject(o, FLD_TARGET, c->target);
+		num(o, FLD_NODE, c->node);
+		cJSON_AddStringToObject(o, FLD_ZONE, c->zone);
+		num(o, FLD_R, c->r);
+		num(o, FLD_N, c->n);
+		num(o, FLD_LAG, c->lag);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -227,6 +282,28 @@ static cJSON *leaks_json(const struct report *rp)
 		num(o, "live_bytes_to", s->live_to);
 		num(o, "from_ns", s->t_from);
 		num(o, "to_ns", s->t_to);
+		num(o, FLD_IMPLIED_FREES, s->implied_frees);
+		num(o, FLD_LIVE_UNTRACKED, s->live_untracked);
+		cJSON_AddBoolToObject(o, LIVE_LOWER_BOUND, rp_live_lower(s));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+/* sites whose live bytes grew but whose objects end mostly as implied frees */
+static cJSON *not_leaks_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_implied; i++) {
+		const struct rp_site *s = rp->implied[i];
+		cJSON *o = site_ref(s, "growth_bytes_per_s", s->growth);
+		char n[RP_NOTE_LEN + 256];
+
+		num(o, FLD_FREES, s->frees);
+		num(o, FLD_IMPLIED_FREES, s->implied_frees);
+		rp_note_implied(s, n, sizeof(n));
+		cJSON_AddStringToObject(o, "reason", n);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -240,7 +317,7 @@ static cJSON *pages_json(const struct report *rp)
 		const struct rp_site *s = rp->pages[i];
 		cJSON *o = site_ref(s, "allocs", s->allocs), *orders;
 
-		num(o, "pages", s->pages);
+		num(o, FLD_PAGES, s->pages);
 		num(o, "bytes", s->bytes_alloc);
 		orders = cJSON_AddArrayToObject(o, "orders");
 		for (int k = 0; k < 32; k++) {
@@ -277,9 +354,9 @@ static cJSON *hosts_json(const struct report *rp)
 	for (size_t i = 0; i < rp->nr_hosts; i++) {
 		cJSON *o = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(o, "hostname", rp->hosts[i].hostname);
-		cJSON_AddStringToObject(o, "kernel", rp->hosts[i].kernel);
-		cJSON_AddStringToObject(o, "machine", rp->hosts[i].machine);
+		cJSON_AddStringToObject(o, FLD_HOSTNAME, rp->hosts[i].hostname);
+		cJSON_AddStringToObject(o, FLD_KERNEL, rp->hosts[i].kernel);
+		cJSON_AddStringToObject(o, FLD_MACHINE, rp->hosts[i].machine);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -290,17 +367,17 @@ cJSON *report_json(struct report *rp)
 	cJSON *o = cJSON_CreateObject(), *w, *sites;
 	size_t shown = 0;
 
-	cJSON_AddStringToObject(o, "type", "report");
-	num(o, "schema", 1);
+	cJSON_AddStringToObject(o, FLD_TYPE, "report");
+	num(o, FLD_SCHEMA, 1);
 	cJSON_AddItemToObject(o, "inputs", inputs_json(rp));
 	cJSON_AddItemToObject(o, "hosts", hosts_json(rp));
-	w = cJSON_AddObjectToObject(o, "window");
-	num(w, "start_ns", rp->t_min);
-	num(w, "end_ns", rp->t_max);
+	w = cJSON_AddObjectToObject(o, FLD_WINDOW);
+	num(w, FLD_START_NS, rp->t_min);
+	num(w, FLD_END_NS, rp->t_max);
 	num(w, "since_ns", rp->opts.since_ns);
 	num(w, "until_ns", rp->opts.until_ns);
 	cJSON_AddStringToObject(o, "sort", rp_sort_name(rp->opts.sort));
-	sites = cJSON_AddArrayToObject(o, "sites");
+	sites = cJSON_AddArrayToObject(o, FLD_SITES);
 	for (size_t i = 0; i < rp->nr_sites && (!rp->opts.top || shown < rp->opts.top); i++) {
 		if (!rp->sites[i]->allocs && !rp->sites[i]->failed)
 			continue;
@@ -310,10 +387,11 @@ cJSON *report_json(struct report *rp)
 	num(o, "sites_not_shown", rp->nr_sites - shown);
 	cJSON_AddItemToObject(o, "summary", summary_json(rp));
 	cJSON_AddItemToObject(o, "slack_by_class", classes_json(rp));
-	cJSON_AddItemToObject(o, "gfp", gfp_json(rp));
+	cJSON_AddItemToObject(o, FLD_GFP, gfp_json(rp));
 	cJSON_AddItemToObject(o, "fragmentation", frag_json(rp));
 	cJSON_AddItemToObject(o, "page_sites", pages_json(rp));
 	cJSON_AddItemToObject(o, "correlation", corr_json(rp));
 	cJSON_AddItemToObject(o, "leak_suspects", leaks_json(rp));
+	cJSON_AddItemToObject(o, "not_leak_suspects", not_leaks_json(rp));
 	return o;
 }

@@ -47,13 +47,31 @@ static int cmp_growth(const void *a, const void *b)
 	return strcmp(x->site, y->site);
 }
 
+/*
+ * Growth that implied frees explain: the site's objects mostly end by being
+ * allocated again while still tracked (freed through kfree_bulk and the like,
+ * which fire no free tracepoint), so its live count is not what leaks.
+ */
+static bool mostly_implied(const struct rp_site *s)
+{
+	return s->implied_frees > s->frees;
+}
+
 void rp_build_leaks(struct report *rp)
 {
 	for (size_t i = 0; i < rp->nr_sites; i++) {
-		leak_check(rp->sites[i]);
-		if (rp->sites[i]->growth > 0 && rp_push(&rp->leaks, &rp->nr_leaks, rp->sites[i]))
+		struct rp_site *s = rp->sites[i];
+
+		leak_check(s);
+		if (s->growth <= 0)
+			continue;
+		s->implied_out = mostly_implied(s);
+		if (rp_push(s->implied_out ? &rp->implied : &rp->leaks,
+			    s->implied_out ? &rp->nr_implied : &rp->nr_leaks, s))
 			return;
 	}
 	if (rp->nr_leaks)
 		qsort(rp->leaks, rp->nr_leaks, sizeof(*rp->leaks), cmp_growth);
+	if (rp->nr_implied)
+		qsort(rp->implied, rp->nr_implied, sizeof(*rp->implied), cmp_growth);
 }

@@ -81,7 +81,8 @@ int report_init(struct report *rp, const struct rp_opts *o)
 	htab_init(&rp->fold_map, HTAB_STR);
 	htab_init(&rp->vmstat_map, HTAB_STR);
 	rp->total = calloc(1, sizeof(*rp->total));
-	if (!rp->total) {
+	rp->rest = calloc(1, sizeof(*rp->rest));
+	if (!rp->total || !rp->rest) {
 		report_free(rp);
 		return -ENOMEM;
 	}
@@ -152,7 +153,9 @@ void report_free(struct report *rp)
 	free(rp->classes);
 	free(rp->gfp_rows);
 	free(rp->leaks);
+	free(rp->implied);
 	site_free(rp->total);
+	site_free(rp->rest);
 	htab_free(&rp->site_map);
 	htab_free(&rp->page_map);
 	htab_free(&rp->zone_map);

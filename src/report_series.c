@@ -75,6 +75,8 @@ void rp_halve_all(struct report *rp)
 	for (size_t i = 0; i < rp->nr_sites; i++)
 		series_halve(rp->sites[i]->ser.v, &rp->sites[i]->ser.base, &rp->sites[i]->ser.len,
 			     sizeof(struct rp_pt), false);
+	series_halve(rp->rest->ser.v, &rp->rest->ser.base, &rp->rest->ser.len, sizeof(struct rp_pt),
+		     false);
 	for (size_t i = 0; i < rp->nr_pages; i++)
 		series_halve(rp->pages[i]->ser.v, &rp->pages[i]->ser.base, &rp->pages[i]->ser.len,
 			     sizeof(struct rp_pt), false);

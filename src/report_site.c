@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* site and page_site records: per-site sums, GFP combinations, size histograms, folded stacks. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ndjson_reader.h"
+#include "schema.h"
 #include "report_filter.h"
 #include "report_series.h"
 #include "report_site.h"
@@ -152,32 +154,50 @@ static int fold_add(struct report *rp, struct ndjson_reader *r, const cJSON *sta
 }
 
 struct site_vals {
-	unsigned long long allocs, frees, failed, req, alloc, freed, xcpu;
+	unsigned long long allocs, frees, failed, req, alloc, freed, xcpu, implied, untracked;
 	long long live, live_bytes;
 };
 
-static int read_site_vals(struct ndjson_reader *r, const cJSON *rec, struct site_vals *v)
+/* the counters of site and site_rest records; need: allocs and the byte counts */
+static const struct {
+	const char *name;
+	size_t off;
+	bool need;
+} counters[] = {
+	{ FLD_ALLOCS, offsetof(struct site_vals, allocs), true },
+	{ FLD_FREES, offsetof(struct site_vals, frees), false },
+	{ FLD_FAILED, offsetof(struct site_vals, failed), false },
+	{ FLD_BYTES_REQ, offsetof(struct site_vals, req), true },
+	{ FLD_BYTES_ALLOC, offsetof(struct site_vals, alloc), true },
+	{ FLD_BYTES_FREED, offsetof(struct site_vals, freed), false },
+	{ FLD_CROSS_CPU_FREES, offsetof(struct site_vals, xcpu), false },
+	/* newer fields: absent in older files, read as 0 */
+	{ FLD_IMPLIED_FREES, offsetof(struct site_vals, implied), false },
+	{ FLD_LIVE_UNTRACKED, offsetof(struct site_vals, untracked), false },
+};
+
+/* a signed field, 0 when absent; false when present and not an integer */
+static bool opt_s64(const cJSON *rec, const char *name, long long *v)
 {
-	static const char *const names[] = { "allocs",	       "frees",	      "failed",
-					     "bytes_req",      "bytes_alloc", "bytes_freed",
-					     "cross_cpu_frees" };
-	unsigned long long *dst[] = { &v->allocs, &v->frees, &v->failed, &v->req,
-				      &v->alloc,  &v->freed, &v->xcpu };
+	return !cJSON_GetObjectItemCaseSensitive(rec, name) || nr_get_s64(rec, name, v);
+}
 
+static int read_site_vals(struct ndjson_reader *r, const char *type, const cJSON *rec,
+			  struct site_vals *v)
+{
 	memset(v, 0, sizeof(*v));
-	for (size_t i = 0; i < 7; i++) {
-		const cJSON *it = cJSON_GetObjectItemCaseSensitive(rec, names[i]);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(rec, counters[i].name);
+		unsigned long long *dst = (unsigned long long *)((char *)v + counters[i].off);
 
-		/* allocs and the byte counts are the point of the record */
-		if ((it || i == 0 || i == 3 || i == 4) && !nr_item_u64(it, dst[i]))
-			return rp_bad_field(r, "site", names[i], "is not an integer in [0, 2^53]") ?:
+		if ((it || counters[i].need) && !nr_item_u64(it, dst))
+			return rp_bad_field(r, type, counters[i].name, "is not an integer in [0, 2^53]") ?:
 				       1;
 	}
-	if (cJSON_GetObjectItemCaseSensitive(rec, "live") && !nr_get_s64(rec, "live", &v->live))
-		return rp_bad_field(r, "site", "live", "is not an integer") ?: 1;
-	if (cJSON_GetObjectItemCaseSensitive(rec, "live_bytes") &&
-	    !nr_get_s64(rec, "live_bytes", &v->live_bytes))
-		return rp_bad_field(r, "site", "live_bytes", "is not an integer") ?: 1;
+	if (!opt_s64(rec, FLD_LIVE, &v->live))
+		return rp_bad_field(r, type, FLD_LIVE, "is not an integer") ?: 1;
+	if (!opt_s64(rec, FLD_LIVE_BYTES, &v->live_bytes))
+		return rp_bad_field(r, type, FLD_LIVE_BYTES, "is not an integer") ?: 1;
 	return 0;
 }
 
@@ -188,13 +208,13 @@ static int site_gfps(struct ndjson_reader *r, struct rp_site *s, const cJSON *g)
 	if (!g)
 		return 0;
 	if (!cJSON_IsObject(g))
-		return rp_bad_field(r, "site", "gfp", "is not an object") ?: 1;
+		return rp_bad_field(r, REC_SITE, FLD_GFP, "is not an object") ?: 1;
 	cJSON_ArrayForEach(it, g)
 	{
 		unsigned long long n;
 
 		if (!nr_item_u64(it, &n))
-			return rp_bad_field(r, "site", "gfp", "has a count that is not an integer") ?:
+			return rp_bad_field(r, REC_SITE, FLD_GFP, "has a count that is not an integer") ?:
 				       1;
 		if (add_gfp(s, it->string, n))
 			return -ENOMEM;
@@ -211,6 +231,8 @@ static void site_add(struct rp_site *s, const struct site_vals *v, __u64 t, cons
 	s->bytes_alloc = rp_sat_add(s->bytes_alloc, v->alloc);
 	s->bytes_freed = rp_sat_add(s->bytes_freed, v->freed);
 	s->cross_cpu_frees = rp_sat_add(s->cross_cpu_frees, v->xcpu);
+	s->implied_frees = rp_sat_add(s->implied_frees, v->implied);
+	s->live_untracked = rp_sat_add(s->live_untracked, v->untracked);
 	for (int i = 0; i < RP_HIST; i++)
 		s->sizes[i] = rp_sat_add(s->sizes[i], h[i]);
 	if (!s->live_t || t >= s->live_t) {
@@ -220,41 +242,52 @@ static void site_add(struct rp_site *s, const struct site_vals *v, __u64 t, cons
 	}
 }
 
+/* the counters and size histogram every site-like record has; 0, 1: skipped, or -ENOMEM */
+static int read_counts(struct ndjson_reader *r, const char *type, const cJSON *rec,
+		       struct site_vals *v, __u64 *h)
+{
+	int rc = read_site_vals(r, type, rec, v);
+
+	if (rc)
+		return rc;
+	if (!read_hist(cJSON_GetObjectItemCaseSensitive(rec, FLD_SIZES), h))
+		return rp_bad_field(r, type, FLD_SIZES, "is not a log2 histogram") ?: 1;
+	return 0;
+}
+
 int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t)
 {
-	const char *kind = nr_get_str(rec, "kind"), *caller = nr_get_str(rec, "caller");
-	const char *site = nr_get_str(rec, "site"), *cache = nr_get_str(rec, "cache");
-	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(rec, "stack");
+	const char *kind = nr_get_str(rec, FLD_KIND), *caller = nr_get_str(rec, FLD_CALLER);
+	const char *site = nr_get_str(rec, FLD_SITE), *cache = nr_get_str(rec, FLD_CACHE);
+	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(rec, FLD_STACK);
 	__u64 h[RP_HIST] = {};
 	struct site_vals v;
 	struct rp_site *s;
 	int rc;
 
 	if (!kind || !caller || !site)
-		return rp_bad_field(r, "site",
-				    !kind   ? "kind" :
-				    !caller ? "caller" :
-					      "site",
+		return rp_bad_field(r, REC_SITE,
+				    !kind   ? FLD_KIND :
+				    !caller ? FLD_CALLER :
+					      FLD_SITE,
 				    "is missing or not a string");
 	if (!rp_wanted(rp, kind, caller, site))
 		return 0;
-	rc = read_site_vals(r, rec, &v);
+	rc = read_counts(r, REC_SITE, rec, &v, h);
 	if (rc)
 		return rc < 0 ? rc : 0;
-	if (!read_hist(cJSON_GetObjectItemCaseSensitive(rec, "sizes"), h))
-		return rp_bad_field(r, "site", "sizes", "is not a log2 histogram");
 	if (stack && !cJSON_IsArray(stack))
-		return rp_bad_field(r, "site", "stack", "is not an array");
+		return rp_bad_field(r, REC_SITE, FLD_STACK, "is not an array");
 	s = get_site(rp, &rp->site_map, kind, cache ? cache : "", caller, site);
 	if (!s)
 		return -ENOMEM;
-	rc = site_gfps(r, s, cJSON_GetObjectItemCaseSensitive(rec, "gfp"));
+	rc = site_gfps(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_GFP));
 	if (rc)
 		return rc < 0 ? rc : 0;
 	site_add(s, &v, t, h);
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "req_unknown")))
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, FLD_REQ_UNKNOWN)))
 		s->req_unknown = true;
-	if (!strcmp(kind, "kmalloc") && v.allocs && !s->req_unknown &&
+	if (!strcmp(kind, KIND_NAME_KMALLOC) && v.allocs && !s->req_unknown &&
 	    rp_classify(s, v.allocs, v.req, v.alloc, h))
 		return -ENOMEM;
 	if (t) {
@@ -262,7 +295,7 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 
 		if (!p)
 			return -ENOMEM;
-		if (cJSON_GetObjectItemCaseSensitive(rec, "live_bytes"))
+		if (cJSON_GetObjectItemCaseSensitive(rec, FLD_LIVE_BYTES))
 			rp_add_live(p, v.live_bytes, t);
 	}
 	if (stack && cJSON_GetArraySize(stack))
@@ -270,27 +303,59 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 	return 0;
 }
 
+/*
+ * What the site records of an interval left out: into the totals and their
+ * time series, never into a site of its own (it has no kind or caller).
+ * Its live values are not used: the interval record has the live totals.
+ */
+int rp_feed_site_rest(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t)
+{
+	unsigned long long sites = 0;
+	__u64 h[RP_HIST] = {};
+	struct site_vals v;
+	int rc;
+
+	if (rp->opts.kind || rp->opts.caller) {
+		/* the folded sites' kinds and callers are unknown: cannot be filtered */
+		rp->rest_filtered = true;
+		return 0;
+	}
+	rc = read_counts(r, REC_SITE_REST, rec, &v, h);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	if (cJSON_GetObjectItemCaseSensitive(rec, FLD_SITES) && !nr_get_u64(rec, FLD_SITES, &sites))
+		return rp_bad_field(r, REC_SITE_REST, FLD_SITES, "is not a non-negative integer");
+	v.live = v.live_bytes = 0;
+	site_add(rp->rest, &v, t, h);
+	rp->rest_intervals++;
+	rp->rest_sites = rp_sat_add(rp->rest_sites, sites);
+	if (t && !rp_site_point(rp, rp->rest, t, v.allocs, v.alloc))
+		return -ENOMEM;
+	return 0;
+}
+
 int rp_feed_page_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t)
 {
-	const char *caller = nr_get_str(rec, "caller"), *site = nr_get_str(rec, "site");
-	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(rec, "stack");
+	const char *caller = nr_get_str(rec, FLD_CALLER), *site = nr_get_str(rec, FLD_SITE);
+	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(rec, FLD_STACK);
 	unsigned long long order, allocs, pages;
 	struct rp_site *s;
 	__u64 bytes;
 
 	if (!caller)
-		return rp_bad_field(r, "page_site", "caller", "is missing or not a string");
+		return rp_bad_field(r, REC_PAGE_SITE, FLD_CALLER, "is missing or not a string");
 	site = site ? site : caller;
-	if (!nr_get_u64(rec, "order", &order) || order >= 32)
-		return rp_bad_field(r, "page_site", "order", "is not an order in [0, 31]");
-	if (!nr_get_u64(rec, "allocs", &allocs) || !nr_get_u64(rec, "pages", &pages))
-		return rp_bad_field(r, "page_site", "allocs/pages",
-				    "is not an integer in [0, 2^53]");
+	if (!nr_get_u64(rec, FLD_ORDER, &order) || order >= 32)
+		return rp_bad_field(r, REC_PAGE_SITE, FLD_ORDER, "is not an order in [0, 31]");
+	if (!nr_get_u64(rec, FLD_ALLOCS, &allocs))
+		return rp_bad_field(r, REC_PAGE_SITE, FLD_ALLOCS, "is not an integer in [0, 2^53]");
+	if (!nr_get_u64(rec, FLD_PAGES, &pages))
+		return rp_bad_field(r, REC_PAGE_SITE, FLD_PAGES, "is not an integer in [0, 2^53]");
 	if (stack && !cJSON_IsArray(stack))
-		return rp_bad_field(r, "page_site", "stack", "is not an array");
+		return rp_bad_field(r, REC_PAGE_SITE, FLD_STACK, "is not an array");
 	if (!rp_caller_match(rp, caller, site))
 		return 0;
-	s = get_site(rp, &rp->page_map, "page", "", caller, site);
+	s = get_site(rp, &rp->page_map, KIND_NAME_PAGE, "", caller, site);
 	if (!s)
 		return -ENOMEM;
 	bytes = pages * (rp->page_size ? rp->page_size : 4096);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "report_frag.h"
+#include "report_notes.h"
 #include "report_rank.h"
 #include "report_text.h"
 #include "util.h"
@@ -32,23 +33,23 @@ static const char *tail(const char *s, size_t w)
 
 static void print_row(FILE *f, const struct rp_site *s)
 {
-	char a[16], b[16], c[16], d[16], e[16], g[16], flags[256];
+	char a[16], b[16], c[24], d[16], e[16], g[16], im[16], flags[256];
 
 	gfp_cell(s, flags, sizeof(flags));
-	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %6.1f%% %s\n", CALLER_W,
+	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %8s %6.1f%% %s\n", CALLER_W,
 		tail(s->site, CALLER_W), kind_label(s), fmt_count(s->allocs, a, sizeof(a)),
-		fmt_count(s->frees, b, sizeof(b)),
-		fmt_count(s->live > 0 ? s->live : 0, c, sizeof(c)),
-		fmt_bytes(s->bytes_req, d, sizeof(d)), fmt_bytes(s->bytes_alloc, e, sizeof(e)),
-		fmt_bytes(rp_site_slack(s), g, sizeof(g)), rp_site_frag(s), flags);
+		fmt_count(s->frees, b, sizeof(b)), fmt_count(s->implied_frees, im, sizeof(im)),
+		rp_fmt_live(s, c, sizeof(c)), fmt_bytes(s->bytes_req, d, sizeof(d)),
+		fmt_bytes(s->bytes_alloc, e, sizeof(e)), fmt_bytes(rp_site_slack(s), g, sizeof(g)),
+		rp_site_frag(s), flags);
 }
 
 static void print_sites(FILE *f, struct report *rp)
 {
 	size_t shown = 0;
 
-	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %7s %s\n", CALLER_W, "CALLER", "KIND",
-		"ALLOCS", "FREES", "LIVE", "REQ", "ALLOC", "SLACK", "FRAG%", "GFP");
+	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %8s %7s %s\n", CALLER_W, "CALLER", "KIND",
+		"ALLOCS", "FREES", "IMPLIED", "LIVE", "REQ", "ALLOC", "SLACK", "FRAG%", "GFP");
 	for (size_t i = 0; i < rp->nr_sites && (!rp->opts.top || shown < rp->opts.top); i++) {
 		if (!rp->sites[i]->allocs && !rp->sites[i]->failed)
 			continue;
@@ -70,11 +71,24 @@ static double pct(double part, double whole)
 	return whole ? 100.0 * part / whole : 0;
 }
 
+/* what the totals and LIVE above cannot say themselves */
+static void print_notes(FILE *f, const struct report *rp)
+{
+	char n[RP_NOTE_LEN];
+
+	if (rp_note_cut(rp, n, sizeof(n)))
+		fprintf(f, "  Note: %s\n", n);
+	if (rp_note_rest_filtered(rp, n, sizeof(n)))
+		fprintf(f, "  Note: %s\n", n);
+	if (rp_note_live_lower(rp, n, sizeof(n)))
+		fprintf(f, "  Hint: %s\n", n);
+}
+
 static void print_summary(FILE *f, struct report *rp)
 {
 	const struct rp_site *t = rp->total;
 	__u64 unmatched = rp->unmatched[0] + rp->unmatched[1] + rp->unmatched[2];
-	char a[16], b[16];
+	char a[16], b[16], live[32];
 
 	fprintf(f, "\nSUMMARY (%.1f s in %llu intervals, %zu sites)\n", rp->seconds,
 		(unsigned long long)rp->intervals, rp->nr_sites);
@@ -84,20 +98,23 @@ static void print_summary(FILE *f, struct report *rp)
 	fprintf(f, "  Internal frag.       %10s slack, %.2f%% of allocated\n",
 		fmt_bytes(rp_site_slack(t), a, sizeof(a)), rp_site_frag(t));
 	fprintf(f,
-		"  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing)\n",
+		"  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing); %llu implied (allocated again while tracked)\n",
 		fmt_bytes(t->bytes_freed, a, sizeof(a)), (unsigned long long)t->frees,
-		(unsigned long long)unmatched);
+		(unsigned long long)unmatched, (unsigned long long)t->implied_frees);
 	fprintf(f, "  Cross-CPU frees      %10llu (%.1f%% of matched frees)\n",
 		(unsigned long long)t->cross_cpu_frees, pct(t->cross_cpu_frees, t->frees));
-	fprintf(f, "  Live at the end      %10lld objects, %s (all sites, last interval)\n",
-		(long long)rp->live,
-		fmt_bytes(rp->live_bytes > 0 ? rp->live_bytes : 0, b, sizeof(b)));
+	snprintf(live, sizeof(live), "%s%lld", rp->untracked_sites ? ">=" : "",
+		 (long long)rp->live);
+	fprintf(f, "  Live at the end      %10s objects, %s (all sites, last interval%s)\n", live,
+		fmt_bytes(rp->live_bytes > 0 ? rp->live_bytes : 0, b, sizeof(b)),
+		rp->untracked_sites ? "; a lower bound, see the hint" : "");
 	fprintf(f, "  Failed allocations   %10llu\n", (unsigned long long)t->failed);
 	fprintf(f,
 		"  Drops                site map full %llu, live map full %llu, ring buffer %llu, stacks %llu, kprobe pairing %llu, recursion %llu\n",
 		(unsigned long long)rp->drops[0], (unsigned long long)rp->drops[1],
 		(unsigned long long)rp->drops[2], (unsigned long long)rp->drops[3],
 		(unsigned long long)rp->drops[4], (unsigned long long)rp->drops[5]);
+	print_notes(f, rp);
 }
 
 static void print_site_list(FILE *f, struct rp_site *const *top, const __u64 *vals, int n,
@@ -304,24 +321,39 @@ static void print_correlation(FILE *f, struct report *rp)
 	}
 }
 
-static void print_leaks(FILE *f, struct report *rp)
+static void print_leak_rows(FILE *f, struct report *rp)
 {
-	char a[16], b[16], c[16];
+	char a[16], b[16], c[16], to[24];
 
-	fprintf(f, "\nLEAK SUSPECTS (live bytes only grew over the window)\n");
-	if (!rp->nr_leaks) {
-		fprintf(f, "(none)\n");
-		return;
-	}
 	fprintf(f, "%-*s %-12s %10s %10s %12s\n", CALLER_W, "CALLER", "KIND", "FROM", "TO",
 		"GROWTH/s");
 	for (size_t i = 0; i < rp->nr_leaks && (!rp->opts.top || i < rp->opts.top); i++) {
 		const struct rp_site *s = rp->leaks[i];
 
-		fprintf(f, "%-*s %-12.12s %10s %10s %11s/s\n", CALLER_W, tail(s->site, CALLER_W),
-			kind_label(s), fmt_bytes(s->live_from, a, sizeof(a)),
-			fmt_bytes(s->live_to, b, sizeof(b)),
+		snprintf(to, sizeof(to), "%s%s", rp_live_lower(s) ? ">=" : "",
+			 fmt_bytes(s->live_to, b, sizeof(b)));
+		fprintf(f, "%-*s %-12.12s %10s %10s %11s/s", CALLER_W, tail(s->site, CALLER_W),
+			kind_label(s), fmt_bytes(s->live_from, a, sizeof(a)), to,
 			fmt_bytes(rp_u64(s->growth), c, sizeof(c)));
+		/* some of its objects did end unseen: less sure, say how many */
+		if (s->implied_frees)
+			fprintf(f, "  (%llu implied frees)", (unsigned long long)s->implied_frees);
+		fputc('\n', f);
+	}
+}
+
+static void print_leaks(FILE *f, struct report *rp)
+{
+	fprintf(f, "\nLEAK SUSPECTS (live bytes only grew over the window)\n");
+	if (!rp->nr_leaks)
+		fprintf(f, "(none)\n");
+	else
+		print_leak_rows(f, rp);
+	for (size_t i = 0; i < rp->nr_implied; i++) {
+		char n[RP_NOTE_LEN + 256];
+
+		rp_note_implied(rp->implied[i], n, sizeof(n));
+		fprintf(f, "  %s\n", n);
 	}
 }
 

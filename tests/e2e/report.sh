@@ -98,6 +98,15 @@ check_eq json_summary_equals_raw_sums "$raw" \
 check_eq json_intervals "$(zcat "$gz" | grep -c '"type":"interval"')" "$(jq .summary.intervals "$TMP/all.json")"
 check json_slack_classes_add_up "class slack does not add up to the kmalloc slack" \
 	jq -e '([.slack_by_class[].slack] | add) == ([.sites[] | select(.kind == "kmalloc") | .slack] | add)' "$TMP/all.json"
+# record writes every site: totals from the sites, no cut, nothing to say about it
+check json_totals_equal_events "summary allocs + failed != the intervals' allocation events" \
+	jq -e --argjson ev "$(zcat "$gz" | jq -s '[.[] | select(.type == "interval") | .events
+		| .kmalloc + .kmem_cache_alloc + .vmalloc] | add')" '.summary.allocs + .summary.failed == $ev' "$TMP/all.json"
+check json_no_detail_cut "detail_cut is not null for a record export" \
+	jq -e '.summary.detail_cut == null and all(.summary.notes[]; test("per-site detail") | not)' "$TMP/all.json"
+check text_no_cut_note "a cut note for a record export" bash -c "! grep -q 'per-site detail cut' '$TMP/text'"
+check json_implied_beside_frees "sites without implied_frees or live_lower_bound" \
+	jq -e 'all(.sites[]; (.implied_frees | type) == "number" and (.live_lower_bound | type) == "boolean")' "$TMP/all.json"
 
 # sort keys: each orders the sites by its value, biggest first
 declare -A sortval=([bytes]=.bytes_alloc [allocs]=.allocs [slack]=.slack [frag]=.frag_pct

@@ -81,6 +81,39 @@ check totals_bytes_exact "bytes over sites and site_rest != the interval's bytes
 check totals_nonzero "the intervals counted no allocations" \
 	jq -e '([.[].want_allocs] | add) > 1000 and ([.[].want_bytes] | add) > 0' "$TMP/per_seq.json"
 
+# `report` over the state directory: its totals are the kernel's counts
+# (the interval records'), and it says where and how much per-site detail
+# the limit cut
+"$KMS" report --format json "$ST" >"$TMP/rep.json" 2>"$TMP/rep.err"
+check_eq totals_report_exit 0 $?
+jq -s '[.[] | select(.type == "interval")] | {
+	allocs: (map(.events.kmalloc + .events.kmem_cache_alloc + .events.vmalloc) | add),
+	frees: (map(.events.kfree + .events.kmem_cache_free + .events.vfree) | add),
+	bytes_alloc: (map(.bytes_alloc) | add), bytes_req: (map(.bytes_req) | add)}' \
+	"$TMP/all.ndjson" >"$TMP/kernel.json"
+got=$(jq -c '.summary | {allocs: (.allocs + .failed), frees: (.frees + .unmatched_frees),
+	bytes_alloc, bytes_req}' "$TMP/rep.json")
+check_eq totals_report_equal_kernel "$(jq -c . "$TMP/kernel.json")" "$got"
+echo "# report over the state directory: $got; $(jq -r '.summary.notes[0] // "no note"' "$TMP/rep.json")"
+check_eq totals_report_cut_intervals "$cut of $n (top_sites = 3)" \
+	"$(jq -r '.summary.detail_cut | "\(.intervals) of \(.of_intervals) (top_sites = \(.top_sites))"' "$TMP/rep.json")"
+check totals_report_rest_not_ranked "a site without caller in the report's sites" \
+	jq -e 'all(.sites[]; (.caller | length) > 0 and .site != null)' "$TMP/rep.json"
+"$KMS" report "$ST" >"$TMP/rep.txt" 2>>"$TMP/rep.err"
+check totals_report_text_cut_note "no cut note in the text report" \
+	grep -qE "^  Note: per-site detail cut in $cut of $n intervals \(top_sites = 3\): [0-9.]+[KMG]? allocations, .* counted in totals only" "$TMP/rep.txt"
+"$KMS" report --html "$TMP/rep.html" "$ST" 2>>"$TMP/rep.err"
+check totals_report_html_cut_note "no cut note in the HTML report" \
+	grep -q "id=\"cut\">per-site detail cut in $cut of $n intervals" "$TMP/rep.html"
+# a site among the top ones is exact: msgq made 3 x 200 x 4 messages at
+# load_msg (alloc_msg on older kernels), ~2 MiB per run, far above any
+# other site of an interval, so it is never cut
+msg_raw=$(jq -s '[.[] | select(.type == "site" and .kind == "kmalloc"
+	and (.caller == "load_msg" or .caller == "alloc_msg")) | .allocs] | add // 0' "$TMP/all.ndjson")
+check_eq totals_msg_site_records_whole 2400 "$msg_raw"
+check_eq totals_report_msg_exact 2400 \
+	"$(jq '[.sites[] | select(.kind == "kmalloc" and (.caller == "load_msg" or .caller == "alloc_msg")) | .allocs] | add // 0' "$TMP/rep.json")"
+
 # the page allocator in the state document, as top reads it
 check totals_state_attach_page "state header has no attach.page" \
 	jq -e '.header.attach.page == "tracepoint"' "$TMP/state.json"

@@ -2,8 +2,9 @@
 /*
  * Report aggregation: time buckets that widen on long inputs, the size-class
  * method (exact vs estimated), sort keys, the time window, the last
- * correlation window, folded stacks. Input from tests/data (synthetic) or
- * generated here.
+ * correlation window, folded stacks, exact totals past the daemon's
+ * top_sites (site_rest), LIVE as a lower bound (live_untracked) and implied
+ * frees in leak suspects. Input from tests/data (synthetic) or generated here.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,11 @@
 #include "ndjson_reader.h"
 #include "report_folded.h"
 #include "report_ingest.h"
+#include "report_html.h"
+#include "report_json.h"
+#include "report_notes.h"
 #include "report_rank.h"
+#include "report_text.h"
 
 #define T0 1800000000000000000ULL
 #define SEC 1000000000ULL
@@ -306,12 +311,270 @@ static void test_duplicate_input(void **state)
 	free(other_start);
 }
 
+/* the three writers' output of a finished report, for the notes they must carry */
+struct outputs {
+	char *text, *json, *html;
+};
+
+static char *write_out(struct report *rp, int which)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	cJSON *j;
+
+	if (which == 1) {
+		j = report_json(rp);
+		buf = cJSON_PrintUnformatted(j);
+		cJSON_Delete(j);
+		return buf;
+	}
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	if (which == 0)
+		report_print_text(f, rp);
+	else
+		assert_int_equal(report_write_html(f, rp), 0);
+	fclose(f);
+	return buf;
+}
+
+static void outputs(struct report *rp, struct outputs *o)
+{
+	o->text = write_out(rp, 0);
+	o->json = write_out(rp, 1);
+	o->html = write_out(rp, 2);
+}
+
+static void outputs_free(struct outputs *o)
+{
+	free(o->text);
+	free(o->json);
+	free(o->html);
+}
+
+static void read_fixture(struct report *rp, const struct rp_opts *o, const char *name)
+{
+	assert_int_equal(report_init(rp, o), 0);
+	feed_file(rp, name);
+	report_finish(rp);
+}
+
+/* the JSON site object of one site in an array, by "site" */
+static const cJSON *json_site(const cJSON *a, const char *site)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, a)
+	{
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "site")), site))
+			return it;
+	}
+	fail_msg("no %s in the JSON array", site);
+	return NULL;
+}
+
+/* live table full: LIVE of load_msg is a lower bound, marked in every writer, with the fix */
+static void test_live_lower_bound(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	const cJSON *sites, *leak;
+	struct outputs out;
+	struct report rp;
+	char note[RP_NOTE_LEN];
+	cJSON *j;
+
+	(void)state;
+	read_fixture(&rp, &o, "synthetic-live-untracked.ndjson");
+	assert_int_equal(find(&rp, "load_msg+0x3a")->live_untracked, 600 + 700 + 700);
+	assert_int_equal(find(&rp, "quiet_alloc+0x10")->live_untracked, 0);
+	assert_int_equal(rp.untracked_sites, 1);
+	assert_int_equal(rp.untracked, 2000);
+	assert_int_equal(rp.live_entries, 1024);
+	/* 1024 entries + 2000 untracked: the next power of two */
+	assert_int_equal(rp_live_entries_hint(&rp), 4096);
+	assert_true(rp_note_live_lower(&rp, note, sizeof(note)));
+	assert_non_null(strstr(note, "record --live-entries 4096"));
+	assert_non_null(strstr(note, "live_entries = 4096"));
+	assert_false(rp_note_cut(&rp, note, sizeof(note)));
+	/* the site still grew: a suspect whose end value is a lower bound */
+	assert_int_equal(rp.nr_leaks, 1);
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.text, ">=1000 "));
+	assert_non_null(strstr(out.text, "  Hint: LIVE of 1 site is a lower bound"));
+	assert_non_null(strstr(out.text, "Live at the end          >=1024 objects"));
+	assert_non_null(strstr(out.text, ">=125K"));
+	assert_null(strstr(out.text, ">=24"));
+	j = cJSON_Parse(out.json);
+	assert_non_null(j);
+	sites = cJSON_GetObjectItem(j, "sites");
+	assert_true(cJSON_IsTrue(
+		cJSON_GetObjectItem(json_site(sites, "load_msg+0x3a"), "live_lower_bound")));
+	assert_true(cJSON_IsFalse(
+		cJSON_GetObjectItem(json_site(sites, "quiet_alloc+0x10"), "live_lower_bound")));
+	assert_int_equal(cJSON_GetObjectItem(json_site(sites, "load_msg+0x3a"), "live_untracked")
+				 ->valuedouble,
+			 2000);
+	leak = json_site(cJSON_GetObjectItem(j, "leak_suspects"), "load_msg+0x3a");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(leak, "live_lower_bound")));
+	assert_true(cJSON_IsTrue(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"), "live_lower_bound")));
+	assert_non_null(
+		strstr(cJSON_GetStringValue(cJSON_GetArrayItem(
+			       cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"), "notes"), 0)),
+		       "--live-entries 4096"));
+	cJSON_Delete(j);
+	assert_non_null(strstr(out.html, "<td class=\"n lb\""));
+	assert_non_null(strstr(out.html, "&ge;1000</td>"));
+	assert_non_null(strstr(out.html, "id=\"livelower\""));
+	outputs_free(&out);
+	report_free(&rp);
+}
+
+/* objects that end as implied frees (kfree_rcu -> kfree_bulk): not a leak, and said so */
+static void test_implied_frees_not_leaks(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	const cJSON *nl;
+	struct outputs out;
+	struct report rp;
+	cJSON *j;
+
+	(void)state;
+	read_fixture(&rp, &o, "synthetic-implied-frees.ndjson");
+	assert_int_equal(find(&rp, "do_epoll_ctl+0x2f1")->implied_frees, 2800);
+	assert_int_equal(rp.total->implied_frees, 2800 + 20);
+	/* leaky (no frees at all) and mixed (few implied) stay; do_epoll_ctl goes */
+	assert_int_equal(rp.nr_leaks, 2);
+	assert_string_equal(rp.leaks[0]->site, "mixed+0x2");
+	assert_string_equal(rp.leaks[1]->site, "leaky+0x1");
+	assert_int_equal(rp.nr_implied, 1);
+	assert_string_equal(rp.implied[0]->site, "do_epoll_ctl+0x2f1");
+	assert_int_equal(rp.untracked_sites, 0);
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.text, " IMPLIED "));
+	assert_non_null(strstr(out.text, "do_epoll_ctl+0x2f1: not a leak suspect: 2800 of its "
+					 "objects ended as implied frees"));
+	assert_non_null(strstr(out.text, "2820 implied"));
+	assert_non_null(strstr(out.text, "5.0K/s  (20 implied frees)\n"));
+	assert_null(strstr(out.text, "Hint:"));
+	j = cJSON_Parse(out.json);
+	assert_non_null(j);
+	nl = cJSON_GetObjectItem(j, "not_leak_suspects");
+	assert_int_equal(cJSON_GetArraySize(nl), 1);
+	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(
+				       json_site(nl, "do_epoll_ctl+0x2f1"), "reason")),
+			       "kfree_bulk"));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "leak_suspects")), 2);
+	assert_int_equal(cJSON_GetObjectItem(
+				 json_site(cJSON_GetObjectItem(j, "sites"), "do_epoll_ctl+0x2f1"),
+				 "implied_frees")
+				 ->valuedouble,
+			 2800);
+	cJSON_Delete(j);
+	assert_non_null(strstr(out.html, "<th>implied frees</th>"));
+	assert_non_null(
+		strstr(out.html, "<p class=\"note implied\">do_epoll_ctl+0x2f1: not a leak"));
+	outputs_free(&out);
+	report_free(&rp);
+}
+
+/* top_sites = 1: totals are the kernel's counts, the sites' ranking is not touched */
+static void test_site_rest_totals(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	const cJSON *sum, *cut;
+	struct outputs out;
+	struct report rp;
+	char note[RP_NOTE_LEN];
+	cJSON *j;
+
+	(void)state;
+	read_fixture(&rp, &o, "synthetic-site-rest.ndjson");
+	assert_int_equal(rp.nr_sites, 1);
+	assert_int_equal(find(&rp, "big_alloc+0x10")->allocs, 1500);
+	/* the interval records' events: kmalloc 530 + 500 + 530, kfree 215 + 205 + 215 */
+	assert_int_equal(rp.total->allocs + rp.total->failed, rp.events[0]);
+	assert_int_equal(rp.total->allocs, 1560);
+	assert_int_equal(rp.total->frees + rp.unmatched[0], rp.events[1]);
+	assert_int_equal(rp.total->bytes_alloc, 3 * 500 * 64 + 2 * 960);
+	assert_int_equal(rp.total->bytes_req, 3 * 500 * 60 + 2 * 600);
+	assert_int_equal(rp.rest_intervals, 2);
+	assert_int_equal(rp.rest_sites, 6);
+	assert_int_equal(rp.top_sites, 1);
+	/* live totals from the interval records, not site_rest's */
+	assert_int_equal(rp.live, 1000);
+	/* in the time series too: two buckets with the rest */
+	assert_int_equal(rp.rest->ser.len, 3);
+	assert_true(rp.rest->ser.v[0].allocs == 30 && rp.rest->ser.v[1].allocs == 0);
+	assert_true(rp_note_cut(&rp, note, sizeof(note)));
+	assert_string_equal(note, "per-site detail cut in 2 of 3 intervals (top_sites = 1): 60 "
+				  "allocations, 1.9K (2.0% of bytes) counted in totals only");
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.text, "  Note: per-site detail cut in 2 of 3 intervals"));
+	assert_non_null(strstr(out.html, "id=\"cut\">per-site detail cut in 2 of 3"));
+	j = cJSON_Parse(out.json);
+	sum = cJSON_GetObjectItem(j, "summary");
+	assert_int_equal(cJSON_GetObjectItem(sum, "allocs")->valuedouble, 1560);
+	cut = cJSON_GetObjectItem(sum, "detail_cut");
+	assert_int_equal(cJSON_GetObjectItem(cut, "allocs")->valuedouble, 60);
+	assert_int_equal(cJSON_GetObjectItem(cut, "top_sites")->valuedouble, 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "sites")), 1);
+	cJSON_Delete(j);
+	outputs_free(&out);
+	report_free(&rp);
+	/* a filter cannot apply to folded sites: they are left out, and said so */
+	o.caller = "big_alloc";
+	read_fixture(&rp, &o, "synthetic-site-rest.ndjson");
+	assert_int_equal(rp.total->allocs, 1500);
+	assert_true(rp.rest_filtered);
+	assert_false(rp_note_cut(&rp, note, sizeof(note)));
+	assert_true(rp_note_rest_filtered(&rp, note, sizeof(note)));
+	report_free(&rp);
+}
+
+/* files without site_rest, live_untracked, implied_frees: no cut, no bound, no note */
+static void test_old_files_no_notes(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	struct outputs out;
+	struct report rp;
+	char note[RP_NOTE_LEN], *old = run_str("vm", 0, 1, 5);
+
+	(void)state;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_named(&rp, old, "old.ndjson");
+	report_finish(&rp);
+	free(old);
+	assert_true(rp.nr_sites > 0);
+	assert_false(rp_note_cut(&rp, note, sizeof(note)));
+	assert_false(rp_note_live_lower(&rp, note, sizeof(note)));
+	assert_int_equal(rp.total->implied_frees, 0);
+	assert_int_equal(rp.nr_implied, 0);
+	outputs(&rp, &out);
+	assert_null(strstr(out.text, "Note:"));
+	assert_null(strstr(out.text, "Hint:"));
+	assert_null(strstr(out.text, ">="));
+	assert_non_null(strstr(out.json, "\"detail_cut\":null"));
+	assert_null(strstr(out.json, "\"live_lower_bound\":true"));
+	assert_null(strstr(out.html, "class=\"note warn\""));
+	outputs_free(&out);
+	report_free(&rp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_long_series), cmocka_unit_test(test_size_classes),
-		cmocka_unit_test(test_sort_keys),   cmocka_unit_test(test_window_and_correlation),
-		cmocka_unit_test(test_folded),	    cmocka_unit_test(test_duplicate_input),
+		cmocka_unit_test(test_long_series),
+		cmocka_unit_test(test_size_classes),
+		cmocka_unit_test(test_sort_keys),
+		cmocka_unit_test(test_window_and_correlation),
+		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_duplicate_input),
+		cmocka_unit_test(test_live_lower_bound),
+		cmocka_unit_test(test_implied_frees_not_leaks),
+		cmocka_unit_test(test_site_rest_totals),
+		cmocka_unit_test(test_old_files_no_notes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,9 @@
 /*
  * The schema round trip: every record type is built through its builder
  * with every optional field present, written through the export, read back
- * through the NDJSON reader, and the state and status documents through
- * top's model and the status printer. A field that a builder drops, the
+ * through the NDJSON reader and through the report (every counter it keeps
+ * by its schema name, totals = site + site_rest), and the state and status
+ * documents through top's model and the status printer. A field that a builder drops, the
  * table in schema.c forgets or a reader renames fails here. The last test
  * holds docs/export-format.md to the same table.
  */
@@ -18,13 +19,18 @@
 #include <cmocka.h>
 #include "export.h"
 #include "ndjson_reader.h"
+#include "report_ingest.h"
+#include "report_rank.h"
 #include "schema.h"
 #include "sites.h"
 #include "status.h"
 #include "top_view.h"
+#include "util.h"
 
-static const __u64 free_blocks[3] = { 120, 85, 40 };
-static const double unusable[3] = { 0, 0.002, 0.01 }, fragi[3] = { -1, -1, 0.953 };
+/* 11 orders, as x86 has: the report reads up to the pageblock order (9) */
+static const __u64 free_blocks[11] = { 120, 85, 40, 20, 10, 5, 4, 3, 2, 1, 0 };
+static const double unusable[11] = { 0, 0.002, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1 };
+static const double fragi[11] = { -1, -1, 0.953, 0.96, 0.97, 0.98, 0.99, 0.99, 0.99, 0.99, 0.99 };
 
 static void counts(struct site_counts *c, __u64 allocs)
 {
@@ -38,6 +44,14 @@ static void counts(struct site_counts *c, __u64 allocs)
 	c->cross_cpu_frees = 3;
 	c->size_hist[6] = allocs;
 	c->life_hist[10] = c->frees;
+}
+
+static struct site_counts counted(__u64 allocs)
+{
+	struct site_counts c;
+
+	counts(&c, allocs);
+	return c;
 }
 
 static cJSON *stack(void)
@@ -170,14 +184,14 @@ static int build_all(cJSON **v)
 	v[n++] = schema_buddyinfo(&(struct schema_buddy){ .seq = 1,
 							  .ts_ns = 1795312346000000000ULL,
 							  .node = 0,
-							  .nr_orders = 3,
+							  .nr_orders = 11,
 							  .zone = "Normal",
 							  .free = free_blocks,
 							  .unusable = unusable,
 							  .frag = fragi });
 	v[n++] = schema_pagetype(&(struct schema_pagetype){ .seq = 1,
 							    .node = 0,
-							    .nr_orders = 3,
+							    .nr_orders = 11,
 							    .zone = "Normal",
 							    .migratetype = "Movable",
 							    .free = free_blocks,
@@ -259,23 +273,30 @@ static void test_builders_write_every_field(void **state)
 	}
 }
 
-/* write through the export (gzip), read back through the NDJSON reader */
-static void test_export_round_trip(void **state)
+/* the built records through the export (gzip) into a new temporary file path */
+static void write_export(char *path, cJSON *const *v, int n)
 {
-	char path[] = "/tmp/kms-schema-XXXXXX.ndjson.gz";
 	struct export x;
-	cJSON *v[32], *rec, *want;
-	int n = build_all(v), fd, i = 0;
-	struct ndjson_reader *r;
+	int fd = mkstemps(path, strlen(".ndjson.gz"));
 
-	(void)state;
-	fd = mkstemps(path, strlen(".ndjson.gz"));
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(export_open(&x, path), 0);
 	for (int k = 0; k < n; k++)
 		assert_int_equal(export_add(&x, cJSON_Duplicate(v[k], true)), 0);
 	assert_int_equal(export_close(&x), 0);
+}
+
+/* write through the export (gzip), read back through the NDJSON reader */
+static void test_export_round_trip(void **state)
+{
+	char path[] = "/tmp/kms-schema-XXXXXX.ndjson.gz";
+	cJSON *v[32], *rec, *want;
+	int n = build_all(v), i = 0;
+	struct ndjson_reader *r;
+
+	(void)state;
+	write_export(path, v, n);
 	r = nr_open(path, NR_STRICT);
 	assert_non_null(r);
 	while (nr_next(r, &rec) == 1) {
@@ -294,6 +315,165 @@ static void test_export_round_trip(void **state)
 	assert_non_null(nr_header(r));
 	nr_close(r);
 	unlink(path);
+	for (int k = 0; k < n; k++)
+		cJSON_Delete(v[k]);
+}
+
+/* a u64 field of a built record, 0 when the builder did not write it */
+static __u64 built_u64(const cJSON *rec, const char *name)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(rec, name);
+
+	return it ? (__u64)cJSON_GetNumberValue(it) : 0;
+}
+
+static const cJSON *built(cJSON *const *v, int n, const char *type)
+{
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(v[i], FLD_TYPE)), type))
+			return v[i];
+	}
+	fail_msg("no %s record built", type);
+	return NULL;
+}
+
+/* the site counters the report keeps, by their export names */
+static const struct {
+	const char *name;
+	size_t off;
+} report_counters[] = {
+	{ FLD_ALLOCS, offsetof(struct rp_site, allocs) },
+	{ FLD_FREES, offsetof(struct rp_site, frees) },
+	{ FLD_FAILED, offsetof(struct rp_site, failed) },
+	{ FLD_BYTES_REQ, offsetof(struct rp_site, bytes_req) },
+	{ FLD_BYTES_ALLOC, offsetof(struct rp_site, bytes_alloc) },
+	{ FLD_BYTES_FREED, offsetof(struct rp_site, bytes_freed) },
+	{ FLD_CROSS_CPU_FREES, offsetof(struct rp_site, cross_cpu_frees) },
+	{ FLD_IMPLIED_FREES, offsetof(struct rp_site, implied_frees) },
+	{ FLD_LIVE_UNTRACKED, offsetof(struct rp_site, live_untracked) },
+};
+
+static __u64 rp_counter(const struct rp_site *s, size_t i)
+{
+	return *(const __u64 *)((const char *)s + report_counters[i].off);
+}
+
+/*
+ * site and site_rest counters: what the report summed is what build_all()
+ * put in (counts(c, 400) for both); fields it does not set are compared with
+ * what the builder wrote, so a field a builder starts to write is read too.
+ */
+static void assert_report_counts(const struct report *rp, const cJSON *site, const cJSON *rest)
+{
+	const struct site_counts c = counted(400);
+	const __u64 want[] = { c.allocs,      c.frees,	     c.failed,	       c.bytes_req,
+			       c.bytes_alloc, c.bytes_freed, c.cross_cpu_frees };
+	const struct rp_site *s = rp->sites[0];
+
+	for (size_t i = 0; i < ARRAY_SIZE(report_counters); i++) {
+		const char *f = report_counters[i].name;
+		__u64 ws = i < ARRAY_SIZE(want) ? want[i] : built_u64(site, f);
+		__u64 wr = i < ARRAY_SIZE(want) ? want[i] : built_u64(rest, f);
+
+		if (rp_counter(s, i) != ws)
+			fail_msg("report read site.%s as %llu, built %llu", f,
+				 (unsigned long long)rp_counter(s, i), (unsigned long long)ws);
+		if (rp_counter(rp->rest, i) != wr)
+			fail_msg("report read site_rest.%s as %llu, built %llu", f,
+				 (unsigned long long)rp_counter(rp->rest, i),
+				 (unsigned long long)wr);
+		if (rp_counter(rp->total, i) != ws + wr)
+			fail_msg("report total %s != site + site_rest", f);
+	}
+}
+
+/* every record type built, written through the export, read back through the report */
+static void test_export_through_report(void **state)
+{
+	char path[] = "/tmp/kms-schema-XXXXXX.ndjson.gz";
+	struct rp_opts o = { .top = 20 };
+	cJSON *v[32];
+	int n = build_all(v);
+	const cJSON *site = built(v, n, REC_SITE), *rest = built(v, n, REC_SITE_REST);
+	const struct rp_site *s;
+	struct ndjson_reader *r;
+	struct report rp;
+
+	(void)state;
+	write_export(path, v, n);
+	r = nr_open(path, NR_STRICT);
+	assert_non_null(r);
+	assert_int_equal(report_init(&rp, &o), 0);
+	assert_int_equal(report_read(&rp, r), 0);
+	assert_int_equal(nr_stats(r)->problems, 0);
+	nr_close(r);
+	unlink(path);
+	report_finish(&rp);
+	/* header: the run's limits */
+	assert_int_equal(rp.nr_hosts, 1);
+	assert_string_equal(rp.hosts[0].hostname, "vm");
+	assert_string_equal(rp.hosts[0].kernel, "6.18.0");
+	assert_int_equal(rp.page_size, 4096);
+	assert_int_equal(rp.top_sites, 3);
+	assert_int_equal(rp.live_entries, 131072);
+	/* interval: every kernel counter by its schema name, live totals */
+	assert_int_equal(rp.intervals, 1);
+	assert_true(rp.seconds == 2);
+	for (size_t i = 0; i < ARRAY_SIZE(schema_events); i++)
+		assert_int_equal(rp.events[i], delta[schema_events[i].idx]);
+	for (size_t i = 0; i < ARRAY_SIZE(schema_unmatched); i++)
+		assert_int_equal(rp.unmatched[i], delta[schema_unmatched[i].idx]);
+	for (size_t i = 0; i < ARRAY_SIZE(schema_drops); i++)
+		assert_int_equal(rp.drops[i], delta[schema_drops[i].idx]);
+	assert_int_equal(rp.drops[ARRAY_SIZE(schema_drops)], 1);
+	assert_int_equal(rp.stale_live, delta[KMS_CNT_STALE_LIVE]);
+	assert_int_equal(rp.self_ignored, delta[KMS_CNT_SELF]);
+	assert_int_equal(rp.live, 7);
+	assert_int_equal(rp.live_bytes, 896);
+	/* site: identity, counters, live, GFP, sizes, req_unknown, stack */
+	assert_int_equal(rp.nr_sites, 1);
+	s = rp.sites[0];
+	assert_string_equal(s->kind, KIND_NAME_CACHE);
+	assert_string_equal(s->cache, "dentry");
+	assert_string_equal(s->caller, "d_alloc");
+	assert_string_equal(s->site, "d_alloc+0x2c");
+	assert_report_counts(&rp, site, rest);
+	assert_int_equal(s->allocs, 400);
+	assert_int_equal(s->live, 5);
+	assert_int_equal(s->live_bytes, 960);
+	assert_true(s->req_unknown);
+	assert_int_equal(s->nr_gfps, 1);
+	assert_string_equal(s->gfps[0].flags, "GFP_KERNEL");
+	assert_int_equal(s->gfps[0].allocs, 400);
+	assert_int_equal(s->sizes[6], 400);
+	assert_int_equal(rp.nr_folds, 1);
+	assert_string_equal(rp.folds[0]->stack, "alloc_vmap_area+0x3c");
+	/* site_rest: in the totals, never a site; its interval counted as cut */
+	assert_int_equal(rp.rest_intervals, 1);
+	assert_int_equal(rp.rest_sites, 4);
+	assert_int_equal(rp.total->allocs, 800);
+	/* the others the report reads: failure, buddyinfo, vmstat, page_site, correlation */
+	assert_int_equal(rp.failures, 1);
+	assert_int_equal(rp.nr_zones, 1);
+	assert_string_equal(rp.zones[0]->zone, "Normal");
+	assert_int_equal(rp.zones[0]->snapshots, 1);
+	assert_int_equal(rp.nr_vm, 1);
+	assert_string_equal(rp.vm_keys[0], "compact_stall");
+	assert_int_equal(*(__u64 *)htab_get(&rp.vmstat_map, "compact_stall"), 2);
+	assert_int_equal(rp.nr_pages, 1);
+	assert_string_equal(rp.pages[0]->site, "f+0x1a");
+	assert_int_equal(rp.pages[0]->allocs, 12);
+	assert_int_equal(rp.pages[0]->pages, 96);
+	assert_int_equal(rp.pages[0]->orders, 1u << 3);
+	assert_int_equal(rp.nr_corr, 1);
+	assert_string_equal(rp.corr[0].caller, "f");
+	assert_string_equal(rp.corr[0].activity, "live_growth");
+	assert_string_equal(rp.corr[0].target, "unusable_index_order3");
+	assert_string_equal(rp.corr[0].zone, "Normal");
+	assert_true(rp.corr[0].r > 0.869 && rp.corr[0].r < 0.871);
+	assert_int_equal(rp.corr[0].lag, 2);
+	assert_int_equal(rp.corr[0].window, 60);
+	report_free(&rp);
 	for (int k = 0; k < n; k++)
 		cJSON_Delete(v[k]);
 }
@@ -557,6 +737,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builders_write_every_field),
 		cmocka_unit_test(test_export_round_trip),
+		cmocka_unit_test(test_export_through_report),
 		cmocka_unit_test(test_site_rest_keeps_totals),
 		cmocka_unit_test(test_state_through_top),
 		cmocka_unit_test(test_status_through_printer),
