@@ -245,7 +245,7 @@ int report_init(struct report *rp, const struct rp_opts *o);
 void report_free(struct report *rp);
 
 __u64 rp_site_slack(const struct rp_site *s);
-double rp_site_frag(const struct rp_site *s);
+double rp_site_slack_pct(const struct rp_site *s);
 const struct rp_gfp *rp_site_top_gfp(const struct rp_site *s);
 /* "2026-11-22T04:10:00Z"; "-" for 0 */
 const char *rp_fmt_time(__u64 ns, char *buf, size_t sz);

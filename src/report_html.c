@@ -523,9 +523,9 @@ static void td_live(FILE *f, const struct rp_site *s, double v, const char *show
 
 static void sites_table(FILE *f, const struct report *rp)
 {
-	static const char *const cols[] = { "caller",	     "kind",   "allocs",    "frees",
-					    "implied frees", "live",   "requested", "allocated",
-					    "slack",	     "frag %", "GFP" };
+	static const char *const cols[] = { "caller",	     "kind",	"allocs",    "frees",
+					    "implied frees", "live",	"requested", "allocated",
+					    "slack",	     "slack %", "GFP" };
 	size_t shown = 0;
 
 	fprintf(f, "<h2>Call sites</h2>\n<table class=\"sortable\" id=\"sites\">");
@@ -548,8 +548,8 @@ static void sites_table(FILE *f, const struct report *rp)
 		td_bytes(f, s->bytes_req);
 		td_bytes(f, s->bytes_alloc);
 		td_bytes(f, rp_site_slack(s));
-		snprintf(b, sizeof(b), "%.1f", rp_site_frag(s));
-		td_num(f, rp_site_frag(s), b);
+		snprintf(b, sizeof(b), "%.1f", rp_site_slack_pct(s));
+		td_num(f, rp_site_slack_pct(s), b);
 		td_text(f, g ? g->flags : "-");
 		fprintf(f, "</tr>\n");
 	}
@@ -581,7 +581,7 @@ static void summary(FILE *f, const struct report *rp)
 	fprintf(f, "<div><b>%s</b>requested</div><div><b>%s</b>allocated</div>",
 		fmt_bytes(t->bytes_req, a, sizeof(a)), fmt_bytes(t->bytes_alloc, b, sizeof(b)));
 	fprintf(f, "<div><b>%s</b>slack (%.1f%%)</div><div><b>%s</b>freed</div>",
-		fmt_bytes(rp_site_slack(t), c, sizeof(c)), rp_site_frag(t),
+		fmt_bytes(rp_site_slack(t), c, sizeof(c)), rp_site_slack_pct(t),
 		fmt_bytes(t->bytes_freed, d, sizeof(d)));
 	fprintf(f, "<div><b>%llu</b>allocations</div><div><b>%llu</b>cross-CPU frees</div>",
 		(unsigned long long)t->allocs, (unsigned long long)t->cross_cpu_frees);

@@ -48,7 +48,7 @@ static void counts_json(cJSON *o, const struct rp_site *s)
 	num(o, FLD_BYTES_REQ, s->bytes_req);
 	num(o, FLD_BYTES_ALLOC, s->bytes_alloc);
 	num(o, FLD_SLACK, rp_site_slack(s));
-	num(o, "frag_pct", rp_site_frag(s));
+	num(o, "slack_pct", rp_site_slack_pct(s));
 	num(o, FLD_BYTES_FREED, s->bytes_freed);
 	num(o, FLD_CROSS_CPU_FREES, s->cross_cpu_frees);
 }

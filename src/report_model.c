@@ -39,7 +39,7 @@ __u64 rp_site_slack(const struct rp_site *s)
 	return s->bytes_alloc > s->bytes_req ? s->bytes_alloc - s->bytes_req : 0;
 }
 
-double rp_site_frag(const struct rp_site *s)
+double rp_site_slack_pct(const struct rp_site *s)
 {
 	return s->bytes_alloc ? 100.0 * rp_site_slack(s) / s->bytes_alloc : 0;
 }

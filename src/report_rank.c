@@ -40,7 +40,7 @@ static double sort_value(const struct rp_site *s, enum rp_sort k)
 	case RP_SORT_SLACK:
 		return rp_site_slack(s);
 	case RP_SORT_FRAG:
-		return rp_site_frag(s);
+		return rp_site_slack_pct(s);
 	case RP_SORT_LIVE:
 		return s->live;
 	case RP_SORT_LIVE_BYTES:

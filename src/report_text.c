@@ -41,7 +41,7 @@ static void print_row(FILE *f, const struct rp_site *s)
 		fmt_count(s->frees, b, sizeof(b)), fmt_count(s->implied_frees, im, sizeof(im)),
 		rp_fmt_live(s, c, sizeof(c)), fmt_bytes(s->bytes_req, d, sizeof(d)),
 		fmt_bytes(s->bytes_alloc, e, sizeof(e)), fmt_bytes(rp_site_slack(s), g, sizeof(g)),
-		rp_site_frag(s), flags);
+		rp_site_slack_pct(s), flags);
 }
 
 static void print_sites(FILE *f, struct report *rp)
@@ -49,7 +49,7 @@ static void print_sites(FILE *f, struct report *rp)
 	size_t shown = 0;
 
 	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %8s %7s %s\n", CALLER_W, "CALLER", "KIND",
-		"ALLOCS", "FREES", "IMPLIED", "LIVE", "REQ", "ALLOC", "SLACK", "FRAG%", "GFP");
+		"ALLOCS", "FREES", "IMPLIED", "LIVE", "REQ", "ALLOC", "SLACK", "SLACK%", "GFP");
 	for (size_t i = 0; i < rp->nr_sites && (!rp->opts.top || shown < rp->opts.top); i++) {
 		if (!rp->sites[i]->allocs && !rp->sites[i]->failed)
 			continue;
@@ -95,8 +95,8 @@ static void print_summary(FILE *f, struct report *rp)
 	fprintf(f, "  Total requested      %10s in %llu allocations\n",
 		fmt_bytes(t->bytes_req, a, sizeof(a)), (unsigned long long)t->allocs);
 	fprintf(f, "  Total allocated      %10s\n", fmt_bytes(t->bytes_alloc, a, sizeof(a)));
-	fprintf(f, "  Internal frag.       %10s slack, %.2f%% of allocated\n",
-		fmt_bytes(rp_site_slack(t), a, sizeof(a)), rp_site_frag(t));
+	fprintf(f, "  Slack                %10s, %.2f%% of allocated\n",
+		fmt_bytes(rp_site_slack(t), a, sizeof(a)), rp_site_slack_pct(t));
 	fprintf(f,
 		"  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing); %llu implied (allocated again while tracked)\n",
 		fmt_bytes(t->bytes_freed, a, sizeof(a)), (unsigned long long)t->frees,
@@ -138,7 +138,7 @@ static void print_classes(FILE *f, struct report *rp)
 		return;
 	}
 	fprintf(f, "%8s %8s %8s %8s %8s %7s  %s\n", "CLASS", "ALLOCS", "REQ", "ALLOC", "SLACK",
-		"WASTE%", "TOP SITES BY SLACK");
+		"SLACK%", "TOP SITES BY SLACK");
 	for (size_t i = 0; i < rp->nr_classes; i++) {
 		const struct rp_class *k = &rp->classes[i];
 		char cls[24];

@@ -109,7 +109,7 @@ check json_implied_beside_frees "sites without implied_frees or live_lower_bound
 	jq -e 'all(.sites[]; (.implied_frees | type) == "number" and (.live_lower_bound | type) == "boolean")' "$TMP/all.json"
 
 # sort keys: each orders the sites by its value, biggest first
-declare -A sortval=([bytes]=.bytes_alloc [allocs]=.allocs [slack]=.slack [frag]=.frag_pct
+declare -A sortval=([bytes]=.bytes_alloc [allocs]=.allocs [slack]=.slack [frag]=.slack_pct
 	[live]=.live_bytes [pingpong]=.cross_cpu_frees [gfp]='(.gfp | length)')
 for k in "${!sortval[@]}"; do
 	report -f json --top 0 --sort "$k" "$gz" >"$TMP/s.json"
