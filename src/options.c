@@ -201,9 +201,11 @@ const struct opt_spec opt_specs[] = {
 	  "nothing) or tracepoint",
 	  NULL, kmem_mode_names },
 	{ "live-entries", 0, "live_entries", OT_UINT, OC_TRACING | OC_CONFIG,
-	  OF_TOPTS | OF_REATTACH, TOPT(live_entries), 1, 1U << 26, "131072", "N",
-	  "live objects tracked for matching frees and lifetimes; objects beyond are "
-	  "counted as live_full drops" },
+	  OF_TOPTS | OF_REATTACH | OF_AUTO, TOPT(live_entries), 1, 1U << 26, "auto", "N",
+	  "live objects tracked for matching frees and lifetimes (64 bytes of kernel memory "
+	  "each); auto: one per 32 KiB of MemTotal plus 16384 per CPU, within 131072 .. "
+	  "2097152 (at most 128 MiB). Objects beyond are counted per site as live_untracked "
+	  "and LIVE is shown as a lower bound" },
 	{ "life-sample", 0, "life_sample", OT_UINT, OC_TRACING | OC_CONFIG,
 	  OF_TOPTS | OF_REATTACH | OF_POW2, TOPT(life_sample), 1, 65536, "16", "N",
 	  "measure the lifetime of 1 allocation in N per site and CPU (1 = every "
@@ -383,6 +385,10 @@ bool opt_set(const struct opt_spec *s, const char *val, const struct opt_dest *d
 		*(bool *)f = b;
 		return true;
 	case OT_UINT:
+		if ((s->flags & OF_AUTO) && !strcmp(val, "auto")) {
+			store_uint(f, s->size, 0);
+			return true;
+		}
 		if (!parse_u64(val, 0, ~0ULL, &u) || !check_uint(s, u))
 			return false;
 		store_uint(f, s->size, u);
@@ -470,7 +476,7 @@ const char *opt_expect(const struct opt_spec *s, char *buf, size_t sz)
 		snprintf(buf, sz, "expected yes or no");
 		break;
 	case OT_UINT:
-		snprintf(buf, sz, "expected %s%.0f .. %.0f",
+		snprintf(buf, sz, "expected %s%s%.0f .. %.0f", s->flags & OF_AUTO ? "auto or " : "",
 			 s->flags & OF_POW2 ? "a power of two " : "", s->min, s->max);
 		break;
 	case OT_BYTES:
@@ -513,7 +519,10 @@ const char *opt_format(const struct opt_spec *s, const struct opt_dest *d, char 
 		break;
 	case OT_UINT:
 	case OT_BYTES:
-		snprintf(buf, sz, "%llu", (unsigned long long)load_uint(f, s->size));
+		if ((s->flags & OF_AUTO) && !load_uint(f, s->size))
+			snprintf(buf, sz, "auto");
+		else
+			snprintf(buf, sz, "%llu", (unsigned long long)load_uint(f, s->size));
 		break;
 	case OT_DURATION:
 		snprintf(buf, sz, "%g", *(const double *)f);
