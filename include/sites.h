@@ -108,24 +108,31 @@ double site_frag(const struct site_counts *c);
 const struct gfp_count *site_top_gfp(const struct site *s);
 
 /*
- * The live-object table. --live-entries N asks for N objects; the table
- * gets twice the slots, in a power of two of buckets (see tracer.c).
+ * The live-object table: --live-entries N gets N slots, rounded up to a
+ * power of two of buckets, so that it never tracks more than asked
+ * (objects fill it to most of its slots before the first is refused).
  */
 __u32 live_table_buckets(__u32 entries);
+/* the objects it can hold, at most: its slots */
+__u32 live_table_slots(__u32 entries);
 __u64 live_table_bytes(__u32 entries);
 /*
  * The default --live-entries (--live-entries auto): one entry per
  * LIVE_AUTO_MEM_PER_ENTRY bytes of memory plus LIVE_AUTO_PER_CPU per CPU,
- * within [LIVE_AUTO_MIN, LIVE_AUTO_MAX] (the cap: 128 MiB of table).
+ * rounded up to a power of two, within [LIVE_AUTO_MIN, LIVE_AUTO_MAX]
+ * (the cap: 128 MiB of table).
  */
-#define LIVE_AUTO_MEM_PER_ENTRY (32ULL << 10)
-#define LIVE_AUTO_PER_CPU 16384U
-#define LIVE_AUTO_MIN 131072U
-#define LIVE_AUTO_MAX 2097152U
+#define LIVE_AUTO_MEM_PER_ENTRY (16ULL << 10)
+#define LIVE_AUTO_PER_CPU 32768U
+#define LIVE_AUTO_MIN 262144U
+#define LIVE_AUTO_MAX 4194304U
 __u32 live_entries_for(__u64 mem_bytes, long ncpu);
 /* live_entries_for this machine (MemTotal, online CPUs) */
 __u32 live_entries_auto(void);
-/* An --live-entries that would have held every object untracked ones included. */
+/*
+ * An --live-entries that would have held every object, untracked ones
+ * included, with room for the slots a full table cannot use.
+ */
 __u32 live_entries_hint(__u32 entries, __u64 untracked);
 
 int sort_key_parse(const char *s, enum sort_key *out);

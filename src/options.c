@@ -202,10 +202,10 @@ const struct opt_spec opt_specs[] = {
 	  NULL, kmem_mode_names },
 	{ "live-entries", 0, "live_entries", OT_UINT, OC_TRACING | OC_CONFIG,
 	  OF_TOPTS | OF_REATTACH | OF_AUTO, TOPT(live_entries), 1, 1U << 26, "auto", "N",
-	  "live objects tracked for matching frees and lifetimes (64 bytes of kernel memory "
-	  "each); auto: one per 32 KiB of MemTotal plus 16384 per CPU, within 131072 .. "
-	  "2097152 (at most 128 MiB). Objects beyond are counted per site as live_untracked "
-	  "and LIVE is shown as a lower bound" },
+	  "live objects tracked for matching frees and lifetimes, at most (the table's slots, "
+	  "32 bytes of kernel memory each, rounded up to a power of two); auto: one per 16 KiB "
+	  "of MemTotal plus 32768 per CPU, within 262144 .. 4194304 (8 .. 128 MiB). Objects "
+	  "beyond are counted per site as live_untracked and LIVE is shown as a lower bound" },
 	{ "life-sample", 0, "life_sample", OT_UINT, OC_TRACING | OC_CONFIG,
 	  OF_TOPTS | OF_REATTACH | OF_POW2, TOPT(life_sample), 1, 65536, "16", "N",
 	  "measure the lifetime of 1 allocation in N per site and CPU (1 = every "

@@ -290,14 +290,23 @@ const struct gfp_count *site_top_gfp(const struct site *s)
 	return best;
 }
 
-__u32 live_table_buckets(__u32 entries)
+static __u64 pow2_at_least(__u64 n)
 {
-	__u64 want = 2ULL * entries / KMS_LIVE_WAYS;
-	__u32 p = 1;
+	__u64 p = 1;
 
-	while (p < want && p < (1U << 31))
+	while (p < n)
 		p <<= 1;
 	return p;
+}
+
+__u32 live_table_buckets(__u32 entries)
+{
+	return pow2_at_least((entries + KMS_LIVE_WAYS - 1) / KMS_LIVE_WAYS);
+}
+
+__u32 live_table_slots(__u32 entries)
+{
+	return live_table_buckets(entries) * KMS_LIVE_WAYS;
 }
 
 __u64 live_table_bytes(__u32 entries)
@@ -310,6 +319,7 @@ __u32 live_entries_for(__u64 mem_bytes, long ncpu)
 	__u64 n = mem_bytes / LIVE_AUTO_MEM_PER_ENTRY +
 		  (__u64)(ncpu > 0 ? ncpu : 1) * LIVE_AUTO_PER_CPU;
 
+	n = pow2_at_least(n);
 	return n < LIVE_AUTO_MIN ? LIVE_AUTO_MIN : n > LIVE_AUTO_MAX ? LIVE_AUTO_MAX : n;
 }
 
@@ -327,12 +337,10 @@ __u32 live_entries_auto(void)
 
 __u32 live_entries_hint(__u32 entries, __u64 untracked)
 {
-	__u64 want = (__u64)entries + untracked, p = 1;
+	/* an eighth more: the last slots of a full table are hard to reach */
+	__u64 want = pow2_at_least((live_table_slots(entries) + untracked) * 9 / 8);
 
-	/* a power of two: the table is one anyway, the hint is its full size */
-	while (p < want && p < (1U << 26))
-		p <<= 1;
-	return p;
+	return want < (1U << 26) ? want : 1U << 26;
 }
 
 int sort_key_parse(const char *s, enum sort_key *out)

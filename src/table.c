@@ -105,8 +105,8 @@ static void print_live_hint(FILE *f, const struct site_table *st, __u32 entries)
 		(unsigned long long)untracked, (unsigned long long)sites);
 	fprintf(f,
 		"                       raise --live-entries (now %u) to %u: %s of kernel memory (%zu bytes per entry)\n",
-		entries, n, fmt_bytes(live_table_bytes(n), a, sizeof(a)),
-		2 * sizeof(struct kms_live_slot));
+		live_table_slots(entries), n, fmt_bytes(live_table_bytes(n), a, sizeof(a)),
+		sizeof(struct kms_live_slot));
 }
 
 static double pct(__u64 part, __u64 whole)

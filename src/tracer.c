@@ -334,11 +334,12 @@ static __u32 log2_u32(__u32 v)
 }
 
 /*
- * Both open hash tables get twice the slots of the entries asked for:
- * --site-entries sites and --live-entries objects then fit with buckets
- * to spare (the site table probes a window of two buckets, the live table
- * puts an object in the emptier of two), and fuller tables would start to
- * drop before the asked-for number is reached.
+ * The site table gets twice the slots of the entries asked for:
+ * --site-entries sites then fit with buckets to spare (it probes a window
+ * of two buckets), and a fuller table would start to drop before the
+ * asked-for number is reached. The live table gets the slots asked for
+ * (live_table_buckets): --live-entries N never tracks more than N objects,
+ * and what it cannot hold is counted per site (live_untracked).
  */
 static void size_tables(struct kmem_bpf *s, const struct tracer_opts *o)
 {

@@ -217,26 +217,29 @@ static void test_implied_and_untracked(void **state)
 static void test_live_table_sizing(void **state)
 {
 	(void)state;
-	/* this VM: 24731708 kB, 2 CPUs -> 772865 + 32768 entries, 64 MiB */
-	assert_int_equal(live_entries_for(24731708ULL << 10, 2), 805633);
-	assert_int_equal(live_table_bytes(805633), 64ULL << 20);
-	/* a small machine gets the old fixed default (8 MiB) */
+	/* this VM: 24731708 kB, 2 CPUs -> 1545731 + 65536 entries -> 2^21, 64 MiB */
+	assert_int_equal(live_entries_for(24731708ULL << 10, 2), 1U << 21);
+	assert_int_equal(live_table_bytes(1U << 21), 64ULL << 20);
+	/* a small machine: 262144 entries, 8 MiB */
 	assert_int_equal(live_entries_for(1ULL << 30, 1), LIVE_AUTO_MIN);
 	assert_int_equal(live_table_bytes(LIVE_AUTO_MIN), 8ULL << 20);
 	assert_int_equal(live_entries_for(0, 0), LIVE_AUTO_MIN);
 	/* the cap: 128 MiB of table however big the machine */
 	assert_int_equal(live_entries_for(1ULL << 42, 256), LIVE_AUTO_MAX);
 	assert_int_equal(live_table_bytes(LIVE_AUTO_MAX), 128ULL << 20);
-	/* CPUs add entries */
-	assert_int_equal(live_entries_for(16ULL << 30, 64) - live_entries_for(16ULL << 30, 32),
-			 32 * LIVE_AUTO_PER_CPU);
-	/* 64 bytes per entry at a power of two (two 32-byte slots) */
-	assert_int_equal(live_table_bytes(1024), 1024 * 64);
-	assert_int_equal(live_table_buckets(1024), 256);
-	/* the hint holds what was tracked and what was not */
+	/* CPUs count: 8 GiB and 16 CPUs is 2^20, with 48 CPUs 2^21 */
+	assert_int_equal(live_entries_for(8ULL << 30, 16), 1U << 20);
+	assert_int_equal(live_entries_for(8ULL << 30, 48), 1U << 21);
+	/* never more slots than asked, up to the next power of two of buckets */
+	assert_int_equal(live_table_slots(1024), 1024);
+	assert_int_equal(live_table_bytes(1024), 1024 * 32);
+	assert_int_equal(live_table_slots(64), 64);
+	assert_int_equal(live_table_slots(1000), 1024);
+	assert_int_equal(live_table_slots(1), KMS_LIVE_WAYS);
+	/* the hint holds what was tracked and what was not, an eighth more */
 	assert_int_equal(live_entries_hint(1024, 1976), 4096);
-	assert_int_equal(live_entries_hint(1024, 3072), 4096);
-	assert_int_equal(live_entries_hint(1024, 3073), 8192);
+	assert_int_equal(live_entries_hint(1024, 2617), 4096);
+	assert_int_equal(live_entries_hint(1024, 2618), 8192);
 	assert_int_equal(live_entries_hint(1U << 26, 5), 1U << 26);
 }
 
