@@ -630,8 +630,8 @@ static void cell(const struct top_row *r, enum top_col c, bool totals, char *buf
 		return;
 	}
 	/* ">=": the live table could not hold all of the site's objects */
-	if ((c == COL_LIVE || c == COL_LIVE_BYTES) && r->live_untracked > 0 && sz > 2) {
-		memcpy(buf, ">=", 2);
+	if ((c == COL_LIVE || c == COL_LIVE_BYTES) && r->live_untracked > 0 && sz > 3) {
+		snprintf(buf, sz, ">=");
 		buf += 2;
 		sz -= 2;
 	}
