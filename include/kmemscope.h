@@ -72,6 +72,9 @@ struct kms_site_stats {
 	__s64 live;
 	__s64 live_bytes;
 	__u64 cross_cpu_frees;
+	__u64 implied_frees; /* stale: freed past the tracepoints, seen when the address came back */
+	__u64 implied_bytes;
+	__u64 live_untracked; /* allocations the live table could not hold (0: --no-live) */
 	__u32 size_hist[KMS_SIZE_BUCKETS];
 	__u32 life_hist[KMS_LIFE_BUCKETS];
 };

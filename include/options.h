@@ -39,6 +39,7 @@ enum opt_flags {
 	OF_EMPTY_OK = 1 << 5, /* OT_PATH: an empty value clears it */
 	OF_HIDDEN = 1 << 6, /* an old spelling: accepted, not in --help */
 	OF_ABSOLUTE = 1 << 7, /* OT_STRING: an absolute path */
+	OF_AUTO = 1 << 8, /* OT_UINT: "auto" stores 0, for a value sized at start */
 };
 
 struct opt_spec {

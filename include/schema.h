@@ -109,6 +109,8 @@ struct site_counts;
 #define FLD_SITES "sites" /* interval: sites known; site_rest: sites folded in */
 #define FLD_LIVE "live" /* live objects now (a current value, not a delta) */
 #define FLD_LIVE_BYTES "live_bytes" /* live bytes now */
+/* allocations the live table could not hold, since the start (a current value) */
+#define FLD_LIVE_UNTRACKED "live_untracked"
 
 /* site counters (site, site_rest, state sites' delta/total) */
 #define FLD_ALLOCS "allocs" /* successful allocations */
@@ -119,11 +121,11 @@ struct site_counts;
 #define FLD_SLACK "slack" /* bytes_alloc - bytes_req */
 #define FLD_BYTES_FREED "bytes_freed" /* allocated bytes of the matched frees */
 #define FLD_CROSS_CPU_FREES "cross_cpu_frees" /* matched frees on another CPU */
+#define FLD_IMPLIED_FREES "implied_frees" /* frees not traced: the address was allocated again */
+#define FLD_IMPLIED_BYTES "implied_bytes" /* allocated bytes of the implied frees */
 #define FLD_SIZES "sizes" /* log2 histogram of requested sizes */
 #define FLD_LIFETIMES_NS "lifetimes_ns" /* log2 histogram of sampled lifetimes */
 #define FLD_REQ_UNKNOWN "req_unknown" /* true: bytes_req is the page-rounded size */
-#define FLD_LIVE_UNTRACKED "live_untracked" /* objects the live table could not hold */
-#define FLD_IMPLIED_FREES "implied_frees" /* tracked addresses allocated again: freed unseen */
 
 /* failure */
 #define FLD_PID "pid"
@@ -261,6 +263,7 @@ struct schema_interval {
 	__u64 active_sites, sites;
 	__u64 bytes_req, bytes_alloc; /* over every site: site records + site_rest */
 	__s64 live, live_bytes;
+	__u64 live_untracked;
 };
 cJSON *schema_interval(const struct schema_interval *iv);
 
@@ -270,6 +273,7 @@ struct schema_site {
 	const char *kind, *cache, *caller, *site; /* cache NULL: not a kmem_cache site */
 	const struct site_counts *delta, *total; /* total: state doc only */
 	__s64 live, live_bytes;
+	__u64 live_untracked;
 	bool req_unknown;
 	cJSON *gfp, *stack;
 };
@@ -287,6 +291,7 @@ struct schema_site_rest {
 	__u64 seq, sites; /* sites: active sites folded in */
 	const struct site_counts *c;
 	__s64 live, live_bytes;
+	__u64 live_untracked;
 };
 cJSON *schema_site_rest(const struct schema_site_rest *r);
 

@@ -23,6 +23,8 @@ struct site_counts {
 	__u64 bytes_alloc;
 	__u64 bytes_freed;
 	__u64 cross_cpu_frees;
+	__u64 implied_frees; /* freed past the tracepoints: seen when the address came back */
+	__u64 implied_bytes;
 	__u64 size_hist[KMS_SIZE_BUCKETS];
 	__u64 life_hist[KMS_LIFE_BUCKETS];
 };
@@ -52,6 +54,11 @@ struct site {
 	bool has_delta; /* delta is not all zero */
 	__s64 live;
 	__s64 live_bytes;
+	/*
+	 * Allocations the live table could not hold, since the start: LIVE
+	 * and live_bytes are lower bounds when it is not 0.
+	 */
+	__u64 live_untracked;
 	__s64 prev_live_bytes; /* at the end of the previous interval */
 	struct gfp_count *gfps;
 	size_t nr_gfps;
@@ -100,6 +107,34 @@ __u64 site_slack(const struct site_counts *c);
 double site_frag(const struct site_counts *c);
 /* The GFP combination with the most allocations, or NULL. */
 const struct gfp_count *site_top_gfp(const struct site *s);
+
+/*
+ * The live-object table: --live-entries N gets N slots, rounded up to a
+ * power of two of buckets, so that it never tracks more than asked
+ * (objects fill it to most of its slots before the first is refused).
+ */
+__u32 live_table_buckets(__u32 entries);
+/* the objects it can hold, at most: its slots */
+__u32 live_table_slots(__u32 entries);
+__u64 live_table_bytes(__u32 entries);
+/*
+ * The default --live-entries (--live-entries auto): one entry per
+ * LIVE_AUTO_MEM_PER_ENTRY bytes of memory plus LIVE_AUTO_PER_CPU per CPU,
+ * rounded up to a power of two, within [LIVE_AUTO_MIN, LIVE_AUTO_MAX]
+ * (the cap: 128 MiB of table).
+ */
+#define LIVE_AUTO_MEM_PER_ENTRY (16ULL << 10)
+#define LIVE_AUTO_PER_CPU 32768U
+#define LIVE_AUTO_MIN 262144U
+#define LIVE_AUTO_MAX 4194304U
+__u32 live_entries_for(__u64 mem_bytes, long ncpu);
+/* live_entries_for this machine (MemTotal, online CPUs) */
+__u32 live_entries_auto(void);
+/*
+ * An --live-entries that would have held every object, untracked ones
+ * included, with room for the slots a full table cannot use.
+ */
+__u32 live_entries_hint(__u32 entries, __u64 untracked);
 
 /* A sort key's word (sort_keys.h) or old spelling; -EINVAL for others. */
 int sort_key_parse(const char *s, enum sort_key *out);

@@ -17,6 +17,7 @@ struct run_summary {
 	__u64 counters[KMS_CNT_NR];
 	__u64 recursion_misses;
 	__u64 map_bytes;
+	__u32 live_entries; /* the live table's size: for the --live-entries hint */
 };
 
 /* Sorts the table by key on totals and prints the top rows (0: all). */

@@ -59,6 +59,7 @@ struct top_row {
 	double d_allocs, d_req, d_slack, d_alloc_bytes; /* last interval */
 	double t_req, t_slack, t_alloc_bytes;
 	double live, live_bytes;
+	double live_untracked; /* > 0: live and live_bytes are lower bounds */
 };
 
 struct top_zone {

@@ -171,6 +171,10 @@ bool opt_set(const struct opt_spec *s, const char *val, const struct opt_dest *d
 		*(bool *)f = b;
 		return true;
 	case OT_UINT:
+		if ((s->flags & OF_AUTO) && !strcmp(val, "auto")) {
+			store_uint(f, s->size, 0);
+			return true;
+		}
 		if (!parse_u64(val, 0, ~0ULL, &u) || !check_uint(s, u))
 			return false;
 		store_uint(f, s->size, u);
@@ -256,7 +260,7 @@ const char *opt_expect(const struct opt_spec *s, char *buf, size_t sz)
 		snprintf(buf, sz, "expected yes or no");
 		break;
 	case OT_UINT:
-		snprintf(buf, sz, "expected %s%.0f .. %.0f",
+		snprintf(buf, sz, "expected %s%s%.0f .. %.0f", s->flags & OF_AUTO ? "auto or " : "",
 			 s->flags & OF_POW2 ? "a power of two " : "", s->min, s->max);
 		break;
 	case OT_BYTES:
@@ -295,7 +299,10 @@ const char *opt_format(const struct opt_spec *s, const struct opt_dest *d, char 
 		break;
 	case OT_UINT:
 	case OT_BYTES:
-		snprintf(buf, sz, "%llu", (unsigned long long)load_uint(f, s->size));
+		if ((s->flags & OF_AUTO) && !load_uint(f, s->size))
+			snprintf(buf, sz, "auto");
+		else
+			snprintf(buf, sz, "%llu", (unsigned long long)load_uint(f, s->size));
 		break;
 	case OT_DURATION:
 		snprintf(buf, sz, "%g", *(const double *)f);

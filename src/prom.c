@@ -80,10 +80,19 @@ static void buddyinfo(FILE *f, struct session *s)
 }
 
 /* one caller: its call sites added up (offsets are not published, see prom_write) */
+enum caller_metric {
+	CM_BYTES, /* first: the callers are ranked by it */
+	CM_ALLOCS,
+	CM_SLACK,
+	CM_LIVE_BYTES,
+	CM_LIVE_UNTRACKED,
+	CM_IMPLIED_FREES,
+	CM_NR,
+};
+
 struct caller_sum {
 	const struct site *first;
-	__u64 bytes, allocs, slack;
-	__s64 live_bytes;
+	long long v[CM_NR];
 };
 
 static int cmp_caller(const void *a, const void *b)
@@ -101,8 +110,8 @@ static int cmp_bytes(const void *a, const void *b)
 {
 	const struct caller_sum *x = a, *y = b;
 
-	if (x->bytes != y->bytes)
-		return x->bytes > y->bytes ? -1 : 1;
+	if (x->v[CM_BYTES] != y->v[CM_BYTES])
+		return x->v[CM_BYTES] > y->v[CM_BYTES] ? -1 : 1;
 	return strcmp(x->first->caller, y->first->caller);
 }
 
@@ -123,15 +132,22 @@ static void sites(FILE *f, struct session *s, __u64 top)
 {
 	static const struct {
 		const char *name, *type, *help;
-	} m[] = {
-		{ "kmemscope_site_allocated_bytes_total", "counter",
-		  "Bytes allocated by the caller since the start (top callers by bytes)." },
-		{ "kmemscope_site_allocations_total", "counter",
-		  "Allocations by the caller since the start." },
-		{ "kmemscope_site_slack_bytes_total", "counter",
-		  "Allocated minus requested bytes of the caller since the start." },
-		{ "kmemscope_site_live_bytes", "gauge",
-		  "Bytes allocated by the caller while tracing and not freed yet." },
+	} m[CM_NR] = {
+		[CM_BYTES] = { "kmemscope_site_allocated_bytes_total", "counter",
+			       "Bytes allocated by the caller since the start (top callers by bytes)." },
+		[CM_ALLOCS] = { "kmemscope_site_allocations_total", "counter",
+				"Allocations by the caller since the start." },
+		[CM_SLACK] = { "kmemscope_site_slack_bytes_total", "counter",
+			       "Allocated minus requested bytes of the caller since the start." },
+		[CM_LIVE_BYTES] = { "kmemscope_site_live_bytes", "gauge",
+				    "Bytes allocated by the caller while tracing and not freed yet "
+				    "(a lower bound when kmemscope_site_live_untracked > 0)." },
+		[CM_LIVE_UNTRACKED] = { "kmemscope_site_live_untracked", "gauge",
+					"Allocations of the caller the live table could not hold: "
+					"live_bytes misses them (raise live_entries)." },
+		[CM_IMPLIED_FREES] = { "kmemscope_site_implied_frees_total", "counter",
+				       "Frees of the caller's objects that no tracepoint showed "
+				       "(kfree_rcu, bulk frees), seen when the address came back." },
 	};
 	size_t n = s->sites.nr, nc = 0;
 	const struct site **v = malloc((n ? n : 1) * sizeof(*v));
@@ -142,27 +158,27 @@ static void sites(FILE *f, struct session *s, __u64 top)
 	memcpy(v, s->sites.list, n * sizeof(*v));
 	qsort(v, n, sizeof(*v), cmp_caller);
 	for (size_t i = 0; i < n; i++) {
+		long long *sum;
+
 		if (!nc || cmp_caller(&c[nc - 1].first, &v[i]))
 			c[nc++].first = v[i];
-		c[nc - 1].bytes += v[i]->tot.bytes_alloc;
-		c[nc - 1].allocs += v[i]->tot.allocs;
-		c[nc - 1].slack += site_slack(&v[i]->tot);
-		c[nc - 1].live_bytes += v[i]->live_bytes;
+		sum = c[nc - 1].v;
+		sum[CM_BYTES] += v[i]->tot.bytes_alloc;
+		sum[CM_ALLOCS] += v[i]->tot.allocs;
+		sum[CM_SLACK] += site_slack(&v[i]->tot);
+		sum[CM_LIVE_BYTES] += v[i]->live_bytes;
+		sum[CM_LIVE_UNTRACKED] += v[i]->live_untracked;
+		sum[CM_IMPLIED_FREES] += v[i]->tot.implied_frees;
 	}
 	qsort(c, nc, sizeof(*c), cmp_bytes);
 	if (top && nc > top)
 		nc = top;
-	for (size_t k = 0; k < ARRAY_SIZE(m); k++) {
+	for (size_t k = 0; k < CM_NR; k++) {
 		help(f, m[k].name, m[k].type, m[k].help);
 		for (size_t i = 0; i < nc; i++) {
-			long long val = k == 0 ? (long long)c[i].bytes :
-					k == 1 ? (long long)c[i].allocs :
-					k == 2 ? (long long)c[i].slack :
-						 (long long)c[i].live_bytes;
-
 			fputs(m[k].name, f);
 			site_labels(f, c[i].first);
-			fprintf(f, " %lld\n", val);
+			fprintf(f, " %lld\n", c[i].v[k]);
 		}
 	}
 out:

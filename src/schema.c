@@ -27,9 +27,10 @@ const struct schema_counter schema_drops[5] = {
 const char *const schema_meminfo_keys[5] = { MI_MEMFREE, MI_SLAB, MI_SRECLAIMABLE, MI_SUNRECLAIM,
 					     MI_VMALLOC_USED };
 
-#define COUNTS                                                                        \
-	FLD_ALLOCS, FLD_FREES, FLD_FAILED, FLD_BYTES_REQ, FLD_BYTES_ALLOC, FLD_SLACK, \
-		FLD_BYTES_FREED, FLD_CROSS_CPU_FREES, FLD_SIZES, FLD_LIFETIMES_NS
+#define COUNTS                                                                              \
+	FLD_ALLOCS, FLD_FREES, FLD_FAILED, FLD_BYTES_REQ, FLD_BYTES_ALLOC, FLD_SLACK,       \
+		FLD_BYTES_FREED, FLD_CROSS_CPU_FREES, FLD_IMPLIED_FREES, FLD_IMPLIED_BYTES, \
+		FLD_SIZES, FLD_LIFETIMES_NS
 
 static const char *const f_header[] = {
 	FLD_TYPE,
@@ -99,14 +100,16 @@ static const char *const f_interval[] = {
 	FLD_BYTES_ALLOC,
 	FLD_LIVE,
 	FLD_LIVE_BYTES,
+	FLD_LIVE_UNTRACKED,
 	NULL,
 };
 static const char *const f_site[] = {
-	FLD_TYPE, FLD_SEQ,	  FLD_KIND,	   FLD_CACHE, FLD_CALLER, FLD_SITE, COUNTS,
-	FLD_LIVE, FLD_LIVE_BYTES, FLD_REQ_UNKNOWN, FLD_GFP,   FLD_STACK,  NULL,
+	FLD_TYPE,	 FLD_SEQ, FLD_KIND,  FLD_CACHE,	     FLD_CALLER,
+	FLD_SITE,	 COUNTS,  FLD_LIVE,  FLD_LIVE_BYTES, FLD_LIVE_UNTRACKED,
+	FLD_REQ_UNKNOWN, FLD_GFP, FLD_STACK, NULL,
 };
 static const char *const f_site_rest[] = {
-	FLD_TYPE, FLD_SEQ, FLD_SITES, COUNTS, FLD_LIVE, FLD_LIVE_BYTES, NULL,
+	FLD_TYPE, FLD_SEQ, FLD_SITES, COUNTS, FLD_LIVE, FLD_LIVE_BYTES, FLD_LIVE_UNTRACKED, NULL,
 };
 static const char *const f_failure[] = {
 	FLD_TYPE,      FLD_SEQ, FLD_TS_NS, FLD_KIND, FLD_CACHE, FLD_SITE,
@@ -296,6 +299,7 @@ cJSON *schema_interval(const struct schema_interval *iv)
 	json_add_u64(o, FLD_BYTES_ALLOC, iv->bytes_alloc);
 	json_add_s64(o, FLD_LIVE, iv->live);
 	json_add_s64(o, FLD_LIVE_BYTES, iv->live_bytes);
+	json_add_u64(o, FLD_LIVE_UNTRACKED, iv->live_untracked);
 	return o;
 }
 
@@ -308,6 +312,8 @@ void schema_counts_add(struct site_counts *sum, const struct site_counts *c)
 	sum->bytes_alloc += c->bytes_alloc;
 	sum->bytes_freed += c->bytes_freed;
 	sum->cross_cpu_frees += c->cross_cpu_frees;
+	sum->implied_frees += c->implied_frees;
+	sum->implied_bytes += c->implied_bytes;
 	for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
 		sum->size_hist[i] += c->size_hist[i];
 	for (int i = 0; i < KMS_LIFE_BUCKETS; i++)
@@ -324,6 +330,8 @@ void schema_add_counts(cJSON *o, const struct site_counts *c)
 	json_add_u64(o, FLD_SLACK, site_slack(c));
 	json_add_u64(o, FLD_BYTES_FREED, c->bytes_freed);
 	json_add_u64(o, FLD_CROSS_CPU_FREES, c->cross_cpu_frees);
+	json_add_u64(o, FLD_IMPLIED_FREES, c->implied_frees);
+	json_add_u64(o, FLD_IMPLIED_BYTES, c->implied_bytes);
 	cJSON_AddItemToObject(o, FLD_SIZES, json_log2_hist(c->size_hist, KMS_SIZE_BUCKETS));
 	cJSON_AddItemToObject(o, FLD_LIFETIMES_NS, json_log2_hist(c->life_hist, KMS_LIFE_BUCKETS));
 }
@@ -341,6 +349,7 @@ static void add_site_tail(cJSON *o, struct schema_site *s)
 {
 	json_add_s64(o, FLD_LIVE, s->live);
 	json_add_s64(o, FLD_LIVE_BYTES, s->live_bytes);
+	json_add_u64(o, FLD_LIVE_UNTRACKED, s->live_untracked);
 	if (s->req_unknown)
 		cJSON_AddBoolToObject(o, FLD_REQ_UNKNOWN, true);
 }
@@ -392,6 +401,7 @@ cJSON *schema_site_rest(const struct schema_site_rest *r)
 	schema_add_counts(o, r->c);
 	json_add_s64(o, FLD_LIVE, r->live);
 	json_add_s64(o, FLD_LIVE_BYTES, r->live_bytes);
+	json_add_u64(o, FLD_LIVE_UNTRACKED, r->live_untracked);
 	return o;
 }
 

@@ -101,6 +101,8 @@ int session_start(struct session *s, const struct tracer_opts *o, double interva
 
 	memset(s, 0, sizeof(*s));
 	s->topts = *o;
+	if (!s->topts.live_entries) /* auto: the header says what it became */
+		s->topts.live_entries = live_entries_auto();
 	s->interval_s = interval_s;
 	ksyms_raw_addresses = o->raw_addresses;
 	if (check_bpf_permissions("kmemscope") || !tracefs_dir())
@@ -110,7 +112,7 @@ int session_start(struct session *s, const struct tracer_opts *o, double interva
 		return -ENOMEM;
 	load_symbols(s);
 	site_table_init(&s->sites, s->ks);
-	err = tracer_start(&s->tracer, o, s->ks, on_failure, s);
+	err = tracer_start(&s->tracer, &s->topts, s->ks, on_failure, s);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
 			log_err("loading BPF programs was refused (%s): kmemscope needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); is kernel.unprivileged_bpf_disabled or a lockdown in force?",
@@ -209,6 +211,7 @@ static cJSON *interval_record(struct session *s, size_t active)
 
 		iv.live += site->live;
 		iv.live_bytes += site->live_bytes;
+		iv.live_untracked += site->live_untracked;
 		iv.bytes_req += site->delta.bytes_req;
 		iv.bytes_alloc += site->delta.bytes_alloc;
 	}
@@ -267,6 +270,7 @@ static struct schema_site site_view(struct session *s, const struct site *site, 
 		.total = &site->tot,
 		.live = site->live,
 		.live_bytes = site->live_bytes,
+		.live_untracked = site->live_untracked,
 		.req_unknown = site->no_req,
 		.gfp = gfp_object(s, site, totals),
 		.stack = stack_array(s, site),
@@ -313,6 +317,7 @@ static cJSON *site_rest_record(struct session *s, struct site *const *rest, size
 		schema_counts_add(&sum, &rest[i]->delta);
 		r.live += rest[i]->live;
 		r.live_bytes += rest[i]->live_bytes;
+		r.live_untracked += rest[i]->live_untracked;
 	}
 	return schema_site_rest(&r);
 }

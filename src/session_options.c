@@ -71,10 +71,12 @@ static const struct opt_spec specs[] = {
 	  "kernel's prototypes match, else tracepoints), raw (raw tracepoints or "
 	  "nothing) or tracepoint",
 	  NULL, kmem_mode_names },
-	{ "live-entries", 0, "live_entries", OT_UINT, OF_TOPTS | OF_REATTACH, TOPT(live_entries), 1,
-	  1U << 26, "131072", "N",
-	  "live objects tracked for matching frees and lifetimes; objects beyond are "
-	  "counted as live_full drops" },
+	{ "live-entries", 0, "live_entries", OT_UINT, OF_TOPTS | OF_REATTACH | OF_AUTO,
+	  TOPT(live_entries), 1, 1U << 26, "auto", "N",
+	  "live objects tracked for matching frees and lifetimes, at most (the table's slots, "
+	  "32 bytes of kernel memory each, rounded up to a power of two); auto: one per 16 KiB "
+	  "of MemTotal plus 32768 per CPU, within 262144 .. 4194304 (8 .. 128 MiB). Objects "
+	  "beyond are counted per site as live_untracked and LIVE is shown as a lower bound" },
 	{ "life-sample", 0, "life_sample", OT_UINT, OF_TOPTS | OF_REATTACH | OF_POW2,
 	  TOPT(life_sample), 1, 65536, "16", "N",
 	  "measure the lifetime of 1 allocation in N per site and CPU (1 = every "

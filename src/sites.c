@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ksyms.h"
+#include "procfs.h"
 #include "sites.h"
 #include "sort_keys.h"
 #include "util.h"
@@ -154,6 +156,7 @@ void site_table_begin(struct site_table *st)
 		s->has_delta = false;
 		s->prev_live_bytes = s->live_bytes;
 		s->live = s->live_bytes = 0;
+		s->live_untracked = 0;
 		for (size_t g = 0; g < s->nr_gfps; g++)
 			s->gfps[g].delta = 0;
 	}
@@ -179,6 +182,8 @@ static void add_delta(struct site *s, const struct kms_site_stats *cur,
 	add2(&d->bytes_freed, &t->bytes_freed, cur->bytes_freed - prev->bytes_freed);
 	add2(&d->cross_cpu_frees, &t->cross_cpu_frees,
 	     cur->cross_cpu_frees - prev->cross_cpu_frees);
+	add2(&d->implied_frees, &t->implied_frees, cur->implied_frees - prev->implied_frees);
+	add2(&d->implied_bytes, &t->implied_bytes, cur->implied_bytes - prev->implied_bytes);
 	/* 32-bit kernel counters: the difference modulo 2^32 is the delta */
 	for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
 		add2(&d->size_hist[i], &t->size_hist[i],
@@ -219,6 +224,14 @@ static struct kkey_state *num_state(struct site_table *st, __u32 num,
 	return ks;
 }
 
+/* the current values (not deltas): a site's kernel keys add up */
+static void add_current(struct site *s, const struct kms_site_stats *sum)
+{
+	s->live += sum->live;
+	s->live_bytes += sum->live_bytes;
+	s->live_untracked += sum->live_untracked;
+}
+
 void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms_site_stats *sum,
 		     void *ctx)
 {
@@ -237,14 +250,12 @@ void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms
 	 * site_table_begin. Skips writing the deltas and totals.
 	 */
 	if (ks->site->nr_gfps && !memcmp(sum, &ks->prev, sizeof(*sum))) {
-		ks->site->live += sum->live;
-		ks->site->live_bytes += sum->live_bytes;
+		add_current(ks->site, sum);
 		return;
 	}
 	add_delta(ks->site, sum, &ks->prev, &n);
 	ks->prev = *sum;
-	ks->site->live += sum->live;
-	ks->site->live_bytes += sum->live_bytes;
+	add_current(ks->site, sum);
 	if (key->flags & KMS_KEY_NO_REQ)
 		ks->site->no_req = true;
 	if (key->stack_id >= 0 && ks->site->stack_id < 0)
@@ -258,7 +269,8 @@ void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms
 
 bool site_active(const struct site *s)
 {
-	return s->delta.allocs || s->delta.frees || s->delta.failed;
+	/* an implied free is activity: its site may have nothing else this interval */
+	return s->delta.allocs || s->delta.frees || s->delta.failed || s->delta.implied_frees;
 }
 
 __u64 site_slack(const struct site_counts *c)
@@ -280,6 +292,59 @@ const struct gfp_count *site_top_gfp(const struct site *s)
 			best = &s->gfps[i];
 	}
 	return best;
+}
+
+static __u64 pow2_at_least(__u64 n)
+{
+	__u64 p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+__u32 live_table_buckets(__u32 entries)
+{
+	return pow2_at_least((entries + KMS_LIVE_WAYS - 1) / KMS_LIVE_WAYS);
+}
+
+__u32 live_table_slots(__u32 entries)
+{
+	return live_table_buckets(entries) * KMS_LIVE_WAYS;
+}
+
+__u64 live_table_bytes(__u32 entries)
+{
+	return (__u64)live_table_buckets(entries) * sizeof(struct kms_live_bucket);
+}
+
+__u32 live_entries_for(__u64 mem_bytes, long ncpu)
+{
+	__u64 n = mem_bytes / LIVE_AUTO_MEM_PER_ENTRY +
+		  (__u64)(ncpu > 0 ? ncpu : 1) * LIVE_AUTO_PER_CPU;
+
+	n = pow2_at_least(n);
+	return n < LIVE_AUTO_MIN ? LIVE_AUTO_MIN : n > LIVE_AUTO_MAX ? LIVE_AUTO_MAX : n;
+}
+
+__u32 live_entries_auto(void)
+{
+	struct kvlist mi = {};
+	__u64 mem = 0;
+
+	if (meminfo_read(&mi) || !kv_get(&mi, "MemTotal", &mem))
+		log_warn("cannot read MemTotal from /proc/meminfo: the live table gets %u entries",
+			 LIVE_AUTO_MIN);
+	kvlist_free(&mi);
+	return live_entries_for(mem, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+__u32 live_entries_hint(__u32 entries, __u64 untracked)
+{
+	/* an eighth more: the last slots of a full table are hard to reach */
+	__u64 want = pow2_at_least((live_table_slots(entries) + untracked) * 9 / 8);
+
+	return want < (1U << 26) ? want : 1U << 26;
 }
 
 int sort_key_parse(const char *s, enum sort_key *out)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 #include "gfp.h"
+#include "schema.h"
 #include "table.h"
 #include "tracer.h"
 #include "util.h"
@@ -19,9 +20,19 @@ static const char *kind_label(const struct site *s)
 	return s->id.kind == KMS_KIND_CACHE && s->id.cache[0] ? s->id.cache : kind_name(s->id.kind);
 }
 
+/* LIVE, ">=N" when the live table could not hold all of the site's objects */
+static const char *live_label(const struct site *s, char *buf, size_t sz)
+{
+	char n[16];
+
+	fmt_count(s->live > 0 ? s->live : 0, n, sizeof(n));
+	snprintf(buf, sz, "%s%s", s->live_untracked ? ">=" : "", n);
+	return buf;
+}
+
 static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp)
 {
-	char a[16], b[16], c[16], d[16], e[16], g[16], flags[256];
+	char a[16], b[16], c[24], d[16], e[16], g[16], im[16], flags[256];
 	const char *where = s->where;
 	size_t len = strlen(where);
 
@@ -31,9 +42,10 @@ static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp
 	/* keep the tail of long names: the offset is what tells sites apart */
 	if (len > CALLER_W)
 		where += len - CALLER_W;
-	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %6.1f%% %s\n", CALLER_W, where,
+	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %8s %6.1f%% %s\n", CALLER_W, where,
 		kind_label(s), fmt_count(s->tot.allocs, a, sizeof(a)),
-		fmt_count(s->tot.frees, b, sizeof(b)), fmt_count(s->live, c, sizeof(c)),
+		fmt_count(s->tot.frees, b, sizeof(b)),
+		fmt_count(s->tot.implied_frees, im, sizeof(im)), live_label(s, c, sizeof(c)),
 		fmt_bytes(s->tot.bytes_req, d, sizeof(d)),
 		fmt_bytes(s->tot.bytes_alloc, e, sizeof(e)),
 		fmt_bytes(site_slack(&s->tot), g, sizeof(g)), site_frag(&s->tot), flags);
@@ -42,17 +54,20 @@ static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp
 void print_site_table(FILE *f, struct site_table *st, enum sort_key key, __u64 top,
 		      const struct gfp_table *gfp)
 {
+	bool implied = false, bound = false;
 	size_t shown = 0;
 
 	site_table_sort(st, key);
-	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %7s %s\n", CALLER_W, "CALLER", "KIND",
-		"ALLOCS", "FREES", "LIVE", "REQ", "ALLOC", "SLACK", "FRAG%", "GFP");
+	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %8s %7s %s\n", CALLER_W, "CALLER", "KIND",
+		"ALLOCS", "FREES", "IMPLIED", "LIVE", "REQ", "ALLOC", "SLACK", "FRAG%", "GFP");
 	for (size_t i = 0; i < st->nr && (!top || shown < top); i++) {
 		const struct site *s = st->list[i];
 
 		if (!s->tot.allocs && !s->tot.failed)
 			continue;
 		print_row(f, s, gfp);
+		implied |= s->tot.implied_frees != 0;
+		bound |= s->live_untracked != 0;
 		shown++;
 	}
 	if (!shown)
@@ -60,6 +75,38 @@ void print_site_table(FILE *f, struct site_table *st, enum sort_key key, __u64 t
 	else if (shown < st->nr)
 		fprintf(f, "... %zu more sites (--top 0 shows all), sorted by %s\n", st->nr - shown,
 			sort_key_name(key));
+	if (implied)
+		fprintf(f,
+			"IMPLIED: frees the tracepoints did not show (kfree_bulk, kfree_rcu ...), counted when the address was allocated again\n");
+	if (bound)
+		fprintf(f,
+			">=N: a lower bound, the live table could not hold all of the site's objects (see the summary)\n");
+}
+
+/* Which sites the live table failed, and the fix: a table that holds them. */
+static void print_live_hint(FILE *f, const struct site_table *st, __u32 entries)
+{
+	__u64 untracked = 0, sites = 0;
+	char a[16];
+	__u32 n;
+
+	for (size_t i = 0; i < st->nr; i++) {
+		untracked += st->list[i]->live_untracked;
+		sites += !!st->list[i]->live_untracked;
+	}
+	if (!untracked) {
+		fprintf(f, "\n");
+		return;
+	}
+	n = live_entries_hint(entries, untracked);
+	fprintf(f, ", a lower bound\n");
+	fprintf(f,
+		"  Live table full:     %10llu objects at %llu sites not tracked (LIVE shown as >=N)\n",
+		(unsigned long long)untracked, (unsigned long long)sites);
+	fprintf(f,
+		"                       raise --live-entries (now %u) to %u: %s of kernel memory (%zu bytes per entry)\n",
+		live_table_slots(entries), n, fmt_bytes(live_table_bytes(n), a, sizeof(a)),
+		sizeof(struct kms_live_slot));
 }
 
 static double pct(__u64 part, __u64 whole)
@@ -79,13 +126,7 @@ void print_summary(FILE *f, const struct site_table *st, const struct run_summar
 	for (size_t i = 0; i < st->nr; i++) {
 		const struct site *s = st->list[i];
 
-		tot.allocs += s->tot.allocs;
-		tot.frees += s->tot.frees;
-		tot.failed += s->tot.failed;
-		tot.bytes_req += s->tot.bytes_req;
-		tot.bytes_alloc += s->tot.bytes_alloc;
-		tot.bytes_freed += s->tot.bytes_freed;
-		tot.cross_cpu_frees += s->tot.cross_cpu_frees;
+		schema_counts_add(&tot, &s->tot);
 		live += s->live;
 		live_bytes += s->live_bytes;
 	}
@@ -101,10 +142,14 @@ void print_summary(FILE *f, const struct site_table *st, const struct run_summar
 		"  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing)\n",
 		fmt_bytes(tot.bytes_freed, a, sizeof(a)), (unsigned long long)tot.frees,
 		(unsigned long long)unmatched);
+	fprintf(f,
+		"  Implied frees        %10s in %llu frees the tracepoints did not show (address reused)\n",
+		fmt_bytes(tot.implied_bytes, a, sizeof(a)), (unsigned long long)tot.implied_frees);
 	fprintf(f, "  Cross-CPU frees      %10llu (%.1f%% of matched frees)\n",
 		(unsigned long long)tot.cross_cpu_frees, pct(tot.cross_cpu_frees, tot.frees));
-	fprintf(f, "  Live (tracked)       %10lld objects, %s\n", (long long)live,
+	fprintf(f, "  Live (tracked)       %10lld objects, %s", (long long)live,
 		fmt_bytes(live_bytes > 0 ? live_bytes : 0, a, sizeof(a)));
+	print_live_hint(f, st, sum->live_entries);
 	fprintf(f, "  Failed allocations   %10llu\n", (unsigned long long)tot.failed);
 	fprintf(f,
 		"  Events               kmalloc %s, kfree %s, kmem_cache_alloc %s, kmem_cache_free %s, vmalloc %s, vfree %s\n",

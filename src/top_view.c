@@ -169,6 +169,7 @@ static void load_row(struct top_row *r, const cJSON *s, double dur)
 	r->t_slack = num(t, FLD_SLACK);
 	r->live = num(s, FLD_LIVE);
 	r->live_bytes = num(s, FLD_LIVE_BYTES);
+	r->live_untracked = num(s, FLD_LIVE_UNTRACKED);
 }
 
 static int load_zones(struct top_model *m, const cJSON *bi, const struct top_model *prev)
@@ -628,6 +629,12 @@ static void cell(const struct top_row *r, enum top_col c, bool totals, char *buf
 		snprintf(buf, sz, "-");
 		return;
 	}
+	/* ">=": the live table could not hold all of the site's objects */
+	if ((c == COL_LIVE || c == COL_LIVE_BYTES) && r->live_untracked > 0 && sz > 3) {
+		snprintf(buf, sz, ">=");
+		buf += 2;
+		sz -= 2;
+	}
 	switch (c) {
 	case COL_BYTES:
 	case COL_LIVE_BYTES:
@@ -835,10 +842,19 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 	    cnt(r->rate_allocs, a, sizeof(a)), byt(r->rate_bytes, b, sizeof(b)),
 	    cnt(r->tot_allocs, c, sizeof(c)), byt(r->tot_bytes, d, sizeof(d)),
 	    cnt(num(t, FLD_FREES), g, sizeof(g)));
+	if (num(t, FLD_IMPLIED_FREES) > 0)
+		add(out, TA_NORMAL,
+		    "  implied frees: %s (%s), freed past the tracepoints (kfree_rcu, bulk frees), seen when the address was allocated again",
+		    cnt(num(t, FLD_IMPLIED_FREES), a, sizeof(a)),
+		    byt(num(t, FLD_IMPLIED_BYTES), b, sizeof(b)));
 	add(out, TA_NORMAL,
-	    "  live %s objects, %s;  failed %.0f;  ping-pong %.0f frees on another CPU",
-	    cnt(r->live, a, sizeof(a)), byt(r->live_bytes, b, sizeof(b)), num(t, FLD_FAILED),
-	    r->tot_pingpong);
+	    "  live %s%s objects, %s;  failed %.0f;  ping-pong %.0f frees on another CPU",
+	    r->live_untracked > 0 ? "at least " : "", cnt(r->live, a, sizeof(a)),
+	    byt(r->live_bytes, b, sizeof(b)), num(t, FLD_FAILED), r->tot_pingpong);
+	if (r->live_untracked > 0)
+		add(out, TA_WARN,
+		    "  %s allocations the live table could not hold: live is a lower bound (raise --live-entries)",
+		    cnt(r->live_untracked, a, sizeof(a)));
 	cell(r, COL_AVG_REQ, o->totals, a, sizeof(a));
 	cell(r, COL_SLACK, o->totals, b, sizeof(b));
 	add(out, TA_NORMAL, "  average request %s bytes;  slack %s%%%s", a, b,

@@ -23,7 +23,7 @@ const struct tracer_opts tracer_defaults = {
 	.vmalloc = true,
 	.vm_mode = KMS_VM_NONE,
 	.track_live = true,
-	.live_entries = 131072,
+	.live_entries = 0, /* auto: live_entries_auto() */
 	.site_entries = 16384,
 	.stack_entries = 4096,
 	.life_sample = 16,
@@ -77,7 +77,8 @@ int tracer_read_counters(struct tracer *t, __u64 out[KMS_CNT_NR])
 }
 
 /* Sum one site's per-CPU counters. Histograms wrap modulo 2^32 by design. */
-static void add_cpus(const struct kms_site_counters *v, int ncpu, struct kms_site_stats *sum)
+static void add_cpus(const struct kms_site_counters *v, int ncpu, bool live,
+		     struct kms_site_stats *sum)
 {
 	for (int c = 0; c < ncpu; c++, v++) {
 		sum->allocs += v->allocs;
@@ -89,6 +90,11 @@ static void add_cpus(const struct kms_site_counters *v, int ncpu, struct kms_sit
 		sum->live += v->tracked - v->frees - v->stale;
 		sum->live_bytes += v->tracked_bytes - v->bytes_freed - v->stale_bytes;
 		sum->cross_cpu_frees += v->cross_cpu_frees;
+		sum->implied_frees += v->stale;
+		sum->implied_bytes += v->stale_bytes;
+		/* every successful allocation is tracked but those the table refused */
+		if (live)
+			sum->live_untracked += v->allocs - v->tracked;
 		for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
 			sum->size_hist[i] += v->size_hist[i];
 		for (int i = 0; i < KMS_LIFE_BUCKETS; i++)
@@ -257,7 +263,7 @@ int tracer_for_each_site(struct tracer *t, tracer_site_fn fn, void *ctx)
 					err = -ENOMEM;
 			}
 			if (into)
-				add_cpus(v, t->ncpu, into);
+				add_cpus(v, t->ncpu, t->skel->rodata->track_live, into);
 			if (into == &sum)
 				fn(from + i, key, &sum, ctx);
 		}

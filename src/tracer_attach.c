@@ -21,6 +21,7 @@
 #include "kmemscope.h"
 #include "kmem.skel.h"
 #include "ksyms.h"
+#include "sites.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -370,17 +371,20 @@ static __u32 log2_u32(__u32 v)
 }
 
 /*
- * Both open hash tables get twice the slots of the entries asked for:
- * --site-entries sites and --live-entries objects then fit with buckets
- * to spare (the site table probes a window of two buckets, the live table
- * puts an object in the emptier of two), and fuller tables would start to
- * drop before the asked-for number is reached.
+ * The site table gets twice the slots of the entries asked for:
+ * --site-entries sites then fit with buckets to spare (it probes a window
+ * of two buckets), and a fuller table would start to drop before the
+ * asked-for number is reached. The live table gets the slots asked for
+ * (live_table_buckets): --live-entries N never tracks more than N objects,
+ * and what it cannot hold is counted per site (live_untracked).
  */
 static void size_tables(struct kmem_bpf *s, const struct tracer_opts *o)
 {
 	__u32 site_buckets = pow2_at_least(2ULL * o->site_entries / KMS_SITE_WAYS);
 	__u32 live_buckets =
-		o->track_live ? pow2_at_least(2ULL * o->live_entries / KMS_LIVE_WAYS) : 1;
+		!o->track_live ?
+			1 :
+			live_table_buckets(o->live_entries ? o->live_entries : live_entries_auto());
 
 	bpf_map__set_max_entries(s->maps.site_tab, site_buckets);
 	bpf_map__set_max_entries(s->maps.site_stats, o->site_entries);

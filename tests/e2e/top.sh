@@ -38,11 +38,11 @@ wait_for() {
 keys() { $TM send-keys -t top "$@"; sleep 0.8; }
 # the table rows of the current capture: between the column header and the status line
 rows() { cap | awk '/^CALLER[* ]/{t=1; next} /sites  sort /{t=0} t && NF'; }
-# "1.5K" "3.4M" "12k" -> numbers, for the columns of rows()
+# "1.5K" "3.4M" "12k" ">=12k" (a lower bound) -> numbers, for the columns of rows()
 col_numbers() {
 	rows | awk -v c="$1" '{ v = $c; m = 1
 		if (v ~ /[kK]$/) m = 1000; if (v ~ /M$/) m = 1e6; if (v ~ /G$/) m = 1e9
-		if (v == "-") v = -1; sub(/[kKMG]$/, "", v); printf "%.0f\n", v * m }'
+		if (v == "-") v = -1; sub(/^>=/, "", v); sub(/[kKMG]$/, "", v); printf "%.0f\n", v * m }'
 }
 enough_rows() { [ "$(rows | wc -l)" -ge 3 ]; }
 non_increasing() { awk 'NR > 1 && $1 > prev { bad = 1 } { prev = $1 } END { exit bad }'; }

@@ -163,6 +163,86 @@ static void test_sort_keys(void **state)
 	site_table_free(&st);
 }
 
+/*
+ * Implied frees (stale addresses) are deltas like frees; live_untracked is a
+ * current value like live: summed over a site's GFP variants, cleared by
+ * begin, and still counted when a key did not change (the fast path).
+ */
+static void test_implied_and_untracked(void **state)
+{
+	struct site_table st;
+	struct kms_site_key a = key(0x3000, 0xcc0, KMS_KIND_CACHE, "eventpoll_epi");
+	struct kms_site_key b = key(0x3000, 0xdc0, KMS_KIND_CACHE, "eventpoll_epi");
+	struct kms_site_stats sa = stats(4000, 512000, 512000), sb = stats(10, 1280, 1280);
+
+	(void)state;
+	site_table_init(&st, NULL);
+	sa.frees = 2756;
+	sa.implied_frees = 1243;
+	sa.implied_bytes = 1243 * 128;
+	sa.live = 1;
+	sa.live_untracked = 0;
+	sb.live_untracked = 6;
+	sb.live = 4;
+	site_table_begin(&st);
+	site_table_feed(SITE_NO_NUM, &a, &sa, &st);
+	site_table_feed(SITE_NO_NUM, &b, &sb, &st);
+	assert_int_equal(st.nr, 1);
+	assert_int_equal(st.list[0]->delta.implied_frees, 1243);
+	assert_int_equal(st.list[0]->tot.implied_bytes, 1243 * 128);
+	assert_int_equal(st.list[0]->live, 5);
+	assert_int_equal(st.list[0]->live_untracked, 6);
+	/* only implied frees in the next interval: the site is active */
+	sa.implied_frees += 1;
+	sa.live -= 1;
+	site_table_begin(&st);
+	site_table_feed(SITE_NO_NUM, &a, &sa, &st);
+	site_table_feed(SITE_NO_NUM, &b, &sb, &st);
+	assert_true(site_active(st.list[0]));
+	assert_int_equal(st.list[0]->delta.implied_frees, 1);
+	assert_int_equal(st.list[0]->delta.allocs, 0);
+	assert_int_equal(st.list[0]->tot.implied_frees, 1244);
+	/* b unchanged: its untracked objects still count, not twice */
+	assert_int_equal(st.list[0]->live_untracked, 6);
+	assert_int_equal(st.list[0]->live, 4);
+	site_table_begin(&st);
+	site_table_feed(SITE_NO_NUM, &a, &sa, &st);
+	site_table_feed(SITE_NO_NUM, &b, &sb, &st);
+	assert_false(site_active(st.list[0]));
+	assert_int_equal(st.list[0]->live_untracked, 6);
+	site_table_free(&st);
+}
+
+/* the default live table and the --live-entries hint */
+static void test_live_table_sizing(void **state)
+{
+	(void)state;
+	/* this VM: 24731708 kB, 2 CPUs -> 1545731 + 65536 entries -> 2^21, 64 MiB */
+	assert_int_equal(live_entries_for(24731708ULL << 10, 2), 1U << 21);
+	assert_int_equal(live_table_bytes(1U << 21), 64ULL << 20);
+	/* a small machine: 262144 entries, 8 MiB */
+	assert_int_equal(live_entries_for(1ULL << 30, 1), LIVE_AUTO_MIN);
+	assert_int_equal(live_table_bytes(LIVE_AUTO_MIN), 8ULL << 20);
+	assert_int_equal(live_entries_for(0, 0), LIVE_AUTO_MIN);
+	/* the cap: 128 MiB of table however big the machine */
+	assert_int_equal(live_entries_for(1ULL << 42, 256), LIVE_AUTO_MAX);
+	assert_int_equal(live_table_bytes(LIVE_AUTO_MAX), 128ULL << 20);
+	/* CPUs count: 8 GiB and 16 CPUs is 2^20, with 48 CPUs 2^21 */
+	assert_int_equal(live_entries_for(8ULL << 30, 16), 1U << 20);
+	assert_int_equal(live_entries_for(8ULL << 30, 48), 1U << 21);
+	/* never more slots than asked, up to the next power of two of buckets */
+	assert_int_equal(live_table_slots(1024), 1024);
+	assert_int_equal(live_table_bytes(1024), 1024 * 32);
+	assert_int_equal(live_table_slots(64), 64);
+	assert_int_equal(live_table_slots(1000), 1024);
+	assert_int_equal(live_table_slots(1), KMS_LIVE_WAYS);
+	/* the hint holds what was tracked and what was not, an eighth more */
+	assert_int_equal(live_entries_hint(1024, 1976), 4096);
+	assert_int_equal(live_entries_hint(1024, 2617), 4096);
+	assert_int_equal(live_entries_hint(1024, 2618), 8192);
+	assert_int_equal(live_entries_hint(1U << 26, 5), 1U << 26);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +252,8 @@ int main(void)
 		cmocka_unit_test(test_kind_and_cache_split_sites),
 		cmocka_unit_test(test_hist_wraps_modulo_2_32),
 		cmocka_unit_test(test_sort_keys),
+		cmocka_unit_test(test_implied_and_untracked),
+		cmocka_unit_test(test_live_table_sizing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -374,6 +374,37 @@ static void test_detail_pane(void **state)
 	top_model_free(&m);
 }
 
+/* a site the live table could not hold: LIVE >=N; implied frees in the detail pane */
+static const char bound_doc[] =
+	"{\"type\":\"state\",\"header\":{},\"interval\":{\"duration_s\":1},\"uptime_ns\":1000000000,"
+	" \"sites\":[{\"kind\":\"kmem_cache\",\"cache\":\"eventpoll_epi\",\"caller\":\"do_epoll_ctl\","
+	"   \"site\":\"do_epoll_ctl+0x3c1\",\"live\":363,\"live_bytes\":46464,\"live_untracked\":2637,"
+	"   \"delta\":{\"allocs\":3000,\"bytes_alloc\":384000},"
+	"   \"total\":{\"allocs\":3000,\"bytes_alloc\":384000,\"implied_frees\":6101,"
+	"     \"implied_bytes\":780928},\"gfp\":{}}]}";
+
+static void test_lower_bound(void **state)
+{
+	struct top_model m;
+	struct top_opts o = opts(COL_BYTES);
+	struct top_ui ui = {};
+	char *s;
+
+	(void)state;
+	load(&m, bound_doc, NULL);
+	s = screen_text(&m, &o, &ui, 0, 0);
+	assert_non_null(strstr(s, " >=363 "));
+	assert_non_null(strstr(s, " >=45K"));
+	free(s);
+	ui.pane = PANE_DETAIL;
+	s = screen_text(&m, &o, &ui, 50, 200);
+	assert_non_null(strstr(s, "live at least 363 objects"));
+	assert_non_null(strstr(s, "2637 allocations the live table could not hold"));
+	assert_non_null(strstr(s, "implied frees: 6101 (763K)"));
+	free(s);
+	top_model_free(&m);
+}
+
 static void test_screen_fits(void **state)
 {
 	struct top_model m;
@@ -429,7 +460,8 @@ int main(void)
 		cmocka_unit_test(test_filters),		cmocka_unit_test(test_once_screen),
 		cmocka_unit_test(test_strip_movement),	cmocka_unit_test(test_frag_pane),
 		cmocka_unit_test(test_no_frag_data),	cmocka_unit_test(test_detail_pane),
-		cmocka_unit_test(test_screen_fits),	cmocka_unit_test(test_utf8_bars),
+		cmocka_unit_test(test_lower_bound),	cmocka_unit_test(test_screen_fits),
+		cmocka_unit_test(test_utf8_bars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,12 @@
  * msgrcv() frees it. Usage: msgq COUNT SIZE...
  * Sends COUNT messages of each SIZE, then receives them all.
  * With MSGQ_HOLD=1 in the environment all messages of a size are queued
- * before any is received, so COUNT objects are live at once.
+ * before any is received, so COUNT objects are live at once. With
+ * MSGQ_WAIT=1 too, it then prints "queued" and keeps them queued until
+ * SIGTERM, SIGINT or SIGUSR1 (a tracer can end while they are live), then
+ * receives them and removes the queue.
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +23,21 @@ struct msg {
 	char mtext[8192];
 };
 
+/* held: until a signal, which is then taken, not fatal (the queue is removed) */
+static void wait_signal(const sigset_t *set)
+{
+	int sig;
+
+	printf("queued\n");
+	fflush(stdout);
+	sigwait(set, &sig);
+}
+
 int main(int argc, char **argv)
 {
 	static struct msg m;
-	bool hold;
+	bool hold, wait;
+	sigset_t set;
 	long count;
 	int q;
 
@@ -39,6 +54,14 @@ int main(int argc, char **argv)
 	memset(m.mtext, 'x', sizeof(m.mtext));
 	/* holding needs a queue as big as everything: raise kernel.msgmnb first */
 	hold = getenv("MSGQ_HOLD") && !strcmp(getenv("MSGQ_HOLD"), "1");
+	wait = hold && getenv("MSGQ_WAIT") && !strcmp(getenv("MSGQ_WAIT"), "1");
+	/* blocked from the start: a signal before the wait is not lost */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	if (wait)
+		sigprocmask(SIG_BLOCK, &set, NULL);
 	for (int a = 2; a < argc; a++) {
 		size_t size = strtoul(argv[a], NULL, 0);
 
@@ -59,6 +82,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+		if (wait)
+			wait_signal(&set);
 		for (long i = 0; hold && i < count; i++) {
 			if (msgrcv(q, &m, sizeof(m.mtext), 0, 0) < 0) {
 				perror("msgrcv");
