@@ -232,12 +232,13 @@ static void site_add(struct rp_site *s, const struct site_vals *v, __u64 t, cons
 	s->bytes_freed = rp_sat_add(s->bytes_freed, v->freed);
 	s->cross_cpu_frees = rp_sat_add(s->cross_cpu_frees, v->xcpu);
 	s->implied_frees = rp_sat_add(s->implied_frees, v->implied);
-	s->live_untracked = rp_sat_add(s->live_untracked, v->untracked);
 	for (int i = 0; i < RP_HIST; i++)
 		s->sizes[i] = rp_sat_add(s->sizes[i], h[i]);
 	if (!s->live_t || t >= s->live_t) {
+		/* current values, like the kernel's: the latest one counts */
 		s->live = v->live;
 		s->live_bytes = v->live_bytes;
+		s->live_untracked = v->untracked;
 		s->live_t = t;
 	}
 }
