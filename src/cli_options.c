@@ -45,7 +45,7 @@ static void print_sort_keys(FILE *f)
 	      "The three commands share these words. Changed: live sorts "
 	      "record and report by live objects, as their LIVE column shows (it was live bytes: "
 	      "now live_bytes); frag is slack_pct's old spelling; top shows slack only as a "
-	      "percentage, so its slack stays the SLACK % column.\n",
+	      "percentage, so its slack stays the SLACK% column.\n",
 	      f);
 }
 

@@ -9,8 +9,7 @@ const struct sort_qty_info sort_qtys[SQ_NR] = {
 	[SQ_ALLOCS] = { "allocs", "ALLOCS, ALLOC/s", "allocations" },
 	[SQ_BYTES] = { "bytes", "ALLOC, BYTES, BYTES/s", "bytes allocated" },
 	[SQ_SLACK] = { "slack", "SLACK", "bytes allocated but not requested" },
-	[SQ_SLACK_PCT] = { "slack_pct", "FRAG%, SLACK %",
-			   "slack as a percentage of the bytes allocated" },
+	[SQ_SLACK_PCT] = { "slack_pct", "SLACK%", "slack as a percentage of the bytes allocated" },
 	[SQ_LIVE] = { "live", "LIVE", "objects allocated and not freed yet" },
 	[SQ_LIVE_BYTES] = { "live_bytes", "LIVE BYTES", "bytes of those objects" },
 	[SQ_AVG_REQ] = { "avg_req", "AVG REQ", "bytes requested per allocation" },
@@ -23,7 +22,7 @@ const struct sort_qty_info sort_qtys[SQ_NR] = {
 };
 
 const struct sort_alias sort_aliases[] = {
-	{ "frag", SQ_SLACK_PCT }, /* record's and report's FRAG% column */
+	{ "frag", SQ_SLACK_PCT }, /* the old name of the SLACK% column */
 };
 const size_t sort_nr_aliases = ARRAY_SIZE(sort_aliases);
 

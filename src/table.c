@@ -59,7 +59,7 @@ void print_site_table(FILE *f, struct site_table *st, enum sort_key key, __u64 t
 
 	site_table_sort(st, key);
 	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %8s %7s %s\n", CALLER_W, "CALLER", "KIND",
-		"ALLOCS", "FREES", "IMPLIED", "LIVE", "REQ", "ALLOC", "SLACK", "FRAG%", "GFP");
+		"ALLOCS", "FREES", "IMPLIED", "LIVE", "REQ", "ALLOC", "SLACK", "SLACK%", "GFP");
 	for (size_t i = 0; i < st->nr && (!top || shown < top); i++) {
 		const struct site *s = st->list[i];
 
@@ -136,7 +136,7 @@ void print_summary(FILE *f, const struct site_table *st, const struct run_summar
 	fprintf(f, "  Total requested      %10s in %llu allocations\n",
 		fmt_bytes(tot.bytes_req, a, sizeof(a)), (unsigned long long)tot.allocs);
 	fprintf(f, "  Total allocated      %10s\n", fmt_bytes(tot.bytes_alloc, a, sizeof(a)));
-	fprintf(f, "  Internal frag.       %10s slack, %.2f%% of allocated\n",
+	fprintf(f, "  Slack                %10s, %.2f%% of allocated\n",
 		fmt_bytes(site_slack(&tot), a, sizeof(a)), site_frag(&tot));
 	fprintf(f,
 		"  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing)\n",

@@ -11,7 +11,7 @@
 /*
  * top's columns by the shared sort keys. top shows slack only as a
  * percentage: its old word "slack" (slack bytes in record and report) stays
- * the SLACK % column here.
+ * the SLACK% column here.
  */
 static const int sort_map[SQ_NR] = {
 	[SQ_CALLER] = COL_CALLER + 1,	[SQ_KIND] = COL_KIND + 1,

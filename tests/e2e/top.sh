@@ -79,7 +79,7 @@ stop_workload
 check_eq top_once_exit 0 $rc
 check top_once_header "no header line" grep -q '^kmemscope top - standalone' "$TMP/once.out"
 check top_once_columns "no column header" \
-	grep -qE '^CALLER +KIND +ALLOC/s +BYTES/s\* +LIVE +LIVE BYTES +AVG REQ +SLACK % +PING-PONG +GFP' "$TMP/once.out"
+	grep -qE '^CALLER +KIND +ALLOC/s +BYTES/s\* +LIVE +LIVE BYTES +AVG REQ +SLACK% +PING-PONG +GFP' "$TMP/once.out"
 once_rate=$(awk '$1 ~ /^load_msg\+0x/ {print $3; exit}' "$TMP/once.out")
 check top_once_load_msg_rate "no load_msg row with a rate (got '$once_rate')" \
 	awk -v r="${once_rate:-0}" 'BEGIN { exit !(r + 0 > 0) }'
