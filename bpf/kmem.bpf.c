@@ -888,6 +888,14 @@ static __always_inline void bulk_free(const void *cache, __u64 n, void *const *p
 		k = n - off;
 		if (k > BULK_CHUNK)
 			k = BULK_CHUNK;
+		/*
+		 * k is 1..16, but clang derives it from a down-counting copy
+		 * of n whose bounds 6.1's verifier loses ("R2 min value is
+		 * negative"); hidden from clang, then masked into range, the
+		 * verifier sees the bound itself
+		 */
+		asm volatile("" : "+r"(k));
+		k = ((k - 1) & (BULK_CHUNK - 1)) + 1;
 		if (bpf_probe_read_kernel(buf, k * sizeof(buf[0]), p + off))
 			break;
 		for (__u32 i = 0; i < BULK_CHUNK; i++) {
@@ -898,10 +906,21 @@ static __always_inline void bulk_free(const void *cache, __u64 n, void *const *p
 	}
 }
 
+/*
+ * The arguments through bpf_get_func_arg(): before 6.x the verifier lets a
+ * tracing program read a pointer argument from its context only when it
+ * points to a struct or void, and p is a void ** (6.1: "arg2 type PTR is
+ * not a struct"). The helper reads the trampoline's saved registers.
+ */
 SEC("fentry/kmem_cache_free_bulk")
-int BPF_PROG(kms_free_bulk_fe, struct kmem_cache *s, size_t size, void **p)
+int kms_free_bulk_fe(void *ctx)
 {
-	bulk_free(s, size, p);
+	__u64 s = 0, size = 0, p = 0;
+
+	if (bpf_get_func_arg(ctx, 0, &s) || bpf_get_func_arg(ctx, 1, &size) ||
+	    bpf_get_func_arg(ctx, 2, &p))
+		return 0;
+	bulk_free((const void *)s, size, (void *const *)p);
 	return 0;
 }
 

@@ -195,8 +195,9 @@ if mc_run bulk_; then
 	check_eq bulk_allocs $K "$(echo "$r" | jq .allocs)"
 	# every object is freed once the batches are drained: all matched
 	check_eq bulk_frees_matched $K "$(echo "$r" | jq .frees)"
+	# both sites' objects (2K) go through kfree_bulk, and other batches too
 	b=$(iv_sum /tmp/bulk_mc.ndjson events.bulk_frees)
-	check bulk_events_counted "events.bulk_frees is $b, expected most of $K" test "$b" -ge $((K / 2))
+	check bulk_events_counted "events.bulk_frees is $b, expected at least $K" test "$b" -ge "$K"
 	check_eq bulk_live_zero 0 "$(echo "$r" | jq .live)"
 	grep -q . /tmp/rec.err && { echo "KMS-LOG: bulk record stderr:"; diag /tmp/rec.err 20; }
 fi
@@ -208,10 +209,11 @@ if mc_run nobulk_ --bulk-free-mode off; then
 	check_eq nobulk_no_bulk_events 0 "$(iv_sum /tmp/nobulk_mc.ndjson events.bulk_frees)"
 	r=$(mc_sites /tmp/nobulk_mc.ndjson sock_kmalloc)
 	check_eq nobulk_allocs $K "$(echo "$r" | jq .allocs)"
-	# the batched frees are not seen: most objects stay unmatched
+	# the batched frees are not seen: only the few objects queued while no
+	# batch page was cached go through kfree() (2 of 4000 on 6.1.0-57)
 	f=$(echo "$r" | jq .frees)
 	check nobulk_frees_unmatched "$f of $K frees matched without the bulk program" \
-		test "$f" -le $((K / 2))
+		test "$f" -le $((K / 10))
 fi
 
 # --- socket filters: vmalloc at bpf_prog_alloc_no_stats ------------------------
