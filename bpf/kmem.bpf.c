@@ -483,8 +483,17 @@ static __always_inline void record_alloc(const struct site_id *id, __u64 ptr, __
 	}
 }
 
-/* A free: find the object, release its slot, count it at its site. */
-static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, bool cache_free)
+/* how an object was freed: record_free()'s how */
+#define FREE_CACHE (1U << 0) /* through a kmem_cache (kmem_cache_free, or a bulk free of one) */
+#define FREE_BULK (1U << 1) /* through kmem_cache_free_bulk */
+
+/*
+ * A free: find the object, release its slot, count it at its site. The
+ * tracepoint programs pass constants for unmatched_counter and how, so
+ * the branches on them vanish from their inlined copies: a kfree costs
+ * what it cost before the bulk programs existed.
+ */
+static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, __u32 how)
 {
 	struct kms_site_counters *c;
 	struct kms_live_slot *s;
@@ -512,7 +521,9 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, bool
 			return;
 		__sync_fetch_and_add(&c->frees, 1);
 		__sync_fetch_and_add(&c->bytes_freed, (__u64)units << 3);
-		if (cache_free)
+		if (how & FREE_BULK)
+			__sync_fetch_and_add(&c->bulk_frees, 1);
+		else if (how & FREE_CACHE)
 			__sync_fetch_and_add(&c->cache_frees, 1);
 		if (cpu != bpf_get_smp_processor_id())
 			__sync_fetch_and_add(&c->cross_cpu_frees, 1);
@@ -569,14 +580,14 @@ int BPF_PROG(kms_cache_alloc_raw, unsigned long call_site, const void *ptr, stru
 SEC("raw_tp/kfree")
 int BPF_PROG(kms_kfree_raw, unsigned long call_site, const void *ptr)
 {
-	record_free((__u64)ptr, KMS_CNT_UNMATCHED_KFREE, false);
+	record_free((__u64)ptr, KMS_CNT_UNMATCHED_KFREE, 0);
 	return 0;
 }
 
 SEC("raw_tp/kmem_cache_free")
 int BPF_PROG(kms_cache_free_raw, unsigned long call_site, const void *ptr)
 {
-	record_free((__u64)ptr, KMS_CNT_UNMATCHED_CACHE_FREE, true);
+	record_free((__u64)ptr, KMS_CNT_UNMATCHED_CACHE_FREE, FREE_CACHE);
 	return 0;
 }
 
@@ -694,14 +705,14 @@ int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 SEC("tp/kmem/kfree")
 int kms_kfree(struct trace_event_raw_kmem_free___x *args)
 {
-	record_free((__u64)args->ptr, KMS_CNT_UNMATCHED_KFREE, false);
+	record_free((__u64)args->ptr, KMS_CNT_UNMATCHED_KFREE, 0);
 	return 0;
 }
 
 SEC("tp/kmem/kmem_cache_free")
 int kms_cache_free(struct trace_event_raw_kmem_free___x *args)
 {
-	record_free((__u64)args->ptr, KMS_CNT_UNMATCHED_CACHE_FREE, true);
+	record_free((__u64)args->ptr, KMS_CNT_UNMATCHED_CACHE_FREE, FREE_CACHE);
 	return 0;
 }
 
@@ -740,7 +751,7 @@ int BPF_PROG(kms_vmalloc_fx, unsigned long size, unsigned long align, unsigned l
 SEC("fentry/vfree")
 int BPF_PROG(kms_vfree_fe, const void *addr)
 {
-	record_free((__u64)addr, KMS_CNT_UNMATCHED_VFREE, false);
+	record_free((__u64)addr, KMS_CNT_UNMATCHED_VFREE, 0);
 	return 0;
 }
 
@@ -786,7 +797,7 @@ int BPF_KRETPROBE(kms_vmalloc_krp, void *ret)
 SEC("kprobe/vfree")
 int BPF_KPROBE(kms_vfree_kp, const void *addr)
 {
-	record_free((__u64)addr, KMS_CNT_UNMATCHED_VFREE, false);
+	record_free((__u64)addr, KMS_CNT_UNMATCHED_VFREE, 0);
 	return 0;
 }
 
@@ -815,6 +826,107 @@ int kms_vmap_alloc(struct trace_event_raw_alloc_vmap_area___x *args)
 SEC("tp/vmalloc/free_vmap_area_noflush")
 int kms_vmap_free(struct trace_event_raw_free_vmap_area_noflush___x *args)
 {
-	record_free(args->va_start, KMS_CNT_UNMATCHED_VFREE, false);
+	record_free(args->va_start, KMS_CNT_UNMATCHED_VFREE, 0);
+	return 0;
+}
+
+/* ---- bulk frees: fentry or kprobe on kmem_cache_free_bulk ------------------ */
+
+/*
+ * kfree_bulk() (an inline: kmem_cache_free_bulk(NULL, ...)) frees
+ * kfree_rcu()'s batches, and kmem_cache_free_bulk() frees maple-tree
+ * nodes and other batches; neither fires kmem:kfree nor
+ * kmem:kmem_cache_free. User space attaches one of these programs where
+ * the kernel allows (fentry, else kprobe), in a second instance of this
+ * object that shares its maps with the first (src/tracer_attach.c); only
+ * bulk frees run them, so the tracepoint programs' cost does not change.
+ *
+ * kvfree_call_rcu() (kfree_rcu()'s entry) is not traced: the object stays
+ * in use until a grace period has passed, and its real free comes later
+ * through kfree_bulk or kvfree, which are seen.
+ */
+
+/* objects read from the caller's array per bpf_probe_read_kernel() */
+#define BULK_CHUNK 16
+
+/*
+ * One object of a bulk free, through the same record_free() as kfree. A
+ * global function: the verifier checks it once, and the bulk loop sees
+ * one call per object instead of KMS_BULK_MAX inlined copies of the free
+ * path (those went past the verifier's limits).
+ */
+__noinline int bulk_free_one(__u64 ptr, __u32 how)
+{
+	record_free(ptr, KMS_CNT_UNMATCHED_BULK, how | FREE_BULK);
+	return 0;
+}
+
+/*
+ * The pointer array is kernel memory: read in chunks onto the BPF stack
+ * (16 pointers, 128 bytes), never past its end (the array may end at a
+ * page boundary). Per-CPU counters are added to atomically here: fentry
+ * and kprobe programs may be preempted by another program on their CPU.
+ */
+static __always_inline void bulk_free(const void *cache, __u64 n, void *const *p)
+{
+	__u32 how = cache ? FREE_CACHE : 0, key = KMS_CNT_DROP_BULK;
+	__u64 buf[BULK_CHUNK], *drops;
+
+	if (!track_live)
+		return;
+	if (n > KMS_BULK_MAX) {
+		drops = bpf_map_lookup_elem(&counters, &key);
+		if (drops)
+			__sync_fetch_and_add(drops, n - KMS_BULK_MAX);
+		n = KMS_BULK_MAX;
+	}
+	for (__u32 c = 0; c < KMS_BULK_MAX / BULK_CHUNK; c++) {
+		__u64 off = (__u64)c * BULK_CHUNK, k;
+
+		if (off >= n)
+			break;
+		k = n - off;
+		if (k > BULK_CHUNK)
+			k = BULK_CHUNK;
+		/*
+		 * k is 1..16, but clang derives it from a down-counting copy
+		 * of n whose bounds 6.1's verifier loses ("R2 min value is
+		 * negative"); hidden from clang, then masked into range, the
+		 * verifier sees the bound itself
+		 */
+		asm volatile("" : "+r"(k));
+		k = ((k - 1) & (BULK_CHUNK - 1)) + 1;
+		if (bpf_probe_read_kernel(buf, k * sizeof(buf[0]), p + off))
+			break;
+		for (__u32 i = 0; i < BULK_CHUNK; i++) {
+			if (i >= k)
+				break;
+			bulk_free_one(buf[i], how);
+		}
+	}
+}
+
+/*
+ * The arguments through bpf_get_func_arg(): before 6.x the verifier lets a
+ * tracing program read a pointer argument from its context only when it
+ * points to a struct or void, and p is a void ** (6.1: "arg2 type PTR is
+ * not a struct"). The helper reads the trampoline's saved registers.
+ */
+SEC("fentry/kmem_cache_free_bulk")
+int kms_free_bulk_fe(void *ctx)
+{
+	__u64 s = 0, size = 0, p = 0;
+
+	if (bpf_get_func_arg(ctx, 0, &s) || bpf_get_func_arg(ctx, 1, &size) ||
+	    bpf_get_func_arg(ctx, 2, &p))
+		return 0;
+	bulk_free((const void *)s, size, (void *const *)p);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kms_free_bulk_kp, struct kmem_cache *s, size_t size, void **p)
+{
+	bulk_free(s, size, p);
 	return 0;
 }

@@ -20,6 +20,12 @@
 #define KMS_MAX_SKIP 64
 /* slab entry points whose large-kmalloc path traces the same allocation twice */
 #define KMS_MAX_DUP 8
+/*
+ * objects matched per bulk free (kmem_cache_free_bulk); the rest of a larger
+ * call is counted as a bulk_overflow drop. kfree_rcu()'s batches hold up to
+ * a page of pointers (about 510 with 4 KiB pages): one such batch fits.
+ */
+#define KMS_BULK_MAX 512
 
 enum kms_kind {
 	KMS_KIND_KMALLOC = 0,
@@ -101,6 +107,7 @@ struct kms_site_counters {
 	__u64 bytes_freed;
 	__u64 cross_cpu_frees;
 	__u64 cache_frees; /* of those frees, through kmem_cache_free (the rest: kfree or vfree) */
+	__u64 bulk_frees; /* of those frees, through kmem_cache_free_bulk (not in cache_frees) */
 	__u64 stale; /* tracked objects whose free was not seen (address handed out again) */
 	__u64 stale_bytes;
 	__u32 life_hist[KMS_LIFE_BUCKETS]; /* sampled: see life_sample_shift */
@@ -183,6 +190,7 @@ enum kms_counter {
 	KMS_CNT_EV_CACHE_FREE,
 	KMS_CNT_EV_VMALLOC,
 	KMS_CNT_EV_VFREE,
+	KMS_CNT_EV_BULK_FREE, /* objects of kmem_cache_free_bulk calls (kfree_bulk, kfree_rcu) */
 	KMS_CNT_UNMATCHED_KFREE,
 	KMS_CNT_UNMATCHED_CACHE_FREE,
 	KMS_CNT_UNMATCHED_VFREE,
@@ -194,6 +202,8 @@ enum kms_counter {
 	KMS_CNT_STALE_LIVE, /* address reused before we saw its free */
 	KMS_CNT_SELF, /* allocations by kmemscope itself, ignored */
 	KMS_CNT_DUP_LARGE, /* the kernel's second kmalloc event of one large allocation */
+	KMS_CNT_UNMATCHED_BULK, /* bulk-freed objects that were not tracked */
+	KMS_CNT_DROP_BULK, /* bulk-freed objects past KMS_BULK_MAX in one call: not matched */
 	KMS_CNT_NR,
 };
 

@@ -22,9 +22,9 @@
 #define RP_HIST 64
 #define RP_CHART_SITES 6
 /* lengths of schema.h's schema_events, schema_unmatched, schema_drops */
-#define RP_EVENTS 6
-#define RP_UNMATCHED 3
-#define RP_KERNEL_DROPS 5
+#define RP_EVENTS 7
+#define RP_UNMATCHED 4
+#define RP_KERNEL_DROPS 6
 
 enum rp_sort {
 	RP_SORT_BYTES,
@@ -263,6 +263,26 @@ int rp_push(void *listp, size_t *nr, void *item);
 static inline __u64 rp_sat_add(__u64 a, __u64 b)
 {
 	return a + b < a ? ~0ULL : a + b;
+}
+
+/* every kernel drop counter, recursion included */
+static inline __u64 rp_drops_total(const struct report *rp)
+{
+	__u64 n = 0;
+
+	for (int i = 0; i <= RP_KERNEL_DROPS; i++)
+		n = rp_sat_add(n, rp->drops[i]);
+	return n;
+}
+
+/* frees of objects allocated before the start, every kind */
+static inline __u64 rp_unmatched_total(const struct report *rp)
+{
+	__u64 n = 0;
+
+	for (int i = 0; i < RP_UNMATCHED; i++)
+		n = rp_sat_add(n, rp->unmatched[i]);
+	return n;
 }
 
 static inline __s64 rp_sat_add_s(__s64 a, __s64 b)

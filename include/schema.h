@@ -81,6 +81,8 @@ struct site_counts;
 #define FLD_ATT_VMALLOC_DETAIL "vmalloc_detail" /* programs and tracepoints used */
 #define FLD_ATT_VMALLOC_REFUSED "vmalloc_refused" /* why faster modes were not used */
 #define FLD_ATT_PAGE "page" /* page allocator attach mode, with --pages */
+#define FLD_ATT_BULK_FREE "bulk_free" /* kmem_cache_free_bulk: fentry, kprobe or off */
+#define FLD_ATT_BULK_FREE_REFUSED "bulk_free_refused" /* why faster modes were not used / off */
 #define FLD_SETTINGS "settings" /* {track_live, live_entries, site_entries, life_sample} */
 #define FLD_TRACK_LIVE "track_live" /* bool */
 #define FLD_LIVE_ENTRIES "live_entries" /* live-object table size */
@@ -205,6 +207,7 @@ struct site_counts;
 #define EV_CACHE_FREE "kmem_cache_free"
 #define EV_VMALLOC "vmalloc"
 #define EV_VFREE "vfree"
+#define EV_BULK_FREE "bulk_frees" /* objects of bulk frees (kfree_bulk, kfree_rcu batches) */
 /* meminfo (bytes, from /proc/meminfo) */
 #define MI_MEMFREE "MemFree"
 #define MI_SLAB "Slab"
@@ -218,7 +221,7 @@ struct schema_counter {
 	int idx;
 };
 /* events, unmatched_frees, drops (recursion is added apart: not a KMS_CNT) */
-extern const struct schema_counter schema_events[6], schema_unmatched[3], schema_drops[5];
+extern const struct schema_counter schema_events[7], schema_unmatched[4], schema_drops[6];
 /* the /proc/meminfo keys of the meminfo record (bytes) */
 extern const char *const schema_meminfo_keys[5];
 
@@ -244,6 +247,7 @@ struct schema_header {
 	const char *kmalloc, *kmem_cache, *vmalloc, *vmalloc_detail;
 	const char *vmalloc_refused; /* NULL or "": not written */
 	const char *page; /* NULL: --pages off */
+	const char *bulk_free, *bulk_free_refused; /* refused NULL or "": not written */
 	bool track_live;
 	__u64 live_entries, site_entries, life_sample;
 	const char *gfp_names;

@@ -19,12 +19,21 @@ enum kms_kmem_mode {
 	KMS_KMEM_TRACEPOINT = 2,
 };
 
+/* how kmem_cache_free_bulk (kfree_bulk, kfree_rcu's batches) is traced */
+enum kms_bulk_mode {
+	KMS_BULK_AUTO = 0, /* fentry, else kprobe, else off */
+	KMS_BULK_FENTRY = 1,
+	KMS_BULK_KPROBE = 2,
+	KMS_BULK_OFF = 3,
+};
+
 struct tracer_opts {
 	bool kmalloc; /* kmem:kmalloc / kfree */
 	bool cache; /* kmem:kmem_cache_alloc / free */
 	bool vmalloc;
 	enum kms_vm_mode vm_mode; /* KMS_VM_NONE: detect */
 	enum kms_kmem_mode kmem_mode;
+	enum kms_bulk_mode bulk_mode;
 	bool track_live;
 	__u32 live_entries;
 	__u32 site_entries;
@@ -54,6 +63,9 @@ struct tracer {
 	char cache_mode[32];
 	char vm_desc[160];
 	char vm_tried[256]; /* why faster vmalloc modes were refused */
+	struct kmem_bpf *bulk; /* the bulk free program: a second instance sharing skel's maps */
+	enum kms_bulk_mode bulk_mode; /* KMS_BULK_FENTRY, KMS_BULK_KPROBE or KMS_BULK_OFF */
+	char bulk_tried[256]; /* why faster bulk modes were refused, or why it is off */
 	int ncpu;
 	__u32 max_sites;
 	bool batch_unsupported;
@@ -74,6 +86,7 @@ struct tracer {
 extern const struct tracer_opts tracer_defaults;
 
 const char *vm_mode_name(enum kms_vm_mode m);
+const char *bulk_mode_name(enum kms_bulk_mode m);
 /* Load and attach: the vmalloc mode is chosen by trying fentry, kprobe, tracepoints in turn. */
 int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksyms *ks,
 		 tracer_fail_fn on_fail, void *fail_ctx);

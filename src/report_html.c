@@ -587,9 +587,7 @@ static void summary(FILE *f, const struct report *rp)
 		(unsigned long long)t->allocs, (unsigned long long)t->cross_cpu_frees);
 	fprintf(f, "<div><b>%llu</b>implied frees</div>", (unsigned long long)t->implied_frees);
 	fprintf(f, "<div><b>%llu</b>drops</div><div><b>%llu</b>intervals</div></div>\n",
-		(unsigned long long)(rp->drops[0] + rp->drops[1] + rp->drops[2] + rp->drops[3] +
-				     rp->drops[4] + rp->drops[5]),
-		(unsigned long long)rp->intervals);
+		(unsigned long long)rp_drops_total(rp), (unsigned long long)rp->intervals);
 	note_p(f, "cut", rp_note_cut, rp);
 	note_p(f, "restfiltered", rp_note_rest_filtered, rp);
 	note_p(f, "livelower", rp_note_live_lower, rp);

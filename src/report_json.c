@@ -131,7 +131,7 @@ static cJSON *summary_json(const struct report *rp)
 	num(o, "intervals", rp->intervals);
 	num(o, FLD_SITES, rp->nr_sites);
 	counts_json(o, t);
-	num(o, FLD_UNMATCHED_FREES, rp->unmatched[0] + rp->unmatched[1] + rp->unmatched[2]);
+	num(o, FLD_UNMATCHED_FREES, rp_unmatched_total(rp));
 	num(o, FLD_LIVE, rp->live);
 	num(o, FLD_LIVE_BYTES, rp->live_bytes);
 	cJSON_AddBoolToObject(o, LIVE_LOWER_BOUND, rp->untracked_sites > 0);

@@ -87,7 +87,7 @@ static void print_notes(FILE *f, const struct report *rp)
 static void print_summary(FILE *f, struct report *rp)
 {
 	const struct rp_site *t = rp->total;
-	__u64 unmatched = rp->unmatched[0] + rp->unmatched[1] + rp->unmatched[2];
+	__u64 unmatched = rp_unmatched_total(rp);
 	char a[16], b[16], live[32];
 
 	fprintf(f, "\nSUMMARY (%.1f s in %llu intervals, %zu sites)\n", rp->seconds,
@@ -110,10 +110,11 @@ static void print_summary(FILE *f, struct report *rp)
 		rp->untracked_sites ? "; a lower bound, see the hint" : "");
 	fprintf(f, "  Failed allocations   %10llu\n", (unsigned long long)t->failed);
 	fprintf(f,
-		"  Drops                site map full %llu, live map full %llu, ring buffer %llu, stacks %llu, kprobe pairing %llu, recursion %llu\n",
+		"  Drops                site map full %llu, live map full %llu, ring buffer %llu, stacks %llu, kprobe pairing %llu, bulk free overflow %llu, recursion %llu\n",
 		(unsigned long long)rp->drops[0], (unsigned long long)rp->drops[1],
 		(unsigned long long)rp->drops[2], (unsigned long long)rp->drops[3],
-		(unsigned long long)rp->drops[4], (unsigned long long)rp->drops[5]);
+		(unsigned long long)rp->drops[4], (unsigned long long)rp->drops[5],
+		(unsigned long long)rp->drops[6]);
 	print_notes(f, rp);
 }
 

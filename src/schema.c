@@ -6,23 +6,25 @@
 #include "sites.h"
 #include "util.h"
 
-const struct schema_counter schema_events[6] = {
+const struct schema_counter schema_events[7] = {
 	{ "kmalloc", KMS_CNT_EV_KMALLOC },
 	{ EV_KFREE, KMS_CNT_EV_KFREE },
 	{ "kmem_cache_alloc", KMS_CNT_EV_CACHE_ALLOC },
 	{ "kmem_cache_free", KMS_CNT_EV_CACHE_FREE },
 	{ "vmalloc", KMS_CNT_EV_VMALLOC },
 	{ "vfree", KMS_CNT_EV_VFREE },
+	{ EV_BULK_FREE, KMS_CNT_EV_BULK_FREE },
 };
-const struct schema_counter schema_unmatched[3] = {
+const struct schema_counter schema_unmatched[4] = {
 	{ EV_KFREE, KMS_CNT_UNMATCHED_KFREE },
 	{ EV_CACHE_FREE, KMS_CNT_UNMATCHED_CACHE_FREE },
 	{ EV_VFREE, KMS_CNT_UNMATCHED_VFREE },
+	{ EV_BULK_FREE, KMS_CNT_UNMATCHED_BULK },
 };
-const struct schema_counter schema_drops[5] = {
+const struct schema_counter schema_drops[6] = {
 	{ "sites_full", KMS_CNT_DROP_SITES },	  { "live_full", KMS_CNT_DROP_LIVE },
 	{ "ringbuf_full", KMS_CNT_DROP_RINGBUF }, { "stacks", KMS_CNT_DROP_STACK },
-	{ "pending_full", KMS_CNT_DROP_PENDING },
+	{ "pending_full", KMS_CNT_DROP_PENDING }, { "bulk_overflow", KMS_CNT_DROP_BULK },
 };
 const char *const schema_meminfo_keys[5] = { MI_MEMFREE, MI_SLAB, MI_SRECLAIMABLE, MI_SUNRECLAIM,
 					     MI_VMALLOC_USED };
@@ -52,6 +54,8 @@ static const char *const f_header[] = {
 	FLD_ATTACH "." FLD_ATT_VMALLOC_DETAIL,
 	FLD_ATTACH "." FLD_ATT_VMALLOC_REFUSED,
 	FLD_ATTACH "." FLD_ATT_PAGE,
+	FLD_ATTACH "." FLD_ATT_BULK_FREE,
+	FLD_ATTACH "." FLD_ATT_BULK_FREE_REFUSED,
 	FLD_SETTINGS,
 	FLD_SETTINGS "." FLD_TRACK_LIVE,
 	FLD_SETTINGS "." FLD_LIVE_ENTRIES,
@@ -79,17 +83,20 @@ static const char *const f_interval[] = {
 	FLD_EVENTS "." EV_CACHE_FREE,
 	FLD_EVENTS "." EV_VMALLOC,
 	FLD_EVENTS "." EV_VFREE,
+	FLD_EVENTS "." EV_BULK_FREE,
 	FLD_EVENTS "." FLD_EV_PAGE_ALLOC,
 	FLD_UNMATCHED_FREES,
 	FLD_UNMATCHED_FREES "." EV_KFREE,
 	FLD_UNMATCHED_FREES "." EV_CACHE_FREE,
 	FLD_UNMATCHED_FREES "." EV_VFREE,
+	FLD_UNMATCHED_FREES "." EV_BULK_FREE,
 	FLD_DROPS,
 	FLD_DROPS ".sites_full",
 	FLD_DROPS ".live_full",
 	FLD_DROPS ".ringbuf_full",
 	FLD_DROPS ".stacks",
 	FLD_DROPS ".pending_full",
+	FLD_DROPS ".bulk_overflow",
 	FLD_DROPS "." FLD_DROP_RECURSION,
 	FLD_STALE_LIVE,
 	FLD_SELF_IGNORED,
@@ -246,6 +253,10 @@ cJSON *schema_header(const struct schema_header *h)
 		cJSON_AddStringToObject(a, FLD_ATT_VMALLOC_REFUSED, h->vmalloc_refused);
 	if (h->page)
 		cJSON_AddStringToObject(a, FLD_ATT_PAGE, h->page);
+	if (h->bulk_free)
+		cJSON_AddStringToObject(a, FLD_ATT_BULK_FREE, h->bulk_free);
+	if (h->bulk_free_refused && h->bulk_free_refused[0])
+		cJSON_AddStringToObject(a, FLD_ATT_BULK_FREE_REFUSED, h->bulk_free_refused);
 	set = cJSON_AddObjectToObject(o, FLD_SETTINGS);
 	cJSON_AddBoolToObject(set, FLD_TRACK_LIVE, h->track_live);
 	json_add_u64(set, FLD_LIVE_ENTRIES, h->live_entries);

@@ -181,6 +181,8 @@ cJSON *session_header(struct session *s)
 		.vmalloc_detail = s->tracer.vm_desc,
 		.vmalloc_refused = s->tracer.vm_tried,
 		.page = s->frag.on && s->frag.pages ? "tracepoint" : NULL,
+		.bulk_free = bulk_mode_name(s->tracer.bulk_mode),
+		.bulk_free_refused = s->tracer.bulk_tried,
 		.track_live = s->topts.track_live,
 		.live_entries = s->topts.live_entries,
 		.site_entries = s->topts.site_entries,

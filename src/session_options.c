@@ -13,6 +13,7 @@
 
 static const char *const vm_mode_names[] = { "auto", "fentry", "kprobe", "tracepoint", NULL };
 static const char *const kmem_mode_names[] = { "auto", "raw", "tracepoint", NULL };
+static const char *const bulk_mode_names[] = { "auto", "fentry", "kprobe", "off", NULL };
 
 int parse_allocators(const char *list, struct tracer_opts *o)
 {
@@ -71,6 +72,12 @@ static const struct opt_spec specs[] = {
 	  "kernel's prototypes match, else tracepoints), raw (raw tracepoints or "
 	  "nothing) or tracepoint",
 	  NULL, kmem_mode_names },
+	{ "bulk-free-mode", 0, "bulk_free_mode", OT_ENUM, OF_TOPTS | OF_REATTACH, TOPT(bulk_mode),
+	  0, 0, "auto", "M",
+	  "how bulk frees (kmem_cache_free_bulk: kfree_bulk, kfree_rcu's batches) are "
+	  "matched: auto (fentry, else kprobe, else off), fentry, kprobe or off (then "
+	  "their objects count as freed only when their address is handed out again)",
+	  NULL, bulk_mode_names },
 	{ "live-entries", 0, "live_entries", OT_UINT, OF_TOPTS | OF_REATTACH | OF_AUTO,
 	  TOPT(live_entries), 1, 1U << 26, "auto", "N",
 	  "live objects tracked for matching frees and lifetimes, at most (the table's slots, "

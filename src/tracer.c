@@ -50,6 +50,20 @@ const char *vm_mode_name(enum kms_vm_mode m)
 	}
 }
 
+const char *bulk_mode_name(enum kms_bulk_mode m)
+{
+	switch (m) {
+	case KMS_BULK_FENTRY:
+		return "fentry";
+	case KMS_BULK_KPROBE:
+		return "kprobe";
+	case KMS_BULK_AUTO:
+		return "auto";
+	default:
+		return "off";
+	}
+}
+
 int tracer_read_counters(struct tracer *t, __u64 out[KMS_CNT_NR])
 {
 	int fd = bpf_map__fd(t->skel->maps.counters);
@@ -73,6 +87,8 @@ int tracer_read_counters(struct tracer *t, __u64 out[KMS_CNT_NR])
 	out[KMS_CNT_EV_CACHE_FREE] =
 		t->events[KMS_CNT_EV_CACHE_FREE] + out[KMS_CNT_UNMATCHED_CACHE_FREE];
 	out[KMS_CNT_EV_VFREE] = t->events[KMS_CNT_EV_VFREE] + out[KMS_CNT_UNMATCHED_VFREE];
+	out[KMS_CNT_EV_BULK_FREE] = t->events[KMS_CNT_EV_BULK_FREE] + out[KMS_CNT_UNMATCHED_BULK] +
+				    out[KMS_CNT_DROP_BULK];
 	return 0;
 }
 
@@ -112,11 +128,13 @@ static void add_events(struct tracer *t, __u32 kind, const struct kms_site_count
 		case KMS_KIND_CACHE:
 			t->events[kind == KMS_KIND_KMALLOC ? KMS_CNT_EV_KMALLOC :
 							     KMS_CNT_EV_CACHE_ALLOC] += allocs;
-			t->events[KMS_CNT_EV_KFREE] += v->frees - v->cache_frees;
+			t->events[KMS_CNT_EV_KFREE] += v->frees - v->cache_frees - v->bulk_frees;
 			t->events[KMS_CNT_EV_CACHE_FREE] += v->cache_frees;
+			t->events[KMS_CNT_EV_BULK_FREE] += v->bulk_frees;
 			break;
 		case KMS_KIND_VMALLOC:
 			t->events[KMS_CNT_EV_VMALLOC] += allocs;
+			/* kvfree_rcu'd vmalloc areas are vfree'd: no bulk frees here */
 			t->events[KMS_CNT_EV_VFREE] += v->frees;
 			break;
 		}
@@ -285,12 +303,14 @@ int tracer_stack(struct tracer *t, __s32 id, __u64 ips[KMS_STACK_DEPTH])
 	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, ips);
 }
 
-__u64 tracer_recursion_misses(struct tracer *t)
+static __u64 recursion_misses(const struct kmem_bpf *s)
 {
 	struct bpf_program *prog;
 	__u64 total = 0;
 
-	bpf_object__for_each_program (prog, t->skel->obj) {
+	if (!s)
+		return 0;
+	bpf_object__for_each_program (prog, s->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
@@ -300,6 +320,11 @@ __u64 tracer_recursion_misses(struct tracer *t)
 		total += info.recursion_misses;
 	}
 	return total;
+}
+
+__u64 tracer_recursion_misses(struct tracer *t)
+{
+	return recursion_misses(t->skel) + recursion_misses(t->bulk);
 }
 
 int tracer_poll(struct tracer *t)
@@ -313,6 +338,8 @@ void tracer_stop(struct tracer *t)
 {
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
+	kmem_bpf__destroy(t->bulk);
+	t->bulk = NULL;
 	kmem_bpf__destroy(t->skel);
 	t->skel = NULL;
 	free(t->keys);

@@ -8,6 +8,12 @@
  * program), then kprobe/kretprobe on it, then the vmalloc:* tracepoints
  * (caller found by walking the stack). A failed attempt throws the whole
  * object away and tries again, so no half-attached state survives.
+ *
+ * Bulk frees (kmem_cache_free_bulk: kfree_bulk, kfree_rcu's batches) are
+ * traced the same way, fentry first, then kprobe, else not at all, but in
+ * a second instance of the object that shares the first one's maps: its
+ * refusal never costs the kmalloc, kmem_cache and vmalloc programs, and
+ * its tries do not multiply the vmalloc ones.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -66,6 +72,9 @@ static const struct skip_fn vm_internal[] = {
 	{ "vmap", 0 },
 	{ "vm_map_ram", 0 },
 };
+
+/* the bulk free function; kfree_bulk() is an inline calling it (6.1 to 6.18) */
+static const char bulk_free_fn[] = "kmem_cache_free_bulk";
 
 /* the tracepoint whose program looks for a caller */
 static const char *const vm_tps[] = { "alloc_vmap_area" };
@@ -230,6 +239,7 @@ enum prog_hook {
 	HOOK_KFREE,
 	HOOK_CACHE_FREE,
 	HOOK_VMALLOC,
+	HOOK_BULK_FREE, /* the bulk instance only: see attach_bulk() */
 	HOOK_NR,
 };
 
@@ -242,7 +252,7 @@ enum prog_layout {
 
 enum prog_attach {
 	ATTACH_AUTO, /* from the section name (or the fentry target set at open) */
-	ATTACH_KPROBE, /* on the vmalloc core found at run time */
+	ATTACH_KPROBE, /* on target, or the vmalloc core found at run time */
 	ATTACH_KRETPROBE,
 };
 
@@ -260,8 +270,10 @@ static const struct prog_desc {
 	bool raw;
 	enum prog_layout layout;
 	enum kms_vm_mode vm; /* vmalloc programs: the mode they belong to */
+	enum kms_bulk_mode bulk; /* bulk free programs: the mode they belong to */
 	bool free;
 	enum prog_attach attach;
+	const char *target; /* kprobes: the function (NULL: the vmalloc core) */
 } prog_table[] = {
 	{ "kms_kmalloc_raw", HOOK_KMALLOC, "kmalloc", .raw = true },
 	{ "kms_cache_alloc_raw", HOOK_CACHE_ALLOC, "kmem_cache_alloc", .raw = true },
@@ -282,10 +294,14 @@ static const struct prog_desc {
 	{ "kms_vfree_kp", HOOK_VMALLOC, .vm = KMS_VM_KPROBE, .free = true },
 	{ "kms_vmap_alloc", HOOK_VMALLOC, .vm = KMS_VM_TRACEPOINT },
 	{ "kms_vmap_free", HOOK_VMALLOC, .vm = KMS_VM_TRACEPOINT, .free = true },
+	{ "kms_free_bulk_fe", HOOK_BULK_FREE, .bulk = KMS_BULK_FENTRY, .free = true },
+	{ "kms_free_bulk_kp", HOOK_BULK_FREE, .bulk = KMS_BULK_KPROBE, .free = true,
+	  .attach = ATTACH_KPROBE, .target = bulk_free_fn },
 };
 
 /* the skeleton's program and link slots of a table entry */
-static const struct bpf_prog_skeleton *prog_slot(struct kmem_bpf *s, const struct prog_desc *d)
+static const struct bpf_prog_skeleton *prog_slot(const struct kmem_bpf *s,
+						 const struct prog_desc *d)
 {
 	for (int i = 0; i < s->skeleton->prog_cnt; i++) {
 		if (!strcmp(s->skeleton->progs[i].name, d->name))
@@ -311,6 +327,7 @@ static bool prog_wanted(const struct prog_desc *d, const struct tracer_opts *o,
 		[HOOK_KFREE] = (o->kmalloc || o->cache) && o->track_live,
 		[HOOK_CACHE_FREE] = (o->kmalloc || o->cache) && o->track_live,
 		[HOOK_VMALLOC] = true,
+		[HOOK_BULK_FREE] = false, /* the main instance never loads them */
 	};
 	const bool raw_ok[HOOK_NR] = {
 		[HOOK_KMALLOC] = k->raw_kmalloc,
@@ -419,10 +436,10 @@ static int configure(struct kmem_bpf *s, const struct tracer_opts *o, const stru
 	return 0;
 }
 
-/* Attach one loaded program of the table (0 when it is not loaded). */
-static int attach_desc(struct tracer *t, const struct prog_desc *d)
+/* Attach one loaded program of the table in instance s (0 when it is not loaded). */
+static int attach_prog(struct tracer *t, struct kmem_bpf *s, const struct prog_desc *d)
 {
-	const struct bpf_prog_skeleton *p = prog_slot(t->skel, d);
+	const struct bpf_prog_skeleton *p = prog_slot(s, d);
 
 	if (!p || !bpf_program__autoload(*p->prog))
 		return 0;
@@ -430,8 +447,13 @@ static int attach_desc(struct tracer *t, const struct prog_desc *d)
 		*p->link = bpf_program__attach(*p->prog);
 	else
 		*p->link = bpf_program__attach_kprobe(*p->prog, d->attach == ATTACH_KRETPROBE,
-						      t->vm_target);
+						      d->target ? d->target : t->vm_target);
 	return *p->link ? 0 : -errno;
+}
+
+static int attach_desc(struct tracer *t, const struct prog_desc *d)
+{
+	return attach_prog(t, t->skel, d);
 }
 
 static int attach_vmalloc(struct tracer *t)
@@ -536,6 +558,113 @@ fail:
 	return err;
 }
 
+static void note_bulk_refusal(struct tracer *t, enum kms_bulk_mode mode, const char *step, int err)
+{
+	size_t n = strlen(t->bulk_tried);
+
+	snprintf(t->bulk_tried + n, sizeof(t->bulk_tried) - n, "%s%s %s: %s", n ? "; " : "",
+		 bulk_mode_name(mode), step, strerror(-err));
+	log_info("bulk frees: %s mode refused at %s (%s)", bulk_mode_name(mode), step,
+		 strerror(-err));
+}
+
+/*
+ * The bulk instance uses the main instance's maps (live objects, sites,
+ * counters) and the same settings: .rodata is copied, so the verifier
+ * sees the same constants (table masks, track_live) in both.
+ */
+static int share_maps(struct kmem_bpf *b, const struct kmem_bpf *main)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map (m, b->obj) {
+		const struct bpf_map *from;
+		int err;
+
+		if (bpf_map__is_internal(m))
+			continue;
+		from = bpf_object__find_map_by_name(main->obj, bpf_map__name(m));
+		if (!from)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(from));
+		if (err)
+			return err;
+	}
+	memcpy(b->rodata, main->rodata, sizeof(*b->rodata));
+	return 0;
+}
+
+/* Load and attach the bulk program of one mode; on failure nothing is left. */
+static int try_bulk(struct tracer *t, enum kms_bulk_mode mode)
+{
+	struct kmem_bpf *b = kmem_bpf__open();
+	const char *step = "configure";
+	struct bpf_program *prog;
+	int err;
+
+	if (!b)
+		return -errno;
+	err = share_maps(b, t->skel);
+	bpf_object__for_each_program (prog, b->obj)
+		bpf_program__set_autoload(prog, false);
+	for (size_t i = 0; !err && i < ARRAY_SIZE(prog_table); i++) {
+		const struct bpf_prog_skeleton *p = prog_slot(b, &prog_table[i]);
+
+		if (prog_table[i].hook == HOOK_BULK_FREE && prog_table[i].bulk == mode && p)
+			bpf_program__set_autoload(*p->prog, true);
+	}
+	if (!err) {
+		step = "load";
+		err = kmem_bpf__load(b);
+	}
+	for (size_t i = 0; !err && i < ARRAY_SIZE(prog_table); i++) {
+		step = "attach";
+		if (prog_table[i].hook == HOOK_BULK_FREE && prog_table[i].bulk == mode)
+			err = attach_prog(t, b, &prog_table[i]);
+	}
+	if (err) {
+		note_bulk_refusal(t, mode, step, err);
+		kmem_bpf__destroy(b);
+		return err;
+	}
+	t->bulk = b;
+	return 0;
+}
+
+/*
+ * Frees that the kmem tracepoints do not show, matched when they happen:
+ * fentry, else kprobe, else off (said in the header's attach.bulk_free and
+ * with -v; the objects are then noticed only when their address is handed
+ * out again, as stale_live). Only useful where frees are matched at all.
+ */
+static void attach_bulk(struct tracer *t, const struct tracer_opts *o)
+{
+	static const enum kms_bulk_mode order[] = { KMS_BULK_FENTRY, KMS_BULK_KPROBE };
+
+	t->bulk_mode = KMS_BULK_OFF;
+	if (o->bulk_mode == KMS_BULK_OFF) {
+		snprintf(t->bulk_tried, sizeof(t->bulk_tried), "--bulk-free-mode off");
+		return;
+	}
+	if (!o->track_live || !(o->kmalloc || o->cache)) {
+		snprintf(t->bulk_tried, sizeof(t->bulk_tried), "%s",
+			 o->track_live ? "kmalloc and kmem_cache not traced" : "--no-live");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		if (o->bulk_mode != KMS_BULK_AUTO && o->bulk_mode != order[i])
+			continue;
+		if (!try_bulk(t, order[i])) {
+			t->bulk_mode = order[i];
+			return;
+		}
+	}
+	if (o->bulk_mode != KMS_BULK_AUTO)
+		log_warn("--bulk-free-mode %s: cannot trace %s (%s); its frees are seen only when "
+			 "an address is handed out again (use --bulk-free-mode auto)",
+			 bulk_mode_name(o->bulk_mode), bulk_free_fn, t->bulk_tried);
+}
+
 static void describe_vm(struct tracer *t)
 {
 	switch (t->vm_mode) {
@@ -611,6 +740,7 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 	t->max_sites = o->site_entries;
 	describe_vm(t);
 	attach_kmem(t);
+	attach_bulk(t, o);
 	if (o->kmem_mode == KMS_KMEM_RAW && ((o->kmalloc && !strcmp(t->kmalloc_mode, "off")) ||
 					     (o->cache && !strcmp(t->cache_mode, "off"))))
 		log_warn(
@@ -624,7 +754,8 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 		tracer_stop(t);
 		return err;
 	}
-	log_info("attach modes: kmalloc=%s kmem_cache=%s vmalloc=%s", t->kmalloc_mode,
-		 t->cache_mode, t->vm_desc);
+	log_info("attach modes: kmalloc=%s kmem_cache=%s vmalloc=%s bulk_free=%s (%s)",
+		 t->kmalloc_mode, t->cache_mode, t->vm_desc, bulk_mode_name(t->bulk_mode),
+		 t->bulk_mode == KMS_BULK_OFF ? t->bulk_tried : bulk_free_fn);
 	return 0;
 }

@@ -28,7 +28,7 @@ busybox=$(command -v busybox) || skip "busybox not installed (Debian package bus
 ldd "$busybox" 2>&1 | grep -q 'not a dynamic executable' ||
 	skip "$busybox is not static (install Debian package busybox-static)"
 jq=$(command -v jq) || skip "jq not installed"
-for f in kmemscope tests/msgq tests/sockfilt tests/fragment; do
+for f in kmemscope tests/msgq tests/sockfilt tests/fragment tests/mcjoin; do
 	[ -x "$build/$f" ] || fail "$build/$f not built (make all, and make test builds the workloads)"
 done
 
@@ -36,7 +36,7 @@ done
 kms_kernel "$build/kernels"
 # what the guest needs must be built in: there are no modules in the initramfs
 kms_kernel_needs DEBUG_INFO_BTF BPF_SYSCALL BPF_EVENTS KPROBES SYSVIPC SERIAL_8250_CONSOLE \
-	BLK_DEV_INITRD RD_GZIP DEVTMPFS TRACING
+	BLK_DEV_INITRD RD_GZIP DEVTMPFS TRACING INET IP_MULTICAST
 
 # --- the initramfs -----------------------------------------------------------
 # per run (several runs may share a build tree): the tree, the image, the log
@@ -49,11 +49,11 @@ for app in $("$busybox" --list); do
 	[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
 done
 cp "$build/kmemscope" "$root/kms/kmemscope"
-cp "$build/tests/msgq" "$build/tests/sockfilt" "$build/tests/fragment" "$root/kms/"
+cp "$build/tests/msgq" "$build/tests/sockfilt" "$build/tests/fragment" "$build/tests/mcjoin" "$root/kms/"
 rm -f "$root/bin/jq"
 cp "$jq" "$root/bin/jq"
 # shared libraries and the dynamic loader, at the paths ldd names
-for bin in "$build/kmemscope" "$build/tests/msgq" "$build/tests/sockfilt" "$build/tests/fragment" "$jq"; do
+for bin in "$build/kmemscope" "$build/tests/msgq" "$build/tests/sockfilt" "$build/tests/fragment" "$build/tests/mcjoin" "$jq"; do
 	ldd "$bin" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'
 done | sort -u | while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"

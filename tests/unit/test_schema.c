@@ -88,6 +88,8 @@ static cJSON *header(void)
 		.vmalloc_detail = "tracepoint (vmalloc:alloc_vmap_area)",
 		.vmalloc_refused = "fentry load: Operation not permitted",
 		.page = "tracepoint",
+		.bulk_free = "off",
+		.bulk_free_refused = "fentry load: Operation not permitted",
 		.track_live = true,
 		.live_entries = 131072,
 		.site_entries = 16384,
