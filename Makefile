@@ -275,7 +275,7 @@ clean:
 # tests/e2e/fuzz.sh runs each target for a fixed time on tests/fuzz/NAME.
 # Sources by file name (srcs_named), so they are found in any folder.
 FUZZ_SRCS := $(filter-out %/report_options.c,$(call srcs_named,ndjson_reader.c report_*.c schema.c \
-	sites.c ksyms.c export.c sort_keys.c htab.c util.c))
+	sites.c ksyms.c procfs.c export.c sort_keys.c htab.c util.c))
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra $(INCLUDES) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	$(shell $(PKG_CONFIG) --cflags libcjson zlib 2>/dev/null)

@@ -7,7 +7,7 @@
  *
  * Where two layouts exist for one event, each has its own program (see
  * kmem.bpf.c) and user space enables the one the kernel has, by looking the
- * record type up in the kernel's BTF (src/tracer_attach.c). An optional
+ * record type up in the kernel's BTF (src/kernel/tracer_attach.c). An optional
  * field inside one layout is read behind bpf_core_field_exists(), a
  * load-time constant, so the verifier drops the branch the kernel cannot
  * take.

@@ -838,7 +838,7 @@ int kms_vmap_free(struct trace_event_raw_free_vmap_area_noflush___x *args)
  * nodes and other batches; neither fires kmem:kfree nor
  * kmem:kmem_cache_free. User space attaches one of these programs where
  * the kernel allows (fentry, else kprobe), in a second instance of this
- * object that shares its maps with the first (src/tracer_attach.c); only
+ * object that shares its maps with the first (src/kernel/tracer_attach.c); only
  * bulk frees run them, so the tracepoint programs' cost does not change.
  *
  * kvfree_call_rcu() (kfree_rcu()'s entry) is not traced: the object stays

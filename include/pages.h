@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Types shared by bpf/pages.bpf.c and src/page_tracer.c (page allocator and
+ * Types shared by bpf/pages.bpf.c and src/kernel/page_tracer.c (page allocator and
  * compaction). The skipped ranges and their flags are kmemscope.h's.
  */
 #ifndef KMEMSCOPE_PAGES_H

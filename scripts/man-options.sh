@@ -1,6 +1,6 @@
 #!/bin/sh
 # Splice the option, key and sort-key lists generated from the option tables
-# (src/*options.c, env.c, status.c; sort_keys.c) into docs/kmemscope.8,
+# (src/*/*options.c, status.c; sort_keys.c) into docs/kmemscope.8,
 # between the BEGIN/END GENERATED OPTIONS markers.
 # Usage: scripts/man-options.sh [BUILD_DIR]   (tests/unit/test_options.c checks the result)
 set -eu

@@ -2,7 +2,8 @@
 # make check-static: the code builds cleanly with AddressSanitizer and
 # UBSan (and the unit tests and a short real recording pass under them),
 # and passes cppcheck and clang-tidy with the project's settings; the BPF
-# programs compile for every architecture in vmlinux/.
+# programs compile for every architecture in vmlinux/, and every include in
+# src/ points down the layers (scripts/check-layers.sh).
 # Usage: tests/static.sh [BUILD_DIR]   (the sanitizer build goes to BUILD_DIR-asan,
 # the BPF builds to BUILD_DIR-asan/bpf-ARCH)
 # Warnings are errors unless WERROR=0.
@@ -40,6 +41,7 @@ fi
 # src/ is checked
 read -ra incs <<<"$(make -s --no-print-directory OUT="$out" print-includes)"
 read -ra srcs <<<"$(make -s --no-print-directory OUT="$out" print-srcs)"
+step layers bash scripts/check-layers.sh
 step cppcheck cppcheck -q --error-exitcode=1 --enable=warning,portability --std=c11 \
 	--inline-suppr --library=tests/cppcheck.cfg "${incs[@]}" -D__x86_64__ src/
 step clang_tidy clang-tidy -quiet "${srcs[@]}" -- -std=gnu11 "${incs[@]}" \

@@ -97,7 +97,7 @@ check_eq no_programs_left 0 "$(rec_progs_left)"
 # - if sparse: a series moving on m of the 6 burst intervals reaches about
 #   0.71 sqrt(m / 6), so it must move on all 6 (and nowhere else, with the
 #   bursts' sizes): 1 / C(60, 6) = 2e-8 per series and lag, < 1e-4 over
-#   them all. A single coincidence no longer scores (src/correlate.c: both
+#   them all. A single coincidence no longer scores (src/session/correlate.c: both
 #   series must move in >= 3 intervals); the workload's own mmap/madvise
 #   activity happens once, before the first burst.
 # So a chance failure has probability below 1e-4 per run. The checks run

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for the caller scan's address ranges (src/callers.c). */
+/* Unit tests for the caller scan's address ranges (src/kernel/callers.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The option tables of every layer (the *_options.c files, env.c, status.c), taken
+ * The option tables of every layer (the *_options.c files, status.c), taken
  * together through cli_options.c: their sanity, the command line and the
  * config file accepting the same ranges through their real parsers, and the
  * man page and systemd/kmemscope.conf stating the defaults the code uses.
@@ -19,7 +19,7 @@
 #include "cli_options.h"
 #include "config.h"
 #include "daemon_options.h"
-#include "env.h"
+#include "record_options.h"
 #include "ndjson_reader.h"
 #include "report_ingest.h"
 #include "report_options.h"

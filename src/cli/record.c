@@ -4,7 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
-#include "env.h"
+#include "record_options.h"
 #include "export.h"
 #include "record.h"
 #include "session.h"

@@ -2,7 +2,7 @@
 /* Every command's options together: the man page's lists and the consistency test. */
 #include "cli_options.h"
 #include "daemon_options.h"
-#include "env.h"
+#include "record_options.h"
 #include "report_options.h"
 #include "sort_keys.h"
 #include "status.h"

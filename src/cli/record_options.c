@@ -2,7 +2,7 @@
 /* `kmemscope record`'s command line: its table, the tracing options, -v, -h. */
 #include <stdio.h>
 #include <string.h>
-#include "env.h"
+#include "record_options.h"
 #include "session_options.h"
 
 #define REC(member) OPT_FIELD(struct record_env, member)

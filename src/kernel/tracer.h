@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Loading, attaching (src/tracer_attach.c) and reading (src/tracer.c) bpf/kmem.bpf.c. */
+/* Loading, attaching (src/kernel/tracer_attach.c) and reading (src/kernel/tracer.c) bpf/kmem.bpf.c. */
 #ifndef KMEMSCOPE_TRACER_H
 #define KMEMSCOPE_TRACER_H
 
@@ -41,7 +41,7 @@ struct tracer_opts {
 	__u32 life_sample; /* measure the lifetime of 1 in N allocations (power of two) */
 	__u32 ringbuf_size; /* bytes, power of two >= page size */
 	bool raw_addresses; /* unsymbolizable sites as raw addresses (KASLR leak) */
-	/* fragmentation view (src/frag.c) */
+	/* fragmentation view (src/session/frag.c) */
 	bool frag; /* buddyinfo & co snapshots */
 	bool pages; /* page allocator tracing */
 	__u32 page_order; /* attribute page allocations of order >= this to callers */

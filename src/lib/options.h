@@ -5,7 +5,7 @@
  * parsing and range checks, getopt_long, --help, config keys, the reload
  * diff and the man page's lists. It knows no command: each layer keeps the
  * table of what it owns (session_options.c: tracing; daemon_options.c;
- * top_options.c; report_options.c; env.c: record; status.c) and each command
+ * top_options.c; report_options.c; record_options.c; status.c) and each command
  * is the list of tables it accepts. cli_options.c holds the whole program.
  */
 #ifndef KMEMSCOPE_OPTIONS_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Command-line settings of `kmemscope record`. */
-#ifndef KMEMSCOPE_ENV_H
-#define KMEMSCOPE_ENV_H
+#ifndef KMEMSCOPE_RECORD_OPTIONS_H
+#define KMEMSCOPE_RECORD_OPTIONS_H
 
 #include <linux/types.h>
 #include "options.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Address ranges for the BPF caller scan (see include/callers.h). */
+/* Address ranges for the BPF caller scan (see src/kernel/callers.h). */
 #include <stdbool.h>
 #include <stdio.h>
 #include "callers.h"
