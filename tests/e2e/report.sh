@@ -109,13 +109,18 @@ check json_implied_beside_frees "sites without implied_frees or live_lower_bound
 	jq -e 'all(.sites[]; (.implied_frees | type) == "number" and (.live_lower_bound | type) == "boolean")' "$TMP/all.json"
 
 # sort keys: each orders the sites by its value, biggest first
-declare -A sortval=([bytes]=.bytes_alloc [allocs]=.allocs [slack]=.slack [frag]=.slack_pct
-	[live]=.live_bytes [pingpong]=.cross_cpu_frees [gfp]='(.gfp | length)')
+# (the words of the shared vocabulary: live = objects, as the LIVE column)
+declare -A sortval=([bytes]=.bytes_alloc [allocs]=.allocs [slack]=.slack [slack_pct]=.slack_pct
+	[live]=.live [live_bytes]=.live_bytes [pingpong]=.cross_cpu_frees [gfp]='(.gfp | length)')
 for k in "${!sortval[@]}"; do
 	report -f json --top 0 --sort "$k" "$gz" >"$TMP/s.json"
 	check "sort_$k" "sites not in decreasing $k order" \
 		jq -e "[.sites[] | ${sortval[$k]}] as \$v | \$v == (\$v | sort | reverse) and .sort == \"$k\"" "$TMP/s.json"
 done
+# the old spelling of slack_pct sorts the same and names the canonical word
+report -f json --top 0 --sort frag "$gz" >"$TMP/s.json"
+check sort_frag "--sort frag is not slack_pct" \
+	jq -e '[.sites[] | .slack_pct] as $v | $v == ($v | sort | reverse) and .sort == "slack_pct"' "$TMP/s.json"
 report --sort slack "$gz" >"$TMP/t"
 check_eq sort_text_names_key "sorted by slack" "$(grep -o 'sorted by slack' "$TMP/t")"
 
