@@ -135,8 +135,11 @@ static int cmp_fold(const void *a, const void *b)
 		      (*(const struct rp_fold *const *)b)->stack);
 }
 
-/* the sites top_sites left out: in every total, never in a ranking */
-static void add_rest(struct rp_site *t, const struct rp_site *r)
+/*
+ * A site's counters into the totals; also what top_sites left out
+ * (site_rest), which is in every total, never in a ranking
+ */
+static void add_counts(struct rp_site *t, const struct rp_site *r)
 {
 	t->allocs = rp_sat_add(t->allocs, r->allocs);
 	t->frees = rp_sat_add(t->frees, r->frees);
@@ -156,15 +159,7 @@ void report_finish(struct report *rp)
 	for (size_t i = 0; i < rp->nr_sites; i++) {
 		const struct rp_site *s = rp->sites[i];
 
-		t->allocs = rp_sat_add(t->allocs, s->allocs);
-		t->frees = rp_sat_add(t->frees, s->frees);
-		t->failed = rp_sat_add(t->failed, s->failed);
-		t->bytes_req = rp_sat_add(t->bytes_req, s->bytes_req);
-		t->bytes_alloc = rp_sat_add(t->bytes_alloc, s->bytes_alloc);
-		t->bytes_freed = rp_sat_add(t->bytes_freed, s->bytes_freed);
-		t->cross_cpu_frees = rp_sat_add(t->cross_cpu_frees, s->cross_cpu_frees);
-		t->implied_frees = rp_sat_add(t->implied_frees, s->implied_frees);
-		t->live_untracked = rp_sat_add(t->live_untracked, s->live_untracked);
+		add_counts(t, s);
 		t->live = rp_sat_add_s(t->live, s->live);
 		t->live_bytes = rp_sat_add_s(t->live_bytes, s->live_bytes);
 		if (rp_live_lower(s)) {
@@ -172,7 +167,7 @@ void report_finish(struct report *rp)
 			rp->untracked = rp_sat_add(rp->untracked, s->live_untracked);
 		}
 	}
-	add_rest(t, rp->rest);
+	add_counts(t, rp->rest);
 	rp_build_classes(rp);
 	build_gfp_rows(rp);
 	rp_build_leaks(rp);
