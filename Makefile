@@ -39,12 +39,12 @@ endif
 SRCS := $(sort $(shell find src -name '*.c'))
 HDRS := $(sort $(shell find src include -name '*.h'))
 SRC_DIRS := $(sort $(shell find src -type d))
-INCLUDES := $(addprefix -I,$(sort $(patsubst %/,%,$(dir $(filter src/%,$(HDRS))))) include $(OUT))
+INCLUDES := $(addprefix -I,$(sort $(patsubst %/,%,$(dir $(filter src/%,$(HDRS))))) include $(OUT) $(OUT)/pb)
 # srcs_named NAMES: the sources under src/ with these file names (globs
 # allowed), wherever they live
 srcs_named = $(sort $(foreach d,$(SRC_DIRS),$(wildcard $(addprefix $(d)/,$(1)))))
 
-LIBS_PC := libbpf libelf zlib libcjson libsystemd
+LIBS_PC := libbpf libelf zlib libcjson libsystemd libprotobuf-c
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra $(INCLUDES) -DKMS_VERSION='"$(VERSION)"'
 ifeq ($(WERROR),1)
@@ -66,7 +66,11 @@ DEPFLAGS = -MMD -MP -MT $@ -MF $(call depfile,$@)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
+# pprof's profile.proto (src/report/), compiled by protoc-c at build time
+PROTOS := $(sort $(shell find src -name '*.proto'))
+PB_SRCS := $(patsubst %.proto,$(OUT)/pb/%.pb-c.c,$(notdir $(PROTOS)))
+PB_HDRS := $(PB_SRCS:.c=.h)
+OBJS := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS)) $(PB_SRCS:.c=.o)
 LIB_OBJS := $(filter-out %/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -123,9 +127,19 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 # every vmlinux/ARCH).
 bpf: $(BPF_OBJS) $(SKELS)
 
-# The skeletons come first (order-only): after that the .d files name the
-# objects that include one, so a changed BPF program recompiles only those.
-$(OUT)/obj/%.o: src/%.c $(CFLAGS_STAMP) | $(SKELS)
+PROTOC_C ?= protoc-c
+$(OUT)/pb/%.pb-c.c $(OUT)/pb/%.pb-c.h: $(PROTOS)
+	@mkdir -p $(@D)
+	$(PROTOC_C) --c_out=$(@D) --proto_path=$(dir $(filter %/$*.proto,$(PROTOS))) $*.proto
+
+# generated code: the project's warnings are not its author's
+$(OUT)/pb/%.pb-c.o: $(OUT)/pb/%.pb-c.c $(CFLAGS_STAMP)
+	$(CC) $(filter-out -Werror,$(CFLAGS)) $(DEPFLAGS) -c $< -o $@
+
+# The skeletons and generated protobuf headers come first (order-only): after
+# that the .d files name the objects that include one, so a changed BPF
+# program recompiles only those.
+$(OUT)/obj/%.o: src/%.c $(CFLAGS_STAMP) | $(SKELS) $(PB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
@@ -134,7 +148,7 @@ $(filter %/top.o %/top_draw.o,$(OBJS)): override CFLAGS += $(NCURSES_CFLAGS)
 $(OUT)/kmemscope: $(OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(CFLAGS_STAMP) | $(SKELS)
+$(OUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) $(CFLAGS_STAMP) | $(SKELS) $(PB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
@@ -158,7 +172,7 @@ $(OUT)/bench/floor: bench/floor.c $(CFLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $< $(LDLIBS) -o $@
 
-$(OUT)/bench/drain: bench/drain.c $(LIB_OBJS) $(CFLAGS_STAMP) | $(SKELS)
+$(OUT)/bench/drain: bench/drain.c $(LIB_OBJS) $(CFLAGS_STAMP) | $(SKELS) $(PB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DEPFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 

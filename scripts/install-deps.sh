@@ -4,14 +4,17 @@
 # bench adds the tools kmemscope is compared with (bpftrace, perf): only `make bench` asks for them.
 set -eu
 
-build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev libsystemd-dev libncurses-dev"
+build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-dev libcjson-dev libsystemd-dev libncurses-dev libprotobuf-c-dev protobuf-c-compiler"
 # qemu-system-x86, busybox-static, cpio: tests/kernels (another kernel in QEMU);
 # debootstrap: the Debian root file system of its systemd test;
 # chromium: the HTML report test; cppcheck, clang-tidy, libclang-rt: check-static
 # and fuzzing; systemd, man-db: systemd-analyze verify of the unit and its man
 # page; tmux: the live view's test; bpftrace, linux-perf: neighbours on the
-# same tracepoints (the noisy-neighbour phase, tests/e2e/attribution.sh)
-test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium qemu-system-x86 busybox-static cpio debootstrap systemd man-db tmux bpftrace linux-perf"
+# same tracepoints (the noisy-neighbour phase, tests/e2e/attribution.sh);
+# golang-go: `go tool pprof` reads report --pprof (tests/e2e/pprof.sh);
+# prometheus, prometheus-node-exporter: the fleet test (tests/e2e/fleet.sh)
+# and promtool's checks of prometheus/rules.yml
+test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium qemu-system-x86 busybox-static cpio debootstrap systemd man-db tmux bpftrace linux-perf golang-go prometheus prometheus-node-exporter"
 # bench only (make bench): the tools it compares against
 bench_pkgs="bpftrace linux-perf python3"
 

@@ -17,6 +17,7 @@
 #include "report_ingest.h"
 #include "report_json.h"
 #include "report_options.h"
+#include "report_pprof.h"
 #include "report_rank.h"
 #include "report_text.h"
 #include "util.h"
@@ -24,7 +25,7 @@
 struct report_env {
 	struct rp_opts o;
 	enum rp_format format;
-	const char *html;
+	const char *html, *pprof;
 	bool folded, strict;
 	char **paths;
 	int nr_paths;
@@ -121,9 +122,15 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 		fprintf(stderr, "kmemscope report: --since is after --until\n");
 		return 2;
 	}
-	if (a.folded && (a.html || a.format)) {
+	if (a.folded && (a.html || a.format || a.pprof)) {
 		fprintf(stderr,
-			"kmemscope report: --folded cannot be combined with --html or --format json\n");
+			"kmemscope report: --folded cannot be combined with --html, --pprof "
+			"or --format json\n");
+		return 2;
+	}
+	if (a.pprof && a.html && !strcmp(a.pprof, "-") && !strcmp(a.html, "-")) {
+		fprintf(stderr, "kmemscope report: --pprof - and --html - both on stdout: name a "
+				"file for one of them\n");
 		return 2;
 	}
 	env->o = (struct rp_opts){ .sort = a.sort,
@@ -135,6 +142,7 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 				   .folded_count = a.weight == 1 };
 	env->format = a.format ? RP_JSON : RP_TEXT;
 	env->html = a.html;
+	env->pprof = a.pprof;
 	env->folded = a.folded;
 	env->strict = a.strict;
 	env->paths = argv + optind;
@@ -289,6 +297,12 @@ static int output(struct report *rp, struct report_env *env)
 	}
 	if (env->html && write_html(rp, env->html))
 		return 1;
+	if (env->pprof) {
+		if (report_write_pprof(env->pprof, rp))
+			return 1;
+		if (strcmp(env->pprof, "-"))
+			fprintf(stderr, "kmemscope report: wrote %s\n", env->pprof);
+	}
 	if (env->format == RP_JSON) {
 		cJSON *doc = report_json(rp);
 		char *s = doc ? cJSON_Print(doc) : NULL;
@@ -300,7 +314,7 @@ static int output(struct report *rp, struct report_env *env)
 		}
 		puts(s);
 		free(s);
-	} else if (!env->html) {
+	} else if (!env->html && !env->pprof) {
 		report_print_text(stdout, rp);
 	}
 	return 0;

@@ -68,6 +68,9 @@ static const struct opt_spec specs[] = {
 	  format_names },
 	{ "html", 0, NULL, OT_FILE, 0, RPT(html), 0, 0, NULL, "FILE",
 	  "write a self-contained HTML report with charts to FILE ('-': stdout)" },
+	{ "pprof", 0, NULL, OT_FILE, 0, RPT(pprof), 0, 0, NULL, "FILE",
+	  "write the sites as a gzip-compressed pprof profile to FILE ('-': stdout) for go tool "
+	  "pprof, Pyroscope, Parca" },
 	{ "folded", 0, NULL, OT_FLAG, 0, RPT(folded), 0, 0, NULL, NULL,
 	  "print allocation stacks in folded format (FlameGraph, speedscope) instead of the "
 	  "report" },

@@ -15,6 +15,7 @@ struct report_args {
 	__u64 since_ns, until_ns;
 	int format; /* 0 text, 1 json */
 	const char *html;
+	const char *pprof;
 	bool folded, strict;
 	int weight; /* 0 bytes, 1 count */
 };

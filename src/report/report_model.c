@@ -96,6 +96,12 @@ static void site_free(struct rp_site *s)
 	for (size_t i = 0; i < s->nr_gfps; i++)
 		free(s->gfps[i].flags);
 	free(s->gfps);
+	for (size_t i = 0; i < s->nr_stacks; i++) {
+		for (size_t j = 0; j < s->stacks[i].nr_frames; j++)
+			free(s->stacks[i].frames[j]);
+		free(s->stacks[i].frames);
+	}
+	free(s->stacks);
 	free(s->parts);
 	free(s->ser.v);
 	free(s->kind);

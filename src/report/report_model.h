@@ -73,6 +73,14 @@ struct rp_class_part {
 	__u64 allocs, req, alloc;
 };
 
+/* one sampled kernel stack of a site (FLD_STACKS): sampled values, summed over intervals */
+struct rp_stack {
+	char **frames; /* innermost first */
+	size_t nr_frames;
+	__u64 allocs, bytes_req, bytes_alloc;
+	__s64 live, live_bytes; /* the latest record's */
+};
+
 struct rp_site {
 	char *kind, *cache, *caller, *site;
 	__u64 allocs, frees, failed, bytes_req, bytes_alloc, bytes_freed, cross_cpu_frees;
@@ -95,6 +103,9 @@ struct rp_site {
 	bool implied_out; /* grew, but its objects end mostly as implied frees: not a suspect */
 	__s64 live_from, live_to;
 	__u64 t_from, t_to;
+	struct rp_stack *stacks;
+	size_t nr_stacks;
+	__u64 stacks_t; /* time of the stacks' live values */
 };
 
 struct rp_stat4 {
@@ -235,6 +246,7 @@ struct report {
 	__u64 top_sites; /* header.daemon.top_sites, largest seen; 0: unknown */
 	bool rest_filtered; /* site_rest skipped: --kind/--caller cannot apply to it */
 	__u64 live_entries; /* header.settings.live_entries, largest seen; 0: unknown */
+	__u64 stack_sample; /* header.settings.stack_sample, largest seen; 0: off or unknown */
 	/* derived: sites whose LIVE is a lower bound, objects not tracked */
 	__u64 untracked_sites, untracked;
 	struct rp_site **implied; /* grew but not suspects: ends mostly implied frees */

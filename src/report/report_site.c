@@ -243,6 +243,111 @@ static void site_add(struct rp_site *s, const struct site_vals *v, __u64 t, cons
 	}
 }
 
+/* the site's entry for this stack (innermost first), added when new; NULL on ENOMEM */
+static struct rp_stack *get_stack(struct rp_site *s, const cJSON *frames)
+{
+	size_t n = (size_t)cJSON_GetArraySize(frames), j;
+	struct rp_stack *st;
+	const cJSON *it;
+
+	for (size_t i = 0; i < s->nr_stacks; i++) {
+		st = &s->stacks[i];
+		if (st->nr_frames != n)
+			continue;
+		j = 0;
+		cJSON_ArrayForEach(it, frames)
+		{
+			if (strcmp(st->frames[j], it->valuestring))
+				break;
+			j++;
+		}
+		if (j == n)
+			return st;
+	}
+	st = realloc(s->stacks, (s->nr_stacks + 1) * sizeof(*st));
+	if (!st)
+		return NULL;
+	s->stacks = st;
+	st = &st[s->nr_stacks];
+	memset(st, 0, sizeof(*st));
+	st->frames = calloc(n ? n : 1, sizeof(*st->frames));
+	if (!st->frames)
+		return NULL;
+	s->nr_stacks++;
+	cJSON_ArrayForEach(it, frames)
+	{
+		st->frames[st->nr_frames] = strdup(it->valuestring);
+		if (!st->frames[st->nr_frames++])
+			return NULL;
+	}
+	return st;
+}
+
+/* one element of "stacks": a non-empty array of frame names and its sampled counts */
+static bool stack_ok(const cJSON *e, struct site_vals *v)
+{
+	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(e, FLD_STACK), *it;
+
+	if (!cJSON_IsArray(frames) || !cJSON_GetArraySize(frames))
+		return false;
+	cJSON_ArrayForEach(it, frames)
+	{
+		if (!cJSON_IsString(it) || !it->valuestring[0])
+			return false;
+	}
+	memset(v, 0, sizeof(*v));
+	return nr_get_u64(e, FLD_ALLOCS, &v->allocs) && nr_get_u64(e, FLD_BYTES_ALLOC, &v->alloc) &&
+	       (!cJSON_GetObjectItemCaseSensitive(e, FLD_BYTES_REQ) ||
+		nr_get_u64(e, FLD_BYTES_REQ, &v->req)) &&
+	       opt_s64(e, FLD_LIVE, &v->live) && opt_s64(e, FLD_LIVE_BYTES, &v->live_bytes);
+}
+
+/*
+ * The sampled stacks of a site record: counts summed over intervals, live
+ * values the latest record's (a stack absent from it has none live).
+ */
+static int site_stacks(struct ndjson_reader *r, struct rp_site *s, const cJSON *arr, __u64 t)
+{
+	bool latest = !s->stacks_t || t >= s->stacks_t;
+	struct site_vals v;
+	const cJSON *e;
+
+	if (!arr)
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return rp_bad_field(r, REC_SITE, FLD_STACKS, "is not an array") ?: 1;
+	cJSON_ArrayForEach(e, arr)
+	{
+		if (!stack_ok(e, &v))
+			return rp_bad_field(r, REC_SITE, FLD_STACKS,
+					    "has an element without a stack of frame names and "
+					    "integer counts") ?:
+				       1;
+	}
+	if (latest) {
+		for (size_t i = 0; i < s->nr_stacks; i++)
+			s->stacks[i].live = s->stacks[i].live_bytes = 0;
+		s->stacks_t = t;
+	}
+	cJSON_ArrayForEach(e, arr)
+	{
+		struct rp_stack *st;
+
+		stack_ok(e, &v);
+		st = get_stack(s, cJSON_GetObjectItemCaseSensitive(e, FLD_STACK));
+		if (!st)
+			return -ENOMEM;
+		st->allocs = rp_sat_add(st->allocs, v.allocs);
+		st->bytes_req = rp_sat_add(st->bytes_req, v.req);
+		st->bytes_alloc = rp_sat_add(st->bytes_alloc, v.alloc);
+		if (latest) {
+			st->live = v.live;
+			st->live_bytes = v.live_bytes;
+		}
+	}
+	return 0;
+}
+
 /* the counters and size histogram every site-like record has; 0, 1: skipped, or -ENOMEM */
 static int read_counts(struct ndjson_reader *r, const char *type, const cJSON *rec,
 		       struct site_vals *v, __u64 *h)
@@ -283,6 +388,9 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 	if (!s)
 		return -ENOMEM;
 	rc = site_gfps(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_GFP));
+	if (rc)
+		return rc < 0 ? rc : 0;
+	rc = site_stacks(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_STACKS), t);
 	if (rc)
 		return rc < 0 ? rc : 0;
 	site_add(s, &v, t, h);

@@ -55,6 +55,10 @@ struct site_counts;
 #define FLD_SITE "site" /* "func+0xoff" call site */
 #define FLD_GFP "gfp" /* {"flags": count} in sites, a flag string elsewhere */
 #define FLD_STACK "stack" /* ["func+0x1a", ...], innermost first */
+/* [{stack, allocs, bytes_req, bytes_alloc, live, live_bytes}]: sampled stacks of a site */
+#define FLD_STACKS "stacks"
+#define FLD_STACK_SAMPLE \
+	"stack_sample" /* settings: 1 allocation in N per site and CPU takes a stack */
 #define FLD_NODE "node" /* NUMA node */
 #define FLD_ZONE "zone" /* zone name */
 #define FLD_FREE "free" /* free blocks per order */

@@ -118,6 +118,14 @@ rec_prog_names() {
 	done
 }
 
+# smallest kmalloc size class >= $1, from this kernel's /proc/slabinfo
+size_class() {
+	awk -v s="$1" '$1 ~ /^kmalloc-[0-9]+k?$/ {
+		n = substr($1, 9); if (n ~ /k$/) n = substr(n, 1, length(n) - 1) * 1024
+		if (n + 0 >= s + 0 && (best == "" || n + 0 < best)) best = n + 0
+	} END { print best }' /proc/slabinfo
+}
+
 tracefs() {
 	for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
 		[ -d "$d/events" ] && { echo "$d"; return 0; }

@@ -1,0 +1,65 @@
+#!/bin/bash
+# `report --pprof` read by the reference client, `go tool pprof` (Debian
+# golang-go): a recording of 777 msgsnd of 333 bytes (one kmalloc(48 + 333)
+# each at load_msg) shows load_msg with 777 x the size class allocated and
+# 777 x 381 bytes requested, and the same figures in -raw's samples.
+source "$(dirname "$0")/lib.sh"
+need_root_bpf pprof
+take_e2e_lock
+if ! command -v go >/dev/null; then
+	skip pprof "no go command: apt-get install golang-go (scripts/install-deps.sh test)"
+	exit 0
+fi
+export HOME=${HOME:-$TMP} PPROF_TMPDIR=$TMP
+
+N=777 SIZE=333
+req=$((48 + SIZE))
+class=$(size_class $req)
+
+start_record -i 0.5 -o "$TMP/rec.ndjson" || { fail pprof_record_start "record did not start"; exit 1; }
+"$WL/msgq" $N $SIZE || fail pprof_workload "workload failed"
+sleep 0.6
+stop_record
+check_eq pprof_record_exit_status 0 $?
+# the export's own figure first: a neighbour's msgsnd would show here, not as a pprof bug
+check_eq pprof_export_load_msg "$N $((N * req)) $((N * class))" \
+	"$(jq -rs '[.[] | select(.type == "site" and .caller == "load_msg")] |
+		"\(map(.allocs) | add) \(map(.bytes_req) | add) \(map(.bytes_alloc) | add)"' "$TMP/rec.ndjson")"
+
+pb=$TMP/kmem.pb.gz
+"$KMS" report --pprof "$pb" "$TMP/rec.ndjson" 2>"$TMP/rep.err"
+check_eq pprof_report_exit_status 0 $?
+check pprof_gzip "the profile is not gzip" bash -c "gzip -t '$pb'"
+
+# flat value of load_msg in one sample type (a unit pprof prints plainly: byte or count)
+flat() { # sample_index unit
+	go tool pprof -top -sample_index="$1" -unit="$2" -focus='^load_msg$' "$pb" 2>"$TMP/pprof.err" |
+		awk '$NF == "load_msg" { v = $1; sub(/[A-Za-z]+$/, "", v); print v }'
+}
+check_eq pprof_load_msg_alloc_space $((N * class)) "$(flat alloc_space byte)"
+check_eq pprof_load_msg_requested_space $((N * req)) "$(flat requested_space byte)"
+check_eq pprof_load_msg_slack_space $((N * (class - req))) "$(flat slack_space byte)"
+check_eq pprof_load_msg_alloc_objects $N "$(flat alloc_objects count)"
+
+# -raw: the sample whose one location is load_msg+0x..., all six values
+go tool pprof -raw "$pb" >"$TMP/raw" 2>"$TMP/pprof.err"
+check_eq pprof_raw_exit_status 0 $?
+check_eq pprof_raw_sample_types "alloc_objects/count[dflt] alloc_space/bytes inuse_objects/count inuse_space/bytes requested_space/bytes slack_space/bytes" \
+	"$(awk '/^Samples:/ { getline; print; exit }' "$TMP/raw" | sed 's/  */ /g; s/^ //; s/ $//')"
+loc=$(awk '/^Locations/ { on = 1; next } on && / load_msg \[kernel\]/ { sub(":", "", $1); print $1; exit }' "$TMP/raw")
+check pprof_raw_location "no load_msg location in -raw output" test -n "$loc"
+check pprof_raw_site_offset "the load_msg location lost its call-site offset" \
+	grep -qE "^ +$loc: .* load_msg \[kernel\]:0 s=0\(load_msg\+0x[0-9a-f]+\)" "$TMP/raw"
+check_eq pprof_raw_load_msg_sample "$N $((N * class)) 0 0 $((N * req)) $((N * (class - req)))" \
+	"$(awk -v l="$loc" '/^Samples:/ { on = 1; next } /^Locations/ { on = 0 }
+		on && $NF == l && $(NF - 1) ~ /:$/ { sub(":", "", $6); print $1, $2, $3, $4, $5, $6 }' "$TMP/raw" | head -1)"
+check pprof_kernel_comment "no kernel release comment" grep -q "^Comment: kernel $(uname -r) " "$TMP/raw"
+check pprof_kind_label "no kind:[kmalloc] label on load_msg's sample" \
+	awk -v l="$loc" '/^Samples:/ { on = 1; next } on && $NF == l { getline; ok = /kind:\[kmalloc\]/; exit } END { exit !ok }' "$TMP/raw"
+
+# bad input: a clear error, non-zero exit
+"$KMS" report --pprof /nonexistent/dir/p.pb.gz "$TMP/rec.ndjson" 2>"$TMP/bad.err"
+check pprof_bad_path_fails "an unwritable --pprof path did not fail" test $? -ne 0
+check pprof_bad_path_message "no error naming the path" grep -q "cannot write the pprof profile /nonexistent/dir/p.pb.gz" "$TMP/bad.err"
+"$KMS" report --pprof "$pb" --folded "$TMP/rec.ndjson" 2>"$TMP/bad.err"
+check_eq pprof_folded_conflict 2 $?
