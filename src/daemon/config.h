@@ -32,6 +32,7 @@ struct daemon_config {
 	__u64 retain_bytes; /* ... and at most this many bytes of them */
 	__u64 queue_limit; /* bytes of records held in memory while writes fail */
 	char prom_textfile[PATH_MAX]; /* "" = none */
+	__u64 prom_top_sites; /* call sites with their own series; the rest as "other" */
 };
 
 /* The built-in defaults. */

@@ -139,7 +139,7 @@ static void write_prom(struct daemon *d)
 
 	if (!d->cfg.prom_textfile[0])
 		return;
-	err = prom_write(d->cfg.prom_textfile, &d->s, &d->g, d->cfg.top_sites);
+	err = prom_write(d->cfg.prom_textfile, &d->s, &d->g, d->cfg.prom_top_sites);
 	/* logged when it starts failing, changes or recovers: not every interval */
 	if (err && err != d->prom_err)
 		log_err("cannot write the Prometheus textfile %s: %s", d->cfg.prom_textfile,

@@ -60,6 +60,11 @@ static const struct opt_spec key_specs[] = {
 	  "also write Prometheus metrics to PATH every interval (node_exporter's textfile "
 	  "collector; empty: off)",
 	  "expected an absolute file path, or empty for none" },
+	{ "prom-top-sites", 0, "prom_top_sites", OT_UINT, 0, CFG(prom_top_sites), 1, 100000, "100",
+	  "K",
+	  "call sites with series of their own in the textfile, the biggest by bytes allocated; "
+	  "the rest add up to one site=\"other\" series",
+	  "expected a number of sites from 1 to 100000" },
 };
 #pragma GCC diagnostic pop
 

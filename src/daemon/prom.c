@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Prometheus textfile: per-site, drops, buddyinfo and fragmentation indices. */
+/*
+ * Prometheus textfile: build info, self-cost, whole-machine counters by
+ * kind, the top call sites (the rest as one "other" row), drops and the
+ * fragmentation indices. docs/fleet.md lists every metric.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
 #include "fragindex.h"
 #include "procfs.h"
 #include "prom.h"
@@ -31,19 +38,22 @@ static void help(FILE *f, const char *name, const char *type, const char *text)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
-/* free blocks per order and both indices, computed as mm/vmstat.c does (fragindex.c) */
+/*
+ * Both indices per node, zone and order, computed as mm/vmstat.c does
+ * (fragindex.c). The free blocks themselves are node_exporter's
+ * node_buddyinfo_blocks{node,zone,size}: not repeated here.
+ */
 void prom_buddyinfo(FILE *f, const struct buddyinfo *b)
 {
-	static const char *const names[] = { "kmemscope_buddyinfo_free_blocks",
-					     "kmemscope_unusable_free_index",
-					     "kmemscope_fragmentation_index" };
+	static const char *const names[] = { "kmemscope_unusable_free_index_ratio",
+					     "kmemscope_fragmentation_index_ratio" };
 	static const char *const helps[] = {
-		"Free blocks of 2^order pages (/proc/buddyinfo).",
 		"Fraction of free memory in blocks smaller than the order (0 all usable, 1 none).",
-		"Fragmentation index of the order: -1 would succeed, towards 1 failure due to fragmentation."
+		"Fragmentation index of the order: -1 would succeed, towards 1 failure due to "
+		"fragmentation, towards 0 failure due to lack of memory."
 	};
 
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 2; m++) {
 		help(f, names[m], "gauge", helps[m]);
 		for (int i = 0; i < b->nr; i++) {
 			const struct buddy_zone *z = &b->zones[i];
@@ -51,17 +61,56 @@ void prom_buddyinfo(FILE *f, const struct buddyinfo *b)
 			for (int o = 0; o < z->nr_orders; o++) {
 				fprintf(f, "%s{node=\"%d\",zone=", names[m], z->node);
 				label(f, z->zone);
-				if (m == 0)
-					fprintf(f, ",order=\"%d\"} %llu\n", o,
-						(unsigned long long)z->free[o]);
-				else
-					fprintf(f, ",order=\"%d\"} %.3f\n", o,
-						(m == 1 ? unusable_index(z->free, z->nr_orders, o) :
-							  fragmentation_index(z->free, z->nr_orders,
-									      o)) /
-							1000.0);
+				fprintf(f, ",order=\"%d\"} %.3f\n", o,
+					(m == 0 ? unusable_index(z->free, z->nr_orders, o) :
+						  fragmentation_index(z->free, z->nr_orders, o)) /
+						1000.0);
 			}
 		}
+	}
+}
+
+/* the fragmentation view's pageblock order, else /proc/pagetypeinfo's (read once); 0: unknown */
+static int pageblock_order(struct session *s)
+{
+	static int read_order = -1;
+	struct pagetypeinfo pti = {};
+
+	if (s->frag.on && s->frag.pageblock_order > 0)
+		return s->frag.pageblock_order;
+	if (read_order < 0) {
+		read_order = pagetypeinfo_read(&pti) == 0 && pti.pageblock_order > 0 ?
+				     pti.pageblock_order :
+				     0;
+		pagetypeinfo_free(&pti);
+	}
+	return read_order;
+}
+
+/*
+ * The unusable free space index at the pageblock order, per zone: what
+ * the alert on fragmentation needs without matching an order label to a
+ * value (PromQL cannot).
+ */
+static void pageblock_index(FILE *f, const struct buddyinfo *b, int pb)
+{
+	if (pb <= 0)
+		return;
+	help(f, "kmemscope_pageblock_order", "gauge",
+	     "The kernel's pageblock order (huge page and compaction unit).");
+	fprintf(f, "kmemscope_pageblock_order %d\n", pb);
+	help(f, "kmemscope_pageblock_unusable_free_index_ratio", "gauge",
+	     "kmemscope_unusable_free_index_ratio at the pageblock order: the free memory that "
+	     "cannot back a huge page or a whole pageblock.");
+	for (int i = 0; i < b->nr; i++) {
+		const struct buddy_zone *z = &b->zones[i];
+
+		if (pb >= z->nr_orders)
+			continue;
+		fprintf(f,
+			"kmemscope_pageblock_unusable_free_index_ratio{node=\"%d\",zone=", z->node);
+		label(f, z->zone);
+		fprintf(f, "} %.3f\n", unusable_index(z->free, z->nr_orders, pb) / 1000.0);
 	}
 }
 
@@ -69,33 +118,43 @@ void prom_buddyinfo(FILE *f, const struct buddyinfo *b)
 static void buddyinfo(FILE *f, struct session *s)
 {
 	struct buddyinfo own = {};
+	const struct buddyinfo *b = &own;
 
-	if (s->frag.on && s->frag.cur.nr) {
-		prom_buddyinfo(f, &s->frag.cur);
-		return;
-	}
-	if (buddyinfo_read(&own) == 0)
-		prom_buddyinfo(f, &own);
+	if (s->frag.on && s->frag.cur.nr)
+		b = &s->frag.cur;
+	else if (buddyinfo_read(&own))
+		goto out;
+	prom_buddyinfo(f, b);
+	pageblock_index(f, b, pageblock_order(s));
+out:
 	buddyinfo_free(&own);
 }
 
-/* one caller: its call sites added up (offsets are not published, see prom_write) */
-enum caller_metric {
-	CM_BYTES, /* first: the callers are ranked by it */
-	CM_ALLOCS,
-	CM_SLACK,
-	CM_LIVE_BYTES,
-	CM_LIVE_UNTRACKED,
-	CM_IMPLIED_FREES,
-	CM_NR,
+/* one call site's counters (sites of one kind, cache and call site added up) */
+enum site_metric {
+	SM_BYTES, /* first: the sites are ranked by it */
+	SM_ALLOCS,
+	SM_REQ,
+	SM_SLACK,
+	SM_FREES,
+	SM_LIVE_BYTES,
+	SM_LIVE_UNTRACKED,
+	SM_IMPLIED_FREES,
+	SM_NR,
 };
 
-struct caller_sum {
-	const struct site *first;
-	long long v[CM_NR];
+struct site_sum {
+	const struct site *first; /* NULL: the "other" row */
+	long long v[SM_NR];
 };
 
-static int cmp_caller(const void *a, const void *b)
+/* the label value "cache": the kmem_cache's name, else the kind (kmalloc, vmalloc) */
+static const char *cache_label(const struct site *s)
+{
+	return s->id.kind == KMS_KIND_CACHE && s->id.cache[0] ? s->id.cache : kind_name(s->id.kind);
+}
+
+static int cmp_site(const void *a, const void *b)
 {
 	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
 	int c;
@@ -103,77 +162,138 @@ static int cmp_caller(const void *a, const void *b)
 	if (x->id.kind != y->id.kind)
 		return x->id.kind < y->id.kind ? -1 : 1;
 	c = strcmp(x->id.cache, y->id.cache);
-	return c ? c : strcmp(x->caller, y->caller);
+	return c ? c : strcmp(x->where, y->where);
 }
 
 static int cmp_bytes(const void *a, const void *b)
 {
-	const struct caller_sum *x = a, *y = b;
+	const struct site_sum *x = a, *y = b;
 
-	if (x->v[CM_BYTES] != y->v[CM_BYTES])
-		return x->v[CM_BYTES] > y->v[CM_BYTES] ? -1 : 1;
-	return strcmp(x->first->caller, y->first->caller);
+	if (x->v[SM_BYTES] != y->v[SM_BYTES])
+		return x->v[SM_BYTES] > y->v[SM_BYTES] ? -1 : 1;
+	return strcmp(x->first->where, y->first->where);
 }
 
 static void site_labels(FILE *f, const struct site *s)
 {
+	if (!s) {
+		fputs("{kind=\"other\",cache=\"other\",caller=\"other\",site=\"other\"}", f);
+		return;
+	}
 	fputs("{kind=", f);
 	label(f, kind_name(s->id.kind));
+	fputs(",cache=", f);
+	label(f, cache_label(s));
 	fputs(",caller=", f);
 	label(f, s->caller);
-	if (s->id.kind == KMS_KIND_CACHE) {
-		fputs(",cache=", f);
-		label(f, s->id.cache);
-	}
+	fputs(",site=", f);
+	label(f, s->where);
 	fputc('}', f);
+}
+
+static void sum_site(long long *sum, const struct site *s)
+{
+	sum[SM_BYTES] += s->tot.bytes_alloc;
+	sum[SM_ALLOCS] += s->tot.allocs;
+	sum[SM_REQ] += s->tot.bytes_req;
+	sum[SM_SLACK] += site_slack(&s->tot);
+	sum[SM_FREES] += s->tot.frees;
+	sum[SM_LIVE_BYTES] += s->live_bytes;
+	sum[SM_LIVE_UNTRACKED] += s->live_untracked;
+	sum[SM_IMPLIED_FREES] += s->tot.implied_frees;
+}
+
+/*
+ * Whole-machine counters by kind: every site the session holds, not only
+ * the top K published per site.
+ */
+static void kinds(FILE *f, struct session *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+		enum site_metric m;
+	} m[] = {
+		{ "kmemscope_allocations_total", "counter", "Allocations traced since the start.",
+		  SM_ALLOCS },
+		{ "kmemscope_requested_bytes_total", "counter",
+		  "Bytes the callers asked for since the start.", SM_REQ },
+		{ "kmemscope_allocated_bytes_total", "counter",
+		  "Bytes the allocator handed out since the start (object sizes).", SM_BYTES },
+		{ "kmemscope_slack_bytes_total", "counter",
+		  "Allocated minus requested bytes since the start.", SM_SLACK },
+		{ "kmemscope_frees_total", "counter",
+		  "Frees of objects allocated while tracing, since the start.", SM_FREES },
+		{ "kmemscope_live_bytes", "gauge",
+		  "Bytes allocated while tracing and not freed yet (a lower bound when the live "
+		  "table was full).",
+		  SM_LIVE_BYTES },
+	};
+	long long v[KMS_KIND_NR][SM_NR] = {};
+
+	for (size_t i = 0; i < s->sites.nr; i++) {
+		const struct site *x = s->sites.list[i];
+
+		if (x->id.kind < KMS_KIND_NR)
+			sum_site(v[x->id.kind], x);
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(m); k++) {
+		help(f, m[k].name, m[k].type, m[k].help);
+		for (__u32 kind = 0; kind < KMS_KIND_NR; kind++)
+			fprintf(f, "%s{kind=\"%s\"} %lld\n", m[k].name, kind_name(kind),
+				v[kind][m[k].m]);
+	}
 }
 
 static void sites(FILE *f, struct session *s, __u64 top)
 {
 	static const struct {
 		const char *name, *type, *help;
-	} m[CM_NR] = {
-		[CM_BYTES] = { "kmemscope_site_allocated_bytes_total", "counter",
-			       "Bytes allocated by the caller since the start (top callers by bytes)." },
-		[CM_ALLOCS] = { "kmemscope_site_allocations_total", "counter",
-				"Allocations by the caller since the start." },
-		[CM_SLACK] = { "kmemscope_site_slack_bytes_total", "counter",
-			       "Allocated minus requested bytes of the caller since the start." },
-		[CM_LIVE_BYTES] = { "kmemscope_site_live_bytes", "gauge",
-				    "Bytes allocated by the caller while tracing and not freed yet "
+	} m[SM_NR] = {
+		[SM_BYTES] = { "kmemscope_site_allocated_bytes_total", "counter",
+			       "Bytes allocated at the call site since the start (top sites by "
+			       "bytes, the rest as site=\"other\")." },
+		[SM_ALLOCS] = { "kmemscope_site_allocations_total", "counter",
+				"Allocations at the call site since the start." },
+		[SM_REQ] = { "kmemscope_site_requested_bytes_total", "counter",
+			     "Bytes requested at the call site since the start." },
+		[SM_SLACK] = { "kmemscope_site_slack_bytes_total", "counter",
+			       "Allocated minus requested bytes of the call site since the start." },
+		[SM_FREES] = { "kmemscope_site_frees_total", "counter",
+			       "Frees of the call site's objects since the start." },
+		[SM_LIVE_BYTES] = { "kmemscope_site_live_bytes", "gauge",
+				    "Bytes allocated at the call site while tracing and not freed yet "
 				    "(a lower bound when kmemscope_site_live_untracked > 0)." },
-		[CM_LIVE_UNTRACKED] = { "kmemscope_site_live_untracked", "gauge",
-					"Allocations of the caller the live table could not hold: "
+		[SM_LIVE_UNTRACKED] = { "kmemscope_site_live_untracked", "gauge",
+					"Allocations of the call site the live table could not hold: "
 					"live_bytes misses them (raise live_entries)." },
-		[CM_IMPLIED_FREES] = { "kmemscope_site_implied_frees_total", "counter",
-				       "Frees of the caller's objects that no tracepoint showed "
+		[SM_IMPLIED_FREES] = { "kmemscope_site_implied_frees_total", "counter",
+				       "Frees of the call site's objects that no tracepoint showed "
 				       "(kfree_rcu, bulk frees), seen when the address came back." },
 	};
 	size_t n = s->sites.nr, nc = 0;
 	const struct site **v = malloc((n ? n : 1) * sizeof(*v));
-	struct caller_sum *c = calloc(n ? n : 1, sizeof(*c));
+	struct site_sum *c = calloc(n + 1, sizeof(*c));
+	struct site_sum other = {};
 
 	if (!v || !c)
 		goto out;
 	memcpy(v, s->sites.list, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_caller);
+	qsort(v, n, sizeof(*v), cmp_site);
 	for (size_t i = 0; i < n; i++) {
-		long long *sum;
-
-		if (!nc || cmp_caller(&c[nc - 1].first, &v[i]))
+		if (!nc || cmp_site(&c[nc - 1].first, &v[i]))
 			c[nc++].first = v[i];
-		sum = c[nc - 1].v;
-		sum[CM_BYTES] += v[i]->tot.bytes_alloc;
-		sum[CM_ALLOCS] += v[i]->tot.allocs;
-		sum[CM_SLACK] += site_slack(&v[i]->tot);
-		sum[CM_LIVE_BYTES] += v[i]->live_bytes;
-		sum[CM_LIVE_UNTRACKED] += v[i]->live_untracked;
-		sum[CM_IMPLIED_FREES] += v[i]->tot.implied_frees;
+		sum_site(c[nc - 1].v, v[i]);
 	}
 	qsort(c, nc, sizeof(*c), cmp_bytes);
-	if (top && nc > top)
+	/* the cardinality bound: top sites by bytes, the rest summed into one row */
+	for (size_t i = top; i < nc; i++)
+		for (size_t k = 0; k < SM_NR; k++)
+			other.v[k] += c[i].v[k];
+	if (nc > top) {
 		nc = top;
-	for (size_t k = 0; k < CM_NR; k++) {
+		c[nc++] = other;
+	}
+	for (size_t k = 0; k < SM_NR; k++) {
 		help(f, m[k].name, m[k].type, m[k].help);
 		for (size_t i = 0; i < nc; i++) {
 			fputs(m[k].name, f);
@@ -186,8 +306,66 @@ out:
 	free(c);
 }
 
+/* seconds the kernel ran the programs (kernel.bpf_stats_enabled=1 only), and their runs */
+static void bpf_run_time(FILE *f, struct session *s)
+{
+	char *on = read_file("/proc/sys/kernel/bpf_stats_enabled", NULL);
+	bool enabled = on && on[0] == '1';
+	struct tracer_prog_stats st;
+
+	free(on);
+	if (!enabled)
+		return;
+	tracer_prog_stats(&s->tracer, &st);
+	help(f, "kmemscope_bpf_run_time_seconds_total", "counter",
+	     "Time the kernel spent in kmemscope's BPF programs (kernel.bpf_stats_enabled=1 "
+	     "only).");
+	fprintf(f, "kmemscope_bpf_run_time_seconds_total %.9f\n", st.run_time_ns / 1e9);
+	help(f, "kmemscope_bpf_runs_total", "counter",
+	     "Runs of kmemscope's BPF programs (kernel.bpf_stats_enabled=1 only).");
+	fprintf(f, "kmemscope_bpf_runs_total %llu\n", (unsigned long long)st.run_cnt);
+}
+
+/* what the daemon costs: its own CPU time and memory, and the BPF programs' time */
+static void self_cost(FILE *f, struct session *s)
+{
+	struct rusage ru;
+	char *statm = read_file("/proc/self/statm", NULL);
+	unsigned long long pages, rss;
+
+	if (!getrusage(RUSAGE_SELF, &ru)) {
+		help(f, "kmemscope_process_cpu_seconds_total", "counter",
+		     "User and system CPU time of the kmemscope process.");
+		fprintf(f, "kmemscope_process_cpu_seconds_total %.6f\n",
+			ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+				(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	}
+	if (statm && sscanf(statm, "%llu %llu", &pages, &rss) == 2) {
+		help(f, "kmemscope_process_resident_memory_bytes", "gauge",
+		     "Resident memory of the kmemscope process.");
+		fprintf(f, "kmemscope_process_resident_memory_bytes %llu\n",
+			rss * (unsigned long long)sysconf(_SC_PAGESIZE));
+	}
+	free(statm);
+	bpf_run_time(f, s);
+}
+
+static void build_info(FILE *f)
+{
+	struct utsname u;
+
+	help(f, "kmemscope_build_info", "gauge",
+	     "Always 1: the kmemscope version and the kernel release it traces.");
+	fputs("kmemscope_build_info{version=", f);
+	label(f, KMS_VERSION);
+	fputs(",kernel=", f);
+	label(f, uname(&u) ? "unknown" : u.release);
+	fputs("} 1\n", f);
+}
+
 void prom_format(FILE *f, struct session *s, const struct segments *g, __u64 top)
 {
+	build_info(f);
 	help(f, "kmemscope_events_total", "counter", "Allocator events traced since the start.");
 	/* the label values are the export's field names */
 	for (size_t i = 0; i < ARRAY_SIZE(schema_events); i++)
@@ -216,6 +394,8 @@ void prom_format(FILE *f, struct session *s, const struct segments *g, __u64 top
 		     "Bytes of segments in the state directory.");
 		fprintf(f, "kmemscope_export_disk_bytes %llu\n", (unsigned long long)g->disk_bytes);
 	}
+	self_cost(f, s);
+	kinds(f, s);
 	sites(f, s, top);
 	buddyinfo(f, s);
 }
@@ -235,8 +415,9 @@ int prom_write(const char *path, struct session *s, const struct segments *g, __
 		return -ENOMEM;
 	}
 	/*
-	 * node_exporter runs as another user: world-readable. Labels name
-	 * callers (functions), not call-site offsets, which stay root-only.
+	 * node_exporter runs as another user: world-readable. The site labels
+	 * are function-relative (func+0xoff): no kernel address, nothing KASLR
+	 * hides, only what the kernel image itself shows.
 	 */
 	err = write_file_atomic(path, buf, len, 0644);
 	free(buf);

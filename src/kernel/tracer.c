@@ -303,13 +303,13 @@ int tracer_stack(struct tracer *t, __s32 id, __u64 ips[KMS_STACK_DEPTH])
 	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &id, ips);
 }
 
-static __u64 recursion_misses(const struct kmem_bpf *s)
+/* the kernel's per-program figures of one skeleton, added to st */
+static void add_prog_stats(const struct kmem_bpf *s, struct tracer_prog_stats *st)
 {
 	struct bpf_program *prog;
-	__u64 total = 0;
 
 	if (!s)
-		return 0;
+		return;
 	bpf_object__for_each_program (prog, s->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
@@ -317,14 +317,25 @@ static __u64 recursion_misses(const struct kmem_bpf *s)
 
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
-		total += info.recursion_misses;
+		st->recursion_misses += info.recursion_misses;
+		st->run_time_ns += info.run_time_ns;
+		st->run_cnt += info.run_cnt;
 	}
-	return total;
+}
+
+void tracer_prog_stats(struct tracer *t, struct tracer_prog_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	add_prog_stats(t->skel, st);
+	add_prog_stats(t->bulk, st);
 }
 
 __u64 tracer_recursion_misses(struct tracer *t)
 {
-	return recursion_misses(t->skel) + recursion_misses(t->bulk);
+	struct tracer_prog_stats st;
+
+	tracer_prog_stats(t, &st);
+	return st.recursion_misses;
 }
 
 int tracer_poll(struct tracer *t)

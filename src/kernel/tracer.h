@@ -98,6 +98,11 @@ int tracer_for_each_site(struct tracer *t, tracer_site_fn fn, void *ctx);
 int tracer_stack(struct tracer *t, __s32 id, __u64 ips[KMS_STACK_DEPTH]);
 /* Events the kernel skipped because a BPF program was already running on that CPU. */
 __u64 tracer_recursion_misses(struct tracer *t);
+/* The kernel's figures of the loaded programs, summed (run_* only with kernel.bpf_stats_enabled=1). */
+struct tracer_prog_stats {
+	__u64 recursion_misses, run_time_ns, run_cnt;
+};
+void tracer_prog_stats(struct tracer *t, struct tracer_prog_stats *st);
 /* Deliver pending failure records. */
 int tracer_poll(struct tracer *t);
 void tracer_stop(struct tracer *t);

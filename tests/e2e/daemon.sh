@@ -18,17 +18,6 @@ daemon_cleanup() {
 }
 trap daemon_cleanup EXIT
 
-# poll until the command succeeds; false after $1 seconds
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # kmemscope daemon --config CONF ARGS, logging to $TMP/NAME.err; waits for the attach
 start_daemon() { # name conf args...
 	local name=$1 conf=$2
@@ -131,6 +120,7 @@ interval = 0.5
 pagetype_period = 1
 export_dir = $ST
 top_sites = 5
+prom_top_sites = 5
 C
 # on READY=1 the daemon is frozen at once (SIGSTOP), inspected, then let go:
 # what it holds is what it held when it declared itself ready
@@ -182,19 +172,45 @@ check_eq snapshot_mode_0600 600 "$(stat -c %a "$ST/state.json")"
 
 # the Prometheus textfile
 check prom_textfile_written "no $TMP/k.prom" test -s "$TMP/k.prom"
-check prom_has_metrics "events, drops, per-site or buddyinfo metrics missing" bash -c "
+check prom_has_metrics "events, drops, per-site or fragmentation metrics missing" bash -c "
 	grep -q '^kmemscope_events_total{event=\"kmalloc\"} [0-9]' '$TMP/k.prom' &&
 	grep -q '^kmemscope_drops_total{reason=\"live_full\"} [0-9]' '$TMP/k.prom' &&
 	grep -q '^kmemscope_site_allocated_bytes_total{kind=' '$TMP/k.prom' &&
 	grep -q '^kmemscope_site_slack_bytes_total{' '$TMP/k.prom' &&
-	grep -q '^kmemscope_buddyinfo_free_blocks{node=\"0\",zone=\"[A-Za-z0-9]*\",order=\"0\"} [0-9]' '$TMP/k.prom' &&
-	grep -q '^kmemscope_unusable_free_index{' '$TMP/k.prom' &&
-	grep -q '^kmemscope_fragmentation_index{' '$TMP/k.prom'"
+	grep -q '^kmemscope_unusable_free_index_ratio{node=\"0\",zone=\"[A-Za-z0-9]*\",order=\"0\"} [0-9]' '$TMP/k.prom' &&
+	grep -q '^kmemscope_fragmentation_index_ratio{' '$TMP/k.prom'"
+# node_exporter has the free blocks (node_buddyinfo_blocks): not repeated (docs/fleet.md)
+check prom_no_buddyinfo_duplicate "kmemscope_buddyinfo_free_blocks is back" \
+	bash -c "! grep -q '^kmemscope_buddyinfo_free_blocks' '$TMP/k.prom'"
+check prom_build_info "no kmemscope_build_info{version,kernel} 1" \
+	grep -qx "kmemscope_build_info{version=\"[0-9.]*\",kernel=\"$(uname -r)\"} 1" "$TMP/k.prom"
+kind_totals_ok() {
+	local m
+	for m in allocations_total requested_bytes_total allocated_bytes_total slack_bytes_total frees_total; do
+		grep -q "^kmemscope_$m{kind=\"kmalloc\"} [0-9]" "$TMP/k.prom" || return 1
+	done
+}
+check prom_kind_totals "no whole-machine counters by kind" kind_totals_ok
+check prom_self_cost "no process CPU or RSS metric" bash -c "
+	grep -q '^kmemscope_process_cpu_seconds_total [0-9]' '$TMP/k.prom' &&
+	grep -q '^kmemscope_process_resident_memory_bytes [1-9]' '$TMP/k.prom'"
+# every site series has the same labels, the call site distinct from the function
+check prom_site_labels "a site series without kind, cache, caller and site labels" \
+	awk '/^kmemscope_site_/ && !/^kmemscope_site_[a-z_]+\{kind="[^"]+",cache="[^"]+",caller="[^"]+",site="[^"]+"\} / { print; bad = 1 } END { exit bad }' "$TMP/k.prom"
+check prom_kmalloc_cache_label "a kmalloc site series without cache=\"kmalloc\"" \
+	grep -q '^kmemscope_site_allocations_total{kind="kmalloc",cache="kmalloc",caller="[^"]*",site="[^"]*+0x[0-9a-f]*"}' "$TMP/k.prom"
+if command -v promtool >/dev/null; then
+	check prom_promtool_check_metrics "promtool check metrics: $(promtool check metrics <"$TMP/k.prom" 2>&1 | head -3)" \
+		bash -c "promtool check metrics <'$TMP/k.prom'"
+else
+	skip prom_promtool_check_metrics "no promtool (Debian prometheus)"
+fi
 check prom_syntax "a sample line is not 'name{labels} value'" \
 	awk '!/^#/ && !/^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+$/ { print; bad = 1 } END { exit bad }' "$TMP/k.prom"
 check prom_no_tmp_left "a .tmp file stayed next to the textfile" test ! -e "$TMP/k.prom.tmp"
-check prom_top_sites "more callers than top_sites in the textfile" \
-	test "$(grep -c '^kmemscope_site_allocated_bytes_total{' "$TMP/k.prom")" -le 5
+check prom_top_sites "more call sites than prom_top_sites in the textfile" \
+	test "$(grep '^kmemscope_site_allocated_bytes_total{' "$TMP/k.prom" | grep -vc 'site="other"')" -le 5
+check_eq prom_other_row 1 "$(grep -c '^kmemscope_site_allocated_bytes_total{kind="other",cache="other",caller="other",site="other"} [0-9]' "$TMP/k.prom")"
 
 # top_sites: at most 5 site records per interval
 check top_sites_per_interval "an interval has more than 5 site records" bash -c "

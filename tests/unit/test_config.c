@@ -60,6 +60,7 @@ static void test_defaults(void **state)
 	assert_true(c.topts.kmalloc && c.topts.cache && c.topts.vmalloc && c.topts.track_live);
 	assert_string_equal(c.export_dir, "");
 	assert_string_equal(c.prom_textfile, "");
+	assert_int_equal(c.prom_top_sites, 100);
 }
 
 static void test_every_key(void **state)

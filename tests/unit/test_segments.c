@@ -147,7 +147,11 @@ static void test_write_file_atomic(void **state)
 	assert_int_equal(write_file_atomic("/nonexistent-dir/x", "x", 1, 0600), -ENOENT);
 }
 
-/* the textfile's buddyinfo metrics carry the kernel's indices */
+/*
+ * the textfile's buddyinfo metrics carry the kernel's indices, as 0..1
+ * ratios; the free block counts are node_exporter's node_buddyinfo_blocks,
+ * not repeated
+ */
 static void test_prom_buddyinfo(void **state)
 {
 	/* 14 free pages in 11 blocks */
@@ -163,19 +167,17 @@ static void test_prom_buddyinfo(void **state)
 	assert_non_null(f);
 	prom_buddyinfo(f, &b);
 	fclose(f);
+	assert_null(strstr(text, "buddyinfo_free_blocks"));
 	assert_non_null(strstr(
 		text,
-		"kmemscope_buddyinfo_free_blocks{node=\"0\",zone=\"Normal\",order=\"0\"} 10\n"));
+		"kmemscope_unusable_free_index_ratio{node=\"0\",zone=\"Normal\",order=\"1\"} 0.714\n"));
 	assert_non_null(strstr(
 		text,
-		"kmemscope_unusable_free_index{node=\"0\",zone=\"Normal\",order=\"1\"} 0.714\n"));
-	assert_non_null(strstr(
-		text,
-		"kmemscope_fragmentation_index{node=\"0\",zone=\"Normal\",order=\"2\"} -1.000\n"));
+		"kmemscope_fragmentation_index_ratio{node=\"0\",zone=\"Normal\",order=\"2\"} -1.000\n"));
 	/* 1000 - (1000 + 14 * 1000 / 8) / 11 = 750 */
 	assert_non_null(strstr(
 		text,
-		"kmemscope_fragmentation_index{node=\"0\",zone=\"Normal\",order=\"3\"} 0.750\n"));
+		"kmemscope_fragmentation_index_ratio{node=\"0\",zone=\"Normal\",order=\"3\"} 0.750\n"));
 	free(text);
 	buddyinfo_free(&b);
 }
