@@ -33,6 +33,7 @@ struct daemon_config {
 	__u64 queue_limit; /* bytes of records held in memory while writes fail */
 	char prom_textfile[PATH_MAX]; /* "" = none */
 	__u64 prom_top_sites; /* call sites with their own series; the rest as "other" */
+	bool pprof_segments; /* a pprof profile beside every complete segment */
 };
 
 /* The built-in defaults. */

@@ -65,6 +65,9 @@ static const struct opt_spec key_specs[] = {
 	  "call sites with series of their own in the textfile, the biggest by bytes allocated; "
 	  "the rest add up to one site=\"other\" series",
 	  "expected a number of sites from 1 to 100000" },
+	{ "pprof-segments", 0, "pprof_segments", OT_FLAG, 0, CFG(pprof_segments), 0, 0, "no", NULL,
+	  "write a pprof profile (report --pprof) beside every complete segment: "
+	  "SEGMENT.pb.gz" },
 };
 #pragma GCC diagnostic pop
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -18,6 +19,7 @@
 #define SEG_PREFIX "kmemscope-"
 #define SEG_SUFFIX ".ndjson.gz"
 #define ACTIVE_SUFFIX ".active"
+#define PPROF_SUFFIX ".pb.gz" /* kmemscope-<start>.pb.gz beside kmemscope-<start>.ndjson.gz */
 /* while writes fail: log the first failure, a changed error, then every Nth */
 #define FAIL_LOG_EVERY 60
 
@@ -182,6 +184,15 @@ static int cmp_seg(const void *a, const void *b)
 	return strcmp(((const struct seg_file *)a)->name, ((const struct seg_file *)b)->name);
 }
 
+/* the profile's path of a segment's (out may be segment): SEG_SUFFIX becomes PPROF_SUFFIX */
+static void profile_path(char *out, size_t sz, const char *segment)
+{
+	size_t n = strlen(segment) - strlen(SEG_SUFFIX);
+
+	memmove(out, segment, n);
+	snprintf(out + n, sz - n, "%s", PPROF_SUFFIX);
+}
+
 /* Recover stray .active files, count what is there, delete what retention says. */
 static void scan_dir(struct segments *g)
 {
@@ -241,6 +252,8 @@ static void scan_dir(struct segments *g)
 			break;
 		}
 		log_debug("retention: deleted %s", path);
+		profile_path(path, sizeof(path), path);
+		unlink(path); /* its profile, when there is one */
 		g->segments_deleted++;
 		count--;
 		total -= v[del].size;
@@ -259,6 +272,7 @@ void segments_set_limits(struct segments *g, const struct daemon_config *c)
 	g->retain_bytes = c->retain_bytes;
 	g->queue_limit = c->queue_limit;
 	g->top_sites = c->top_sites;
+	g->pprof = c->pprof_segments;
 }
 
 int segments_init(struct segments *g, const char *dir, const struct daemon_config *c)
@@ -413,6 +427,37 @@ int segments_flush(struct segments *g)
 	return err;
 }
 
+/*
+ * `kmemscope report --pprof SEGMENT.pb.gz SEGMENT`, run by this very binary
+ * and not waited for: a report takes seconds on a big segment and the
+ * daemon must not miss an interval. The middle process exits at once, so
+ * the report's process is init's (or systemd's) to reap, never a zombie here.
+ */
+static void spawn_pprof(const char *segment)
+{
+	char out[SEG_PATH_MAX];
+	pid_t pid;
+
+	profile_path(out, sizeof(out), segment);
+	pid = fork();
+	if (pid < 0) {
+		log_warn("cannot start the pprof profile of %s: %s", segment, strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (fork() != 0)
+			_exit(0);
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		execl("/proc/self/exe", "kmemscope", "report", "--pprof", out, segment,
+		      (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+}
+
 int segments_close(struct segments *g)
 {
 	char final[SEG_PATH_MAX];
@@ -436,6 +481,8 @@ int segments_close(struct segments *g)
 	}
 	fsync_dir(g->dir);
 	log_info("segment complete: %s", final);
+	if (g->pprof)
+		spawn_pprof(final);
 	return 0;
 }
 

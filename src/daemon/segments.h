@@ -30,6 +30,7 @@ struct segments {
 	/* limits, from the config */
 	__u64 rotate_bytes, retain_segments, retain_bytes, queue_limit, top_sites;
 	double rotate_age;
+	bool pprof; /* a profile beside every complete segment (pprof_segments) */
 	/* the open segment (x.fd < 0: none) and the records queued for it */
 	struct export x;
 	char name[64]; /* kmemscope-<start>.ndjson.gz */

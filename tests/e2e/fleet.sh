@@ -55,6 +55,8 @@ interval = 1
 export_dir = $TMP/state
 prom_textfile = $TMP/textfile/kmemscope.prom
 prom_top_sites = 100000
+rotate_age = 4
+pprof_segments = yes
 C
 "$KMS" daemon --config "$TMP/k.conf" --socket "$TMP/ctl.sock" 2>"$TMP/daemon.err" &
 DPID=$!
@@ -161,3 +163,26 @@ for v in PPID_ NPID DPID; do
 done
 check_eq fleet_nothing_left_listening "" \
 	"$(ss -Htln "( sport = :$nport or sport = :$pport )")"
+
+# --- pprof_segments: a profile beside every complete segment ---------------------
+# (the last one is written as the daemon exits: wait for it)
+profiles_done() {
+	local s
+	for s in "$TMP"/state/kmemscope-*.ndjson.gz; do
+		[ -s "${s%.ndjson.gz}.pb.gz" ] || return 1
+	done
+}
+nseg=$(find "$TMP/state" -name 'kmemscope-*.ndjson.gz' | wc -l)
+check fleet_segments_rotated "only $nseg segments in rotate_age 4 s" test "$nseg" -ge 2
+check fleet_profile_per_segment "a complete segment without its .pb.gz: $(ls "$TMP/state")" \
+	wait_for 30 profiles_done
+check fleet_profiles_gzip "a profile is not gzip" bash -c "gzip -t '$TMP'/state/*.pb.gz"
+if command -v go >/dev/null; then
+	# go tool pprof merges the segments' profiles: the workload's allocations are in them once
+	allocs=$(HOME=${HOME:-$TMP} PPROF_TMPDIR=$TMP go tool pprof -top -sample_index=alloc_objects \
+		-unit=count -focus='^load_msg$' "$TMP"/state/*.pb.gz 2>/dev/null |
+		awk '$NF == "load_msg" { print $1 }')
+	check_eq fleet_profiles_load_msg_allocs $((${a0:-0} + N)) "$allocs"
+else
+	skip fleet_profiles_load_msg_allocs "no go command (Debian golang-go)"
+fi
