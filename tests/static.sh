@@ -45,8 +45,10 @@ step layers bash scripts/check-layers.sh
 # cppcheck without the build directory: the generated skeletons hold the BPF
 # objects as multi-megabyte string literals, which took cppcheck minutes per
 # file that includes them (tracer.c: over 100 s) and are not our code; the
-# skeleton types are then unknown to it, and our code is still checked
-read -ra src_incs <<<"$(printf '%s\n' "${incs[@]}" | grep -v -- "^-I$out\$" | tr '\n' ' ')"
+# skeleton types are then unknown to it, and our code is still checked; the
+# same for protoc-c's generated headers ($out/pb), whose version check needs
+# libprotobuf-c's headers, which cppcheck does not read
+read -ra src_incs <<<"$(printf '%s\n' "${incs[@]}" | grep -v -- "^-I$out\(/pb\)\?\$" | tr '\n' ' ')"
 step cppcheck cppcheck -q --error-exitcode=1 --enable=warning,portability --std=c11 \
 	--inline-suppr --library=tests/cppcheck.cfg "${src_incs[@]}" -D__x86_64__ src/
 step clang_tidy clang-tidy -quiet "${srcs[@]}" -- -std=gnu11 "${incs[@]}" \

@@ -330,8 +330,8 @@ static void bpf_run_time(FILE *f, struct session *s)
 static void self_cost(FILE *f, struct session *s)
 {
 	struct rusage ru;
-	char *statm = read_file("/proc/self/statm", NULL);
-	unsigned long long pages, rss;
+	char *statm = read_file("/proc/self/statm", NULL), *end = NULL;
+	unsigned long long rss = 0;
 
 	if (!getrusage(RUSAGE_SELF, &ru)) {
 		help(f, "kmemscope_process_cpu_seconds_total", "counter",
@@ -340,7 +340,13 @@ static void self_cost(FILE *f, struct session *s)
 			ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
 				(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	}
-	if (statm && sscanf(statm, "%llu %llu", &pages, &rss) == 2) {
+	/* "size resident shared ...", in pages */
+	if (statm) {
+		errno = 0;
+		strtoull(statm, &end, 10);
+		rss = strtoull(end, &end, 10);
+	}
+	if (statm && !errno && rss) {
 		help(f, "kmemscope_process_resident_memory_bytes", "gauge",
 		     "Resident memory of the kmemscope process.");
 		fprintf(f, "kmemscope_process_resident_memory_bytes %llu\n",

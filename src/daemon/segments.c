@@ -184,13 +184,11 @@ static int cmp_seg(const void *a, const void *b)
 	return strcmp(((const struct seg_file *)a)->name, ((const struct seg_file *)b)->name);
 }
 
-/* the profile's path of a segment's (out may be segment): SEG_SUFFIX becomes PPROF_SUFFIX */
+/* the profile's path of a segment's: SEG_SUFFIX becomes PPROF_SUFFIX */
 static void profile_path(char *out, size_t sz, const char *segment)
 {
-	size_t n = strlen(segment) - strlen(SEG_SUFFIX);
-
-	memmove(out, segment, n);
-	snprintf(out + n, sz - n, "%s", PPROF_SUFFIX);
+	snprintf(out, sz, "%.*s%s", (int)(strlen(segment) - strlen(SEG_SUFFIX)), segment,
+		 PPROF_SUFFIX);
 }
 
 /* Recover stray .active files, count what is there, delete what retention says. */
@@ -244,7 +242,7 @@ static void scan_dir(struct segments *g)
 		total += g->x.good_size;
 	/* oldest first; the open segment is never deleted */
 	while (del < n && (count > g->retain_segments || total > g->retain_bytes)) {
-		char path[SEG_PATH_MAX];
+		char path[SEG_PATH_MAX], prof[SEG_PATH_MAX];
 
 		snprintf(path, sizeof(path), "%s/%s", g->dir, v[del].name);
 		if (unlink(path) && errno != ENOENT) {
@@ -252,8 +250,8 @@ static void scan_dir(struct segments *g)
 			break;
 		}
 		log_debug("retention: deleted %s", path);
-		profile_path(path, sizeof(path), path);
-		unlink(path); /* its profile, when there is one */
+		profile_path(prof, sizeof(prof), path);
+		unlink(prof); /* its profile, when there is one */
 		g->segments_deleted++;
 		count--;
 		total -= v[del].size;
