@@ -55,6 +55,7 @@ interval = 1
 export_dir = $TMP/state
 prom_textfile = $TMP/textfile/kmemscope.prom
 prom_top_sites = 100000
+top_sites = 0
 rotate_age = 4
 pprof_segments = yes
 C
