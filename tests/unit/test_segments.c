@@ -16,6 +16,7 @@
 #include "procfs.h"
 #include "prom.h"
 #include "segments.h"
+#include "session.h"
 
 static char dir[] = "/tmp/kms-segments-XXXXXX";
 
@@ -182,6 +183,98 @@ static void test_prom_buddyinfo(void **state)
 	buddyinfo_free(&b);
 }
 
+/* a site of the session's table, as the drain leaves it */
+static struct site *mk_site(__u32 kind, const char *cache, char *caller, char *where, __u64 allocs,
+			    __u64 req, __u64 alloc, __s64 live_bytes)
+{
+	struct site *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	x->id.kind = kind;
+	snprintf(x->id.cache, sizeof(x->id.cache), "%s", cache);
+	x->caller = caller;
+	x->where = where;
+	x->tot.allocs = allocs;
+	x->tot.frees = allocs / 2;
+	x->tot.bytes_req = req;
+	x->tot.bytes_alloc = alloc;
+	x->live_bytes = live_bytes;
+	return x;
+}
+
+static void want_line(const char *text, const char *line)
+{
+	if (!strstr(text, line))
+		fail_msg("missing line: %s", line);
+}
+
+/*
+ * The site series: one per call site (two offsets of one function are two
+ * series), the same labels on every kind, the top K by bytes and one
+ * "other" row with the rest; the whole-machine counters by kind count
+ * every site, whatever K is.
+ */
+static void test_prom_sites(void **state)
+{
+	struct site *v[4];
+	struct session s = {};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	v[0] = mk_site(KMS_KIND_KMALLOC, "", "load_msg", "load_msg+0x41", 777, 296037, 397824, 0);
+	v[1] = mk_site(KMS_KIND_KMALLOC, "", "load_msg", "load_msg+0x99", 10, 1000, 1280, 128);
+	v[2] = mk_site(KMS_KIND_CACHE, "filp", "alloc_empty_file", "alloc_empty_file+0x3c", 3114,
+		       572976, 597888, 1024);
+	v[3] = mk_site(KMS_KIND_VMALLOC, "", "bpf_map_area_alloc", "bpf_map_area_alloc+0x20", 2,
+		       8192, 8192, 8192);
+	s.sites.list = v;
+	s.sites.nr = 4;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	prom_format(f, &s, NULL, 2);
+	fclose(f);
+	want_line(text, "kmemscope_site_allocated_bytes_total{kind=\"kmem_cache\",cache=\"filp\","
+			"caller=\"alloc_empty_file\",site=\"alloc_empty_file+0x3c\"} 597888\n");
+	want_line(text, "kmemscope_site_allocated_bytes_total{kind=\"kmalloc\",cache=\"kmalloc\","
+			"caller=\"load_msg\",site=\"load_msg+0x41\"} 397824\n");
+	want_line(text, "kmemscope_site_requested_bytes_total{kind=\"kmalloc\",cache=\"kmalloc\","
+			"caller=\"load_msg\",site=\"load_msg+0x41\"} 296037\n");
+	want_line(text, "kmemscope_site_slack_bytes_total{kind=\"kmalloc\",cache=\"kmalloc\","
+			"caller=\"load_msg\",site=\"load_msg+0x41\"} 101787\n");
+	/* K = 2: load_msg+0x99 (1280 B) and the vmalloc site (8192 B) are "other" */
+	assert_null(strstr(text, "site=\"load_msg+0x99\""));
+	assert_null(strstr(text, "site=\"bpf_map_area_alloc+0x20\""));
+	want_line(text, "kmemscope_site_allocated_bytes_total{kind=\"other\",cache=\"other\","
+			"caller=\"other\",site=\"other\"} 9472\n");
+	want_line(text, "kmemscope_site_allocations_total{kind=\"other\",cache=\"other\","
+			"caller=\"other\",site=\"other\"} 12\n");
+	want_line(text, "kmemscope_site_live_bytes{kind=\"other\",cache=\"other\",caller=\"other\","
+			"site=\"other\"} 8320\n");
+	/* by kind: every site */
+	want_line(text, "kmemscope_allocations_total{kind=\"kmalloc\"} 787\n");
+	want_line(text, "kmemscope_allocated_bytes_total{kind=\"kmalloc\"} 399104\n");
+	want_line(text, "kmemscope_requested_bytes_total{kind=\"kmalloc\"} 297037\n");
+	want_line(text, "kmemscope_slack_bytes_total{kind=\"kmalloc\"} 102067\n");
+	want_line(text, "kmemscope_frees_total{kind=\"kmem_cache\"} 1557\n");
+	want_line(text, "kmemscope_allocated_bytes_total{kind=\"vmalloc\"} 8192\n");
+	want_line(text, "# TYPE kmemscope_build_info gauge\nkmemscope_build_info{version=\"");
+	want_line(text, "# TYPE kmemscope_process_cpu_seconds_total counter\n");
+	free(text);
+	/* K larger than the sites: no "other" row */
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	prom_format(f, &s, NULL, 100);
+	fclose(f);
+	want_line(text, "site=\"load_msg+0x99\"} 1280\n");
+	assert_null(strstr(text, "{kind=\"other\""));
+	free(text);
+	for (int i = 0; i < 4; i++)
+		free(v[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_cut_big_member),
 		cmocka_unit_test(test_write_file_atomic),
 		cmocka_unit_test(test_prom_buddyinfo),
+		cmocka_unit_test(test_prom_sites),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
