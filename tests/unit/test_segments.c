@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Segment recovery (cut after the last whole gzip member), atomic files, prom indices. */
+/* Segment recovery (cut after the last whole gzip member), atomic files, the Prometheus textfile. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
