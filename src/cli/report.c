@@ -19,6 +19,7 @@
 #include "report_options.h"
 #include "report_rank.h"
 #include "report_text.h"
+#include "safefile.h"
 #include "util.h"
 
 struct report_env {
@@ -259,19 +260,37 @@ static int read_inputs(struct report *rp, struct report_env *env)
 	return 0;
 }
 
+/* '-' is stdout, as for every file option; a file appears whole or not at all */
 static int write_html(struct report *rp, const char *path)
 {
-	bool out = !strcmp(path, "-"); /* '-' is stdout, as for every file option */
-	FILE *f = out ? stdout : fopen(path, "w");
-	int err;
+	bool out = !strcmp(path, "-");
+	struct safefile sf = { .fd = -1 };
+	FILE *f = stdout;
+	int err = 0;
 
-	if (!f) {
-		log_err("cannot write --html %s: %s", path, strerror(errno));
-		return 1;
+	if (!out) {
+		/* the page shows what the 0600 exports hold */
+		err = safefile_open(&sf, path, 0600);
+		f = err ? NULL : fdopen(sf.fd, "w");
+		if (!f) {
+			err = err ? err : -errno;
+			safefile_abort(&sf);
+			log_err("cannot write --html %s: %s", path, safefile_strerror(err));
+			return 1;
+		}
 	}
 	err = report_write_html(f, rp);
-	if ((out ? fflush(f) : fclose(f)) || err) {
-		log_err("cannot write --html %s: %s", path, strerror(errno ? errno : EIO));
+	if (fflush(f) || ferror(f) || err)
+		err = -(errno ? errno : EIO);
+	if (!out) {
+		sf.fd = dup(fileno(f)); /* the commit fsyncs and closes its own */
+		fclose(f);
+		err = err ? err : sf.fd < 0 ? -errno : safefile_commit(&sf);
+		if (err)
+			safefile_abort(&sf);
+	}
+	if (err) {
+		log_err("cannot write --html %s: %s", path, strerror(-err));
 		return 1;
 	}
 	if (!out)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "fragindex.h"
 #include "procfs.h"
+#include "safefile.h"
 #include "prom.h"
 #include "schema.h"
 #include "segments.h"
