@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* strptime, asprintf */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -166,13 +167,14 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int read_one(struct report *rp, const char *path, unsigned flags)
+static int read_from(struct report *rp, struct ndjson_reader *r, const char *path, unsigned flags)
 {
-	struct ndjson_reader *r = nr_open(path, flags);
+	char shown[1024];
 	int rc;
 
 	if (!r) {
-		log_warn("cannot read %s: %s", path, strerror(errno));
+		log_warn("cannot read %s: %s", sanitize(path, shown, sizeof(shown)),
+			 strerror(errno));
 		return flags & NR_STRICT ? -1 : 1;
 	}
 	rc = report_read(rp, r);
@@ -180,17 +182,57 @@ static int read_one(struct report *rp, const char *path, unsigned flags)
 	return rc;
 }
 
+static int read_one(struct report *rp, const char *path, unsigned flags)
+{
+	return read_from(rp, nr_open(path, flags), path, flags);
+}
+
+/*
+ * One file found in a directory: only a regular file is opened (a FIFO would
+ * hang the report, a device could read forever or act on open), checked by
+ * stat() before and fstat() after the open. A daemon's segment renamed from
+ * .active while the directory was read is followed to its final name.
+ * 1: skipped, with a warning.
+ */
+static int read_entry(struct report *rp, char *path, unsigned flags)
+{
+	size_t n = strlen(path), m = strlen(".active");
+	char shown[1024];
+	struct stat st;
+	int fd, err;
+
+	err = stat(path, &st) ? errno : 0;
+	if (err == ENOENT && n > m && !strcmp(path + n - m, ".active")) {
+		path[n - m] = '\0'; /* the daemon closed the segment meanwhile */
+		err = stat(path, &st) ? errno : 0;
+	}
+	fd = err || !S_ISREG(st.st_mode) ? -1 :
+					   open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode))
+		return read_from(rp, nr_open_fd(fd, path, flags), path, flags);
+	if (fd >= 0 || (!err && !S_ISREG(st.st_mode))) {
+		if (fd >= 0)
+			close(fd);
+		log_warn("%s: not a regular file (a FIFO, device, socket or directory): skipped",
+			 sanitize(path, shown, sizeof(shown)));
+		return 1;
+	}
+	errno = err ? err : errno;
+	return read_from(rp, NULL, path, flags);
+}
+
 /* A daemon state directory: its segments in name (= time) order. */
 static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nread)
 {
-	char **names = NULL, **l;
+	char **names = NULL, **l, shown[1024];
 	size_t n = 0;
 	struct dirent *d;
 	DIR *dp = opendir(dir);
 	int rc = 0;
 
+	sanitize(dir, shown, sizeof(shown));
 	if (!dp) {
-		log_warn("cannot read directory %s: %s", dir, strerror(errno));
+		log_warn("cannot read directory %s: %s", shown, strerror(errno));
 		return flags & NR_STRICT ? -1 : 0;
 	}
 	while ((d = readdir(dp))) {
@@ -206,12 +248,12 @@ static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nre
 	}
 	closedir(dp);
 	if (!n)
-		log_warn("%s: no *.ndjson or *.ndjson.gz files in this directory", dir);
+		log_warn("%s: no *.ndjson or *.ndjson.gz files in this directory", shown);
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc) {
-			int r1 = read_one(rp, names[i], flags);
+			int r1 = read_entry(rp, names[i], flags);
 
 			if (r1 < 0)
 				rc = -1;

@@ -85,6 +85,8 @@ static int insert(struct export *x, cJSON *rec, size_t at)
 	int err;
 
 	cJSON_Delete(rec);
+	/* a task's comm is any bytes: JSON readers need UTF-8 */
+	line = line ? utf8_repair(line) : NULL;
 	if (!line)
 		return -ENOMEM;
 	n = strlen(line);
