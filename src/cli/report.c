@@ -134,6 +134,7 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 				   .caller = a.caller,
 				   .since_ns = a.since_ns,
 				   .until_ns = a.until_ns,
+				   .max_sites = a.max_sites,
 				   .folded_count = a.weight == 1 };
 	env->format = a.format ? RP_JSON : RP_TEXT;
 	env->html = a.html;
