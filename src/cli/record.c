@@ -9,6 +9,7 @@
 #include "record.h"
 #include "session.h"
 #include "table.h"
+#include "safefile.h"
 #include "util.h"
 
 struct recorder {
@@ -112,7 +113,7 @@ static int open_output(struct recorder *r)
 		return 0;
 	err = export_open(&r->out, r->env.output);
 	if (err) {
-		log_err("cannot write --output %s: %s", r->env.output, strerror(-err));
+		log_err("cannot write --output %s: %s", r->env.output, safefile_strerror(err));
 		return err;
 	}
 	r->exporting = true;

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* strptime, asprintf */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "report_pprof.h"
 #include "report_rank.h"
 #include "report_text.h"
+#include "safefile.h"
 #include "util.h"
 
 struct report_env {
@@ -139,6 +141,7 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 				   .caller = a.caller,
 				   .since_ns = a.since_ns,
 				   .until_ns = a.until_ns,
+				   .max_sites = a.max_sites,
 				   .folded_count = a.weight == 1 };
 	env->format = a.format ? RP_JSON : RP_TEXT;
 	env->html = a.html;
@@ -173,13 +176,14 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int read_one(struct report *rp, const char *path, unsigned flags)
+static int read_from(struct report *rp, struct ndjson_reader *r, const char *path, unsigned flags)
 {
-	struct ndjson_reader *r = nr_open(path, flags);
+	char shown[1024];
 	int rc;
 
 	if (!r) {
-		log_warn("cannot read %s: %s", path, strerror(errno));
+		log_warn("cannot read %s: %s", sanitize(path, shown, sizeof(shown)),
+			 strerror(errno));
 		return flags & NR_STRICT ? -1 : 1;
 	}
 	rc = report_read(rp, r);
@@ -187,17 +191,57 @@ static int read_one(struct report *rp, const char *path, unsigned flags)
 	return rc;
 }
 
+static int read_one(struct report *rp, const char *path, unsigned flags)
+{
+	return read_from(rp, nr_open(path, flags), path, flags);
+}
+
+/*
+ * One file found in a directory: only a regular file is opened (a FIFO would
+ * hang the report, a device could read forever or act on open), checked by
+ * stat() before and fstat() after the open. A daemon's segment renamed from
+ * .active while the directory was read is followed to its final name.
+ * 1: skipped, with a warning.
+ */
+static int read_entry(struct report *rp, char *path, unsigned flags)
+{
+	size_t n = strlen(path), m = strlen(".active");
+	char shown[1024];
+	struct stat st;
+	int fd, err;
+
+	err = stat(path, &st) ? errno : 0;
+	if (err == ENOENT && n > m && !strcmp(path + n - m, ".active")) {
+		path[n - m] = '\0'; /* the daemon closed the segment meanwhile */
+		err = stat(path, &st) ? errno : 0;
+	}
+	fd = err || !S_ISREG(st.st_mode) ? -1 :
+					   open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode))
+		return read_from(rp, nr_open_fd(fd, path, flags), path, flags);
+	if (fd >= 0 || (!err && !S_ISREG(st.st_mode))) {
+		if (fd >= 0)
+			close(fd);
+		log_warn("%s: not a regular file (a FIFO, device, socket or directory): skipped",
+			 sanitize(path, shown, sizeof(shown)));
+		return 1;
+	}
+	errno = err ? err : errno;
+	return read_from(rp, NULL, path, flags);
+}
+
 /* A daemon state directory: its segments in name (= time) order. */
 static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nread)
 {
-	char **names = NULL, **l;
+	char **names = NULL, **l, shown[1024];
 	size_t n = 0;
 	struct dirent *d;
 	DIR *dp = opendir(dir);
 	int rc = 0;
 
+	sanitize(dir, shown, sizeof(shown));
 	if (!dp) {
-		log_warn("cannot read directory %s: %s", dir, strerror(errno));
+		log_warn("cannot read directory %s: %s", shown, strerror(errno));
 		return flags & NR_STRICT ? -1 : 0;
 	}
 	while ((d = readdir(dp))) {
@@ -213,12 +257,12 @@ static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nre
 	}
 	closedir(dp);
 	if (!n)
-		log_warn("%s: no *.ndjson or *.ndjson.gz files in this directory", dir);
+		log_warn("%s: no *.ndjson or *.ndjson.gz files in this directory", shown);
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc) {
-			int r1 = read_one(rp, names[i], flags);
+			int r1 = read_entry(rp, names[i], flags);
 
 			if (r1 < 0)
 				rc = -1;
@@ -267,19 +311,37 @@ static int read_inputs(struct report *rp, struct report_env *env)
 	return 0;
 }
 
+/* '-' is stdout, as for every file option; a file appears whole or not at all */
 static int write_html(struct report *rp, const char *path)
 {
-	bool out = !strcmp(path, "-"); /* '-' is stdout, as for every file option */
-	FILE *f = out ? stdout : fopen(path, "w");
-	int err;
+	bool out = !strcmp(path, "-");
+	struct safefile sf = { .fd = -1 };
+	FILE *f = stdout;
+	int err = 0;
 
-	if (!f) {
-		log_err("cannot write --html %s: %s", path, strerror(errno));
-		return 1;
+	if (!out) {
+		/* the page shows what the 0600 exports hold */
+		err = safefile_open(&sf, path, 0600);
+		f = err ? NULL : fdopen(sf.fd, "w");
+		if (!f) {
+			err = err ? err : -errno;
+			safefile_abort(&sf);
+			log_err("cannot write --html %s: %s", path, safefile_strerror(err));
+			return 1;
+		}
 	}
 	err = report_write_html(f, rp);
-	if ((out ? fflush(f) : fclose(f)) || err) {
-		log_err("cannot write --html %s: %s", path, strerror(errno ? errno : EIO));
+	if (fflush(f) || ferror(f) || err)
+		err = -(errno ? errno : EIO);
+	if (!out) {
+		sf.fd = dup(fileno(f)); /* the commit fsyncs and closes its own */
+		fclose(f);
+		err = err ? err : sf.fd < 0 ? -errno : safefile_commit(&sf);
+		if (err)
+			safefile_abort(&sf);
+	}
+	if (err) {
+		log_err("cannot write --html %s: %s", path, strerror(-err));
 		return 1;
 	}
 	if (!out)

@@ -76,6 +76,11 @@ static const struct opt_spec specs[] = {
 	  "report" },
 	{ "weight", 0, NULL, OT_ENUM, 0, RPT(weight), 0, 0, "bytes", "W",
 	  "folded stack weight: bytes or count", NULL, weight_names },
+	{ "max-sites", 0, NULL, OT_UINT, 0, RPT(max_sites), 0, 100000000, "100000", "N",
+	  "distinct sites kept (kmalloc/kmem_cache/vmalloc and page sites each; 0 = no limit): "
+	  "the records of further sites are counted in the totals only, with a note; "
+	  "memory is about 1 KiB per site",
+	  "expected a number of sites, 0 for no limit" },
 	{ "strict", 0, NULL, OT_FLAG, 0, RPT(strict), 0, 0, NULL, NULL,
 	  "any bad input is an error (default: skip it, warn)" },
 };

@@ -18,6 +18,7 @@ struct report_args {
 	const char *pprof;
 	bool folded, strict;
 	int weight; /* 0 bytes, 1 count */
+	__u64 max_sites;
 };
 
 extern const struct opt_command report_command;

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "ndjson_reader.h"
 #include "schema.h"
 #include "status.h"
 #include "control.h"
@@ -155,7 +156,8 @@ int cmd_status(int argc, char **argv)
 	}
 	o = cJSON_Parse(reply);
 	free(reply);
-	if (status_print(stdout, o)) {
+	/* paths and error texts reach the terminal: no control characters */
+	if (!nr_tidy(o) || status_print(stdout, o)) {
 		fprintf(stderr, "kmemscope status: unexpected reply from %s\n", path);
 		cJSON_Delete(o);
 		return 1;

@@ -33,7 +33,8 @@ static const char *live_label(const struct site *s, char *buf, size_t sz)
 static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp)
 {
 	char a[16], b[16], c[24], d[16], e[16], g[16], im[16], flags[256];
-	const char *where = s->where;
+	char shown[2560], kind[4 * KMS_CACHE_NAME_LEN + 1]; /* room for 4 bytes per escaped byte */
+	const char *where = sanitize(s->where, shown, sizeof(shown));
 	size_t len = strlen(where);
 
 	gfp_label(gfp, site_top_gfp(s), flags, sizeof(flags));
@@ -43,7 +44,7 @@ static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp
 	if (len > CALLER_W)
 		where += len - CALLER_W;
 	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %8s %6.1f%% %s\n", CALLER_W, where,
-		kind_label(s), fmt_count(s->tot.allocs, a, sizeof(a)),
+		sanitize(kind_label(s), kind, sizeof(kind)), fmt_count(s->tot.allocs, a, sizeof(a)),
 		fmt_count(s->tot.frees, b, sizeof(b)),
 		fmt_count(s->tot.implied_frees, im, sizeof(im)), live_label(s, c, sizeof(c)),
 		fmt_bytes(s->tot.bytes_req, d, sizeof(d)),

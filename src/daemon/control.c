@@ -28,19 +28,45 @@ const char *control_default_path(char *buf, size_t sz)
 	return buf;
 }
 
-/* Is someone listening on path? */
-static bool socket_alive(const char *path)
+/*
+ * Clear the way for bind(): only a socket nobody listens on (ECONNREFUSED,
+ * left by a daemon that was killed) is removed; a file of any other kind or a
+ * live socket stays and is reported. -errno after logging.
+ */
+static int remove_stale_socket(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool alive;
+	struct stat st;
+	int fd, err;
 
+	if (lstat(path, &st)) {
+		err = errno;
+		if (err == ENOENT)
+			return 0;
+		log_err("cannot use --socket %s: %s", path, strerror(err));
+		return -err;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		log_err("--socket %s exists and is not a socket: kmemscope replaces only a stale control socket; remove it or choose another path",
+			path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return false;
+		return -errno;
 	strcpy(a.sun_path, path);
-	alive = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	err = connect(fd, (struct sockaddr *)&a, sizeof(a)) ? errno : 0;
 	close(fd);
-	return alive;
+	if (err == ECONNREFUSED) {
+		unlink(path); /* stale, from a daemon that was killed */
+		return 0;
+	}
+	if (!err || err == EAGAIN)
+		log_err("another kmemscope daemon listens on %s", path);
+	else
+		log_err("cannot tell whether the socket %s is in use (%s): remove it if it is stale",
+			path, strerror(err));
+	return !err || err == EAGAIN ? -EADDRINUSE : -err;
 }
 
 int control_open(struct control *c, const char *path)
@@ -72,11 +98,9 @@ int control_open(struct control *c, const char *path)
 			return err;
 		}
 	}
-	if (socket_alive(path)) {
-		log_err("another kmemscope daemon listens on %s", path);
-		return -EADDRINUSE;
-	}
-	unlink(path); /* stale, from a daemon that was killed */
+	err = remove_stale_socket(path);
+	if (err)
+		return err;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		err = -errno;

@@ -24,6 +24,7 @@
 #include "daemon_options.h"
 #include "export.h"
 #include "prom.h"
+#include "safefile.h"
 #include "schema.h"
 #include "segments.h"
 #include "session.h"
@@ -143,7 +144,7 @@ static void write_prom(struct daemon *d)
 	/* logged when it starts failing, changes or recovers: not every interval */
 	if (err && err != d->prom_err)
 		log_err("cannot write the Prometheus textfile %s: %s", d->cfg.prom_textfile,
-			strerror(-err));
+			safefile_strerror(err));
 	else if (!err && d->prom_err)
 		log_info("writing %s again", d->cfg.prom_textfile);
 	d->prom_err = err;
@@ -186,7 +187,7 @@ static void write_snapshot(struct daemon *d)
 	err = write_file_atomic(path, text, strlen(text), 0600);
 	free(text);
 	if (err)
-		log_err("cannot write the snapshot %s: %s", path, strerror(-err));
+		log_err("cannot write the snapshot %s: %s", path, safefile_strerror(err));
 	else
 		log_info("snapshot written to %s (interval %llu)", path,
 			 (unsigned long long)d->s.seq);

@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 #include "fragindex.h"
 #include "procfs.h"
+#include "safefile.h"
 #include "prom.h"
 #include "schema.h"
 #include "segments.h"

@@ -60,30 +60,6 @@ static void fsync_dir(const char *dir)
 	}
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	int fd, err;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	err = write_all(fd, data, len);
-	if (!err && fchmod(fd, mode))
-		err = -errno;
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
 long long gz_cut_to_last_member(const char *path)
 {
 	static unsigned char in[65536], out[65536];

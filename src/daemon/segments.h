@@ -72,8 +72,6 @@ int segments_flush(struct segments *g);
 int segments_close(struct segments *g);
 void segments_free(struct segments *g);
 
-/* Write data to path through path.tmp + fsync + rename. -errno. */
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /*
  * Truncate a gzip file after its last complete member that ends a line;
  * returns the new size, or -errno. Exposed for tests.

@@ -248,3 +248,138 @@ int write_all(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+/* Length of the UTF-8 sequence at p (at most n bytes), 0 when not UTF-8. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] < 0x80 ? 1 :
+		     p[0] < 0xc2 ? 0 :
+		     p[0] < 0xe0 ? 2 :
+		     p[0] < 0xf0 ? 3 :
+		     p[0] < 0xf5 ? 4 :
+				   0;
+
+	if (!len || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	/* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return len;
+}
+
+/* printable as it is: not C0, DEL nor C1 (U+0080..U+009F is C2 80..C2 9F) */
+static size_t safe_len(const unsigned char *p, size_t n)
+{
+	size_t len = utf8_len(p, n);
+
+	if (len == 1 && (p[0] < 0x20 || p[0] == 0x7f))
+		return 0;
+	if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+		return 0;
+	return len;
+}
+
+/* Escape n bytes of s into out (room for 4 * n + 1); returns the length written. */
+static size_t escape(const char *s, size_t n, char *out, size_t room)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+
+	while (i < n) {
+		size_t len = safe_len(p + i, n - i);
+
+		if (len) {
+			if (o + len >= room)
+				break;
+			memcpy(out + o, p + i, len);
+			o += len;
+			i += len;
+			continue;
+		}
+		if (o + 4 >= room)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[p[i] >> 4];
+		out[o++] = hex[p[i] & 15];
+		i++;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+const char *sanitize(const char *s, char *buf, size_t sz)
+{
+	escape(s, strlen(s), buf, sz);
+	return buf;
+}
+
+char *sanitize_dup(const char *s, size_t n, size_t cap)
+{
+	bool cut = cap && n > cap;
+	size_t room;
+	char *out;
+
+	if (cut)
+		n = cap;
+	room = 4 * n + 4;
+	out = malloc(room);
+	if (!out)
+		return NULL;
+	n = escape(s, n, out, room);
+	if (cut)
+		strcpy(out + n, "...");
+	return out;
+}
+
+bool needs_sanitize(const char *s, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	if (cap && n > cap)
+		return true;
+	for (size_t i = 0, len; i < n; i += len) {
+		/* the common case, printable ASCII, without a call */
+		len = p[i] >= 0x20 && p[i] < 0x7f ? 1 : safe_len(p + i, n - i);
+		if (!len)
+			return true;
+	}
+	return false;
+}
+
+char *utf8_repair(char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), bad = 0, o = 0;
+	char *out;
+
+	for (size_t i = 0, len; i < n; i += len ? len : 1) {
+		len = utf8_len(p + i, n - i);
+		bad += !len;
+	}
+	if (!bad)
+		return s;
+	out = malloc(n + 2 * bad + 1);
+	if (out) {
+		for (size_t i = 0, len; i < n; i += len ? len : 1) {
+			len = utf8_len(p + i, n - i);
+			if (len) {
+				memcpy(out + o, p + i, len);
+				o += len;
+			} else {
+				memcpy(out + o, "\xef\xbf\xbd", 3); /* U+FFFD */
+				o += 3;
+			}
+		}
+		out[o] = '\0';
+	}
+	free(s);
+	return out;
+}

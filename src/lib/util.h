@@ -49,4 +49,19 @@ int write_all(int fd, const void *p, size_t n);
 /* Read a whole small file into a NUL-terminated malloc'd buffer. NULL + errno. */
 char *read_file(const char *path, size_t *len);
 
+/*
+ * Strings from the kernel, a task or an input file, made safe for a
+ * terminal or a log line: C0 controls (newline and tab included), DEL, C1
+ * controls and bytes that are not UTF-8 become visible "\x1b" escapes;
+ * valid UTF-8 text stays as it is.
+ */
+/* Into buf (sz >= 5), cut short rather than mid-escape. Returns buf. */
+const char *sanitize(const char *s, char *buf, size_t sz);
+/* The same for the first n bytes of s (cap: at most cap of them, "..." marks the cut) into a malloc'd string. NULL: out of memory. */
+char *sanitize_dup(const char *s, size_t n, size_t cap);
+/* Does s need sanitize() (or is it longer than cap bytes)? */
+bool needs_sanitize(const char *s, size_t cap);
+/* s as valid UTF-8 for a JSON text: bytes that are not UTF-8 become U+FFFD. s itself, or a malloc'd copy (s freed); NULL: out of memory. */
+char *utf8_repair(char *s);
+
 #endif

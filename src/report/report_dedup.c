@@ -61,6 +61,43 @@ static void warn_once(struct report *rp, struct ndjson_reader *r, const struct r
 		 nr_path(r), first, run->hostname, rp_fmt_time(run->start_ns, t, sizeof(t)));
 }
 
+static int cmp_lo(const void *a, const void *b)
+{
+	const struct rp_seq_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+__u64 rp_seq_missing(const struct report *rp, __u64 *gaps)
+{
+	__u64 missing = 0;
+
+	*gaps = 0;
+	for (size_t i = 0; i < rp->nr_runs; i++) {
+		const struct rp_run *run = &rp->runs[i];
+		struct rp_seq_range *g;
+		__u64 end;
+
+		if (run->nr_ranges < 2)
+			continue;
+		g = malloc(run->nr_ranges * sizeof(*g));
+		if (!g)
+			continue; /* the note is left out, the numbers stand */
+		memcpy(g, run->ranges, run->nr_ranges * sizeof(*g));
+		qsort(g, run->nr_ranges, sizeof(*g), cmp_lo);
+		end = g[0].hi;
+		for (size_t k = 1; k < run->nr_ranges; k++) {
+			if (g[k].lo > end + 1) {
+				(*gaps)++;
+				missing += g[k].lo - end - 1;
+			}
+			end = g[k].hi > end ? g[k].hi : end;
+		}
+		free(g);
+	}
+	return missing;
+}
+
 static long add_range(struct rp_run *run, __u64 seq, size_t reading, size_t input)
 {
 	struct rp_seq_range *g = realloc(run->ranges, (run->nr_ranges + 1) * sizeof(*g));

@@ -23,4 +23,11 @@ int rp_dedup_header(struct report *rp, const char *hostname, __u64 start_ns);
  */
 int rp_dedup_seq(struct report *rp, struct ndjson_reader *r, __u64 seq);
 
+/*
+ * Intervals missing between the first and the last one read of each run
+ * (seq numbers never read: dropped by the daemon at queue_limit, or their
+ * segment deleted or unreadable); *gaps: how many holes.
+ */
+__u64 rp_seq_missing(const struct report *rp, __u64 *gaps);
+
 #endif

@@ -590,6 +590,8 @@ static void summary(FILE *f, const struct report *rp)
 		(unsigned long long)rp_drops_total(rp), (unsigned long long)rp->intervals);
 	note_p(f, "cut", rp_note_cut, rp);
 	note_p(f, "restfiltered", rp_note_rest_filtered, rp);
+	note_p(f, "oversites", rp_note_over, rp);
+	note_p(f, "gaps", rp_note_gaps, rp);
 	note_p(f, "livelower", rp_note_live_lower, rp);
 }
 

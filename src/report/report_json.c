@@ -118,6 +118,8 @@ static cJSON *notes_json(const struct report *rp)
 
 	add_note(a, rp_note_cut, rp);
 	add_note(a, rp_note_rest_filtered, rp);
+	add_note(a, rp_note_over, rp);
+	add_note(a, rp_note_gaps, rp);
 	add_note(a, rp_note_live_lower, rp);
 	return a;
 }

@@ -45,6 +45,7 @@ struct rp_opts {
 	const char *caller; /* glob on caller/site, substring without wildcards */
 	__u64 since_ns, until_ns; /* 0: open */
 	bool folded_count; /* --weight count */
+	__u64 max_sites; /* distinct sites kept per table (--max-sites); 0: no limit */
 };
 
 /* One point of a time series: values of one time bucket. */
@@ -245,6 +246,8 @@ struct report {
 	__u64 rest_intervals, rest_sites; /* intervals with a site_rest, sites folded (sum) */
 	__u64 top_sites; /* header.daemon.top_sites, largest seen; 0: unknown */
 	bool rest_filtered; /* site_rest skipped: --kind/--caller cannot apply to it */
+	/* records of sites beyond --max-sites: in rest (site) or only counted (page_site) */
+	__u64 over_records, over_allocs, over_bytes, over_page_records;
 	__u64 live_entries; /* header.settings.live_entries, largest seen; 0: unknown */
 	__u64 stack_sample; /* header.settings.stack_sample, largest seen; 0: off or unknown */
 	/* derived: sites whose LIVE is a lower bound, objects not tracked */

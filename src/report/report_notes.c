@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The report's notes on its own numbers: cut per-site detail, lower bounds, implied frees. */
 #include <stdio.h>
+#include "report_dedup.h"
 #include "report_notes.h"
 #include "util.h"
 
@@ -22,8 +23,42 @@ bool rp_note_cut(const struct report *rp, char *buf, size_t sz)
 		buf, sz,
 		"per-site detail cut in %llu of %llu intervals (top_sites = %s): %s allocations, %s (%.1f%% of bytes) counted in totals only",
 		(unsigned long long)rp->rest_intervals, (unsigned long long)rp->intervals, k,
-		fmt_count(r->allocs, x, sizeof(x)), fmt_bytes(r->bytes_alloc, y, sizeof(y)),
-		t->bytes_alloc ? 100.0 * r->bytes_alloc / t->bytes_alloc : 0.0);
+		fmt_count(r->allocs - rp->over_allocs, x, sizeof(x)),
+		fmt_bytes(r->bytes_alloc - rp->over_bytes, y, sizeof(y)),
+		t->bytes_alloc ? 100.0 * (r->bytes_alloc - rp->over_bytes) / t->bytes_alloc : 0.0);
+	return true;
+}
+
+bool rp_note_over(const struct report *rp, char *buf, size_t sz)
+{
+	char x[16], y[16];
+	int n;
+
+	buf[0] = '\0';
+	if (!rp->over_records && !rp->over_page_records)
+		return false;
+	n = snprintf(
+		buf, sz,
+		"more than --max-sites %llu distinct sites: %llu site records (%s allocations, %s) counted in totals only",
+		(unsigned long long)rp->opts.max_sites, (unsigned long long)rp->over_records,
+		fmt_count(rp->over_allocs, x, sizeof(x)), fmt_bytes(rp->over_bytes, y, sizeof(y)));
+	if (rp->over_page_records && n > 0 && (size_t)n < sz)
+		snprintf(buf + n, sz - n, ", %llu page_site records left out",
+			 (unsigned long long)rp->over_page_records);
+	return true;
+}
+
+bool rp_note_gaps(const struct report *rp, char *buf, size_t sz)
+{
+	__u64 gaps, missing = rp_seq_missing(rp, &gaps);
+
+	buf[0] = '\0';
+	if (!missing)
+		return false;
+	snprintf(
+		buf, sz,
+		"%llu intervals missing in %llu gap%s of the interval numbers (dropped by the daemon at queue_limit, or segments deleted or unreadable): totals under-count them",
+		(unsigned long long)missing, (unsigned long long)gaps, gaps == 1 ? "" : "s");
 	return true;
 }
 

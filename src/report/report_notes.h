@@ -15,6 +15,10 @@
 
 /* "per-site detail cut in N of M intervals ...": false (buf "") when nothing was cut */
 bool rp_note_cut(const struct report *rp, char *buf, size_t sz);
+/* sites beyond --max-sites counted in totals only; false when none */
+bool rp_note_over(const struct report *rp, char *buf, size_t sz);
+/* interval numbers missing inside a run (dropped, deleted); false when none */
+bool rp_note_gaps(const struct report *rp, char *buf, size_t sz);
 /* site_rest records skipped because of --kind/--caller; false when none */
 bool rp_note_rest_filtered(const struct report *rp, char *buf, size_t sz);
 /* LIVE is a lower bound at some sites, and the fix; false when every object was tracked */

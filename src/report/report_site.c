@@ -14,10 +14,12 @@
 
 #define MAX_FRAMES 128
 
+/* NULL: out of memory, or errno ENOSPC when the table holds --max-sites sites already */
 static struct rp_site *get_site(struct report *rp, struct htab *m, const char *kind,
 				const char *cache, const char *caller, const char *site)
 {
 	size_t n = strlen(kind) + strlen(cache) + strlen(caller) + strlen(site) + 4;
+	size_t have = m == &rp->site_map ? rp->nr_sites : rp->nr_pages;
 	struct rp_site *s;
 	char *key = malloc(n);
 
@@ -25,6 +27,11 @@ static struct rp_site *get_site(struct report *rp, struct htab *m, const char *k
 		return NULL;
 	snprintf(key, n, "%s\x1f%s\x1f%s\x1f%s", kind, cache, caller, site);
 	s = htab_get(m, key);
+	if (!s && rp->opts.max_sites && have >= rp->opts.max_sites) {
+		free(key);
+		errno = ENOSPC;
+		return NULL;
+	}
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (s) {
@@ -38,6 +45,7 @@ static struct rp_site *get_site(struct report *rp, struct htab *m, const char *k
 					  rp_push(&rp->pages, &rp->nr_pages, s))) {
 			/* leaks the partial site on ENOMEM: the report stops anyway */
 			s = NULL;
+			errno = ENOMEM;
 		}
 	}
 	free(key);
@@ -361,6 +369,22 @@ static int read_counts(struct ndjson_reader *r, const char *type, const cJSON *r
 	return 0;
 }
 
+/*
+ * A site beyond --max-sites: into the totals with what site_rest left out
+ * (bounded memory for any number of distinct names), counted for the note.
+ */
+static int over_site(struct report *rp, struct site_vals *v, __u64 t, const __u64 *h)
+{
+	rp->over_records++;
+	rp->over_allocs = rp_sat_add(rp->over_allocs, v->allocs);
+	rp->over_bytes = rp_sat_add(rp->over_bytes, v->alloc);
+	v->live = v->live_bytes = 0; /* as for site_rest: the interval has the live totals */
+	site_add(rp->rest, v, t, h);
+	if (t && !rp_site_point(rp, rp->rest, t, v->allocs, v->alloc))
+		return -ENOMEM;
+	return 0;
+}
+
 int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t)
 {
 	const char *kind = nr_get_str(rec, FLD_KIND), *caller = nr_get_str(rec, FLD_CALLER);
@@ -385,6 +409,8 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 	if (stack && !cJSON_IsArray(stack))
 		return rp_bad_field(r, REC_SITE, FLD_STACK, "is not an array");
 	s = get_site(rp, &rp->site_map, kind, cache ? cache : "", caller, site);
+	if (!s && errno == ENOSPC)
+		return over_site(rp, &v, t, h);
 	if (!s)
 		return -ENOMEM;
 	rc = site_gfps(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_GFP));
@@ -465,6 +491,10 @@ int rp_feed_page_site(struct report *rp, struct ndjson_reader *r, const cJSON *r
 	if (!rp_caller_match(rp, caller, site))
 		return 0;
 	s = get_site(rp, &rp->page_map, KIND_NAME_PAGE, "", caller, site);
+	if (!s && errno == ENOSPC) {
+		rp->over_page_records++;
+		return 0;
+	}
 	if (!s)
 		return -ENOMEM;
 	bytes = pages * (rp->page_size ? rp->page_size : 4096);

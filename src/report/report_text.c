@@ -80,6 +80,10 @@ static void print_notes(FILE *f, const struct report *rp)
 		fprintf(f, "  Note: %s\n", n);
 	if (rp_note_rest_filtered(rp, n, sizeof(n)))
 		fprintf(f, "  Note: %s\n", n);
+	if (rp_note_over(rp, n, sizeof(n)))
+		fprintf(f, "  Note: %s\n", n);
+	if (rp_note_gaps(rp, n, sizeof(n)))
+		fprintf(f, "  Note: %s\n", n);
 	if (rp_note_live_lower(rp, n, sizeof(n)))
 		fprintf(f, "  Hint: %s\n", n);
 }

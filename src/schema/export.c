@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "export.h"
+#include "safefile.h"
 #include "util.h"
 #include "ksyms.h"
 
@@ -26,6 +27,9 @@ int export_open(struct export *x, const char *path)
 
 int export_attach(struct export *x, const char *path)
 {
+	struct safefile sf;
+	int err;
+
 	x->gz = false;
 	x->good_size = 0;
 	free(x->path);
@@ -36,17 +40,21 @@ int export_attach(struct export *x, const char *path)
 		x->path = strdup(path);
 		return x->fd < 0 ? -errno : x->path ? 0 : -ENOMEM;
 	}
-	/* kernel addresses and symbol offsets inside: root only */
-	x->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (x->fd < 0)
-		return -errno;
-	if (fchmod(x->fd, 0600)) {
-		int err = -errno;
-
-		close(x->fd);
-		x->fd = -1;
+	/*
+	 * kernel addresses and symbol offsets inside: root only, in a file of
+	 * our own that replaces the target at once (a SIGKILL later still
+	 * leaves whole intervals at the path)
+	 */
+	err = safefile_open(&sf, path, 0600);
+	if (err)
+		return err;
+	err = safefile_publish(&sf);
+	if (err) {
+		safefile_abort(&sf);
 		return err;
 	}
+	x->fd = sf.fd;
+	free(sf.path);
 	x->gz = ends_with(path, ".gz");
 	x->path = strdup(path);
 	return x->path ? 0 : -ENOMEM;
@@ -77,6 +85,8 @@ static int insert(struct export *x, cJSON *rec, size_t at)
 	int err;
 
 	cJSON_Delete(rec);
+	/* a task's comm is any bytes: JSON readers need UTF-8 */
+	line = line ? utf8_repair(line) : NULL;
 	if (!line)
 		return -ENOMEM;
 	n = strlen(line);

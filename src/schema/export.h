@@ -26,7 +26,7 @@ struct export
 	off_t good_size;
 };
 
-/* Create/truncate path with mode 0600. Nothing is written yet. -errno. */
+/* Create path with mode 0600 (safefile.h: a new file renamed over a regular one). -errno. */
 int export_open(struct export *x, const char *path);
 /* The same for an export whose queue is kept (records queued before a file was due). */
 int export_attach(struct export *x, const char *path);

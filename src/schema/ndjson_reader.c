@@ -12,6 +12,7 @@
 #include <zlib.h>
 #include "schema.h"
 #include "ndjson_reader.h"
+#include "util.h"
 
 #define IBUF 65536
 #define OBUF 65536
@@ -59,8 +60,11 @@ void nr_set_diag(nr_diag_fn fn, void *ctx)
 	diag_ctx = ctx;
 }
 
-static void default_diag(const char *path, unsigned long line, bool fatal, const char *msg)
+static void default_diag(const char *raw, unsigned long line, bool fatal, const char *msg)
 {
+	char path[1024];
+
+	sanitize(raw, path, sizeof(path)); /* a file name in a directory is anyone's */
 	if (line)
 		fprintf(stderr, "kmemscope report: %s: %s:%lu: %s\n", fatal ? "error" : "warning",
 			path, line, msg);
@@ -138,24 +142,35 @@ static struct ndjson_reader *alloc_reader(const char *name, unsigned flags)
 	return r;
 }
 
-struct ndjson_reader *nr_open(const char *path, unsigned flags)
+struct ndjson_reader *nr_open_fd(int fd, const char *name, unsigned flags)
 {
-	bool is_stdin = !strcmp(path, "-");
-	struct ndjson_reader *r;
-	int fd;
+	struct ndjson_reader *r = alloc_reader(name, flags);
 
-	fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	r = alloc_reader(is_stdin ? "(stdin)" : path, flags);
 	if (!r) {
-		if (!is_stdin)
-			close(fd);
+		close(fd);
 		errno = ENOMEM;
 		return NULL;
 	}
 	r->fd = fd;
-	r->own_fd = !is_stdin;
+	r->own_fd = true;
+	return r;
+}
+
+struct ndjson_reader *nr_open(const char *path, unsigned flags)
+{
+	struct ndjson_reader *r;
+	int fd;
+
+	if (strcmp(path, "-")) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		return fd < 0 ? NULL : nr_open_fd(fd, path, flags);
+	}
+	r = alloc_reader("(stdin)", flags);
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->fd = 0;
 	return r;
 }
 
@@ -468,6 +483,72 @@ static int check_header(struct ndjson_reader *r, cJSON *rec)
 }
 
 /* Parse the assembled line. 1 record, 0 skipped, -1 fatal. */
+/*
+ * The longest string each field can hold as kmemscope writes it: longer ones
+ * are cut (one hostile line must not cost memory in every copy the report
+ * keeps of it).
+ */
+static size_t str_cap(const char *key)
+{
+	static const struct {
+		const char *key;
+		size_t cap;
+	} caps[] = {
+		{ FLD_CALLER, NR_SYM_MAX }, { FLD_SITE, NR_SYM_MAX },
+		{ FLD_STACK, NR_SYM_MAX },  { FLD_CACHE, KMS_CACHE_NAME_LEN },
+		{ FLD_COMM, NR_COMM_MAX },
+	};
+
+	for (size_t i = 0; key && i < sizeof(caps) / sizeof(caps[0]); i++) {
+		if (!strcmp(key, caps[i].key))
+			return caps[i].cap;
+	}
+	return NR_STR_MAX;
+}
+
+/* a malloc'd string cJSON owns (its default allocator) replaced by its tidy copy */
+static bool tidy_str(char **s, size_t cap)
+{
+	char *t;
+
+	if (!needs_sanitize(*s, cap))
+		return true;
+	t = sanitize_dup(*s, strlen(*s), cap);
+	if (!t)
+		return false;
+	free(*s);
+	*s = t;
+	return true;
+}
+
+/*
+ * Every string and key of a record, capped and with control characters and
+ * bytes that are not UTF-8 as visible escapes: what the report prints on a
+ * terminal or writes as JSON is then safe, whichever output reads it.
+ * Array elements take the cap of the key that holds the array.
+ */
+static bool tidy(cJSON *it, const char *key)
+{
+	for (; it; it = it->next) {
+		const char *k = it->string ? it->string : key;
+
+		if (it->string && !(it->type & cJSON_StringIsConst) &&
+		    !tidy_str(&it->string, NR_STR_MAX))
+			return false;
+		if (cJSON_IsString(it) && !(it->type & cJSON_IsReference) &&
+		    !tidy_str(&it->valuestring, str_cap(k)))
+			return false;
+		if (it->child && !tidy(it->child, k))
+			return false;
+	}
+	return true;
+}
+
+bool nr_tidy(cJSON *rec)
+{
+	return !rec || tidy(rec->child, NULL);
+}
+
 static int parse_line(struct ndjson_reader *r, bool last_unterminated)
 {
 	const cJSON *type;
@@ -499,6 +580,8 @@ static int parse_line(struct ndjson_reader *r, bool last_unterminated)
 	}
 	cJSON_Delete(r->rec);
 	r->rec = rec;
+	if (!nr_tidy(rec))
+		return skip_line(r, "out of memory: skipped");
 	if (!cJSON_IsObject(rec))
 		return skip_line(r, "not a JSON object: skipped");
 	type = cJSON_GetObjectItemCaseSensitive(rec, FLD_TYPE);

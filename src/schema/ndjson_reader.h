@@ -20,6 +20,16 @@
 #define NR_SCHEMA KMS_SCHEMA_VERSION /* the newest export schema this reader understands */
 #define NR_MAX_LINE (16u << 20)
 #define NR_MAX_DEPTH 32 /* JSON nesting; exports use 3 levels */
+/*
+ * Strings are cut at what kmemscope can write (docs/report.md, "Limits"):
+ * symbols at KSYM_NAME_LEN (512) plus "+0x<offset>/0x<size>", cache names
+ * and comm at the sizes the BPF side records, anything else at PATH_MAX
+ * (cgroup paths). Control characters and bytes that are not UTF-8 become
+ * "\x1b" escapes.
+ */
+#define NR_SYM_MAX (512 + 40)
+#define NR_STR_MAX 4096
+#define NR_COMM_MAX 16 /* TASK_COMM_LEN */
 #define NR_MAX_WARNINGS 20 /* printed per file; the rest are only counted */
 
 enum { NR_STRICT = 1 };
@@ -38,8 +48,17 @@ typedef void (*nr_diag_fn)(void *ctx, const char *path, unsigned long line, bool
 			   const char *msg);
 void nr_set_diag(nr_diag_fn fn, void *ctx);
 
+/*
+ * Cap and sanitize every string and key of rec in place (what the reader
+ * does to each record; status and top do it to the daemon's replies before
+ * they print them). False: out of memory.
+ */
+bool nr_tidy(cJSON *rec);
+
 /* path "-" is stdin. NULL with errno set when it cannot be opened. */
 struct ndjson_reader *nr_open(const char *path, unsigned flags);
+/* Read an open descriptor (the reader closes it); name is used in messages. */
+struct ndjson_reader *nr_open_fd(int fd, const char *name, unsigned flags);
 /* Read from memory (tests, fuzzing); name is used in messages. */
 struct ndjson_reader *nr_open_mem(const void *buf, size_t len, const char *name, unsigned flags);
 void nr_close(struct ndjson_reader *r);

@@ -46,18 +46,23 @@ int check_bpf_permissions(const char *cmd)
 static int on_failure(const struct kms_fail_event *e, void *ctx)
 {
 	struct session *s = ctx;
-	char where[256], flags[256];
+	char where[256], flags[256], shown[4 * sizeof(where)], comm[sizeof(e->comm) + 1];
+	char cache[4 * sizeof(e->cache) + 1], task[4 * sizeof(e->comm) + 1];
 	cJSON *o;
 
 	ksyms__format(s->ks, e->call_site, true, where, sizeof(where));
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(e->comm), e->comm);
 	if (e->kind == KMS_KIND_VMALLOC && s->tracer.vm_mode == KMS_VM_TRACEPOINT)
 		snprintf(flags, sizeof(flags), "unknown");
 	else
 		gfp_decode(s->gfp, e->gfp, flags, sizeof(flags));
+	/* comm is the task's to choose (PR_SET_NAME): escaped, one line */
 	if (s->failures_logged++ < MAX_FAIL_LOGS)
-		log_warn("allocation failure: %s of %llu bytes at %s, %s, by %.16s (pid %u)",
-			 e->cache[0] ? e->cache : kind_name(e->kind),
-			 (unsigned long long)e->bytes_req, where, flags, e->comm, e->pid);
+		log_warn(
+			"allocation failure: %s of %llu bytes at %s, %s, by %s (pid %u)",
+			sanitize(e->cache[0] ? e->cache : kind_name(e->kind), cache, sizeof(cache)),
+			(unsigned long long)e->bytes_req, sanitize(where, shown, sizeof(shown)),
+			flags, sanitize(comm, task, sizeof(task)), e->pid);
 	if (cJSON_GetArraySize(s->failures) >= MAX_FAIL_RECORDS)
 		return 0;
 	/* polled while the interval is being closed: it belongs to the next seq */
@@ -70,7 +75,7 @@ static int on_failure(const struct kms_fail_event *e, void *ctx)
 		.bytes_req = e->bytes_req,
 		.gfp = flags,
 		.pid = e->pid,
-		.comm = e->comm,
+		.comm = comm,
 	});
 	if (!o)
 		return 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ndjson_reader.h"
 #include "schema.h"
 #include "top_model.h"
 #include "util.h"
@@ -155,6 +156,9 @@ int top_model_load(struct top_model *m, cJSON *state, const struct top_model *pr
 	m->pageblock_order = -1;
 	if (!cJSON_IsObject(state) || strcmp(top_str(state, FLD_TYPE), REC_STATE))
 		return -EINVAL;
+	/* names (comm, caches, sites) are drawn on the terminal: no control characters */
+	if (!nr_tidy(state))
+		return -ENOMEM;
 	hdr = cJSON_GetObjectItemCaseSensitive(state, FLD_HEADER);
 	iv = cJSON_GetObjectItemCaseSensitive(state, FLD_INTERVAL);
 	m->uptime_s = top_num(state, FLD_UPTIME_NS) / 1e9;

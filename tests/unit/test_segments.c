@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include "procfs.h"
 #include "prom.h"
+#include "safefile.h"
 #include "segments.h"
 #include "session.h"
 
