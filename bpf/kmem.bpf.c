@@ -93,6 +93,8 @@ struct {
 	__type(value, struct kms_vm_pending);
 } vm_pending SEC(".maps");
 
+#include "claims.bpf.h"
+
 static __always_inline __u64 log2_u64(__u64 v)
 {
 	__u64 r = 0, shift;
@@ -197,8 +199,7 @@ static __always_inline struct kms_site_slot *claim_site(struct kms_site_slot *s,
 {
 	__u64 idx;
 
-	if (__sync_val_compare_and_swap(&s->state, KMS_SLOT_EMPTY, KMS_SLOT_CLAIMED) !=
-	    KMS_SLOT_EMPTY)
+	if (!claim_site_slot(s))
 		return NULL; /* another CPU took the slot first */
 	s->call_site = id->call_site;
 	s->aux = id->aux;
@@ -208,7 +209,7 @@ static __always_inline struct kms_site_slot *claim_site(struct kms_site_slot *s,
 		s->obj_req = BPF_CORE_READ(cache_of(id), object_size);
 		s->obj_alloc = BPF_CORE_READ(cache_of(id), size);
 	}
-	idx = __sync_fetch_and_add(&next_site, 1);
+	idx = take_site_number();
 	if (idx >= max_sites) {
 		__sync_fetch_and_add(&s->state, KMS_SLOT_FULL - KMS_SLOT_CLAIMED);
 		return s;
@@ -383,7 +384,7 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, __u3
 		idx = s->site;
 		units = s->units;
 		cpu = s->cpu;
-		if (__sync_val_compare_and_swap(&s->ptr, ptr, 0) != ptr)
+		if (!release_live_slot(s, ptr))
 			return; /* a concurrent free of the same pointer took it */
 		c = bpf_map_lookup_elem(&site_stats, &idx);
 		if (!c)
