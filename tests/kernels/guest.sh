@@ -272,6 +272,12 @@ if start_record -v -i 0.5 -a vmalloc -o $out; then
 	# has 9) and there are no vmalloc:* tracepoints yet: kprobe. 6.12's
 	# x86 trampoline takes them all: fentry.
 	check_eq vmalloc_mode_$EXPECT_VMALLOC $EXPECT_VMALLOC "$mode"
+	if [ "$mode" != "$EXPECT_VMALLOC" ]; then
+		echo "KMS-LOG: libbpf's log of --vmalloc-mode $EXPECT_VMALLOC:"
+		timeout 300 kmemscope record -vv -a vmalloc --vmalloc-mode $EXPECT_VMALLOC -d 1 >/dev/null 2>/tmp/vm.err
+		grep -vE "relocat|CO-RE|added [0-9]+ insns|sec '|skipped loading|found data sec|map '" /tmp/vm.err |
+			tail -60 | sed 's/^/KMS-LOG: /'
+	fi
 	[ "$EXPECT_VMALLOC" = fentry ] ||
 		check vmalloc_fentry_refused "header does not say why fentry was refused" \
 			jq -e '.attach.vmalloc_refused | test("fentry")' /tmp/hdr.json
