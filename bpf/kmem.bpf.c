@@ -607,14 +607,23 @@ static __always_inline void vm_alloc(void *ctx, __u64 caller, __u64 size, __u32 
 	record_alloc(&id, ret, flags & KMS_KEY_NO_REQ ? alloc : size, alloc, true);
 }
 
-/* attach target (__vmalloc_node_range_noprof or __vmalloc_node_range) set at run time */
+/*
+ * attach target (__vmalloc_node_range_noprof or __vmalloc_node_range) set at
+ * run time. Its 9th argument, const void *caller, cannot be read from the
+ * context: the verifier lets a tracing program read a pointer argument only
+ * to a struct or to plain void, and refused the whole program (6.12:
+ * EACCES, "func '__vmalloc_node_range_noprof' arg8 type UNKNOWN is not a
+ * struct"). bpf_get_func_arg() reads the trampoline's saved arguments.
+ */
 SEC("fexit")
-int BPF_PROG(kms_vmalloc_fx, unsigned long size, unsigned long align, unsigned long start,
-	     unsigned long end, gfp_t gfp_mask, __u64 prot, unsigned long vm_flags, int node,
-	     const void *caller, void *ret)
+int kms_vmalloc_fx(void *ctx)
 {
-	vm_alloc(ctx, (__u64)caller, size, gfp_mask, (__u64)ret, 0,
-		 bpf_get_stackid(ctx, &stacks, 0));
+	__u64 size = 0, gfp = 0, caller = 0, ret = 0;
+
+	if (bpf_get_func_arg(ctx, 0, &size) || bpf_get_func_arg(ctx, 4, &gfp) ||
+	    bpf_get_func_arg(ctx, 8, &caller) || bpf_get_func_ret(ctx, &ret))
+		return 0;
+	vm_alloc(ctx, caller, size, gfp, ret, 0, bpf_get_stackid(ctx, &stacks, 0));
 	return 0;
 }
 

@@ -16,7 +16,8 @@ mount -t tracefs nodev /sys/kernel/tracing
 exec </dev/null >/dev/console 2>&1
 T=/sys/kernel/tracing
 REC=""
-# EXPECT_KMEM, EXPECT_VMALLOC: the modes kmemscope picks itself here (run.sh)
+# EXPECT_KMEM, EXPECT_VMALLOC, EXPECT_BULK: the modes kmemscope picks itself
+# here (run.sh)
 . /kms/expect
 
 say() { echo "KMS: $*"; }
@@ -65,6 +66,15 @@ start_record() {
 	timeout 120 kmemscope record -vv -d 1 "$@" >/dev/null 2>/tmp/vv.err
 	diag /tmp/vv.err 150
 	return 1
+}
+# libbpf's log (the verifier's, mostly) of a mode that was refused: ARGS
+why_refused() {
+	echo "KMS-LOG: libbpf's log of $*:"
+	timeout 300 kmemscope record -vv "$@" -d 1 >/dev/null 2>/tmp/why.err
+	{
+		sed -n '/BEGIN PROG LOAD LOG/,/END PROG LOAD LOG/p' /tmp/why.err | tail -40
+		grep -E "failed|error|refused" /tmp/why.err | head -10
+	} | sed 's/^/KMS-LOG: /'
 }
 stop_record() {
 	kill -INT $REC
@@ -231,7 +241,10 @@ mc_run() { # PREFIX [record args]
 }
 if mc_run bulk_; then
 	r=$(mc_sites /tmp/bulk_mc.ndjson sock_kmalloc)
-	check_eq bulk_attach_fentry fentry "$(head -1 /tmp/bulk_mc.ndjson | jq -r .attach.bulk_free)"
+	# fentry reads the arguments with bpf_get_func_arg() (5.17+): kprobe before
+	check_eq bulk_attach_$EXPECT_BULK $EXPECT_BULK "$(head -1 /tmp/bulk_mc.ndjson | jq -r .attach.bulk_free)"
+	[ "$(head -1 /tmp/bulk_mc.ndjson | jq -r .attach.bulk_free)" = "$EXPECT_BULK" ] ||
+		why_refused -a kmalloc --bulk-free-mode $EXPECT_BULK
 	check_eq bulk_allocs $K "$(echo "$r" | jq .allocs)"
 	# every object is freed once the batches are drained: all matched
 	check_eq bulk_frees_matched $K "$(echo "$r" | jq .frees)"
@@ -272,12 +285,7 @@ if start_record -v -i 0.5 -a vmalloc -o $out; then
 	# has 9) and there are no vmalloc:* tracepoints yet: kprobe. 6.12's
 	# x86 trampoline takes them all: fentry.
 	check_eq vmalloc_mode_$EXPECT_VMALLOC $EXPECT_VMALLOC "$mode"
-	if [ "$mode" != "$EXPECT_VMALLOC" ]; then
-		echo "KMS-LOG: libbpf's log of --vmalloc-mode $EXPECT_VMALLOC:"
-		timeout 300 kmemscope record -vv -a vmalloc --vmalloc-mode $EXPECT_VMALLOC -d 1 >/dev/null 2>/tmp/vm.err
-		grep -vE "relocat|CO-RE|added [0-9]+ insns|sec '|skipped loading|found data sec|map '" /tmp/vm.err |
-			tail -60 | sed 's/^/KMS-LOG: /'
-	fi
+	[ "$mode" = "$EXPECT_VMALLOC" ] || why_refused -a vmalloc --vmalloc-mode $EXPECT_VMALLOC
 	[ "$EXPECT_VMALLOC" = fentry ] ||
 		check vmalloc_fentry_refused "header does not say why fentry was refused" \
 			jq -e '.attach.vmalloc_refused | test("fentry")' /tmp/hdr.json
