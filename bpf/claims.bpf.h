@@ -46,7 +46,12 @@ struct {
 
 #else
 
-#define KMS_NUMBER_TRIES 8
+/*
+ * A try fails only when another CPU (or an interrupt on this one) took
+ * that number since next_site was read: 32 covers far more new sites at
+ * the same instant than there are CPUs allocating
+ */
+#define KMS_NUMBER_TRIES 32
 #define KMS_NUMBER_KEY (1ULL << 63)
 
 static __always_inline bool claim_key(void *map, __u64 key)
@@ -82,11 +87,12 @@ static __always_inline __u64 take_site_number(void)
 {
 	__u64 n = next_site;
 
-	for (int i = 0; i < KMS_NUMBER_TRIES; i++, n++) {
+	for (int i = 0; i < KMS_NUMBER_TRIES; i++) {
 		if (claim_key(&site_claims, KMS_NUMBER_KEY | n)) {
 			__sync_fetch_and_add(&next_site, 1);
 			return n;
 		}
+		n = next_site > n + 1 ? next_site : n + 1;
 	}
 	return ~0ULL; /* too contended: as if the table were full */
 }

@@ -589,11 +589,13 @@ static struct kmem_bpf *kmem_open(const struct tracer *t)
 	return s;
 }
 
-/* the compat object's claim maps: one key per site slot and site number, per live slot */
+/*
+ * The compat object's claim maps: a key per site slot and per site number
+ * (a number follows each slot claimed, also past max_sites), per live slot.
+ */
 static void size_claims(struct kmem_bpf *s)
 {
-	__u32 site_keys = bpf_map__max_entries(s->maps.site_tab) * KMS_SITE_WAYS +
-			  bpf_map__max_entries(s->maps.site_stats) + 8;
+	__u32 site_keys = 2 * bpf_map__max_entries(s->maps.site_tab) * KMS_SITE_WAYS;
 
 	bpf_map__set_max_entries(s->maps.site_claims, site_keys);
 	bpf_map__set_max_entries(s->maps.live_claims,

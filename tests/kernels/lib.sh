@@ -12,13 +12,13 @@ kms_skip() { echo "SKIP: $kms_test: $*"; exit 77; }
 kms_fail() { echo "FAIL: $kms_test: $*"; exit 1; }
 
 # the guest's Debian architecture: KMS_KERNEL_ARCH (amd64, default, or arm64),
-# and its serial console (name, kernel option)
+# and its serial console (name, kernel option; used by run.sh)
 kms_arch=${KMS_KERNEL_ARCH:-amd64}
-kms_console=ttyS0
-kms_console_config=SERIAL_8250_CONSOLE
+# shellcheck disable=SC2034
 if [ "$kms_arch" = arm64 ]; then
-	kms_console=ttyAMA0
-	kms_console_config=SERIAL_AMBA_PL011_CONSOLE
+	kms_console=ttyAMA0 kms_console_config=SERIAL_AMBA_PL011_CONSOLE
+else
+	kms_console=ttyS0 kms_console_config=SERIAL_8250_CONSOLE
 fi
 
 # sets qemu (its path) for the guest's architecture; SKIPs when it is missing
@@ -55,6 +55,7 @@ kms_apt() {
 	own_suite=$(kms_own_suite)
 	kms_apt_opts=()
 	[ "$suite" = "$own_suite" ] && [ "$arch" = "$(dpkg --print-architecture)" ] && return 0
+	# shellcheck disable=SC2016 # apt's own $(FIELD) syntax
 	mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
 		awk -v s="$own_suite" '$2 == s { print $1; exit }')
 	[ -n "$mirror" ] || kms_skip "no Debian mirror in the machine's apt sources (apt-get indextargets) to fetch $suite/$arch from"
@@ -148,7 +149,9 @@ kms_arm64_tools() {
 	for x in "$d"/debs/*.deb; do
 		dpkg-deb -x "$x" "$d" || kms_fail "cannot unpack $x"
 	done
-	[ -x "$busybox" ] && [ -x "$jq" ] || kms_fail "no busybox or jq in $d/debs"
+	if [ ! -x "$busybox" ] || [ ! -x "$jq" ]; then
+		kms_fail "no busybox or jq in $d/debs"
+	fi
 }
 
 # kms_libs BINARY...: the shared libraries and loaders the binaries need,
