@@ -210,12 +210,13 @@ test: deps
 
 unit-bins: $(UNIT_BINS)
 
-# The end-to-end assertions on Debian 12's 6.1 kernel, booted in QEMU (TCG);
+# The end-to-end assertions on Debian's 5.10, 6.1 and 6.12 (x86-64) and an
+# arm64 6.1 kernel, booted in QEMU (TCG), one line per kernel at the end;
 # also part of `make test` (tests/e2e/kernels.sh). See docs/kernels.md.
 test-kernels: deps
 	@scripts/install-deps.sh test
 	@$(MAKE) --no-print-directory all $(WORKLOADS)
-	@tests/kernels/run.sh $(OUT)
+	@tests/kernels/matrix.sh $(OUT)
 
 # kmemscope.service under a real systemd PID 1: a debootstrapped Debian 12
 # (cached in $(OUT)/systemd/) booted on the same kernel in QEMU, with the

@@ -93,6 +93,8 @@ struct {
 	__type(value, struct kms_vm_pending);
 } vm_pending SEC(".maps");
 
+#include "claims.bpf.h"
+
 static __always_inline __u64 log2_u64(__u64 v)
 {
 	__u64 r = 0, shift;
@@ -197,8 +199,7 @@ static __always_inline struct kms_site_slot *claim_site(struct kms_site_slot *s,
 {
 	__u64 idx;
 
-	if (__sync_val_compare_and_swap(&s->state, KMS_SLOT_EMPTY, KMS_SLOT_CLAIMED) !=
-	    KMS_SLOT_EMPTY)
+	if (!claim_site_slot(s))
 		return NULL; /* another CPU took the slot first */
 	s->call_site = id->call_site;
 	s->aux = id->aux;
@@ -208,7 +209,7 @@ static __always_inline struct kms_site_slot *claim_site(struct kms_site_slot *s,
 		s->obj_req = BPF_CORE_READ(cache_of(id), object_size);
 		s->obj_alloc = BPF_CORE_READ(cache_of(id), size);
 	}
-	idx = __sync_fetch_and_add(&next_site, 1);
+	idx = take_site_number();
 	if (idx >= max_sites) {
 		__sync_fetch_and_add(&s->state, KMS_SLOT_FULL - KMS_SLOT_CLAIMED);
 		return s;
@@ -383,7 +384,7 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, __u3
 		idx = s->site;
 		units = s->units;
 		cpu = s->cpu;
-		if (__sync_val_compare_and_swap(&s->ptr, ptr, 0) != ptr)
+		if (!release_live_slot(s, ptr))
 			return; /* a concurrent free of the same pointer took it */
 		c = bpf_map_lookup_elem(&site_stats, &idx);
 		if (!c)
@@ -606,14 +607,23 @@ static __always_inline void vm_alloc(void *ctx, __u64 caller, __u64 size, __u32 
 	record_alloc(&id, ret, flags & KMS_KEY_NO_REQ ? alloc : size, alloc, true);
 }
 
-/* attach target (__vmalloc_node_range_noprof or __vmalloc_node_range) set at run time */
+/*
+ * attach target (__vmalloc_node_range_noprof or __vmalloc_node_range) set at
+ * run time. Its 9th argument, const void *caller, cannot be read from the
+ * context: the verifier lets a tracing program read a pointer argument only
+ * to a struct or to plain void, and refused the whole program (6.12:
+ * EACCES, "func '__vmalloc_node_range_noprof' arg8 type UNKNOWN is not a
+ * struct"). bpf_get_func_arg() reads the trampoline's saved arguments.
+ */
 SEC("fexit")
-int BPF_PROG(kms_vmalloc_fx, unsigned long size, unsigned long align, unsigned long start,
-	     unsigned long end, gfp_t gfp_mask, __u64 prot, unsigned long vm_flags, int node,
-	     const void *caller, void *ret)
+int kms_vmalloc_fx(void *ctx)
 {
-	vm_alloc(ctx, (__u64)caller, size, gfp_mask, (__u64)ret, 0,
-		 bpf_get_stackid(ctx, &stacks, 0));
+	__u64 size = 0, gfp = 0, caller = 0, ret = 0;
+
+	if (bpf_get_func_arg(ctx, 0, &size) || bpf_get_func_arg(ctx, 4, &gfp) ||
+	    bpf_get_func_arg(ctx, 8, &caller) || bpf_get_func_ret(ctx, &ret))
+		return 0;
+	vm_alloc(ctx, caller, size, gfp, ret, 0, bpf_get_stackid(ctx, &stacks, 0));
 	return 0;
 }
 

@@ -124,7 +124,7 @@ static __always_inline bool track(__u64 ptr, __u32 site, __u64 bytes, bool sampl
 			b = SCAN_NFREE(r1) > SCAN_NFREE(r0) ? b1 : b0;
 			i = SCAN_NFREE(r1) > SCAN_NFREE(r0) ? SCAN_FIRST(r1) : SCAN_FIRST(r0);
 			s = i < KMS_LIVE_WAYS ? live_slot(b, i) : NULL;
-			if (!s || __sync_val_compare_and_swap(&s->ptr, 0, ptr) != 0) {
+			if (!s || !claim_live_slot(s, ptr)) {
 				count(KMS_CNT_DROP_LIVE);
 				return false;
 			}

@@ -15,12 +15,17 @@ build_pkgs="make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev zlib1g-
 # prometheus, prometheus-node-exporter: the fleet test (tests/e2e/fleet.sh)
 # and promtool's checks of prometheus/rules.yml
 test_pkgs="libcmocka-dev jq util-linux procps gzip cppcheck clang-tidy libclang-rt-14-dev chromium qemu-system-x86 busybox-static cpio debootstrap systemd man-db tmux bpftrace linux-perf golang-go prometheus prometheus-node-exporter"
+# the kernel matrix (make test-kernels, part of make test): the arm64 guest
+# (qemu-system-arm) and kmemscope cross-built for it (the cross compiler
+# and the arm64 libraries through dpkg multiarch; libjq1, libonig5: jq's,
+# run in the guest)
+kernels_pkgs="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libcjson-dev:arm64 libsystemd-dev:arm64 libncurses-dev:arm64 libprotobuf-c-dev:arm64 libjq1:arm64 libonig5:arm64"
 # bench only (make bench): the tools it compares against
 bench_pkgs="bpftrace linux-perf python3"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
-test) want="$build_pkgs $test_pkgs" ;;
+test) want="$build_pkgs $test_pkgs $kernels_pkgs" ;;
 bench) want="$build_pkgs $bench_pkgs" ;;
 *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
@@ -41,6 +46,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "kmemscope: installing missing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+case "$missing" in
+*:arm64*)
+	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64 ||
+		{ echo "kmemscope: dpkg --add-architecture arm64 failed" >&2; exit 1; }
+	;;
+esac
 # an old or empty package list makes the install fail: refresh it first
 apt-get update -qq >/dev/null || { echo "kmemscope: apt-get update failed; check the Debian mirror in /etc/apt/sources.list" >&2; exit 1; }
 # shellcheck disable=SC2086

@@ -30,7 +30,7 @@ run_one() { # name, command...
 	shift
 	out=$(mktemp)
 	echo "=== $name"
-	timeout 600 "$@" >"$out" 2>&1
+	timeout "${KMS_TEST_TIMEOUT:-600}" "$@" >"$out" 2>&1
 	rc=$?
 	sed 's/^/    /' "$out"
 	count_output "$name" "$out" "$rc"
@@ -79,7 +79,9 @@ if [ "$unit_only" -eq 0 ]; then
 	flock 9
 	for t in tests/e2e/*.sh; do
 		case $(basename "$t") in lib.sh | neighbours.sh) continue ;; esac
-		run_one "$(basename "$t" .sh)" env KMS_BUILD="$top/$build" bash "$t"
+		# a script may ask for more than 10 minutes ("# timeout: SECONDS")
+		KMS_TEST_TIMEOUT=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -1) \
+			run_one "$(basename "$t" .sh)" env KMS_BUILD="$top/$build" bash "$t"
 	done
 	neighbour_pass
 fi

@@ -215,7 +215,8 @@ static int read_counters_range(struct tracer *t, __u32 from, __u32 *count)
 					   NULL);
 		if (!err || err == -ENOENT)
 			return 0;
-		if (err != -EINVAL && err != -EOPNOTSUPP)
+		/* 524: the kernel's ENOTSUPP, 5.10's answer for per-CPU arrays */
+		if (err != -EINVAL && err != -EOPNOTSUPP && err != -524)
 			return err;
 		t->batch_unsupported = true;
 	}

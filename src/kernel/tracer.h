@@ -81,6 +81,8 @@ struct tracer {
 	__u64 events[KMS_CNT_NR]; /* derived in tracer_for_each_site */
 	tracer_fail_fn on_fail; /* failure records, from the ring buffer */
 	void *fail_ctx;
+	bool compat; /* kmem_compat.bpf.c: no BPF compare-and-swap (kernels before 5.12) */
+	char claims_tried[128]; /* why: the probe's refusal */
 };
 
 extern const struct tracer_opts tracer_defaults;

@@ -16,6 +16,7 @@
  * its tries do not multiply the vmalloc ones.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "callers.h"
 #include "kmemscope.h"
 #include "kmem.skel.h"
+#include "kmem_compat.skel.h"
 #include "ksyms.h"
 #include "sites.h"
 #include "tracer.h"
@@ -527,15 +529,90 @@ static void note_refusal(struct tracer *t, enum kms_vm_mode mode, const char *st
 	log_info("vmalloc: %s mode refused at %s (%s)", vm_mode_name(mode), step, strerror(-err));
 }
 
+/*
+ * Does the kernel take BPF compare-and-swap (5.12+)? A socket filter that
+ * does one on its stack, loaded for real: a kernel without it refuses the
+ * instruction ("BPF_STX uses reserved fields"), and with it kmem.bpf.c.
+ */
+static int probe_cmpxchg(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_STX | BPF_DW | BPF_MEM,
+		  .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_0,
+		  .off = -8 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
+		{ .code = BPF_STX | BPF_DW | BPF_ATOMIC,
+		  .dst_reg = BPF_REG_10,
+		  .src_reg = BPF_REG_1,
+		  .off = -8,
+		  .imm = BPF_CMPXCHG },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "kms_cmpxchg", "GPL", insns,
+			       ARRAY_SIZE(insns), NULL);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * kmem.bpf.c, or on a kernel without compare-and-swap the same source
+ * compiled without it (kmem_compat.bpf.c, claims.bpf.h): the two objects
+ * have the same maps, programs and variables, so kmem.bpf.c's skeleton
+ * opens either.
+ */
+static struct kmem_bpf *kmem_open(const struct tracer *t)
+{
+	struct kmem_bpf *s;
+	int err;
+
+	if (!t->compat)
+		return kmem_bpf__open();
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	err = kmem_bpf__create_skeleton(s);
+	if (!err) {
+		s->skeleton->data = kmem_compat_bpf__elf_bytes(&s->skeleton->data_sz);
+		err = bpf_object__open_skeleton(s->skeleton, NULL);
+	}
+	if (err) {
+		kmem_bpf__destroy(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * The compat object's claim maps: a key per site slot and per site number
+ * (a number follows each slot claimed, also past max_sites), per live slot.
+ */
+static void size_claims(struct kmem_bpf *s)
+{
+	__u32 site_keys = 2 * bpf_map__max_entries(s->maps.site_tab) * KMS_SITE_WAYS;
+
+	bpf_map__set_max_entries(s->maps.site_claims, site_keys);
+	bpf_map__set_max_entries(s->maps.live_claims,
+				 bpf_map__max_entries(s->maps.live_tab) * KMS_LIVE_WAYS);
+}
+
 static int try_mode(struct tracer *t, const struct tracer_opts *o, const struct ksyms *ks,
 		    enum kms_vm_mode mode)
 {
 	int err;
 
-	t->skel = kmem_bpf__open();
+	t->skel = kmem_open(t);
 	if (!t->skel)
 		return -errno;
 	err = configure(t->skel, o, ks, mode, t->vm_target);
+	if (!err && t->compat)
+		size_claims(t->skel);
 	if (err) {
 		note_refusal(t, mode, "configure", err);
 		goto fail;
@@ -597,7 +674,7 @@ static int share_maps(struct kmem_bpf *b, const struct kmem_bpf *main)
 /* Load and attach the bulk program of one mode; on failure nothing is left. */
 static int try_bulk(struct tracer *t, enum kms_bulk_mode mode)
 {
-	struct kmem_bpf *b = kmem_bpf__open();
+	struct kmem_bpf *b = kmem_open(t);
 	const char *step = "configure";
 	struct bpf_program *prog;
 	int err;
@@ -695,6 +772,22 @@ static int fail_cb(void *ctx, void *data, size_t size)
 	return t->on_fail(data, t->fail_ctx);
 }
 
+/*
+ * The programs are CO-RE: without the kernel's BTF nothing loads, and
+ * libbpf's own message does not say why. An empty file counts as missing.
+ */
+static int need_btf(void)
+{
+	static const char path[] = "/sys/kernel/btf/vmlinux";
+	struct stat st;
+
+	if (!stat(path, &st) && st.st_size > 0)
+		return 0;
+	log_err("this kernel has no BTF (%s is missing or empty): kmemscope needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+		path);
+	return -ENODATA;
+}
+
 int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksyms *ks,
 		 tracer_fail_fn on_fail, void *fail_ctx)
 {
@@ -707,6 +800,17 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 	if (t->ncpu < 0)
 		return t->ncpu;
 	snprintf(t->vm_target, sizeof(t->vm_target), "%s", vm_core_name(ks));
+	err = need_btf();
+	if (err)
+		return err;
+	err = probe_cmpxchg();
+	if (err) {
+		t->compat = true;
+		snprintf(t->claims_tried, sizeof(t->claims_tried), "BPF compare-and-swap: %s",
+			 strerror(-err));
+		log_info("%s: table slots claimed through hash maps (kmem_compat.bpf.c)",
+			 t->claims_tried);
+	}
 
 	if (o->vmalloc) {
 		for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
@@ -754,8 +858,9 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 		tracer_stop(t);
 		return err;
 	}
-	log_info("attach modes: kmalloc=%s kmem_cache=%s vmalloc=%s bulk_free=%s (%s)",
+	log_info("attach modes: kmalloc=%s kmem_cache=%s vmalloc=%s bulk_free=%s (%s) claims=%s",
 		 t->kmalloc_mode, t->cache_mode, t->vm_desc, bulk_mode_name(t->bulk_mode),
-		 t->bulk_mode == KMS_BULK_OFF ? t->bulk_tried : bulk_free_fn);
+		 t->bulk_mode == KMS_BULK_OFF ? t->bulk_tried : bulk_free_fn,
+		 t->compat ? "hash_map" : "cmpxchg");
 	return 0;
 }

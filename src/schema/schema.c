@@ -56,6 +56,8 @@ static const char *const f_header[] = {
 	FLD_ATTACH "." FLD_ATT_PAGE,
 	FLD_ATTACH "." FLD_ATT_BULK_FREE,
 	FLD_ATTACH "." FLD_ATT_BULK_FREE_REFUSED,
+	FLD_ATTACH "." FLD_ATT_CLAIMS,
+	FLD_ATTACH "." FLD_ATT_CLAIMS_REFUSED,
 	FLD_SETTINGS,
 	FLD_SETTINGS "." FLD_TRACK_LIVE,
 	FLD_SETTINGS "." FLD_LIVE_ENTRIES,
@@ -257,6 +259,10 @@ cJSON *schema_header(const struct schema_header *h)
 		cJSON_AddStringToObject(a, FLD_ATT_BULK_FREE, h->bulk_free);
 	if (h->bulk_free_refused && h->bulk_free_refused[0])
 		cJSON_AddStringToObject(a, FLD_ATT_BULK_FREE_REFUSED, h->bulk_free_refused);
+	if (h->claims)
+		cJSON_AddStringToObject(a, FLD_ATT_CLAIMS, h->claims);
+	if (h->claims_refused && h->claims_refused[0])
+		cJSON_AddStringToObject(a, FLD_ATT_CLAIMS_REFUSED, h->claims_refused);
 	set = cJSON_AddObjectToObject(o, FLD_SETTINGS);
 	cJSON_AddBoolToObject(set, FLD_TRACK_LIVE, h->track_live);
 	json_add_u64(set, FLD_LIVE_ENTRIES, h->live_entries);

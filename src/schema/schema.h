@@ -87,6 +87,9 @@ struct site_counts;
 #define FLD_ATT_PAGE "page" /* page allocator attach mode, with --pages */
 #define FLD_ATT_BULK_FREE "bulk_free" /* kmem_cache_free_bulk: fentry, kprobe or off */
 #define FLD_ATT_BULK_FREE_REFUSED "bulk_free_refused" /* why faster modes were not used / off */
+#define FLD_ATT_CLAIMS \
+	"claims" /* table slots taken by cmpxchg, or hash_map (kernels before 5.12) */
+#define FLD_ATT_CLAIMS_REFUSED "claims_refused" /* why not cmpxchg */
 #define FLD_SETTINGS "settings" /* {track_live, live_entries, site_entries, life_sample} */
 #define FLD_TRACK_LIVE "track_live" /* bool */
 #define FLD_LIVE_ENTRIES "live_entries" /* live-object table size */
@@ -256,6 +259,7 @@ struct schema_header {
 	__u64 live_entries, site_entries, life_sample;
 	const char *gfp_names;
 	bool symbols, raw_addresses;
+	const char *claims, *claims_refused; /* NULL or "": not written */
 };
 cJSON *schema_header(const struct schema_header *h);
 /* the daemon's addition to a segment's header */

@@ -122,7 +122,7 @@ int session_start(struct session *s, const struct tracer_opts *o, double interva
 		if (err == -EPERM || err == -EACCES)
 			log_err("loading BPF programs was refused (%s): kmemscope needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); is kernel.unprivileged_bpf_disabled or a lockdown in force?",
 				strerror(-err));
-		else
+		else if (err != -ENODATA) /* tracer_start said what is missing */
 			log_err("cannot load the BPF programs: %s (run with -vv for libbpf's log)",
 				strerror(-err));
 		return err;
@@ -188,6 +188,8 @@ cJSON *session_header(struct session *s)
 		.page = s->frag.on && s->frag.pages ? "tracepoint" : NULL,
 		.bulk_free = bulk_mode_name(s->tracer.bulk_mode),
 		.bulk_free_refused = s->tracer.bulk_tried,
+		.claims = s->tracer.compat ? "hash_map" : "cmpxchg",
+		.claims_refused = s->tracer.claims_tried,
 		.track_live = s->topts.track_live,
 		.live_entries = s->topts.live_entries,
 		.site_entries = s->topts.site_entries,

@@ -5,6 +5,8 @@
 # end); diagnostics start with "KMS-LOG: ". Powers the machine off at the end.
 # shellcheck shell=dash
 export PATH=/kms:/bin:/sbin:/usr/bin:/usr/sbin
+# an arm64 guest's busybox gets its applets' links here (run.sh cannot run it)
+[ -e /bin/mount ] || /bin/busybox --install -s
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev 2>/dev/null
@@ -14,6 +16,9 @@ mount -t tracefs nodev /sys/kernel/tracing
 exec </dev/null >/dev/console 2>&1
 T=/sys/kernel/tracing
 REC=""
+# EXPECT_KMEM, EXPECT_VMALLOC, EXPECT_BULK: the modes kmemscope picks itself
+# here (run.sh)
+. /kms/expect
 
 say() { echo "KMS: $*"; }
 pass() { say "PASS: $1"; }
@@ -62,6 +67,15 @@ start_record() {
 	diag /tmp/vv.err 150
 	return 1
 }
+# libbpf's log (the verifier's, mostly) of a mode that was refused: ARGS
+why_refused() {
+	echo "KMS-LOG: libbpf's log of $*:"
+	timeout 300 kmemscope record -vv "$@" -d 1 >/dev/null 2>/tmp/why.err
+	{
+		sed -n '/BEGIN PROG LOAD LOG/,/END PROG LOAD LOG/p' /tmp/why.err | tail -40
+		grep -E "failed|error|refused" /tmp/why.err | head -10
+	} | sed 's/^/KMS-LOG: /'
+}
 stop_record() {
 	kill -INT $REC
 	wait $REC
@@ -73,11 +87,30 @@ stop_record() {
 say "INFO: kernel $(uname -r) ($(uname -v)), $(nproc) CPUs, $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo)"
 [ -r /sys/kernel/btf/vmlinux ] || { fail btf "no /sys/kernel/btf/vmlinux"; finish; }
 [ -d $T/events/kmem ] || { fail tracefs "no $T/events/kmem"; finish; }
+# BPF compare-and-swap came with 5.12: before, the compat object's claims
+rel=$(uname -r)
+maj=${rel%%.*} min=${rel#*.}
+min=${min%%.*}
+claims=cmpxchg
+[ "$maj" -lt 5 ] || { [ "$maj" -eq 5 ] && [ "$min" -lt 12 ]; } && claims=hash_map
 
 # --- GFP decoding of raw values (6.1's bit layout) ---------------------------
 check_eq gfp_cmd_gfp_kernel GFP_KERNEL "$(kmemscope gfp 0xcc0 | cut -f2)"
 check_eq gfp_cmd_gfp_kernel_account GFP_KERNEL_ACCOUNT "$(kmemscope gfp 0x400cc0 | cut -f2)"
 check_eq gfp_cmd_zero_is_none none "$(kmemscope gfp 0 | cut -f2)"
+
+# --- bad input: a kernel without BTF (an empty file over the kernel's) --------
+: >/tmp/empty
+if mount --bind /tmp/empty /sys/kernel/btf/vmlinux 2>/dev/null; then
+	timeout 120 kmemscope record -d 1 -o /tmp/nobtf.ndjson >/dev/null 2>/tmp/nobtf.err
+	rc=$?
+	umount /sys/kernel/btf/vmlinux
+	check_eq no_btf_exit_nonzero 1 "$([ $rc -ne 0 ] && echo 1)"
+	check no_btf_message_names_btf "the error does not name BTF" grep -q "no BTF.*CONFIG_DEBUG_INFO_BTF" /tmp/nobtf.err
+	diag /tmp/nobtf.err 3
+else
+	skip no_btf "cannot bind-mount over /sys/kernel/btf/vmlinux"
+fi
 
 # --- msg_msg: kmalloc counts, sizes, size classes, frees; buddyinfo ----------
 K=100
@@ -113,6 +146,7 @@ msgq_counts() {
 	say "INFO: attach $* kernel=$(head -1 $out | jq -r '"\(.kernel) kmalloc=\(.attach.kmalloc) kmem_cache=\(.attach.kmem_cache) vmalloc=\(.attach.vmalloc)"')"
 	check_eq ${p}attach_kmalloc $mode "$(head -1 $out | jq -r .attach.kmalloc)"
 	check_eq ${p}attach_kmem_cache $mode "$(head -1 $out | jq -r .attach.kmem_cache)"
+	check_eq ${p}attach_claims $claims "$(head -1 $out | jq -r .attach.claims)"
 	r=$(jq -sc '[.[] | select(.type == "site" and .kind == "kmalloc"
 			and (.caller == "load_msg" or .caller == "alloc_msg"))]
 		| { allocs: (map(.allocs) | add // 0), frees: (map(.frees) | add // 0),
@@ -131,21 +165,37 @@ msgq_counts() {
 }
 
 # 6.1's prototypes are the ones the raw tracepoint programs read: the
-# default attach. Its classic record layouts (CO-RE flavors) are checked
-# with --kmem-mode tracepoint; only raw tracepoints see cache names there.
+# default attach where they match (6.1 and later). Its classic record
+# layouts (CO-RE flavors) are checked with --kmem-mode tracepoint; only raw
+# tracepoints see cache names there. Before 6.1 (5.10) the prototypes differ:
+# the default is the classic tracepoint, and --kmem-mode raw says it cannot.
 msgq_counts tp_ tracepoint --kmem-mode tracepoint
-if msgq_counts "" raw_tracepoint; then
-	check raw_cache_names "no named kmem_cache site (raw tracepoints read kmem_cache->name)" \
+if [ "$EXPECT_KMEM" = raw_tracepoint ]; then
+	msgq_counts "" raw_tracepoint && check raw_cache_names "no named kmem_cache site (raw tracepoints read kmem_cache->name)" \
 		jq -se '[.[] | select(.type == "site" and .kind == "kmem_cache" and (.cache // "") != "")] | length > 0' $out
-	# every zone of /proc/buddyinfo, with the kernel's order count
-	while read -r _ node _ zone rest; do
-		node=${node%,}
-		n=$(echo "$rest" | wc -w)
-		got=$(jq -sr --argjson node "$node" --arg zone "$zone" \
-			'[.[] | select(.type == "buddyinfo" and .node == $node and .zone == $zone)] | .[-1] | "\(.free | length) \(.unusable_index | length) \(.frag_index | length)"' $out)
-		check_eq "buddyinfo_zone_${node}_${zone}_orders" "$n $n $n" "$got"
-	done </proc/buddyinfo
+else
+	msgq_counts "" "$EXPECT_KMEM"
+	# forced raw: refused with the reason; kmalloc alone then traces nothing
+	timeout 300 kmemscope record -a kmalloc -d 1 --kmem-mode raw -o /tmp/raw.ndjson >/tmp/raw.out 2>/tmp/raw.err
+	check_eq raw_forced_nothing_traced_exit_nonzero 1 "$([ $? -ne 0 ] && echo 1)"
+	check raw_forced_says_why "no error naming kmalloc and the fix" \
+		grep -q "error: no allocator could be attached (kmalloc=refused.*--kmem-mode auto" /tmp/raw.err
+	diag /tmp/raw.err 5
 fi
+kmem_mode=$(head -1 $out | jq -r .attach.kmalloc)
+# the export, read back by report
+kmemscope report $out >/tmp/report.txt 2>/tmp/report.err
+check_eq report_exit_status 0 $?
+check report_msg_site "report shows no load_msg/alloc_msg site" grep -qE '(load_msg|alloc_msg)' /tmp/report.txt
+grep -q . /tmp/report.err && diag /tmp/report.err 10
+# every zone of /proc/buddyinfo, with the kernel's order count
+while read -r _ node _ zone rest; do
+	node=${node%,}
+	n=$(echo "$rest" | wc -w)
+	got=$(jq -sr --argjson node "$node" --arg zone "$zone" \
+		'[.[] | select(.type == "buddyinfo" and .node == $node and .zone == $zone)] | .[-1] | "\(.free | length) \(.unusable_index | length) \(.frag_index | length)"' $out)
+	check_eq "buddyinfo_zone_${node}_${zone}_orders" "$n $n $n" "$got"
+done </proc/buddyinfo
 
 # --- bulk frees: kfree_rcu()'s batches go through kfree_bulk ------------------
 # mcjoin: each IP_ADD_MEMBERSHIP makes a sock_kmalloc (ip_mc_socklist) and a
@@ -191,7 +241,10 @@ mc_run() { # PREFIX [record args]
 }
 if mc_run bulk_; then
 	r=$(mc_sites /tmp/bulk_mc.ndjson sock_kmalloc)
-	check_eq bulk_attach_fentry fentry "$(head -1 /tmp/bulk_mc.ndjson | jq -r .attach.bulk_free)"
+	# fentry reads the arguments with bpf_get_func_arg() (5.17+): kprobe before
+	check_eq bulk_attach_$EXPECT_BULK $EXPECT_BULK "$(head -1 /tmp/bulk_mc.ndjson | jq -r .attach.bulk_free)"
+	[ "$(head -1 /tmp/bulk_mc.ndjson | jq -r .attach.bulk_free)" = "$EXPECT_BULK" ] ||
+		why_refused -a kmalloc --bulk-free-mode $EXPECT_BULK
 	check_eq bulk_allocs $K "$(echo "$r" | jq .allocs)"
 	# every object is freed once the batches are drained: all matched
 	check_eq bulk_frees_matched $K "$(echo "$r" | jq .frees)"
@@ -227,11 +280,15 @@ if start_record -v -i 0.5 -a vmalloc -o $out; then
 	head -1 $out >/tmp/hdr.json
 	mode=$(jq -r .attach.vmalloc /tmp/hdr.json)
 	say "INFO: vmalloc attach: $(head -1 $out | jq -c '.attach | {vmalloc, vmalloc_detail, vmalloc_refused}')"
+	vm_mode=$mode
 	# 6.1: the trampoline takes at most 6 arguments (__vmalloc_node_range
-	# has 9) and there are no vmalloc:* tracepoints yet
-	check_eq vmalloc_mode_kprobe kprobe "$mode"
-	check vmalloc_fentry_refused "header does not say why fentry was refused" \
-		jq -e '.attach.vmalloc_refused | test("fentry")' /tmp/hdr.json
+	# has 9) and there are no vmalloc:* tracepoints yet: kprobe. 6.12's
+	# x86 trampoline takes them all: fentry.
+	check_eq vmalloc_mode_$EXPECT_VMALLOC $EXPECT_VMALLOC "$mode"
+	[ "$mode" = "$EXPECT_VMALLOC" ] || why_refused -a vmalloc --vmalloc-mode $EXPECT_VMALLOC
+	[ "$EXPECT_VMALLOC" = fentry ] ||
+		check vmalloc_fentry_refused "header does not say why fentry was refused" \
+			jq -e '.attach.vmalloc_refused | test("fentry")' /tmp/hdr.json
 	page=$(head -1 $out | jq .page_size)
 	r=$(jq -sc '[.[] | select(.type == "site" and .kind == "vmalloc" and .caller == "bpf_prog_alloc_no_stats")]
 		| { allocs: (map(.allocs) | add // 0), bytes_req: (map(.bytes_req) | add // 0),
@@ -337,4 +394,5 @@ else
 	fail pages_record_start "kmemscope record --pages did not start"
 fi
 
+say "INFO: modes kmem=${kmem_mode:-?} vmalloc=${vm_mode:-?}"
 finish

@@ -11,48 +11,118 @@
 kms_skip() { echo "SKIP: $kms_test: $*"; exit 77; }
 kms_fail() { echo "FAIL: $kms_test: $*"; exit 1; }
 
-# sets qemu (its path); SKIPs when it or an amd64 host is missing
+# the guest's Debian architecture: KMS_KERNEL_ARCH (amd64, default, or arm64),
+# and its serial console (name, kernel option; used by run.sh)
+kms_arch=${KMS_KERNEL_ARCH:-amd64}
+# shellcheck disable=SC2034
+if [ "$kms_arch" = arm64 ]; then
+	kms_console=ttyAMA0 kms_console_config=SERIAL_AMBA_PL011_CONSOLE
+else
+	kms_console=ttyS0 kms_console_config=SERIAL_8250_CONSOLE
+fi
+
+# sets qemu (its path) for the guest's architecture; SKIPs when it is missing
 kms_need_qemu() {
-	qemu=$(command -v qemu-system-x86_64) ||
-		kms_skip "qemu-system-x86_64 not installed (Debian package qemu-system-x86; scripts/install-deps.sh test installs it)"
-	[ "$(uname -m)" = x86_64 ] || kms_skip "the guest kernel is amd64, this host is $(uname -m)"
+	case "$kms_arch" in
+	amd64)
+		qemu=$(command -v qemu-system-x86_64) ||
+			kms_skip "qemu-system-x86_64 not installed (Debian package qemu-system-x86; scripts/install-deps.sh test installs it)"
+		[ "$(uname -m)" = x86_64 ] || kms_skip "the guest kernel is amd64, this host is $(uname -m)"
+		;;
+	arm64)
+		qemu=$(command -v qemu-system-aarch64) ||
+			kms_skip "qemu-system-aarch64 not installed (Debian package qemu-system-arm; scripts/install-deps.sh test installs it)"
+		;;
+	*) kms_fail "KMS_KERNEL_ARCH=$kms_arch: amd64 or arm64" ;;
+	esac
 	command -v cpio >/dev/null || kms_skip "cpio not installed (Debian package cpio)"
 }
 
-# kms_kernel CACHE: Debian 12's 6.1 kernel package, downloaded once into
-# CACHE/PKG/ (the .deb, its vmlinuz and config). Sets pkg, kdir, vmlinuz.
-# KMS_KERNEL_PKG overrides the package; offline, the newest cached one.
+# the machine's Debian release (bookworm), from its apt sources
+kms_own_suite() {
+	# shellcheck disable=SC2016 # apt's own $(FIELD) syntax
+	apt-get indextargets --format '$(RELEASE)' 2>/dev/null | grep -v -- - | head -1
+}
+
+# kms_apt CACHE SUITE ARCH: sets kms_apt_opts, the options that make apt-get
+# and apt-cache see SUITE for ARCH from the machine's own Debian mirror (the
+# one its apt sources name for its own release) instead of the machine's
+# configuration: a package list of their own in CACHE/apt/SUITE-ARCH,
+# refreshed once a day. Empty (the machine's own apt) for its own suite
+# and architecture.
+kms_apt() {
+	local cache=$1 suite=$2 arch=$3 own_suite mirror d
+	own_suite=$(kms_own_suite)
+	kms_apt_opts=()
+	[ "$suite" = "$own_suite" ] && [ "$arch" = "$(dpkg --print-architecture)" ] && return 0
+	# shellcheck disable=SC2016 # apt's own $(FIELD) syntax
+	mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+		awk -v s="$own_suite" '$2 == s { print $1; exit }')
+	[ -n "$mirror" ] || kms_skip "no Debian mirror in the machine's apt sources (apt-get indextargets) to fetch $suite/$arch from"
+	d=$cache/apt/$suite-$arch
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/parts"
+	# apt's sandbox user writes the lists
+	chmod -R a+rwX "$d"
+	echo "deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" >"$d/sources.list"
+	kms_apt_opts=(-o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=$d/parts"
+		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o "Dir::State::status=/dev/null"
+		-o "Dir::Etc::Preferences=$d/parts/none" -o "Dir::Etc::PreferencesParts=$d/parts"
+		-o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
+	if [ -z "$(find "$d/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
+		apt-get "${kms_apt_opts[@]}" update >"$d/update.log" 2>&1 ||
+			echo "apt-get update for $suite/$arch failed (offline?): $(grep -E '^(E|W):' "$d/update.log" | head -1)"
+	fi
+}
+
+# kms_apt_download CACHE SUITE ARCH PKG DIR: PKG's .deb into DIR, with apt
+# (kms_apt); returns 1 with the reason in kms_apt_err
+kms_apt_download() {
+	local dl
+	kms_apt "$1" "$2" "$3"
+	# apt's sandbox user cannot write into the build tree: download in a
+	# world-writable temporary directory, then move
+	dl=$(mktemp -d)
+	chmod 777 "$dl"
+	(cd "$dl" && apt-get "${kms_apt_opts[@]}" download "$4" >"$dl/log" 2>&1)
+	if ! mv "$dl"/*.deb "$5"/ 2>/dev/null; then
+		kms_apt_err=$(grep -E '^E:' "$dl/log" | head -1)
+		rm -rf "$dl"
+		return 1
+	fi
+	rm -rf "$dl"
+}
+
+# kms_kernel CACHE: a Debian kernel package, downloaded once into CACHE/PKG/
+# (the .deb, its vmlinuz and config). Sets pkg, kdir, vmlinuz.
+# KMS_KERNEL_PKG names the package; else the newest that matches the regular
+# expression KMS_KERNEL_MATCH (default: Debian 12's 6.1, linux-image-6.1.0-N-ARCH-unsigned)
+# in the suite KMS_KERNEL_SUITE (default: the machine's own) for KMS_KERNEL_ARCH.
+# Offline, the newest cached one that matches.
 kms_kernel() {
-	local cache=$1 dl x err
+	local cache=$1 x suite match
 	mkdir -p "$cache"
+	suite=${KMS_KERNEL_SUITE:-$(kms_own_suite)}
+	match=${KMS_KERNEL_MATCH:-"^linux-image-6\.1\.0-[0-9]+-$kms_arch-unsigned\$"}
 	pkg=${KMS_KERNEL_PKG:-}
-	if [ -z "$pkg" ]; then
-		pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' 2>/dev/null |
+	if [ -z "$pkg" ] && [ -n "$suite" ]; then
+		kms_apt "$cache" "$suite" "$kms_arch"
+		pkg=$(apt-cache "${kms_apt_opts[@]}" search --names-only "$match" 2>/dev/null |
 			awk '{ print $1 }' | sort -V | tail -1)
 	fi
 	if [ -z "$pkg" ]; then
 		# offline: the newest kernel a previous run cached
 		pkg=$(find "$cache" -mindepth 1 -maxdepth 1 -type d -name 'linux-image-*' -printf '%f\n' 2>/dev/null |
-			sort -V | tail -1)
-		[ -n "$pkg" ] || kms_skip "apt offers no linux-image-6.1.0-*-amd64-unsigned (apt-get update? not Debian 12?) and none is cached in $cache"
+			grep -E "$match" | sort -V | tail -1)
+		[ -n "$pkg" ] || kms_skip "apt offers no package matching $match in ${suite:-its suite} for $kms_arch (apt-get update?) and none is cached in $cache"
 	fi
 	kdir=$cache/$pkg
 	vmlinuz=$kdir/vmlinuz
 	[ -s "$vmlinuz" ] && return 0
 	mkdir -p "$kdir"
 	if ! ls "$kdir"/*.deb >/dev/null 2>&1; then
-		echo "downloading $pkg"
-		# apt's sandbox user cannot write into the build tree: download in a
-		# world-writable temporary directory, then move
-		dl=$(mktemp -d)
-		chmod 777 "$dl"
-		(cd "$dl" && apt-get download "$pkg" >"$dl/log" 2>&1)
-		if ! mv "$dl"/*.deb "$kdir"/ 2>/dev/null; then
-			err=$(grep -E '^E:' "$dl/log" | head -1)
-			rm -rf "$dl"
-			kms_skip "cannot download $pkg with apt-get download (${err:-no .deb})"
-		fi
-		rm -rf "$dl"
+		echo "downloading $pkg ($suite, $kms_arch)"
+		kms_apt_download "$cache" "$suite" "$kms_arch" "$pkg" "$kdir" ||
+			kms_skip "cannot download $pkg with apt-get download (${kms_apt_err:-no .deb})"
 	fi
 	x=$(mktemp -d)
 	dpkg-deb -x "$kdir"/*.deb "$x" || { rm -rf "$x"; kms_fail "cannot unpack $kdir/*.deb"; }
@@ -60,6 +130,58 @@ kms_kernel() {
 	cp "$x"/boot/vmlinuz-* "$vmlinuz.$$" && mv "$vmlinuz.$$" "$vmlinuz"
 	rm -rf "$x"
 	[ -s "$vmlinuz" ] || kms_fail "no vmlinuz in $pkg"
+}
+
+# kms_arm64_tools CACHE: busybox (static) and jq of Debian's arm64 packages,
+# unpacked once into CACHE/arm64-tools/; sets busybox and jq. jq's libraries
+# come from the multiarch arm64 packages (scripts/install-deps.sh test).
+kms_arm64_tools() {
+	local d=$1/arm64-tools p x
+	busybox=$d/bin/busybox
+	jq=$d/usr/bin/jq
+	[ -x "$busybox" ] && [ -x "$jq" ] && return 0
+	mkdir -p "$d/debs"
+	for p in busybox-static jq; do
+		ls "$d/debs/${p}_"*.deb >/dev/null 2>&1 && continue
+		kms_apt_download "$1" "$(kms_own_suite)" arm64 "$p" "$d/debs" ||
+			kms_skip "cannot download $p for arm64 (${kms_apt_err:-no .deb})"
+	done
+	for x in "$d"/debs/*.deb; do
+		dpkg-deb -x "$x" "$d" || kms_fail "cannot unpack $x"
+	done
+	if [ ! -x "$busybox" ] || [ ! -x "$jq" ]; then
+		kms_fail "no busybox or jq in $d/debs"
+	fi
+}
+
+# kms_libs BINARY...: the shared libraries and loaders the binaries need,
+# one path a line (ldd for the host's architecture; for arm64, whose
+# binaries the host cannot run, their DT_NEEDED entries resolved in the
+# multiarch directories)
+kms_libs() {
+	local bin
+	if [ "$kms_arch" = amd64 ]; then
+		for bin in "$@"; do
+			ldd "$bin" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'
+		done | sort -u
+		return
+	fi
+	local todo=("$@") seen=" " f lib dir
+	echo /lib/ld-linux-aarch64.so.1
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		for lib in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			case "$seen" in *" $lib "*) continue ;; esac
+			seen="$seen$lib "
+			for dir in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+				[ -e "$dir/$lib" ] || continue
+				echo "$dir/$lib"
+				todo+=("$dir/$lib")
+				break
+			done
+		done
+	done
 }
 
 # kms_kernel_needs OPTION...: the guests load no modules, so what they need
@@ -88,7 +210,9 @@ kms_boot() {
 	# -cpu max: every feature TCG can emulate; no network, no disk, no display
 	# (in the background: timeout has a process group of its own, so stop it
 	# ourselves when this script is stopped, e.g. by tests/run.sh's timeout)
-	timeout -k 10 "$tmo" "$qemu" -machine q35 -cpu max -m "$mem" -smp 2 -nographic -no-reboot \
+	local machine=q35
+	[ "$kms_arch" = arm64 ] && machine=virt
+	timeout -k 10 "$tmo" "$qemu" -machine $machine -cpu max -m "$mem" -smp 2 -nographic -no-reboot \
 		-nodefaults -serial stdio -monitor none \
 		-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
 		</dev/null >"$log" 2>&1 &

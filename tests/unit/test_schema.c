@@ -96,6 +96,8 @@ static cJSON *header(void)
 		.life_sample = 16,
 		.gfp_names = "tracefs format",
 		.symbols = true,
+		.claims = "hash_map",
+		.claims_refused = "BPF compare-and-swap: Invalid argument",
 	});
 
 	schema_header_daemon(h, 1795312345100000000ULL, 1, 3);
