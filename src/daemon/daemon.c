@@ -409,6 +409,8 @@ static cJSON *status_doc(struct daemon *d)
 		.intervals_written = d->g.intervals_written,
 		.intervals_dropped = d->g.intervals_dropped,
 		.segments_deleted = d->g.segments_deleted,
+		.queued_intervals = d->g.queued_intervals,
+		.compressions = d->g.x.compressions,
 	};
 
 	cJSON_Delete(h);
@@ -640,14 +642,19 @@ int cmd_daemon(int argc, char **argv)
 	if (d.tracing)
 		do_interval(&d);
 	if (segments_close(&d.g)) {
-		log_err("the last segment in %s is incomplete (%zu bytes of records not written)",
-			d.state_dir, d.g.x.len);
+		/* what is still queued dies with the process: say how much */
+		log_err("stopping with writes to %s failing: %llu intervals lost (%zu bytes queued in memory not written; %llu more not queued at queue_limit)",
+			d.state_dir, (unsigned long long)d.g.queued_intervals, d.g.x.len,
+			(unsigned long long)d.g.intervals_dropped);
 		d.exit_code = 1;
 	}
 	session_stop(&d.s);
 	control_close(&d.ctl);
 	segments_free(&d.g);
 	close(d.sfd);
-	log_info("stopped");
+	if (d.exit_code)
+		log_err("stopped with errors (exit status %d)", d.exit_code);
+	else
+		log_info("stopped");
 	return d.exit_code;
 }

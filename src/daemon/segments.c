@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The daemon's segments: naming, rotation, retention, recovery, failed writes. */
+#define _GNU_SOURCE /* memmem */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -60,94 +62,224 @@ static void fsync_dir(const char *dir)
 	}
 }
 
-long long gz_cut_to_last_member(const char *path)
+/*
+ * The gzip member at p: 1 whole (*used bytes; *lines: it ends on a whole
+ * line), 0 cut short (a torn write), -1 corrupt, -ENOMEM.
+ */
+static int gz_member(const unsigned char *p, size_t n, size_t *used, bool *lines)
 {
-	static unsigned char in[65536], out[65536];
-	z_stream zs = {};
-	off_t base = 0, good = 0;
+	static unsigned char out[65536];
 	unsigned char last = '\n';
-	bool corrupt = false;
-	struct stat st;
-	int fd, err = 0;
+	z_stream zs = {};
+	int rc;
 
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (inflateInit2(&zs, 15 + 16) != Z_OK) {
-		close(fd);
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)
 		return -ENOMEM;
-	}
-	while (!corrupt) {
-		ssize_t n = read(fd, in, sizeof(in));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		zs.next_in = in;
-		zs.avail_in = n;
-		do {
-			int rc;
-
-			zs.next_out = out;
-			zs.avail_out = sizeof(out);
-			rc = inflate(&zs, Z_NO_FLUSH);
-			if (zs.avail_out < sizeof(out))
-				last = out[sizeof(out) - zs.avail_out - 1];
-			if (rc == Z_STREAM_END) {
-				/* a whole member: keep it if it ends on a whole line */
-				if (last == '\n')
-					good = base + (n - zs.avail_in);
-				inflateReset(&zs);
-				continue;
-			}
-			if (rc == Z_BUF_ERROR && !zs.avail_in)
-				break;
-			if (rc != Z_OK) {
-				corrupt = true;
-				break;
-			}
-		} while (zs.avail_in || !zs.avail_out);
-		base += n;
-	}
+	zs.next_in = (unsigned char *)p;
+	zs.avail_in = n > UINT_MAX ? UINT_MAX : n;
+	do {
+		zs.next_out = out;
+		zs.avail_out = sizeof(out);
+		rc = inflate(&zs, Z_NO_FLUSH);
+		if (zs.avail_out < sizeof(out))
+			last = out[sizeof(out) - zs.avail_out - 1];
+	} while (rc == Z_OK);
+	*used = zs.total_in;
+	*lines = last == '\n';
 	inflateEnd(&zs);
-	if (!err && fstat(fd, &st))
-		err = -errno;
-	if (!err && st.st_size != good && ftruncate(fd, good))
-		err = -errno;
-	if (!err)
-		fsync(fd);
-	close(fd);
-	return err ? err : (long long)good;
+	if (rc == Z_STREAM_END)
+		return 1;
+	return rc == Z_BUF_ERROR && !zs.avail_in ? 0 : -1;
 }
 
-/* A leftover .active segment (the daemon was killed): cut and rename into place. */
+/* the next gzip member header after p[0] (deflate, magic 1f 8b 08), or n */
+static size_t next_member(const unsigned char *p, size_t n)
+{
+	static const unsigned char magic[3] = { 0x1f, 0x8b, 0x08 };
+	const unsigned char *m = n > 1 ? memmem(p + 1, n - 1, magic, sizeof(magic)) : NULL;
+
+	return m ? (size_t)(m - p) : n;
+}
+
+/* the intact members, as [start, end) ranges; adjacent ones merged */
+struct gz_ranges {
+	size_t (*r)[2];
+	size_t n, cap;
+};
+
+static int gz_keep(struct gz_ranges *k, size_t start, size_t end)
+{
+	size_t(*tmp)[2];
+
+	if (k->n && k->r[k->n - 1][1] == start) {
+		k->r[k->n - 1][1] = end;
+		return 0;
+	}
+	if (k->n == k->cap) {
+		k->cap = k->cap ? 2 * k->cap : 16;
+		tmp = realloc(k->r, k->cap * sizeof(*k->r));
+		if (!tmp)
+			return -ENOMEM;
+		k->r = tmp;
+	}
+	k->r[k->n][0] = start;
+	k->r[k->n][1] = end;
+	k->n++;
+	return 0;
+}
+
+/*
+ * Every whole member that ends on a whole line. A corrupt member is skipped
+ * up to the next member header, and reading goes on from there: the
+ * intervals after it are intact and kept.
+ */
+static int gz_scan(const unsigned char *p, size_t n, struct gz_ranges *k)
+{
+	size_t off = 0, used;
+	bool lines;
+
+	while (off < n) {
+		int rc = gz_member(p + off, n - off, &used, &lines);
+
+		if (rc < -1)
+			return rc;
+		if (rc == 1) {
+			if (lines && gz_keep(k, off, off + used))
+				return -ENOMEM;
+			off += used;
+			continue;
+		}
+		/* corrupt, or cut short where a bad length swallowed what follows */
+		off += next_member(p + off, n - off);
+	}
+	return 0;
+}
+
+/* the kept ranges of p into a new file out (through out.tmp, then rename) */
+static int gz_write_ranges(const unsigned char *p, const struct gz_ranges *k, const char *out)
+{
+	char tmp[SEG_PATH_MAX + 8];
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	/* a leftover of a recovery cut short: ours (the directory is the daemon's) */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; !err && i < k->n; i++)
+		err = write_all(fd, p + k->r[i][0], k->r[i][1] - k->r[i][0]);
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, out))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+long long gz_salvage(int fd, const char *out, struct gz_salvage *info)
+{
+	struct gz_ranges k = {};
+	unsigned char *p = NULL;
+	long long size = 0;
+	struct stat st;
+	int err = 0;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_size) {
+		p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		err = gz_scan(p, st.st_size, &k);
+	}
+	for (size_t i = 0; i < k.n; i++)
+		size += k.r[i][1] - k.r[i][0];
+	if (!err && (k.n > 1 || (k.n == 1 && k.r[0][0]))) {
+		/* a hole in the middle: the intact members into a new file */
+		err = gz_write_ranges(p, &k, out);
+		if (info) {
+			info->rewritten = true;
+			info->first_bad = k.r[0][0] ? 0 : k.r[0][1];
+			info->bad_bytes = k.r[k.n - 1][1] - size;
+		}
+	} else if (!err && st.st_size != size) {
+		/* intact up to a torn end: cut in place */
+		if (ftruncate(fd, size))
+			err = -errno;
+		else
+			fsync(fd);
+	}
+	if (p)
+		munmap(p, st.st_size);
+	free(k.r);
+	return err ? err : size;
+}
+
+long long gz_salvage_file(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	long long size;
+
+	if (fd < 0)
+		return -errno;
+	size = gz_salvage(fd, path, NULL);
+	close(fd);
+	return size;
+}
+
+/*
+ * A leftover .active segment (the daemon was killed): its intact members
+ * renamed into place. One that another live daemon still writes (it holds
+ * the file's lock: a second daemon on a re-created directory) is not ours.
+ */
 static void recover(struct segments *g, const char *name)
 {
 	char from[SEG_PATH_MAX], to[SEG_PATH_MAX];
+	struct gz_salvage info;
 	long long size;
+	int fd;
 
 	snprintf(from, sizeof(from), "%s/%s", g->dir, name);
 	snprintf(to, sizeof(to), "%s/%.*s", g->dir, (int)(strlen(name) - strlen(ACTIVE_SUFFIX)),
 		 name);
-	size = gz_cut_to_last_member(from);
+	fd = open(from, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		log_debug("%s is locked: another daemon writes it", from);
+		close(fd);
+		return;
+	}
+	size = fd < 0 ? -errno : gz_salvage(fd, to, &info);
 	if (size < 0) {
-		log_warn("cannot recover segment %s: %s", from, strerror(-size));
+		if (fd >= 0)
+			close(fd);
+		if (g->recover_err != size)
+			log_warn("cannot recover segment %s: %s", from, strerror(-size));
+		g->recover_err = size; /* once, not every interval */
 		return;
 	}
-	if (size == 0) {
+	if (info.rewritten) {
+		log_warn(
+			"segment %s: %llu corrupt bytes skipped from offset %llu; the intact intervals before and after them kept in %s (%lld bytes)",
+			from, (unsigned long long)info.bad_bytes,
+			(unsigned long long)info.first_bad, to, size);
 		unlink(from);
-		return;
-	}
-	if (rename(from, to)) {
+	} else if (size == 0) {
+		unlink(from);
+	} else if (rename(from, to)) {
 		log_warn("cannot rename %s into place: %s", from, strerror(errno));
-		return;
+	} else {
+		log_info("recovered segment %s (%lld bytes)", to, size);
 	}
-	log_info("recovered segment %s (%lld bytes)", to, size);
+	close(fd);
 }
 
 struct seg_file {
@@ -175,7 +307,7 @@ static void scan_dir(struct segments *g)
 	__u64 total = 0, count;
 	struct dirent *d;
 	const char *cur = g->x.fd >= 0 ? strrchr(g->path, '/') + 1 : "";
-	DIR *dir = opendir(g->dir);
+	DIR *dir = g->lock_busy ? NULL : opendir(g->dir);
 
 	if (!dir)
 		return;
@@ -249,39 +381,101 @@ void segments_set_limits(struct segments *g, const struct daemon_config *c)
 	g->pprof = c->pprof_segments;
 }
 
-int segments_init(struct segments *g, const char *dir, const struct daemon_config *c)
+/*
+ * Create the directory and take its lock. -EBUSY: another daemon holds it.
+ * A lock that cannot be created (a read-only directory) is not an error:
+ * nothing can be written there either, and it is tried again every interval.
+ */
+static int take_lock(struct segments *g, bool quiet)
 {
 	char path[SEG_PATH_MAX];
+	int err = mkdir_p(g->dir, 0700);
+
+	if (err) {
+		if (!quiet)
+			log_err("cannot create the state directory %s: %s", g->dir, strerror(-err));
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/.lock", g->dir);
+	g->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (g->lock_fd < 0) {
+		if (!quiet)
+			log_warn("cannot create %s: %s (not checking for another daemon)", path,
+				 strerror(errno));
+		return 0;
+	}
+	if (flock(g->lock_fd, LOCK_EX | LOCK_NB)) {
+		err = -errno;
+		close(g->lock_fd);
+		g->lock_fd = -1;
+		if (err == -EWOULDBLOCK) {
+			if (!g->lock_busy)
+				log_err("another kmemscope daemon writes to %s (%s is locked)",
+					g->dir, path);
+			g->lock_busy = true;
+			return -EBUSY;
+		}
+		return err;
+	}
+	if (g->lock_busy)
+		log_info("the lock of %s is ours again", g->dir);
+	g->lock_busy = false;
+	return 0;
+}
+
+int segments_init(struct segments *g, const char *dir, const struct daemon_config *c)
+{
 	int err;
 
 	memset(g, 0, sizeof(*g));
 	g->x.fd = -1;
+	g->x.gz = true; /* intervals are compressed as they are queued */
 	g->lock_fd = -1;
 	segments_set_limits(g, c);
 	if (strlen(dir) >= sizeof(g->dir) - 80)
 		return -ENAMETOOLONG;
 	strcpy(g->dir, dir);
-	err = mkdir_p(dir, 0700);
-	if (err) {
-		/* not fatal: retried with every interval */
-		log_err("cannot create the state directory %s: %s", dir, strerror(-err));
-		return 0;
-	}
 	/* one daemon per directory: the other one's .active is not a leftover */
-	snprintf(path, sizeof(path), "%s/.lock", dir);
-	g->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (g->lock_fd < 0) {
-		log_warn("cannot create %s: %s (not checking for another daemon)", path,
-			 strerror(errno));
-	} else if (flock(g->lock_fd, LOCK_EX | LOCK_NB)) {
-		err = -errno;
-		log_err("another kmemscope daemon writes to %s (%s is locked)", dir, path);
-		close(g->lock_fd);
-		g->lock_fd = -1;
-		return err == -EWOULDBLOCK ? -EBUSY : err;
-	}
+	err = take_lock(g, false);
+	if (err)
+		return err;
 	scan_dir(g);
 	return 0;
+}
+
+/* the file behind fd is gone (unlinked), or path is now another file */
+static bool replaced(int fd, const char *path)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) || !a.st_nlink)
+		return true;
+	return path && (stat(path, &b) || a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+}
+
+/*
+ * The state directory deleted or replaced under the daemon (its .lock is
+ * not ours any more): what is written there would vanish, and a second
+ * daemon could start on it. Create and lock it again; a segment deleted
+ * with it is closed, and the next write starts a new one.
+ */
+static void check_dir(struct segments *g)
+{
+	char path[SEG_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/.lock", g->dir);
+	if (g->lock_fd >= 0 && replaced(g->lock_fd, path)) {
+		log_err("the state directory %s was deleted or replaced: creating it again and taking its lock",
+			g->dir);
+		close(g->lock_fd);
+		g->lock_fd = -1;
+	}
+	if (g->x.fd >= 0 && replaced(g->x.fd, g->path)) {
+		log_err("segment %s was deleted: starting a new one", g->path);
+		export_abandon(&g->x, false);
+	}
+	if (g->lock_fd < 0)
+		take_lock(g, true);
 }
 
 void segments_new(struct segments *g, struct session *s)
@@ -323,11 +517,16 @@ static int open_segment(struct segments *g)
 {
 	int err, merr;
 
+	if (g->lock_busy)
+		return -EBUSY;
 	merr = mkdir_p(g->dir, 0700);
 	err = export_attach(&g->x, g->path);
 	if (err)
 		return merr ? merr : err;
 	g->x.gz = true; /* the name ends in .active: gzip all the same */
+	/* ours while we write it: not a leftover for another daemon to recover */
+	if (flock(g->x.fd, LOCK_EX | LOCK_NB))
+		log_warn("cannot lock %s: %s", g->path, strerror(errno));
 	g->need_header = false;
 	log_info("writing segment %s", g->path);
 	return 0;
@@ -370,7 +569,11 @@ static int flush(struct segments *g)
 			return 0;
 		err = open_segment(g);
 		if (err) {
-			snprintf(what, sizeof(what), "cannot create %s", g->path);
+			if (g->lock_busy)
+				snprintf(what, sizeof(what),
+					 "another kmemscope daemon writes to %s", g->dir);
+			else
+				snprintf(what, sizeof(what), "cannot create %s", g->path);
 			note_error(g, what, err);
 			return err;
 		}
@@ -387,6 +590,8 @@ static int flush(struct segments *g)
 		}
 		return err;
 	}
+	g->intervals_written += g->queued_intervals;
+	g->queued_intervals = 0;
 	note_success(g);
 	return 0;
 }
@@ -437,11 +642,14 @@ int segments_close(struct segments *g)
 	char final[SEG_PATH_MAX];
 	int err;
 
-	if (g->x.fd < 0)
+	if (g->x.fd < 0 && !g->x.len)
 		return 0;
+	/* records queued while no segment could be created: one is due */
 	err = flush(g);
 	if (err)
 		return err;
+	if (g->x.fd < 0)
+		return g->x.len ? -EIO : 0;
 	err = export_close(&g->x); /* fsync */
 	if (err) {
 		log_err("cannot close %s: %s", g->path, strerror(-err));
@@ -460,10 +668,19 @@ int segments_close(struct segments *g)
 	return 0;
 }
 
-/* The session's records of the last interval, at most top_sites site records. */
+/*
+ * The session's records of the last interval, at most top_sites site
+ * records: one gzip member, compressed now and never again (a retry writes
+ * the same bytes, whatever the queue holds).
+ */
 static int queue_interval(struct segments *g, struct session *s)
 {
-	return session_export_top(s, &g->x, g->top_sites);
+	int err = session_export_top(s, &g->x, g->top_sites);
+
+	err = err ? err : export_pack(&g->x);
+	if (!err)
+		g->queued_intervals++;
+	return err;
 }
 
 static bool rotation_due(struct segments *g)
@@ -485,12 +702,12 @@ int segments_write(struct segments *g, struct session *s)
 	} else if (queue_interval(g, s)) {
 		log_err("out of memory queueing interval %llu", (unsigned long long)s->seq);
 	}
-	/* the last segment was closed but its successor not begun (close or rename failed) */
+	check_dir(g);
+	/* the last segment was closed (or deleted) but its successor not begun */
 	if (g->x.fd < 0 && !g->need_header)
 		segments_new(g, s);
 	err = flush(g);
 	if (!err) {
-		g->intervals_written++;
 		if (!g->closing && rotation_due(g) && !segments_close(g)) {
 			g->rotations++;
 			segments_new(g, s);

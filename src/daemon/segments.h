@@ -6,9 +6,13 @@
  * interval is appended as one complete gzip member, so it reads up to the
  * last interval whatever happens to the daemon. A completed segment is
  * fsync'ed and renamed to kmemscope-<start>.ndjson.gz (atomic). Leftover
- * .active files (a crash) are cut back to their last whole member and
- * renamed into place. A failed write is rolled back and the records stay
- * queued in memory (up to queue_limit) for the next interval.
+ * .active files (a crash) keep their intact members (a corrupt one in the
+ * middle is skipped, a torn end cut) and are renamed into place; the daemon
+ * writing one holds its flock, so no other daemon takes it for a leftover.
+ * An interval is compressed once, when it is queued; a failed write is
+ * rolled back and the members stay queued in memory (up to queue_limit)
+ * for the next interval. The directory's .lock is checked every interval:
+ * a deleted or replaced directory is created and locked again.
  */
 #ifndef KMEMSCOPE_SEGMENTS_H
 #define KMEMSCOPE_SEGMENTS_H
@@ -42,6 +46,9 @@ struct segments {
 	__u64 disk_bytes, disk_segments;
 	/* counters */
 	__u64 intervals_written, write_errors, intervals_dropped, segments_deleted, rotations;
+	__u64 queued_intervals; /* in the queue, not written yet */
+	bool lock_busy; /* another daemon took the directory's lock: not writing there */
+	long long recover_err; /* the last recovery error, logged once */
 	int last_err; /* -errno of the failing write, 0 when writing works */
 	__u64 failing_since_mono;
 	char last_error[SEG_PATH_MAX + 160];
@@ -68,14 +75,27 @@ void segments_new(struct segments *g, struct session *s);
 int segments_write(struct segments *g, struct session *s);
 /* Write what is queued (a new segment's header): retried by the next write on error. */
 int segments_flush(struct segments *g);
-/* Write what is queued, close the open segment and rename it into place. */
+/*
+ * Write what is queued (opening a segment when due), close the open
+ * segment and rename it into place. -errno when something queued was not
+ * written (g->queued_intervals says how many intervals).
+ */
 int segments_close(struct segments *g);
 void segments_free(struct segments *g);
 
+struct gz_salvage {
+	bool rewritten; /* a hole in the middle: the intact members went to a new file */
+	__u64 first_bad,
+		bad_bytes; /* where the hole starts, the bytes skipped (not the torn end) */
+};
 /*
- * Truncate a gzip file after its last complete member that ends a line;
- * returns the new size, or -errno. Exposed for tests.
+ * Keep the intact members of the gzip file fd (whole, ending on a whole
+ * line): a torn end is cut in place; when a corrupt member lies between
+ * intact ones, all the intact ones are written to out (out.tmp, then
+ * rename) and info->rewritten is set. Returns the size kept, or -errno.
  */
-long long gz_cut_to_last_member(const char *path);
+long long gz_salvage(int fd, const char *out, struct gz_salvage *info);
+/* gz_salvage() of path into path. Exposed for tests. */
+long long gz_salvage_file(const char *path);
 
 #endif

@@ -77,10 +77,57 @@ static int reserve(struct export *x, size_t more)
 	return 0;
 }
 
-/* one line at offset at (0: in front, x->len: at the end) */
+/* Compress buf into one complete gzip member. */
+static int gzip_member(const char *in, size_t len, unsigned char **out, size_t *out_len)
+{
+	z_stream zs = {};
+	int rc;
+
+	*out = NULL;
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY))
+		return -ENOMEM;
+	*out_len = deflateBound(&zs, len);
+	*out = malloc(*out_len);
+	if (!*out) {
+		deflateEnd(&zs);
+		return -ENOMEM;
+	}
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = len;
+	zs.next_out = *out;
+	zs.avail_out = *out_len;
+	rc = deflate(&zs, Z_FINISH);
+	*out_len = zs.total_out;
+	deflateEnd(&zs);
+	if (rc != Z_STREAM_END) {
+		free(*out);
+		*out = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* n bytes at offset at (0: in front, x->len: at the end) */
+static int insert_bytes(struct export *x, const void *data, size_t n, size_t at)
+{
+	int err = reserve(x, n);
+
+	if (err)
+		return err;
+	memmove(x->buf + at + n, x->buf + at, x->len - at);
+	memcpy(x->buf + at, data, n);
+	x->len += n;
+	return 0;
+}
+
+/*
+ * One line at offset at. In front of members already compressed (a new
+ * file's header), the line is a member of its own.
+ */
 static int insert(struct export *x, cJSON *rec, size_t at)
 {
 	char *line = cJSON_PrintUnformatted(rec);
+	unsigned char *z = NULL;
 	size_t n;
 	int err;
 
@@ -90,12 +137,18 @@ static int insert(struct export *x, cJSON *rec, size_t at)
 	if (!line)
 		return -ENOMEM;
 	n = strlen(line);
-	err = reserve(x, n + 1);
-	if (!err) {
-		memmove(x->buf + at + n + 1, x->buf + at, x->len - at);
-		memcpy(x->buf + at, line, n);
-		x->buf[at + n] = '\n';
-		x->len += n + 1;
+	line[n++] = '\n'; /* over the NUL: the line is not used as a string any more */
+	if (at < x->packed) {
+		err = gzip_member(line, n, &z, &n);
+		if (!err) {
+			x->compressions++;
+			err = insert_bytes(x, z, n, at);
+		}
+		if (!err)
+			x->packed += n;
+		free(z);
+	} else {
+		err = insert_bytes(x, line, n, at);
 	}
 	free(line);
 	return err;
@@ -121,63 +174,50 @@ void export_abandon(struct export *x, bool drop_queue)
 	if (drop_queue) {
 		free(x->buf);
 		x->buf = NULL;
-		x->len = x->cap = 0;
+		x->len = x->cap = x->packed = 0;
 	}
 }
 
-/* Compress buf into one complete gzip member. */
-static int gzip_member(const char *in, size_t len, unsigned char **out, size_t *out_len)
+int export_pack(struct export *x)
 {
-	z_stream zs = {};
-	int rc;
+	size_t text = x->len - x->packed, n;
+	unsigned char *z;
+	int err;
 
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY))
-		return -ENOMEM;
-	*out_len = deflateBound(&zs, len);
-	*out = malloc(*out_len);
-	if (!*out) {
-		deflateEnd(&zs);
-		return -ENOMEM;
+	if (!x->gz || !text)
+		return 0;
+	err = gzip_member(x->buf + x->packed, text, &z, &n);
+	if (!err && n > text)
+		err = reserve(x, n - text);
+	if (!err) {
+		/* the member replaces its lines */
+		memcpy(x->buf + x->packed, z, n);
+		x->len = x->packed += n;
+		x->compressions++;
 	}
-	zs.next_in = (unsigned char *)in;
-	zs.avail_in = len;
-	zs.next_out = *out;
-	zs.avail_out = *out_len;
-	rc = deflate(&zs, Z_FINISH);
-	*out_len = zs.total_out;
-	deflateEnd(&zs);
-	if (rc != Z_STREAM_END) {
-		free(*out);
-		return -EIO;
-	}
-	return 0;
+	free(z);
+	return err;
 }
 
 int export_flush(struct export *x)
 {
-	unsigned char *z = NULL;
-	const void *data = x->buf;
-	size_t n = x->len;
-	int err = 0;
+	int err;
 
 	if (!x->len)
 		return 0;
-	if (x->gz) {
-		err = gzip_member(x->buf, x->len, &z, &n);
-		if (err)
-			return err;
-		data = z;
-	}
-	err = write_all(x->fd, data, n);
-	free(z);
+	/* compressed once: a retry writes the same members */
+	err = export_pack(x);
+	if (err)
+		return err;
+	err = write_all(x->fd, x->buf, x->len);
 	if (err) {
 		/* roll back the partial write: the file ends on a whole interval */
 		if (ftruncate(x->fd, x->good_size) == 0)
 			lseek(x->fd, x->good_size, SEEK_SET);
 		return err;
 	}
-	x->good_size += n;
-	x->len = 0;
+	x->good_size += x->len;
+	x->len = x->packed = 0;
 	return 0;
 }
 
@@ -196,7 +236,7 @@ int export_close(struct export *x)
 	free(x->buf);
 	free(x->path);
 	x->buf = x->path = NULL;
-	x->len = x->cap = 0;
+	x->len = x->cap = x->packed = 0;
 	return err;
 }
 

@@ -24,6 +24,12 @@ struct export
 	char *buf;
 	size_t len, cap;
 	off_t good_size;
+	/*
+	 * gz: buf[0, packed) holds whole gzip members (compressed once, when
+	 * packed), buf[packed, len) the lines not compressed yet
+	 */
+	size_t packed;
+	__u64 compressions; /* gzip members made: once per member, not per retry */
 };
 
 /* Create path with mode 0600 (safefile.h: a new file renamed over a regular one). -errno. */
@@ -36,6 +42,8 @@ int export_add(struct export *x, cJSON *rec);
 int export_prepend(struct export *x, cJSON *rec);
 /* Close without writing (a failed file, the end); the queue stays unless drop_queue. */
 void export_abandon(struct export *x, bool drop_queue);
+/* gz: compress the lines queued since the last pack into one member (an interval). -errno. */
+int export_pack(struct export *x);
 /* Write what was queued. On error the file is cut back to its last good size. -errno. */
 int export_flush(struct export *x);
 /* Flush and close. -errno of the flush or close. */

@@ -649,6 +649,8 @@ cJSON *schema_status(const struct schema_status *s)
 	json_add_u64(w, FLD_INTERVALS_WRITTEN, s->intervals_written);
 	json_add_u64(w, FLD_INTERVALS_DROPPED, s->intervals_dropped);
 	json_add_u64(w, FLD_SEGMENTS_DELETED, s->segments_deleted);
+	json_add_u64(w, FLD_QUEUED_INTERVALS, s->queued_intervals);
+	json_add_u64(w, FLD_COMPRESSIONS, s->compressions);
 	cJSON_AddStringToObject(o, FLD_CONFIG, s->config);
 	cJSON_AddStringToObject(o, FLD_PROM_TEXTFILE, s->prom_textfile);
 	return o;

@@ -198,6 +198,8 @@ struct site_counts;
 #define FLD_INTERVALS_WRITTEN "intervals_written"
 #define FLD_INTERVALS_DROPPED "intervals_dropped"
 #define FLD_SEGMENTS_DELETED "segments_deleted"
+#define FLD_QUEUED_INTERVALS "queued_intervals" /* intervals in queued_bytes */
+#define FLD_COMPRESSIONS "compressions" /* gzip members made: one per interval and header */
 #define FLD_CONFIG "config"
 #define FLD_PROM_TEXTFILE "prom_textfile"
 
@@ -386,6 +388,7 @@ struct schema_status {
 	bool ok;
 	const char *error; /* written when !ok */
 	__u64 queued_bytes, errors, intervals_written, intervals_dropped, segments_deleted;
+	__u64 queued_intervals, compressions;
 };
 cJSON *schema_status(const struct schema_status *s);
 

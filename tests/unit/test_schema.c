@@ -656,9 +656,12 @@ static void test_status_through_printer(void **state)
 						   .ok = false,
 						   .error = "cannot write: No space left on device",
 						   .queued_bytes = 4096,
-						   .intervals_dropped = 2 });
+						   .intervals_dropped = 2,
+						   .queued_intervals = 3,
+						   .compressions = 9 });
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
+	assert_non_null(strstr(text, "\"queued_intervals\":3,\"compressions\":9}"));
 	parsed = cJSON_Parse(text);
 	free(text);
 	f = open_memstream(&out, &len);

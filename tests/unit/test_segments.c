@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Segment recovery (cut after the last whole gzip member), atomic files, the Prometheus textfile. */
+/* Segment recovery (the intact gzip members kept), atomic files, the Prometheus textfile. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,39 +68,83 @@ static long long file_size(const char *path)
 	return st.st_size;
 }
 
+/* a header, interval 1 (two lines), interval 2: a segment's members */
+static void three_members(unsigned char m[3][256], size_t n[3])
+{
+	n[0] = member("{\"type\":\"header\"}\n", m[0], sizeof(m[0]));
+	n[1] = member("{\"type\":\"interval\",\"seq\":1}\n{\"type\":\"site\"}\n", m[1],
+		      sizeof(m[1]));
+	n[2] = member("{\"type\":\"interval\",\"seq\":2}\n", m[2], sizeof(m[2]));
+}
+
 static void test_cut_keeps_whole_members(void **state)
 {
-	unsigned char a[256], b[256], c[256];
-	size_t na, nb, nc;
+	unsigned char m[3][256], *a = m[0], *b = m[1], *c = m[2];
+	size_t n[3], na, nb, nc;
 	char path[64];
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/seg.gz", dir);
-	na = member("{\"type\":\"header\"}\n", a, sizeof(a));
-	nb = member("{\"type\":\"interval\",\"seq\":1}\n{\"type\":\"site\"}\n", b, sizeof(b));
-	nc = member("{\"type\":\"interval\",\"seq\":2}\n", c, sizeof(c));
+	three_members(m, n);
+	na = n[0], nb = n[1], nc = n[2];
 	append(path, a, na);
 	append(path, b, nb);
 	/* intact: nothing cut */
-	assert_int_equal(gz_cut_to_last_member(path), na + nb);
+	assert_int_equal(gz_salvage_file(path), na + nb);
 	/* a torn member at the end: cut back to the whole ones */
 	append(path, c, nc / 2);
-	assert_int_equal(gz_cut_to_last_member(path), na + nb);
+	assert_int_equal(gz_salvage_file(path), na + nb);
 	assert_int_equal(file_size(path), na + nb);
 	/* garbage (a block of zeros after a crash) */
 	append(path, "\0\0\0\0\0\0\0\0", 8);
-	assert_int_equal(gz_cut_to_last_member(path), na + nb);
+	assert_int_equal(gz_salvage_file(path), na + nb);
 	/* a whole member that ends inside a line is not kept */
-	nc = member("{\"type\":\"interval\",\"se", c, sizeof(c));
+	nc = member("{\"type\":\"interval\",\"se", c, sizeof(m[2]));
 	append(path, c, nc);
-	assert_int_equal(gz_cut_to_last_member(path), na + nb);
+	assert_int_equal(gz_salvage_file(path), na + nb);
 	/* only garbage: empty */
 	unlink(path);
 	append(path, "junk", 4);
-	assert_int_equal(gz_cut_to_last_member(path), 0);
+	assert_int_equal(gz_salvage_file(path), 0);
 	assert_int_equal(file_size(path), 0);
 	unlink(path);
-	assert_int_equal(gz_cut_to_last_member(path), -ENOENT);
+	assert_int_equal(gz_salvage_file(path), -ENOENT);
+}
+
+/* a corrupt member in the middle: the intact ones after it are kept too */
+static void test_salvage_corrupt_middle(void **state)
+{
+	unsigned char m[3][256], all[768];
+	size_t len[3], na, nb, nc;
+	char path[64];
+	FILE *f;
+	char line[128];
+	int n = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/mid.gz", dir);
+	three_members(m, len);
+	na = len[0], nb = len[1], nc = len[2];
+	memcpy(all, m[0], na);
+	memcpy(all + na, m[1], nb);
+	memcpy(all + na + nb, m[2], nc);
+	all[na + nb / 2] ^= 0x55; /* inside the second member's deflate data */
+	all[na + nb - 5] ^= 0x55; /* and its CRC: corrupt whatever the flip decodes to */
+	append(path, all, na + nb + nc);
+	append(path, m[2], nc / 2); /* and a torn end */
+	assert_int_equal(gz_salvage_file(path), na + nc);
+	assert_int_equal(file_size(path), na + nc);
+	/* what is left reads whole: the header and interval 2 */
+	snprintf(line, sizeof(line), "zcat %s", path);
+	f = popen(line, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n++;
+	assert_int_equal(pclose(f), 0);
+	assert_int_equal(n, 2);
+	/* salvaging again changes nothing */
+	assert_int_equal(gz_salvage_file(path), na + nc);
+	unlink(path);
 }
 
 /* a member bigger than the read buffer, split across reads */
@@ -121,7 +165,7 @@ static void test_cut_big_member(void **state)
 	nz = member(text, z, n + 1024);
 	append(path, z, nz);
 	append(path, z, nz / 3);
-	assert_int_equal(gz_cut_to_last_member(path), nz);
+	assert_int_equal(gz_salvage_file(path), nz);
 	unlink(path);
 	free(text);
 	free(z);
@@ -281,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cut_keeps_whole_members),
 		cmocka_unit_test(test_cut_big_member),
+		cmocka_unit_test(test_salvage_corrupt_middle),
 		cmocka_unit_test(test_write_file_atomic),
 		cmocka_unit_test(test_prom_buddyinfo),
 		cmocka_unit_test(test_prom_sites),
