@@ -97,6 +97,7 @@ static void site_free(struct rp_site *s)
 		free(s->gfps[i].flags);
 	free(s->gfps);
 	free(s->parts);
+	free(s->asizes);
 	free(s->ser.v);
 	free(s->kind);
 	free(s->cache);

@@ -9,13 +9,6 @@ need_root_bpf msgq
 K=200
 SIZES="16 100 1000 3000"
 
-# smallest kmalloc size class >= $1, from this kernel's /proc/slabinfo
-size_class() {
-	awk -v s="$1" '$1 ~ /^kmalloc-[0-9]+k?$/ {
-		n = substr($1, 9); if (n ~ /k$/) n = substr(n, 1, length(n) - 1) * 1024
-		if (n + 0 >= s + 0 && (best == "" || n + 0 < best)) best = n + 0
-	} END { print best }' /proc/slabinfo
-}
 pow2_floor() { local v=$1 p=1; while [ $((p * 2)) -le "$v" ]; do p=$((p * 2)); done; echo $p; }
 
 exp_req=0 exp_alloc=0
