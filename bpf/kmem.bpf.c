@@ -158,6 +158,7 @@ struct site_id {
 	__u32 gfp;
 	__u32 kind_flags;
 	__s32 stack_id;
+	__u32 alloc_size; /* kms_site_key.alloc_size */
 	const void *cache; /* raw tracepoints: struct kmem_cache *, for its name and sizes */
 	const char *name; /* classic tracepoints: the cache name in the record */
 };
@@ -171,7 +172,7 @@ static __always_inline struct kmem_cache *cache_of(const struct site_id *id)
 static __always_inline bool slot_matches(const struct kms_site_slot *s, const struct site_id *id)
 {
 	return s->call_site == id->call_site && s->aux == id->aux && s->gfp == id->gfp &&
-	       s->kind_flags == id->kind_flags;
+	       s->kind_flags == id->kind_flags && s->alloc_size == id->alloc_size;
 }
 
 static __always_inline void fill_meta(__u32 idx, const struct site_id *id)
@@ -186,6 +187,7 @@ static __always_inline void fill_meta(__u32 idx, const struct site_id *id)
 	m->key.stack_id = id->stack_id;
 	m->key.kind = id->kind_flags & 0xff;
 	m->key.flags = id->kind_flags >> 8;
+	m->key.alloc_size = id->alloc_size;
 	if (id->cache)
 		name = BPF_CORE_READ(cache_of(id), name);
 	if (name)
@@ -205,6 +207,7 @@ static __always_inline struct kms_site_slot *claim_site(struct kms_site_slot *s,
 	s->aux = id->aux;
 	s->gfp = id->gfp;
 	s->kind_flags = id->kind_flags;
+	s->alloc_size = id->alloc_size;
 	if (id->cache) {
 		s->obj_req = BPF_CORE_READ(cache_of(id), object_size);
 		s->obj_alloc = BPF_CORE_READ(cache_of(id), size);
@@ -229,7 +232,7 @@ static __always_inline struct kms_site_slot *claim_site(struct kms_site_slot *s,
 static __always_inline struct kms_site_slot *find_site(const struct site_id *id)
 {
 	__u32 h = hash64(id->call_site ^ (id->aux * 0xff51afd7ed558ccdULL) ^
-			 ((__u64)id->gfp << 32 | id->kind_flags));
+			 ((__u64)id->gfp << 32 | id->kind_flags) ^ id->alloc_size);
 
 	for (__u32 p = 0; p < 2; p++) {
 		__u32 b = (h + p) & site_mask;
@@ -498,6 +501,12 @@ static __always_inline void on_alloc(struct site_id *id, __u64 ptr, __u64 req, _
 	if (id->kind_flags == KMS_KIND_KMALLOC && inner_duplicate(id->call_site, req))
 		return;
 	id->stack_id = -1;
+	/*
+	 * The size class is part of the key: the exact (request, class) pairs
+	 * cost one more compare here instead of a per-allocation histogram.
+	 */
+	if (id->kind_flags == KMS_KIND_KMALLOC)
+		id->alloc_size = alloc;
 	record_alloc(id, ptr, req, alloc, false);
 }
 
@@ -604,6 +613,7 @@ static __always_inline void vm_alloc(void *ctx, __u64 caller, __u64 size, __u32 
 	id.stack_id = stack_id < 0 ? -1 : stack_id;
 	/* vmalloc sites are told apart by their stack */
 	id.aux = (__u32)id.stack_id;
+	id.alloc_size = alloc < 0xffffffffULL ? alloc : 0xffffffffU; /* 4 GiB and up: one key */
 	record_alloc(&id, ret, flags & KMS_KEY_NO_REQ ? alloc : size, alloc, true);
 }
 

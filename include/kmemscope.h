@@ -51,8 +51,9 @@ enum kms_vm_mode {
 
 /*
  * One aggregation bucket in the kernel: a call site with one GFP flag
- * combination (and cache, and stack for vmalloc). User space merges the
- * GFP variants of a site back together and keeps their counts.
+ * combination and allocated size (and cache, and stack for vmalloc). User
+ * space merges the GFP and size variants of a site back together and keeps
+ * their counts.
  */
 struct kms_site_key {
 	__u64 call_site;
@@ -61,6 +62,12 @@ struct kms_site_key {
 	__u32 kind;
 	__u32 flags;
 	char cache[KMS_CACHE_NAME_LEN];
+	/*
+	 * kmalloc and vmalloc: the allocated size (size class, page-rounded),
+	 * so that user space knows every request's class exactly; 0 for
+	 * kmem_cache sites (one object size per cache).
+	 */
+	__u32 alloc_size;
 };
 
 /*
@@ -137,7 +144,7 @@ struct kms_site_slot {
 	__u32 idx; /* the site's number: index of site_stats and site_meta */
 	__u32 obj_req; /* raw tracepoints: the cache's object_size and size */
 	__u32 obj_alloc;
-	__u32 pad;
+	__u32 alloc_size; /* kms_site_key.alloc_size: part of the key */
 };
 
 #define KMS_SITE_WAYS 4

@@ -40,6 +40,7 @@ void site_table_free(struct site_table *st)
 		free(st->list[i]->caller);
 		free(st->list[i]->where);
 		free(st->list[i]->gfps);
+		free(st->list[i]->sizes);
 		free(st->list[i]);
 	}
 	free(st->list);
@@ -159,6 +160,8 @@ void site_table_begin(struct site_table *st)
 		s->live_untracked = 0;
 		for (size_t g = 0; g < s->nr_gfps; g++)
 			s->gfps[g].delta = 0;
+		for (size_t z = 0; z < s->nr_sizes; z++)
+			s->sizes[z].d_allocs = s->sizes[z].d_bytes_req = 0;
 	}
 }
 
@@ -232,6 +235,52 @@ static void add_current(struct site *s, const struct kms_site_stats *sum)
 	s->live_untracked += sum->live_untracked;
 }
 
+/* the site's entry for an allocated size; the list is kept by size, smallest first */
+static struct size_count *size_slot(struct site *s, __u32 size)
+{
+	struct size_count *z;
+	size_t i = 0;
+
+	while (i < s->nr_sizes && s->sizes[i].size < size)
+		i++;
+	if (i < s->nr_sizes && s->sizes[i].size == size)
+		return &s->sizes[i];
+	z = realloc(s->sizes, (s->nr_sizes + 1) * sizeof(*z));
+	if (!z)
+		return NULL;
+	s->sizes = z;
+	memmove(&z[i + 1], &z[i], (s->nr_sizes - i) * sizeof(*z));
+	s->nr_sizes++;
+	memset(&z[i], 0, sizeof(*z));
+	z[i].size = size;
+	return &z[i];
+}
+
+/*
+ * A key's new allocations under its allocated size. kmem_cache keys carry
+ * no size (alloc_size 0): every object of a cache has the same size, so
+ * bytes_alloc / allocs is it.
+ */
+static void add_size(struct site *s, const struct kms_site_key *key,
+		     const struct kms_site_stats *cur, const struct kms_site_stats *prev)
+{
+	__u64 n = cur->allocs - prev->allocs, req = cur->bytes_req - prev->bytes_req;
+	__u64 size = key->alloc_size;
+	struct size_count *z;
+
+	if (!n)
+		return;
+	if (!size)
+		size = (cur->bytes_alloc - prev->bytes_alloc) / n;
+	z = size_slot(s, size < 0xffffffffULL ? size : 0xffffffffU);
+	if (!z)
+		return;
+	z->allocs += n;
+	z->d_allocs += n;
+	z->bytes_req += req;
+	z->d_bytes_req += req;
+}
+
 void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms_site_stats *sum,
 		     void *ctx)
 {
@@ -254,6 +303,7 @@ void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms
 		return;
 	}
 	add_delta(ks->site, sum, &ks->prev, &n);
+	add_size(ks->site, key, sum, &ks->prev);
 	ks->prev = *sum;
 	add_current(ks->site, sum);
 	if (key->flags & KMS_KEY_NO_REQ)

@@ -36,6 +36,13 @@ struct gfp_count {
 	__u64 delta;
 };
 
+/* a site's allocations of one allocated size (kms_site_key.alloc_size) */
+struct size_count {
+	__u32 size;
+	__u64 allocs, bytes_req; /* since the start */
+	__u64 d_allocs, d_bytes_req; /* this interval */
+};
+
 struct site_id {
 	__u64 call_site;
 	__u32 kind;
@@ -62,6 +69,8 @@ struct site {
 	__s64 prev_live_bytes; /* at the end of the previous interval */
 	struct gfp_count *gfps;
 	size_t nr_gfps;
+	struct size_count *sizes; /* by allocated size, exact */
+	size_t nr_sizes;
 };
 
 struct kkey_state;

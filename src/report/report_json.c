@@ -70,6 +70,12 @@ static cJSON *site_json(const struct rp_site *s)
 	for (size_t i = 0; i < s->nr_gfps; i++)
 		num(g, s->gfps[i].flags, s->gfps[i].allocs);
 	cJSON_AddItemToObject(o, FLD_SIZES, hist(s->sizes));
+	if (s->nr_asizes) {
+		g = cJSON_AddObjectToObject(o, FLD_ALLOC_SIZES);
+		for (size_t i = 0; g && i < s->nr_asizes; i++)
+			schema_alloc_size_add(g, s->asizes[i].size, s->asizes[i].allocs,
+					      s->asizes[i].req);
+	}
 	return o;
 }
 

@@ -103,6 +103,7 @@ static void site_free(struct rp_site *s)
 	}
 	free(s->stacks);
 	free(s->parts);
+	free(s->asizes);
 	free(s->ser.v);
 	free(s->kind);
 	free(s->cache);

@@ -82,6 +82,11 @@ struct rp_stack {
 	__s64 live, live_bytes; /* the latest record's */
 };
 
+/* a site's allocations of one allocated size (the export's alloc_sizes) */
+struct rp_asize {
+	__u64 size, allocs, req;
+};
+
 struct rp_site {
 	char *kind, *cache, *caller, *site;
 	__u64 allocs, frees, failed, bytes_req, bytes_alloc, bytes_freed, cross_cpu_frees;
@@ -95,6 +100,8 @@ struct rp_site {
 	size_t nr_gfps;
 	struct rp_class_part *parts;
 	size_t nr_parts;
+	struct rp_asize *asizes; /* by size, smallest first; none in exports before alloc_sizes */
+	size_t nr_asizes;
 	/* page_site only */
 	__u64 pages;
 	__u32 orders; /* bitmask of the orders seen */

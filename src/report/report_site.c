@@ -230,6 +230,40 @@ static int site_gfps(struct ndjson_reader *r, struct rp_site *s, const cJSON *g)
 	return 0;
 }
 
+/*
+ * alloc_sizes {"512": {"allocs": n, "bytes_req": b}}: exact per allocated
+ * size. *had: the record has them (then the size classes need no estimate).
+ */
+static int site_asizes(struct ndjson_reader *r, struct rp_site *s, const cJSON *o, bool *had)
+{
+	const cJSON *it;
+
+	*had = false;
+	if (!o)
+		return 0;
+	if (!cJSON_IsObject(o))
+		return rp_bad_field(r, REC_SITE, FLD_ALLOC_SIZES, "is not an object") ?: 1;
+	/* checked whole before any is added: a bad record adds nothing */
+	for (int pass = 0; pass < 2; pass++) {
+		cJSON_ArrayForEach(it, o)
+		{
+			unsigned long long n, q;
+			char *end;
+			unsigned long long size = strtoull(it->string, &end, 10);
+
+			if (*end || !size || !nr_get_u64(it, FLD_ALLOCS, &n) ||
+			    !nr_get_u64(it, FLD_BYTES_REQ, &q))
+				return rp_bad_field(r, REC_SITE, FLD_ALLOC_SIZES, "has an entry that is not size: {allocs, bytes_req}") ?:
+					       1;
+			if (pass &&
+			    rp_add_asize(s, !strcmp(s->kind, KIND_NAME_KMALLOC), size, n, q))
+				return -ENOMEM;
+		}
+	}
+	*had = true;
+	return 0;
+}
+
 static void site_add(struct rp_site *s, const struct site_vals *v, __u64 t, const __u64 *h)
 {
 	s->allocs = rp_sat_add(s->allocs, v->allocs);
@@ -393,6 +427,7 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 	__u64 h[RP_HIST] = {};
 	struct site_vals v;
 	struct rp_site *s;
+	bool exact;
 	int rc;
 
 	if (!kind || !caller || !site)
@@ -419,10 +454,14 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 	rc = site_stacks(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_STACKS), t);
 	if (rc)
 		return rc < 0 ? rc : 0;
+	rc = site_asizes(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_ALLOC_SIZES), &exact);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	site_add(s, &v, t, h);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, FLD_REQ_UNKNOWN)))
 		s->req_unknown = true;
-	if (!strcmp(kind, KIND_NAME_KMALLOC) && v.allocs && !s->req_unknown &&
+	/* exports before alloc_sizes: the classes estimated from the size histogram */
+	if (!exact && !strcmp(kind, KIND_NAME_KMALLOC) && v.allocs && !s->req_unknown &&
 	    rp_classify(s, v.allocs, v.req, v.alloc, h))
 		return -ENOMEM;
 	if (t) {

@@ -95,6 +95,30 @@ int rp_classify(struct rp_site *s, __u64 allocs, __u64 req, __u64 alloc, const _
 	return 0;
 }
 
+int rp_add_asize(struct rp_site *s, bool kmalloc, __u64 size, __u64 allocs, __u64 req)
+{
+	struct rp_asize *a;
+	size_t i = 0;
+
+	if (kmalloc && add_part(s, size, false, allocs, req, size * allocs))
+		return -ENOMEM;
+	while (i < s->nr_asizes && s->asizes[i].size < size)
+		i++;
+	if (i < s->nr_asizes && s->asizes[i].size == size) {
+		s->asizes[i].allocs = rp_sat_add(s->asizes[i].allocs, allocs);
+		s->asizes[i].req = rp_sat_add(s->asizes[i].req, req);
+		return 0;
+	}
+	a = realloc(s->asizes, (s->nr_asizes + 1) * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	s->asizes = a;
+	memmove(&a[i + 1], &a[i], (s->nr_asizes - i) * sizeof(*a));
+	s->nr_asizes++;
+	a[i] = (struct rp_asize){ size, allocs, req };
+	return 0;
+}
+
 static struct rp_class *class_row(struct report *rp, __u64 size)
 {
 	struct rp_class *c;

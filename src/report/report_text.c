@@ -136,6 +136,7 @@ static void print_site_list(FILE *f, struct rp_site *const *top, const __u64 *va
 static void print_classes(FILE *f, struct report *rp)
 {
 	char a[16], b[16], c[16], d[16];
+	bool est = false;
 
 	fprintf(f, "\nSLACK BY KMALLOC SIZE CLASS (who wastes the most)\n");
 	if (!rp->nr_classes) {
@@ -148,6 +149,7 @@ static void print_classes(FILE *f, struct report *rp)
 		const struct rp_class *k = &rp->classes[i];
 		char cls[24];
 
+		est |= k->estimated;
 		if (k->size)
 			snprintf(cls, sizeof(cls), "%s%s", k->estimated ? "~" : "",
 				 fmt_bytes(k->size, d, sizeof(d)));
@@ -159,8 +161,9 @@ static void print_classes(FILE *f, struct report *rp)
 		print_site_list(f, k->top, k->top_slack, 3, true);
 		fputc('\n', f);
 	}
-	fprintf(f,
-		"(~: part of the class was estimated from the size histogram, see docs/report.md)\n");
+	if (est) /* exports before alloc_sizes */
+		fprintf(f,
+			"(~: part of the class was estimated from the size histogram, see docs/report.md)\n");
 }
 
 static void print_gfp(FILE *f, struct report *rp)

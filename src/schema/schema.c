@@ -113,9 +113,9 @@ static const char *const f_interval[] = {
 	NULL,
 };
 static const char *const f_site[] = {
-	FLD_TYPE,	 FLD_SEQ, FLD_KIND,  FLD_CACHE,	     FLD_CALLER,
-	FLD_SITE,	 COUNTS,  FLD_LIVE,  FLD_LIVE_BYTES, FLD_LIVE_UNTRACKED,
-	FLD_REQ_UNKNOWN, FLD_GFP, FLD_STACK, NULL,
+	FLD_TYPE,	 FLD_SEQ, FLD_KIND,  FLD_CACHE,	      FLD_CALLER,
+	FLD_SITE,	 COUNTS,  FLD_LIVE,  FLD_LIVE_BYTES,  FLD_LIVE_UNTRACKED,
+	FLD_REQ_UNKNOWN, FLD_GFP, FLD_STACK, FLD_ALLOC_SIZES, NULL,
 };
 static const char *const f_site_rest[] = {
 	FLD_TYPE, FLD_SEQ, FLD_SITES, COUNTS, FLD_LIVE, FLD_LIVE_BYTES, FLD_LIVE_UNTRACKED, NULL,
@@ -376,7 +376,29 @@ static void add_site_objects(cJSON *o, struct schema_site *s)
 	cJSON_AddItemToObject(o, FLD_GFP, s->gfp ? s->gfp : cJSON_CreateObject());
 	if (s->stack)
 		cJSON_AddItemToObject(o, FLD_STACK, s->stack);
-	s->gfp = s->stack = NULL;
+	if (s->alloc_sizes)
+		cJSON_AddItemToObject(o, FLD_ALLOC_SIZES, s->alloc_sizes);
+	s->gfp = s->stack = s->alloc_sizes = NULL;
+}
+
+void schema_alloc_size_add(cJSON *o, __u64 size, __u64 allocs, __u64 bytes_req)
+{
+	char key[24];
+	cJSON *e, *n;
+
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)size);
+	e = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!e) {
+		e = cJSON_AddObjectToObject(o, key);
+		if (!e)
+			return;
+		json_add_u64(e, FLD_ALLOCS, 0);
+		json_add_u64(e, FLD_BYTES_REQ, 0);
+	}
+	n = cJSON_GetObjectItemCaseSensitive(e, FLD_ALLOCS);
+	cJSON_SetNumberValue(n, n->valuedouble + allocs);
+	n = cJSON_GetObjectItemCaseSensitive(e, FLD_BYTES_REQ);
+	cJSON_SetNumberValue(n, n->valuedouble + bytes_req);
 }
 
 cJSON *schema_site(struct schema_site *s)

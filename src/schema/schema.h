@@ -135,6 +135,8 @@ struct site_counts;
 #define FLD_SIZES "sizes" /* log2 histogram of requested sizes */
 #define FLD_LIFETIMES_NS "lifetimes_ns" /* log2 histogram of sampled lifetimes */
 #define FLD_REQ_UNKNOWN "req_unknown" /* true: bytes_req is the page-rounded size */
+/* {"512": {"allocs": n, "bytes_req": b}}: exact, by allocated size (class, page-rounded) */
+#define FLD_ALLOC_SIZES "alloc_sizes"
 
 /* failure */
 #define FLD_PID "pid"
@@ -290,11 +292,14 @@ struct schema_site {
 	__u64 live_untracked;
 	bool req_unknown;
 	cJSON *gfp, *stack;
+	cJSON *alloc_sizes; /* NULL: not written (schema_alloc_size_add builds it) */
 };
 /* the export's site record: the interval's counts */
 cJSON *schema_site(struct schema_site *s);
 /* a site of the state document: "delta" and "total" objects, no type/seq */
 cJSON *schema_state_site(struct schema_site *s);
+/* alloc_sizes[size] += {allocs, bytes_req}; o an object (FLD_ALLOC_SIZES) */
+void schema_alloc_size_add(cJSON *o, __u64 size, __u64 allocs, __u64 bytes_req);
 /* sum += c (folding sites into a site_rest) */
 void schema_counts_add(struct site_counts *sum, const struct site_counts *c);
 /* the counters of a site_counts, flat into o (site, site_rest) */

@@ -254,6 +254,22 @@ static cJSON *gfp_object(struct session *s, const struct site *site, bool totals
 	return g;
 }
 
+/* {"512": {"allocs": n, "bytes_req": b}, ...} of a site's interval deltas or totals */
+static cJSON *alloc_sizes_object(const struct site *site, bool totals)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (size_t i = 0; o && i < site->nr_sizes; i++) {
+		const struct size_count *z = &site->sizes[i];
+		__u64 n = totals ? z->allocs : z->d_allocs;
+
+		if (n)
+			schema_alloc_size_add(o, z->size, n,
+					      totals ? z->bytes_req : z->d_bytes_req);
+	}
+	return o;
+}
+
 static cJSON *stack_array(struct session *s, const struct site *site)
 {
 	__u64 ips[KMS_STACK_DEPTH];
@@ -283,6 +299,7 @@ static struct schema_site site_view(struct session *s, const struct site *site, 
 		.req_unknown = site->no_req,
 		.gfp = gfp_object(s, site, totals),
 		.stack = stack_array(s, site),
+		.alloc_sizes = alloc_sizes_object(site, totals),
 	};
 }
 

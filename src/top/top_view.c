@@ -505,6 +505,31 @@ static const char *bytes_label(double v, char *buf, size_t sz)
 	return byt(v, buf, sz);
 }
 
+/* alloc_sizes {"512": {"allocs", "bytes_req"}}: exact slack per allocated size */
+static void alloc_sizes(struct out *out, const cJSON *o)
+{
+	const cJSON *e;
+	char a[16], b[16], c[16], d[16];
+	size_t n = 0;
+
+	add(out, TA_COLHEAD, "Allocated sizes (since start: exact, from the kernel's keys)");
+	add(out, TA_COLHEAD, "  %8s %10s %10s %10s %7s", "SIZE", "ALLOCS", "REQ", "SLACK",
+	    "SLACK%");
+	cJSON_ArrayForEach(e, o)
+	{
+		double size = strtod(e->string, NULL), allocs = top_num(e, FLD_ALLOCS);
+		double req = top_num(e, FLD_BYTES_REQ), bytes = size * allocs;
+		double slack = bytes > req ? bytes - req : 0;
+
+		add(out, TA_NORMAL, "  %8s %10s %10s %10s %6.1f%%", byt(size, a, sizeof(a)),
+		    cnt(allocs, b, sizeof(b)), byt(req, c, sizeof(c)), byt(slack, d, sizeof(d)),
+		    bytes > 0 ? 100.0 * slack / bytes : 0);
+		n++;
+	}
+	if (!n)
+		add(out, TA_DIM, "  (none: an older recorder)");
+}
+
 static void detail_pane(const struct top_model *m, const struct top_opts *o,
 			const struct top_ui *ui, struct out *out)
 {
@@ -545,6 +570,8 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 	add(out, TA_NORMAL, "%s", "");
 	histogram(out, "Sizes (since start, bytes requested: from - below)",
 		  cJSON_GetObjectItemCaseSensitive(t, FLD_SIZES), bytes_label);
+	add(out, TA_NORMAL, "%s", "");
+	alloc_sizes(out, cJSON_GetObjectItemCaseSensitive(r->site, FLD_ALLOC_SIZES));
 	add(out, TA_NORMAL, "%s", "");
 	add(out, TA_COLHEAD, "GFP flags (since start)");
 	gfp = cJSON_GetObjectItemCaseSensitive(r->site, FLD_GFP);

@@ -38,6 +38,14 @@ need_root_bpf() {
 	fi
 }
 
+# smallest kmalloc size class >= $1, from this kernel's /proc/slabinfo
+size_class() {
+	awk -v s="$1" '$1 ~ /^kmalloc-[0-9]+k?$/ {
+		n = substr($1, 9); if (n ~ /k$/) n = substr(n, 1, length(n) - 1) * 1024
+		if (n + 0 >= s + 0 && (best == "" || n + 0 < best)) best = n + 0
+	} END { print best }' /proc/slabinfo
+}
+
 # Hold the e2e lock (one e2e run at a time on a machine). It is held
 # already when an inherited fd names it: tests/run.sh's fd 9, or the fd of
 # `flock /tmp/kmemscope-e2e.lock bash tests/e2e/X.sh`; taking it again on a

@@ -132,6 +132,54 @@ static void test_size_classes(void **state)
 	report_free(&rp);
 }
 
+/*
+ * alloc_sizes (the kernel keys kmalloc sites by size class): the classes are
+ * exact, where the histogram alone would estimate them. msgsnd(333) is
+ * kmalloc(381) -> 512, msgsnd(100) kmalloc(148) -> 192; an older record
+ * of another site keeps the estimate.
+ */
+static void test_exact_size_classes(void **state)
+{
+	static const char in[] =
+		"{\"type\":\"header\",\"schema\":1,\"start_ns\":1800000000000000000,\"interval_s\":1}\n"
+		"{\"type\":\"site\",\"seq\":1,\"kind\":\"kmalloc\",\"caller\":\"load_msg\",\"site\":\"load_msg+0x41\","
+		"\"allocs\":1332,\"bytes_req\":378177,\"bytes_alloc\":504384,\"sizes\":{\"128\":555,\"256\":777},"
+		"\"alloc_sizes\":{\"192\":{\"allocs\":555,\"bytes_req\":82140},\"512\":{\"allocs\":777,\"bytes_req\":296037}}}\n"
+		"{\"type\":\"site\",\"seq\":1,\"kind\":\"kmalloc\",\"caller\":\"old\",\"site\":\"old+0x1\","
+		"\"allocs\":2,\"bytes_req\":264,\"bytes_alloc\":320,\"sizes\":{\"64\":1,\"128\":1}}\n";
+	struct rp_opts o = { .top = 20 };
+	struct report rp;
+	struct rp_site *m;
+
+	(void)state;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_str(&rp, in);
+	report_finish(&rp);
+	m = find(&rp, "load_msg+0x41");
+	assert_non_null(m);
+	assert_int_equal(m->nr_asizes, 2);
+	assert_int_equal(m->asizes[0].size, 192);
+	assert_int_equal(m->asizes[0].allocs, 555);
+	assert_int_equal(m->asizes[1].size, 512);
+	assert_int_equal(m->asizes[1].req, 296037);
+	for (size_t i = 0; i < rp.nr_classes; i++) {
+		const struct rp_class *c = &rp.classes[i];
+
+		if (c->size == 512) {
+			assert_false(c->estimated);
+			assert_int_equal(c->allocs, 777);
+			assert_int_equal(c->slack, 777 * 512 - 296037);
+		} else if (c->size == 192) {
+			assert_false(c->estimated);
+			assert_int_equal(c->slack, 555 * 192 - 82140);
+		} else {
+			assert_true(c->estimated); /* old+0x1: 128 and 256 */
+		}
+	}
+	assert_int_equal(rp.nr_classes, 4);
+	report_free(&rp);
+}
+
 static void test_sort_keys(void **state)
 {
 	struct rp_opts o = { .top = 20 };
@@ -568,6 +616,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_series),
 		cmocka_unit_test(test_size_classes),
+		cmocka_unit_test(test_exact_size_classes),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_window_and_correlation),
 		cmocka_unit_test(test_folded),

@@ -70,6 +70,14 @@ static cJSON *gfp(__u64 n)
 	return g;
 }
 
+static cJSON *alloc_sizes(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	schema_alloc_size_add(o, 192, 400, 400 * 148);
+	return o;
+}
+
 static cJSON *header(void)
 {
 	cJSON *h = schema_header(&(struct schema_header){
@@ -164,6 +172,7 @@ static int build_all(cJSON **v)
 		.req_unknown = true,
 		.gfp = gfp(400),
 		.stack = stack(),
+		.alloc_sizes = alloc_sizes(),
 	};
 	cJSON *vm, *d;
 	int n = 0;

@@ -97,6 +97,56 @@ static void test_gfp_variants_merge(void **state)
 	site_table_free(&st);
 }
 
+/*
+ * The kernel keys a kmalloc site by allocated size too: msgsnd(333) is
+ * kmalloc(381) in kmalloc-512, msgsnd(100) kmalloc(148) in kmalloc-192.
+ * One site, with an exact breakdown per size; a kmem_cache key (no size)
+ * gets its objects' size from bytes_alloc / allocs.
+ */
+static void test_alloc_sizes_merge(void **state)
+{
+	struct site_table st;
+	struct kms_site_key a = key(0x1000, 0xcc0, KMS_KIND_KMALLOC, NULL), b = a;
+	struct kms_site_key c = key(0x2000, 0xcc0, KMS_KIND_CACHE, "dentry");
+	struct kms_site_stats sa = stats(777, 777 * 381, 777 * 512);
+	struct kms_site_stats sb = stats(555, 555 * 148, 555 * 192), sc = stats(4, 768, 768);
+	struct site *m;
+
+	(void)state;
+	a.alloc_size = 512;
+	b.alloc_size = 192;
+	site_table_init(&st, NULL);
+	site_table_begin(&st);
+	site_table_feed(SITE_NO_NUM, &a, &sa, &st);
+	site_table_feed(SITE_NO_NUM, &b, &sb, &st);
+	site_table_feed(SITE_NO_NUM, &c, &sc, &st);
+	assert_int_equal(st.nr, 2);
+	m = st.list[0];
+	assert_int_equal(m->tot.allocs, 1332);
+	assert_int_equal(m->nr_sizes, 2);
+	/* kept by size: 192 first */
+	assert_int_equal(m->sizes[0].size, 192);
+	assert_int_equal(m->sizes[0].allocs, 555);
+	assert_int_equal(m->sizes[0].bytes_req, 555 * 148);
+	assert_int_equal(m->sizes[1].size, 512);
+	assert_int_equal(m->sizes[1].d_allocs, 777);
+	assert_int_equal(m->sizes[1].d_bytes_req, 777 * 381);
+	assert_int_equal(st.list[1]->nr_sizes, 1);
+	assert_int_equal(st.list[1]->sizes[0].size, 192);
+	assert_int_equal(st.list[1]->sizes[0].allocs, 4);
+	/* next interval: 10 more of 512; deltas restart, totals add */
+	sa = stats(787, 787 * 381, 787 * 512);
+	site_table_begin(&st);
+	site_table_feed(SITE_NO_NUM, &a, &sa, &st);
+	site_table_feed(SITE_NO_NUM, &b, &sb, &st);
+	assert_int_equal(m->sizes[1].allocs, 787);
+	assert_int_equal(m->sizes[1].d_allocs, 10);
+	assert_int_equal(m->sizes[1].d_bytes_req, 3810);
+	assert_int_equal(m->sizes[0].d_allocs, 0);
+	assert_int_equal(m->sizes[0].allocs, 555);
+	site_table_free(&st);
+}
+
 static void test_kind_and_cache_split_sites(void **state)
 {
 	struct site_table st;
@@ -249,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_slack_and_frag),
 		cmocka_unit_test(test_deltas_and_totals),
 		cmocka_unit_test(test_gfp_variants_merge),
+		cmocka_unit_test(test_alloc_sizes_merge),
 		cmocka_unit_test(test_kind_and_cache_split_sites),
 		cmocka_unit_test(test_hist_wraps_modulo_2_32),
 		cmocka_unit_test(test_sort_keys),

@@ -25,7 +25,8 @@ static const char state_doc[] =
 	"   \"delta\":{\"allocs\":400,\"frees\":398,\"bytes_req\":40000,\"bytes_alloc\":51200,\"slack\":11200,\"cross_cpu_frees\":10},"
 	"   \"total\":{\"allocs\":1000,\"frees\":998,\"failed\":0,\"bytes_req\":100000,\"bytes_alloc\":128000,\"slack\":28000,\"cross_cpu_frees\":30,"
 	"     \"sizes\":{\"64\":600,\"128\":400},\"lifetimes_ns\":{\"1024\":900,\"2048\":98}},"
-	"   \"gfp\":{\"GFP_KERNEL\":990,\"GFP_ATOMIC\":10}},"
+	"   \"gfp\":{\"GFP_KERNEL\":990,\"GFP_ATOMIC\":10},"
+	"   \"alloc_sizes\":{\"128\":{\"allocs\":1000,\"bytes_req\":100000}}},"
 	"  {\"kind\":\"kmem_cache\",\"cache\":\"dentry\",\"caller\":\"d_alloc\",\"site\":\"d_alloc+0x1c\",\"live\":50,\"live_bytes\":9600,"
 	"   \"delta\":{\"allocs\":60,\"bytes_req\":11520,\"bytes_alloc\":11520,\"slack\":0,\"cross_cpu_frees\":0},"
 	"   \"total\":{\"allocs\":5000,\"bytes_req\":960000,\"bytes_alloc\":960000,\"slack\":0,\"cross_cpu_frees\":0},"
@@ -369,6 +370,9 @@ static void test_detail_pane(void **state)
 	assert_non_null(strstr(s, "64 - 128"));
 	assert_non_null(strstr(s, "128 - 256"));
 	assert_non_null(strstr(s, "Lifetimes"));
+	/* exact per allocated size: 1000 x 128 B for 100000 B requested */
+	assert_non_null(strstr(s, "Allocated sizes"));
+	assert_non_null(strstr(s, "       128       1000        98K        27K   21.9%"));
 	assert_null(strstr(s, "Stack"));
 	free(s);
 	top_model_free(&m);

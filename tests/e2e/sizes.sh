@@ -1,0 +1,73 @@
+#!/bin/bash
+# Exact size classes: msgsnd of N bytes is one kmalloc(48 + N) at load_msg
+# (tests/workloads/msgq.c). 777 messages of 333 bytes (kmalloc(381) in
+# kmalloc-512 here) and 555 of 100 bytes (kmalloc(148) in kmalloc-192):
+# the site's alloc_sizes, the report's class table (text and JSON) and its
+# site objects show exactly those allocations and their slack, with no
+# estimate mark.
+source "$(dirname "$0")/lib.sh"
+need_root_bpf sizes
+
+N1=777 S1=333 N2=555 S2=100
+R1=$((48 + S1)) R2=$((48 + S2))
+C1=$(size_class $R1) C2=$(size_class $R2)
+[ -n "$C1" ] && [ -n "$C2" ] || { skip sizes "no kmalloc size classes in /proc/slabinfo"; exit 0; }
+
+out=$TMP/sizes.ndjson
+start_record -i 0.5 -o "$out" || { fail sizes_start "record did not start"; exit 1; }
+"$WL/msgq" $N1 $S1 || fail sizes_workload "workload failed"
+"$WL/msgq" $N2 $S2 || fail sizes_workload "workload failed"
+sleep 0.6
+stop_record
+check_eq sizes_record_exit_status 0 $?
+
+# alloc_sizes of the msg_msg call site, summed over its records (the
+# workload's messages are the only msgsnd traffic of these sizes)
+sizes=$(jq -s '[.[] | select(.type == "site" and .kind == "kmalloc"
+		and (.caller == "load_msg" or .caller == "alloc_msg")) | .alloc_sizes // {} | to_entries[]]
+	| group_by(.key) | map({key: .[0].key, value: {allocs: (map(.value.allocs) | add),
+		bytes_req: (map(.value.bytes_req) | add)}}) | from_entries' "$out")
+check_eq export_allocs_$C1 $N1 "$(jq ".\"$C1\".allocs // 0" <<<"$sizes")"
+check_eq export_req_$C1 $((N1 * R1)) "$(jq ".\"$C1\".bytes_req // 0" <<<"$sizes")"
+check_eq export_allocs_$C2 $N2 "$(jq ".\"$C2\".allocs // 0" <<<"$sizes")"
+check_eq export_req_$C2 $((N2 * R2)) "$(jq ".\"$C2\".bytes_req // 0" <<<"$sizes")"
+check_eq export_only_two_sizes 2 "$(jq 'length' <<<"$sizes")"
+# every site record of the export has alloc_sizes adding up to its allocs
+check_eq export_alloc_sizes_sum_to_allocs 0 "$(jq -s '[.[] | select(.type == "site")
+	| select(([.alloc_sizes // {} | .[].allocs] | add // 0) != .allocs)] | length' "$out")"
+
+# report JSON: the site's exact alloc_sizes and the class rows, not estimated
+js=$TMP/report.json
+"$KMS" report --format json -n 0 "$out" >"$js" 2>"$TMP/report.err"
+check_eq report_json_exit 0 $?
+site='[.sites[] | select(.kind == "kmalloc" and .caller == "load_msg")][0]'
+check_eq report_site_allocs_$C1 $N1 "$(jq "$site.alloc_sizes.\"$C1\".allocs // 0" "$js")"
+check_eq report_site_allocs_$C2 $N2 "$(jq "$site.alloc_sizes.\"$C2\".allocs // 0" "$js")"
+cls() { jq -c --argjson c "$1" '[.slack_by_class[] | select(.size == $c)][0]
+	| {estimated, load_msg: ([.top_sites[] | select(.caller == "load_msg") | .slack] | add)}' "$js"; }
+check_eq report_class_$C1 "{\"estimated\":false,\"load_msg\":$((N1 * (C1 - R1)))}" "$(cls $C1)"
+check_eq report_class_$C2 "{\"estimated\":false,\"load_msg\":$((N2 * (C2 - R2)))}" "$(cls $C2)"
+check_eq report_no_estimated_class 0 "$(jq '[.slack_by_class[] | select(.estimated)] | length' "$js")"
+
+# report text: the class table has no ~ row and no estimate note
+"$KMS" report -n 0 "$out" >"$TMP/report.txt" 2>&1
+table=$(sed -n '/^SLACK BY KMALLOC SIZE CLASS/,/^$/p' "$TMP/report.txt")
+check report_text_class_rows "class table lacks a load_msg row" grep -q 'load_msg+0x' <<<"$table"
+check_eq report_text_no_tilde 0 "$(grep -c '~' <<<"$table")"
+
+# an export from before alloc_sizes keeps the estimate, marked: load_msg's
+# records as one record of one interval (both sizes in it), without the field
+{
+	head -1 "$out"
+	jq -sc '[.[] | select(.type == "site" and .kind == "kmalloc" and .caller == "load_msg")]
+		| .[0] + {allocs: (map(.allocs) | add), bytes_req: (map(.bytes_req) | add),
+			bytes_alloc: (map(.bytes_alloc) | add),
+			sizes: (reduce (.[].sizes | to_entries[]) as $e ({}; .[$e.key] += $e.value))}
+		| del(.alloc_sizes)' "$out"
+} >"$TMP/old.ndjson"
+"$KMS" report --format json -n 0 "$TMP/old.ndjson" >"$TMP/old.json" 2>/dev/null
+check old_export_estimated "an export without alloc_sizes has no estimated class" \
+	jq -e '[.slack_by_class[] | select(.estimated)] | length > 0' "$TMP/old.json"
+"$KMS" report -n 0 "$TMP/old.ndjson" >"$TMP/old.txt" 2>&1
+check old_export_tilde "the old export's class table has no ~ mark" grep -q '^ *~' "$TMP/old.txt"
+check_eq no_programs_left 0 "$(rec_progs_left)"
