@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "report_axis.h"
 #include "report_html.h"
 #include "report_notes.h"
 #include "report_rank.h"
@@ -21,6 +22,9 @@
 #define MT 26
 #define MB 26
 #define MAX_TABLE_ROWS 500
+#define LEGEND_CHARS 28 /* in MR - 26 pixels, at up to 7.5px a character */
+#define BAR_LABEL_CHARS 42 /* in the bars' 324-pixel label column */
+#define MAX_TIP_POINTS 2000 /* per-point tooltips up to this many points a line */
 
 static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
 				      "#9467bd", "#8c564b", "#e377c2", "#17becf" };
@@ -50,28 +54,12 @@ static void esc(FILE *f, const char *s)
 	}
 }
 
-/* 1, 2 or 5 times a power of ten, at least v */
-static double nice_max(double v)
-{
-	double p;
-
-	if (!(v > 0) || !isfinite(v))
-		return 1;
-	p = pow(10, floor(log10(v)));
-	if (v <= p)
-		return p;
-	if (v <= 2 * p)
-		return 2 * p;
-	if (v <= 5 * p)
-		return 5 * p;
-	return 10 * p;
-}
-
 struct axis {
 	double t0, t1; /* seconds since the epoch */
 	double y0, y1;
 	int top; /* panel's top y in the svg */
-	bool bytes; /* y labels as bytes */
+	struct rp_ticks yt; /* y ticks from y0 */
+	const char *suffix; /* after each y label's unit: "/s" */
 };
 
 static double px(const struct axis *a, double t)
@@ -88,43 +76,73 @@ static double py(const struct axis *a, double v)
 	return a->top + MT + (1 - (v - a->y0) / (a->y1 - a->y0)) * (PH - MT - MB);
 }
 
-static void fmt_time_label(double t, double span, char *buf, size_t sz)
+/*
+ * A label that must fit in max characters (11px text: about 6.5px each):
+ * cut with an ellipsis, the whole of it in a tooltip. Labels used to run
+ * past the left edge of the page (long GFP combinations).
+ */
+static void esc_fit(FILE *f, const char *s, size_t max)
 {
-	time_t s = t;
-	struct tm tm;
+	size_t n = strlen(s), cut = max > 1 ? max - 1 : 0;
 
-	gmtime_r(&s, &tm);
-	strftime(buf, sz, span > 86400 ? "%m-%d %H:%M" : "%H:%M:%S", &tm);
-	/* short spans: ticks fall between whole seconds */
-	if (span < 60 && strlen(buf) + 3 < sz)
-		snprintf(buf + strlen(buf), sz - strlen(buf), ".%d", (int)((t - floor(t)) * 10));
+	if (n <= max) {
+		esc(f, s);
+		return;
+	}
+	/* never in the middle of a UTF-8 sequence */
+	while (cut && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	fprintf(f, "<title>");
+	esc(f, s);
+	fprintf(f, "</title>");
+	for (size_t i = 0; i < cut; i++) {
+		char c[2] = { s[i], 0 };
+
+		esc(f, c);
+	}
+	fputs("&#8230;", f);
 }
 
-static void panel_frame(FILE *f, const struct axis *a, const char *title, const char *unit)
+/* y axis from 0 (or y0) to a round number of steps in the printed unit */
+static void axis_y(struct axis *a, double y0, double max, bool bytes)
 {
-	double span = a->t1 - a->t0;
-	char buf[32];
+	rp_y_ticks(max, bytes, &a->yt);
+	a->y0 = y0;
+	a->y1 = y0 + a->yt.max;
+}
+
+/* a fixed range, in n steps (the indices' -1..1 and 0..1) */
+static void axis_fixed(struct axis *a, double y0, double y1, int n)
+{
+	a->yt = (struct rp_ticks){
+		.unit = 1, .uname = "", .step = (y1 - y0) / n, .max = y1 - y0, .n = n
+	};
+	a->y0 = y0;
+	a->y1 = y1;
+}
+
+static void panel_frame(FILE *f, const struct axis *a, const char *title)
+{
+	double span = a->t1 - a->t0, step = rp_time_step(span);
+	char buf[40];
 
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"pt\">", ML, a->top + MT - 10);
 	esc(f, title);
 	fprintf(f, "</text>\n");
-	for (int i = 0; i <= 4; i++) {
-		double v = a->y0 + (a->y1 - a->y0) * i / 4, y = py(a, v);
+	for (int i = 0; i <= a->yt.n; i++) {
+		double v = a->y0 + a->yt.step * i, y = py(a, v);
 
-		if (a->bytes)
-			fmt_bytes(rp_u64(v), buf, sizeof(buf));
-		else
-			snprintf(buf, sizeof(buf), "%.2f", v);
+		rp_tick_label(&a->yt, v, a->suffix, buf, sizeof(buf));
 		fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", ML,
 			W - MR, y, y);
-		fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"yl\">%s%s</text>\n", ML - 4, y + 4,
-			buf, i == 4 ? unit : "");
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"yl\">%s</text>\n", ML - 4, y + 4,
+			buf);
 	}
-	for (int i = 0; i <= 5; i++) {
-		double t = a->t0 + span * i / 5, x = px(a, t);
-
-		fmt_time_label(t, span, buf, sizeof(buf));
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xl\">%s</text>", x,
+	for (double t = rp_time_first(a->t0, step); t <= a->t1 + 1e-6; t += step) {
+		rp_time_label(t, step, span, buf, sizeof(buf));
+		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" class=\"grid\"/>",
+			px(a, t), px(a, t), a->top + MT, a->top + PH - MB);
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xl\">%s</text>", px(a, t),
 			a->top + PH - MB + 16, buf);
 	}
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n", ML,
@@ -138,7 +156,7 @@ static void legend(FILE *f, const struct axis *a, int i, const char *color, cons
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/>", W - MR + 10,
 		y - 4, color);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"lg\">", W - MR + 26, y);
-	esc(f, label);
+	esc_fit(f, label, LEGEND_CHARS);
 	fprintf(f, "</text>\n");
 }
 
@@ -165,6 +183,34 @@ static void ran_out_bands(FILE *f, const struct report *rp, const struct axis *a
 	}
 }
 
+/* invisible markers over the points, each with its value and time as a tooltip */
+static void point_tips(FILE *f, const struct report *rp, const struct axis *a, const double *y,
+		       size_t n, const char *label)
+{
+	double w = rp->bucket_ns / 1e9;
+	char v[40], t[40];
+
+	if (n > MAX_TIP_POINTS)
+		return;
+	fprintf(f, "<g class=\"tips\">");
+	for (size_t i = 0; i < n; i++) {
+		double ts = (rp->b_lo + i + 0.5) * w;
+
+		if (isnan(y[i]))
+			continue;
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>", px(a, ts),
+			py(a, y[i]));
+		esc(f, label);
+		if (a->yt.uname[0])
+			rp_tick_label(&a->yt, y[i], a->suffix, v, sizeof(v));
+		else
+			snprintf(v, sizeof(v), "%.3f", y[i]);
+		fprintf(f, "\n%s at %s</title></circle>", v,
+			rp_time_label(ts, 0.1, 0, t, sizeof(t)));
+	}
+	fprintf(f, "</g>\n");
+}
+
 /* One line: y[i] of bucket b_lo + i; NaN leaves a gap. */
 static void line(FILE *f, const struct report *rp, const struct axis *a, const double *y, size_t n,
 		 const char *color, const char *label)
@@ -185,6 +231,7 @@ static void line(FILE *f, const struct report *rp, const struct axis *a, const d
 	fprintf(f, "\"><title>");
 	esc(f, label);
 	fprintf(f, "</title></path>\n");
+	point_tips(f, rp, a, y, n, label);
 }
 
 static double series_max(const double *y, size_t n)
@@ -214,19 +261,47 @@ static void zone_values(const struct report *rp, const struct rp_zone *z, int wh
 	}
 }
 
+static const char *const zone_titles[] = {
+	"Unusable free space index (0: all free memory usable, 1: none)",
+	"Fragmentation index (extfrag_index; -1: a block of that order is free)",
+};
+
+/*
+ * A panel whose lines are all one flat value says nothing a sentence
+ * cannot (the fragmentation index is -1 throughout on most machines):
+ * true, with the value, when every point of every zone is the same.
+ */
+static bool zone_constant(const struct report *rp, int what, double *y, size_t n, double *val)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < rp->nr_zones; i++) {
+		for (int o = 0; o < 2; o++) {
+			zone_values(rp, rp->zones[i], what, o, y, n);
+			for (size_t k = 0; k < n; k++) {
+				if (isnan(y[k]))
+					continue;
+				if (any && fabs(y[k] - *val) > 1e-9)
+					return false;
+				*val = y[k];
+				any = true;
+			}
+		}
+	}
+	return any;
+}
+
 static void zone_panel(FILE *f, const struct report *rp, struct axis *a, int what, double *y,
 		       size_t n)
 {
 	int k = 0;
 
-	a->y0 = what ? -1 : 0;
-	a->y1 = 1;
-	a->bytes = false;
-	panel_frame(
-		f, a,
-		what ? "Fragmentation index (extfrag_index; -1: a block of that order is free)" :
-		       "Unusable free space index (0: all free memory usable, 1: none)",
-		"");
+	if (what)
+		axis_fixed(a, -1, 1, 4);
+	else
+		axis_fixed(a, 0, 1, 4);
+	a->suffix = "";
+	panel_frame(f, a, zone_titles[what]);
 	ran_out_bands(f, rp, a);
 	for (size_t i = 0; i < rp->nr_zones; i++) {
 		for (int o = 0; o < 2; o++, k++) {
@@ -265,6 +340,19 @@ static void site_values(const struct report *rp, const struct rp_site *s, bool l
 	}
 }
 
+/* the legend of a top site: its cache or kind too when another top site has its name */
+static const char *site_label(struct rp_site **top, size_t nt, size_t i, char *buf, size_t sz)
+{
+	for (size_t j = 0; j < nt; j++) {
+		if (j != i && !strcmp(top[j]->site, top[i]->site)) {
+			snprintf(buf, sz, "%s %s", top[i]->site,
+				 top[i]->cache[0] ? top[i]->cache : top[i]->kind);
+			return buf;
+		}
+	}
+	return top[i]->site;
+}
+
 static void sites_panel(FILE *f, const struct report *rp, struct axis *a, struct rp_site **top,
 			size_t nt, bool live, double *y, size_t n)
 {
@@ -274,19 +362,20 @@ static void sites_panel(FILE *f, const struct report *rp, struct axis *a, struct
 		site_values(rp, top[i], live, y, n);
 		max = fmax(max, series_max(y, n));
 	}
-	a->y0 = 0;
-	a->y1 = nice_max(max);
-	a->bytes = true;
+	axis_y(a, 0, max, true);
+	a->suffix = live ? "" : "/s";
 	panel_frame(f, a,
 		    live ? "Live bytes of the top sites (allocated while tracing, not yet freed)" :
-			   "Allocation rate of the top callers (bytes allocated per second)",
-		    live ? "" : "/s");
+			   "Allocation rate of the top callers (bytes allocated per second)");
 	if (!live)
 		ran_out_bands(f, rp, a);
 	for (size_t i = 0; i < nt; i++) {
+		char buf[512];
+		const char *label = site_label(top, nt, i, buf, sizeof(buf));
+
 		site_values(rp, top[i], live, y, n);
-		line(f, rp, a, y, n, colors[i % 8], top[i]->site);
-		legend(f, a, i, colors[i % 8], top[i]->site);
+		line(f, rp, a, y, n, colors[i % 8], label);
+		legend(f, a, i, colors[i % 8], label);
 	}
 }
 
@@ -328,12 +417,34 @@ static size_t top_sites(const struct report *rp, struct rp_site **out, size_t n,
 	return k;
 }
 
+/* which zone panels to draw; a sentence for each flat one instead */
+static int zone_panels(FILE *f, const struct report *rp, double *y, size_t n, bool show[2])
+{
+	int panels = 0;
+
+	for (int what = 0; what < 2; what++) {
+		double v = 0;
+
+		show[what] = rp->nr_zones && !zone_constant(rp, what, y, n, &v);
+		panels += show[what];
+		if (!rp->nr_zones || show[what])
+			continue;
+		fprintf(f, "<p class=\"note\" id=\"flat%d\">", what);
+		esc(f, zone_titles[what]);
+		fprintf(f,
+			": %.3f throughout, in every zone and order shown (chart left out)</p>\n",
+			v);
+	}
+	return panels;
+}
+
 static void time_charts(FILE *f, const struct report *rp)
 {
 	struct rp_site *top[RP_CHART_SITES];
 	size_t n = rp->any_bucket ? rp->b_hi - rp->b_lo + 1 : 0, nt;
-	int panels = rp->nr_zones ? 3 : 1, h;
 	struct axis a = {};
+	bool show[2];
+	int panels;
 	double *y;
 
 	fprintf(f, "<h2>Fragmentation and allocations over time</h2>\n");
@@ -353,16 +464,16 @@ static void time_charts(FILE *f, const struct report *rp)
 	y = calloc(n, sizeof(*y));
 	if (!y)
 		return;
+	panels = zone_panels(f, rp, y, n, show) + 1;
 	a.t0 = rp->b_lo * (rp->bucket_ns / 1e9);
 	a.t1 = (rp->b_hi + 1) * (rp->bucket_ns / 1e9);
-	h = panels * PH;
 	fprintf(f,
 		"<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
-		W, h, W, h);
-	if (rp->nr_zones) {
-		zone_panel(f, rp, &a, 0, y, n);
-		a.top += PH;
-		zone_panel(f, rp, &a, 1, y, n);
+		W, panels * PH, W, panels * PH);
+	for (int what = 0; what < 2; what++) {
+		if (!show[what])
+			continue;
+		zone_panel(f, rp, &a, what, y, n);
 		a.top += PH;
 	}
 	nt = top_sites(rp, top, RP_CHART_SITES, cmp_bytes);
@@ -381,6 +492,16 @@ static void time_charts(FILE *f, const struct report *rp)
 		fprintf(f, "</svg>\n");
 	}
 	free(y);
+}
+
+/* a value in the charts' byte units: "30.2 KiB" */
+static const char *bytes_label(double v, char *buf, size_t sz)
+{
+	struct rp_ticks t;
+
+	rp_y_ticks(v, true, &t);
+	snprintf(buf, sz, "%.3g %s", v / t.unit, t.uname);
+	return buf;
 }
 
 /* horizontal bars: label, value, tooltip */
@@ -402,11 +523,11 @@ static void bars(FILE *f, const char *id, size_t n, const char *const *labels, c
 		double w = (W - lw - 120) * v[i] / max;
 
 		if (bytes)
-			fmt_bytes(rp_u64(v[i]), buf, sizeof(buf));
+			bytes_label(v[i], buf, sizeof(buf));
 		else
 			fmt_count(rp_u64(v[i]), buf, sizeof(buf));
 		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"yl\">", lw - 6, y + 15);
-		esc(f, labels[i]);
+		esc_fit(f, labels[i], BAR_LABEL_CHARS);
 		fprintf(f,
 			"</text><rect class=\"bar\" fill=\"%s\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>",
 			colors[i % 8], lw, y, w > 1 ? w : 1, bh);
@@ -415,6 +536,20 @@ static void bars(FILE *f, const char *id, size_t n, const char *const *labels, c
 			lw + (w > 1 ? w : 1) + 6, y + 15, buf);
 	}
 	fprintf(f, "</svg>\n");
+}
+
+/* "kmalloc-512: load_msg" or, when several sites share the class, "... +2 sites" */
+static void class_label(const struct rp_class *c, char *b, char *buf, size_t sz)
+{
+	int n = snprintf(buf, sz, "%skmalloc-%s", c->estimated ? "~" : "",
+			 fmt_bytes(c->size, b, 16));
+
+	if (n < 0 || (size_t)n >= sz || !c->top[0])
+		return;
+	n += snprintf(buf + n, sz - n, ": %s", c->top[0]->caller);
+	if ((size_t)n < sz && c->sites > 1)
+		snprintf(buf + n, sz - n, " +%llu site%s", (unsigned long long)c->sites - 1,
+			 c->sites > 2 ? "s" : "");
 }
 
 static void class_chart(FILE *f, const struct report *rp)
@@ -432,11 +567,13 @@ static void class_chart(FILE *f, const struct report *rp)
 	for (size_t i = 0; i < n; i++) {
 		const struct rp_class *c = &rp->classes[i];
 
-		snprintf(lab[i], sizeof(lab[i]), "%skmalloc-%s%s%s", c->estimated ? "~" : "",
-			 fmt_bytes(c->size, b, sizeof(b)), c->top[0] ? ": " : "",
-			 c->top[0] ? c->top[0]->caller : "");
-		snprintf(tip[i], sizeof(tip[i]), "%llu allocations; top: %s",
-			 (unsigned long long)c->allocs, c->top[0] ? c->top[0]->site : "-");
+		class_label(c, b, lab[i], sizeof(lab[i]));
+		snprintf(tip[i], sizeof(tip[i]),
+			 "%llu allocations, %llu sites with slack; top: %s%s%s%s%s",
+			 (unsigned long long)c->allocs, (unsigned long long)c->sites,
+			 c->top[0] ? c->top[0]->site : "-", c->top[1] ? ", " : "",
+			 c->top[1] ? c->top[1]->site : "", c->top[2] ? ", " : "",
+			 c->top[2] ? c->top[2]->site : "");
 		labels[i] = lab[i];
 		tips[i] = tip[i];
 		v[i] = c->slack;
@@ -716,7 +853,8 @@ static const char css[] =
 	"th{cursor:pointer;background:#f4f4f4;user-select:none}td.n{text-align:right;font-variant-numeric:tabular-nums}"
 	"svg text{font:11px system-ui,sans-serif;fill:#333}.pt{font-weight:bold}.yl{text-anchor:end}"
 	".xl{text-anchor:middle}.grid{stroke:#eee}.frame{fill:none;stroke:#bbb}"
-	".ln{fill:none;stroke-width:1.6}.out{fill:#d62728;fill-opacity:.15}";
+	".ln{fill:none;stroke-width:1.6}.out{fill:#d62728;fill-opacity:.15}"
+	".tips circle{fill:transparent}.tips circle:hover{fill:#333;fill-opacity:.5}";
 
 /* sortable tables; also marks the page as ready for the tests */
 static const char js[] =
@@ -728,6 +866,14 @@ static const char js[] =
 	"const c=typeof x==='number'?x-y:String(x).localeCompare(String(y));return dir==='d'?-c:c});"
 	"rows.forEach(r=>tb.appendChild(r));}\n"
 	"document.querySelectorAll('table.sortable th').forEach(th=>th.addEventListener('click',()=>sortBy(th)));\n"
+	/*
+	 * labels that overflow their chart (the tests read data-clipped): a
+	 * text's box must lie inside its svg's view box
+	 */
+	"let clipped=0;document.querySelectorAll('svg').forEach(svg=>{const vb=svg.viewBox.baseVal;"
+	"svg.querySelectorAll('text').forEach(t=>{const b=t.getBBox();"
+	"if(b.x<vb.x-0.5||b.y<vb.y-0.5||b.x+b.width>vb.x+vb.width+0.5||b.y+b.height>vb.y+vb.height+0.5)"
+	"{clipped++;t.classList.add('clipped');}})});document.body.dataset.clipped=String(clipped);\n"
 	"document.body.dataset.ready='1';console.log('kmemscope report ready');\n";
 
 int report_write_html(FILE *f, struct report *rp)

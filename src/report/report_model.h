@@ -150,6 +150,7 @@ struct rp_class {
 	__u64 size;
 	bool estimated;
 	__u64 allocs, req, alloc, slack;
+	__u64 sites; /* sites with slack in the class */
 	struct rp_site *top[3];
 	__u64 top_slack[3];
 };

@@ -178,8 +178,10 @@ void rp_build_classes(struct report *rp)
 				if (p->size == c->size && p->alloc > p->req)
 					slack += p->alloc - p->req;
 			}
-			if (slack)
-				rp_top3(c->top, c->top_slack, rp->sites[i], slack);
+			if (!slack)
+				continue;
+			c->sites++;
+			rp_top3(c->top, c->top_slack, rp->sites[i], slack);
 		}
 	}
 	if (rp->nr_classes)

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "control_client.h"
+#include "top_history.h"
+#include "top_replay.h"
 #include "top_options.h"
 #include "session.h"
 #include "top.h"
@@ -37,6 +39,9 @@ struct top {
 	struct top_opts opts;
 	struct top_ui ui;
 	struct top_screen scr;
+	struct top_history hist;
+	const char *replay_path;
+	struct top_replay *replay;
 	bool quit;
 };
 
@@ -53,6 +58,12 @@ static int parse_args(int argc, char **argv, struct top *t)
 	t->standalone = a.standalone;
 	t->socket = a.socket;
 	t->opts.sort = a.sort;
+	t->ui.history = a.history;
+	t->replay_path = a.replay;
+	if (top_history_init(&t->hist, a.history, TOP_HISTORY_BYTES)) {
+		log_err("out of memory");
+		return 2;
+	}
 	t->topts = a.topts;
 	return 0;
 }
@@ -99,6 +110,14 @@ static cJSON *fetch(struct top *t, bool drain, char *why, size_t sz)
 {
 	int err;
 
+	if (t->replay) {
+		cJSON *st = top_replay_next(t->replay);
+
+		if (!st)
+			snprintf(why, sz, "end of the recording (%lu intervals)",
+				 top_replay_count(t->replay));
+		return st;
+	}
 	if (t->daemon)
 		return control_state(t->path, SOCKET_TIMEOUT_MS, why, sz);
 	if (drain) {
@@ -111,8 +130,8 @@ static cJSON *fetch(struct top *t, bool drain, char *why, size_t sz)
 	return session_state(&t->s);
 }
 
-/* Replace the model; keeps the selection on the same site. */
-static void set_state(struct top *t, cJSON *st)
+/* Replace the model by st (owned); keeps the selection on the same site. */
+static int show_state(struct top *t, cJSON *st, const struct top_model *prev)
 {
 	struct top_model m;
 	char sel[128] = "", kind[32] = "";
@@ -123,15 +142,16 @@ static void set_state(struct top *t, cJSON *st)
 		snprintf(sel, sizeof(sel), "%s", r->site_name);
 		snprintf(kind, sizeof(kind), "%s", r->kind);
 	}
-	if (top_model_load(&m, st, t->have_model ? &t->model : NULL)) {
+	if (top_model_load(&m, st, prev)) {
 		top_model_free(&m);
 		snprintf(t->ui.status, sizeof(t->ui.status), "not a state document");
-		return;
+		return -EINVAL;
 	}
 	if (t->have_model)
 		top_model_free(&t->model);
 	t->model = m;
 	t->have_model = true;
+	top_history_fill(&t->hist, &t->model, t->ui.back);
 	top_model_view(&t->model, &t->opts);
 	for (size_t i = 0; sel[0] && i < t->model.nr_vis; i++) {
 		const struct top_row *r = &t->model.rows[t->model.vis[i]];
@@ -141,6 +161,59 @@ static void set_state(struct top *t, cJSON *st)
 			break;
 		}
 	}
+	return 0;
+}
+
+/*
+ * A new interval: kept in the history; shown unless the user is looking at
+ * the past, which then stays on the same interval (one more step back).
+ */
+static void set_state(struct top *t, cJSON *st)
+{
+	struct top_model m;
+
+	if (t->ui.back) {
+		if (!top_model_load(&m, st, NULL)) {
+			if (top_history_add(&t->hist, &m))
+				snprintf(t->ui.status, sizeof(t->ui.status),
+					 "history: out of memory");
+			if (t->ui.back + 1 < t->hist.nr)
+				t->ui.back++;
+		}
+		top_model_free(&m);
+		top_history_fill(&t->hist, &t->model, t->ui.back);
+		return;
+	}
+	if (show_state(t, st, t->have_model ? &t->model : NULL))
+		return;
+	if (top_history_add(&t->hist, &t->model))
+		snprintf(t->ui.status, sizeof(t->ui.status), "history: out of memory");
+	top_history_fill(&t->hist, &t->model, 0);
+}
+
+/* Show the kept interval `back` steps before the newest ([ and ]). */
+static void step_history(struct top *t, long d)
+{
+	long back = (long)t->ui.back + d;
+	const char *doc, *pdoc;
+	struct top_model prev;
+	bool have_prev = false;
+	cJSON *st;
+
+	if (back < 0 || back >= (long)t->hist.nr)
+		return;
+	doc = top_history_doc(&t->hist, back);
+	st = doc ? cJSON_Parse(doc) : NULL;
+	if (!st)
+		return;
+	/* the fragmentation strip's arrows: against the interval before it */
+	pdoc = top_history_doc(&t->hist, back + 1);
+	if (pdoc)
+		have_prev = !top_model_load(&prev, cJSON_Parse(pdoc), NULL);
+	t->ui.back = back;
+	show_state(t, st, have_prev ? &prev : NULL);
+	if (pdoc)
+		top_model_free(&prev);
 }
 
 static void refresh_data(struct top *t)
@@ -227,10 +300,20 @@ static void on_key(struct top *t, int ch, int page)
 		t->opts.reverse = !t->opts.reverse;
 		break;
 	case '<':
-		t->opts.sort = (t->opts.sort + COL_NR - 1) % COL_NR;
-		break;
 	case '>':
-		t->opts.sort = (t->opts.sort + 1) % COL_NR;
+		do
+			t->opts.sort = (t->opts.sort + (ch == '<' ? COL_NR - 1 : 1)) % COL_NR;
+		while (!top_col_sortable(t->opts.sort));
+		break;
+	case '[':
+		step_history(t, 1);
+		break;
+	case ']':
+		step_history(t, -1);
+		break;
+	case KEY_RIGHT:
+		if (t->ui.pane == PANE_TABLE)
+			t->ui.hscroll++; /* top_pick_cols caps it */
 		break;
 	case '/':
 		t->ui.pane = PANE_TABLE;
@@ -259,8 +342,12 @@ static void on_key(struct top *t, int ch, int page)
 		else if (t->ui.pane == PANE_DETAIL)
 			toggle_pane(t, PANE_DETAIL);
 		break;
-	case 27: /* Esc */
 	case KEY_LEFT:
+		if (t->ui.pane == PANE_TABLE && t->ui.hscroll > 0)
+			t->ui.hscroll--;
+		t->ui.pane = PANE_TABLE;
+		break;
+	case 27: /* Esc */
 		t->ui.pane = PANE_TABLE;
 		break;
 	case ' ':
@@ -348,7 +435,7 @@ static int print_once(struct top *t, const sigset_t *set)
 	char why[256] = "";
 	cJSON *st;
 
-	if (!t->daemon) {
+	if (!t->daemon && !t->replay) {
 		/* one interval, so that rates mean something */
 		wait_until(now_mono_ns() + (__u64)(t->delay * 1e9), set);
 		st = fetch(t, true, why, sizeof(why));
@@ -364,10 +451,66 @@ static int print_once(struct top *t, const sigset_t *set)
 	return fflush(stdout) ? 1 : 0;
 }
 
+/* the screen on stdout or the terminal, at the end: what both sources share */
+static int show(struct top *t, int sigfd, const sigset_t *set)
+{
+	int rc, saved_err, err;
+
+	if (t->once)
+		return print_once(t, set);
+	/* warnings (allocation failures) would scribble over the screen */
+	fflush(stderr);
+	saved_err = dup(2);
+	err = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved_err >= 0 && err >= 0)
+		dup2(err, 2);
+	if (err >= 0)
+		close(err);
+	rc = run_view(t, sigfd);
+	if (saved_err >= 0) {
+		dup2(saved_err, 2);
+		close(saved_err);
+	}
+	return rc;
+}
+
+/* --replay: one interval per refresh; --once goes through them all and prints the last */
+static int replay(struct top *t, int sigfd, const sigset_t *set)
+{
+	char why[512];
+	cJSON *st;
+	int rc = 1;
+
+	t->replay = top_replay_open(t->replay_path, why, sizeof(why));
+	if (!t->replay) {
+		log_err("%s", why);
+		goto out;
+	}
+	snprintf(t->opts.source, sizeof(t->opts.source), "replay of %.140s", t->replay_path);
+	st = top_replay_next(t->replay);
+	if (!st) {
+		log_err("%s has no intervals to replay (an export from 'kmemscope record -o' or a daemon state directory)",
+			t->replay_path);
+		goto out;
+	}
+	set_state(t, st);
+	while (t->once && (st = top_replay_next(t->replay)))
+		set_state(t, st);
+	rc = show(t, sigfd, set);
+out:
+	top_replay_close(t->replay);
+	if (t->have_model)
+		top_model_free(&t->model);
+	top_screen_free(&t->scr);
+	top_history_free(&t->hist);
+	close(sigfd);
+	return rc;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	struct top t = {};
-	int rc, err, sigfd, saved_err = -1;
+	int rc, err, sigfd;
 	sigset_t set;
 	cJSON *st;
 
@@ -377,6 +520,7 @@ int cmd_top(int argc, char **argv)
 	if (!t.once && (!isatty(0) || !isatty(1))) {
 		fprintf(stderr,
 			"kmemscope top: not a terminal: use 'kmemscope top --once' for one screen, or 'kmemscope record' for scripts\n");
+		top_history_free(&t.hist);
 		return 2;
 	}
 	setlocale(LC_ALL, "");
@@ -390,11 +534,15 @@ int cmd_top(int argc, char **argv)
 	sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sigfd < 0) {
 		log_err("signalfd: %s", strerror(errno));
+		top_history_free(&t.hist);
 		return 1;
 	}
 
+	if (t.replay_path)
+		return replay(&t, sigfd, &set);
 	st = choose_source(&t, &err);
 	if (err) {
+		top_history_free(&t.hist);
 		close(sigfd);
 		return 1;
 	}
@@ -405,6 +553,7 @@ int cmd_top(int argc, char **argv)
 		err = session_start(&t.s, &t.topts, t.delay);
 		if (err) {
 			session_stop(&t.s);
+			top_history_free(&t.hist);
 			close(sigfd);
 			return 1;
 		}
@@ -413,29 +562,13 @@ int cmd_top(int argc, char **argv)
 		st = session_state(&t.s);
 	}
 	set_state(&t, st);
-
-	if (t.once) {
-		rc = print_once(&t, &set);
-	} else {
-		/* warnings (allocation failures) would scribble over the screen */
-		fflush(stderr);
-		saved_err = dup(2);
-		err = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (saved_err >= 0 && err >= 0)
-			dup2(err, 2);
-		if (err >= 0)
-			close(err);
-		rc = run_view(&t, sigfd);
-		if (saved_err >= 0) {
-			dup2(saved_err, 2);
-			close(saved_err);
-		}
-	}
+	rc = show(&t, sigfd, &set);
 	if (t.started)
 		session_stop(&t.s);
 	if (t.have_model)
 		top_model_free(&t.model);
 	top_screen_free(&t.scr);
+	top_history_free(&t.hist);
 	close(sigfd);
 	return rc;
 }

@@ -88,7 +88,10 @@ static void load_row(struct top_row *r, const cJSON *s, double dur)
 		r->rate_allocs = r->d_allocs / dur;
 		r->rate_bytes = r->d_alloc_bytes / dur;
 		r->rate_pingpong = top_num(d, FLD_CROSS_CPU_FREES) / dur;
+		r->rate_slack = r->d_slack / dur;
 	}
+	for (int i = 0; i < TOP_TREND_W; i++)
+		r->trend[i] = NAN;
 	r->tot_allocs = top_num(t, FLD_ALLOCS);
 	r->tot_bytes = top_num(t, FLD_BYTES_ALLOC);
 	r->tot_pingpong = top_num(t, FLD_CROSS_CPU_FREES);
@@ -267,6 +270,10 @@ double top_col_value(const struct top_row *r, enum top_col c, bool totals)
 		return r->t_alloc_bytes > 0 ? 100.0 * r->t_slack / r->t_alloc_bytes : -1;
 	case COL_PINGPONG:
 		return totals ? r->tot_pingpong : r->rate_pingpong;
+	case COL_SLACK_BYTES:
+		if (r->req_unknown)
+			return -1;
+		return totals ? r->t_slack : r->rate_slack;
 	default:
 		return 0;
 	}

@@ -24,8 +24,12 @@ enum top_col {
 	COL_SLACK,
 	COL_PINGPONG,
 	COL_GFP,
+	COL_SLACK_BYTES, /* slack bytes per second (totals: since the start) */
+	COL_TREND, /* BYTES/s over the kept history (top_history.h), not a sort key */
 	COL_NR,
 };
+
+#define TOP_TREND_W 12 /* intervals in the TREND sparkline */
 
 /* kind filter, cycled by `k` */
 enum top_kind {
@@ -52,6 +56,9 @@ struct top_row {
 	double t_req, t_slack, t_alloc_bytes;
 	double live, live_bytes;
 	double live_untracked; /* > 0: live and live_bytes are lower bounds */
+	double rate_slack;
+	/* BYTES/s of the last TOP_TREND_W intervals, oldest first; NaN: not seen */
+	double trend[TOP_TREND_W];
 };
 
 struct top_zone {

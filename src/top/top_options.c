@@ -8,17 +8,13 @@
 
 #define TOP(member) OPT_FIELD(struct top_args, member)
 
-/*
- * top's columns by the shared sort keys. top shows slack only as a
- * percentage: its old word "slack" (slack bytes in record and report) stays
- * the SLACK% column here.
- */
+/* top's columns by the shared sort keys: "slack" is slack bytes, as in record and report */
 static const int sort_map[SQ_NR] = {
-	[SQ_CALLER] = COL_CALLER + 1,	[SQ_KIND] = COL_KIND + 1,
-	[SQ_ALLOCS] = COL_ALLOCS + 1,	[SQ_BYTES] = COL_BYTES + 1,
-	[SQ_LIVE] = COL_LIVE + 1,	[SQ_LIVE_BYTES] = COL_LIVE_BYTES + 1,
-	[SQ_AVG_REQ] = COL_AVG_REQ + 1, [SQ_SLACK_PCT] = COL_SLACK + 1,
-	[SQ_SLACK] = COL_SLACK + 1,	[SQ_PINGPONG] = COL_PINGPONG + 1,
+	[SQ_CALLER] = COL_CALLER + 1,	  [SQ_KIND] = COL_KIND + 1,
+	[SQ_ALLOCS] = COL_ALLOCS + 1,	  [SQ_BYTES] = COL_BYTES + 1,
+	[SQ_LIVE] = COL_LIVE + 1,	  [SQ_LIVE_BYTES] = COL_LIVE_BYTES + 1,
+	[SQ_AVG_REQ] = COL_AVG_REQ + 1,	  [SQ_SLACK_PCT] = COL_SLACK + 1,
+	[SQ_SLACK] = COL_SLACK_BYTES + 1, [SQ_PINGPONG] = COL_PINGPONG + 1,
 	[SQ_GFP] = COL_GFP + 1,
 };
 
@@ -49,11 +45,18 @@ static const struct opt_spec specs[] = {
 	  "print one screen to stdout and exit (for scripts)" },
 	{ "sort", 's', NULL, OT_CUSTOM, 0, TOP(sort), 0, 0, "bytes", "KEY",
 	  "initial sort: a sort key letter (see '?' in the view) or caller, kind, allocs, bytes, "
-	  "live, live_bytes, avg_req, slack_pct (or slack: top shows slack as a percentage "
-	  "only), pingpong, gfp",
+	  "live, live_bytes, avg_req, slack_pct, slack (bytes), pingpong, gfp",
 	  "expected a key letter or caller, kind, allocs, bytes, live, live_bytes, avg_req, "
 	  "slack_pct, slack, pingpong, gfp",
 	  NULL, parse_top_sort },
+	{ "history", 0, NULL, OT_UINT, 0, TOP(history), 1, 3600, "60", "N",
+	  "keep the last N intervals in memory: [ and ] step back through them, TREND draws "
+	  "them (at most 16 MiB of them are kept)",
+	  "expected a number of intervals from 1 to 3600" },
+	{ "replay", 0, NULL, OT_STRING, 0, TOP(replay), 0, 0, NULL, "PATH",
+	  "replay a recording (record -o FILE, or a daemon's state directory) one interval "
+	  "per refresh, with the same keys; --once prints its last interval",
+	  "expected an export file or a state directory" },
 	{ "standalone", 0, NULL, OT_FLAG, 0, TOP(standalone), 0, 0, NULL, NULL,
 	  "always trace with our own BPF programs" },
 	{ "socket", 0, NULL, OT_STRING, 0, TOP(socket), 0, 107, NULL, "PATH",
@@ -73,8 +76,9 @@ const struct opt_command top_command = {
 		"Reads the kmemscope daemon's control socket when a daemon answers on it,\n"
 		"otherwise loads its own BPF programs (needs root) with the tracing options\n"
 		"of 'kmemscope record'.\n",
-	.tail = "Keys: sort n o a b l c s u p g, < > move the sort column, r reverse,\n"
-		"/ filter, k kind, t rates/totals, f fragmentation, Enter detail, space\n"
+	.tail = "Keys: sort n o a b l c s u w p g, < > move the sort column, r reverse,\n"
+		"/ filter, k kind, t rates/totals, f fragmentation, Enter detail, [ ] step\n"
+		"back/forward through the history, Left/Right scroll the columns, space\n"
 		"pause, ? help, q quit. NO_COLOR=1 turns colours off.\n",
 	.tables = (const struct opt_table *const[]){ &table, &session_tracing_table,
 						     &opt_help_table, NULL },
@@ -92,5 +96,9 @@ int top_parse_args(int argc, char **argv, struct top_args *a)
 	if (a->standalone && a->socket)
 		return opt_usage_error(&top_command,
 				       "--standalone and --socket exclude each other");
+	if (a->replay && (a->standalone || a->socket))
+		return opt_usage_error(
+			&top_command,
+			"--replay reads a recording: leave out --standalone and --socket");
 	return tracing_finish(&top_command, &a->topts, a->pagetype_period, a->interval);
 }

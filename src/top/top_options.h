@@ -12,7 +12,9 @@ struct top_args {
 	double pagetype_period;
 	bool once, standalone;
 	const char *socket;
+	const char *replay; /* --replay FILE|DIR */
 	int sort; /* enum top_col */
+	unsigned int history; /* intervals kept for [ ] and TREND */
 	struct tracer_opts topts;
 };
 

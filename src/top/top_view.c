@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "schema.h"
+#include "top_history.h"
 #include "top_view.h"
 #include "util.h"
 
@@ -19,8 +20,8 @@ const char *const top_help[] = {
 	"",
 	"Sort (press again or r to reverse; < > move the sort column):",
 	"  n  CALLER        o  KIND          a  ALLOC/s       b  BYTES/s",
-	"  l  LIVE          c  LIVE BYTES    s  AVG REQ       u  SLACK%",
-	"  p  PING-PONG     g  GFP           r  reverse",
+	"  l  LIVE          c  LIVE BYTES    s  AVG REQ       w  SLACK/s",
+	"  u  SLACK%        p  PING-PONG     g  GFP           r  reverse",
 	"",
 	"View:",
 	"  /       filter by name (caller, site or cache); Enter keeps, Esc clears",
@@ -28,6 +29,8 @@ const char *const top_help[] = {
 	"  t       rates over the last interval <-> totals since the start",
 	"  f       fragmentation pane: buddyinfo per zone, both indices per order",
 	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
+	"  [ ]     step back / forward through the kept intervals (--history)",
+	"  Left/Right  scroll the columns a narrow terminal hides",
 	"  Up/Down PgUp/PgDn Home/End   move the selection / scroll a pane",
 	"  space   pause / resume refreshing",
 	"  ?       this help;  Esc (or the pane's key again) closes a pane",
@@ -37,26 +40,36 @@ const char *const top_help[] = {
 	"Columns: ALLOC/s and BYTES/s (allocated bytes) over the last interval",
 	"(ALLOCS, BYTES since the start with t); LIVE objects not freed yet;",
 	"AVG REQ requested bytes per allocation; SLACK% allocated but not",
-	"requested; PING-PONG frees on another CPU than the allocation; GFP the",
-	"most frequent flags (+: there are others).",
+	"requested (SLACK/s the bytes); PING-PONG frees on another CPU than the",
+	"allocation; TREND BYTES/s over the last intervals (a site's highest is a",
+	"full block; . not seen); GFP the most frequent flags (+: there are others).",
 	NULL,
 };
 
 static const struct {
 	const char *rate, *total;
 	int width; /* negative: left-aligned */
-	char key;
+	char key; /* 0: not a sort key */
+	int prio; /* narrow terminals drop the lowest first */
 } cols[COL_NR] = {
-	[COL_CALLER] = { "CALLER", "CALLER", -CALLER_W, 'n' },
-	[COL_KIND] = { "KIND", "KIND", -KIND_W, 'o' },
-	[COL_ALLOCS] = { "ALLOC/s", "ALLOCS", 9, 'a' },
-	[COL_BYTES] = { "BYTES/s", "BYTES", 9, 'b' },
-	[COL_LIVE] = { "LIVE", "LIVE", 8, 'l' },
-	[COL_LIVE_BYTES] = { "LIVE BYTES", "LIVE BYTES", 10, 'c' },
-	[COL_AVG_REQ] = { "AVG REQ", "AVG REQ", 8, 's' },
-	[COL_SLACK] = { "SLACK%", "SLACK%", 7, 'u' },
-	[COL_PINGPONG] = { "PING-PONG", "PING-PONG", 9, 'p' },
-	[COL_GFP] = { "GFP", "GFP", -20, 'g' },
+	[COL_CALLER] = { "CALLER", "CALLER", -CALLER_W, 'n', 100 },
+	[COL_KIND] = { "KIND", "KIND", -KIND_W, 'o', 60 },
+	[COL_ALLOCS] = { "ALLOC/s", "ALLOCS", 9, 'a', 85 },
+	[COL_BYTES] = { "BYTES/s", "BYTES", 9, 'b', 90 },
+	[COL_LIVE] = { "LIVE", "LIVE", 8, 'l', 50 },
+	[COL_LIVE_BYTES] = { "LIVE BYTES", "LIVE BYTES", 10, 'c', 80 },
+	[COL_AVG_REQ] = { "AVG REQ", "AVG REQ", 8, 's', 40 },
+	[COL_SLACK] = { "SLACK%", "SLACK%", 7, 'u', 55 },
+	[COL_PINGPONG] = { "PING-PONG", "PING-PONG", 9, 'p', 20 },
+	[COL_GFP] = { "GFP", "GFP", -20, 'g', 30 },
+	[COL_SLACK_BYTES] = { "SLACK/s", "SLACK", 9, 'w', 70 },
+	[COL_TREND] = { "TREND", "TREND", -TOP_TREND_W, 0, 45 },
+};
+
+/* left to right; CALLER is always shown */
+static const enum top_col order[COL_NR] = {
+	COL_CALLER,  COL_KIND,	      COL_ALLOCS, COL_BYTES,	COL_LIVE,  COL_LIVE_BYTES,
+	COL_AVG_REQ, COL_SLACK_BYTES, COL_SLACK,  COL_PINGPONG, COL_TREND, COL_GFP,
 };
 
 static const char *const kind_names[KIND_NR] = { "all", KIND_NAME_KMALLOC, KIND_NAME_CACHE,
@@ -64,11 +77,70 @@ static const char *const kind_names[KIND_NR] = { "all", KIND_NAME_KMALLOC, KIND_
 
 int top_col_for_key(int ch)
 {
-	for (int i = 0; i < COL_NR; i++) {
+	for (int i = 0; ch && i < COL_NR; i++) {
 		if (cols[i].key == ch)
 			return i;
 	}
 	return -1;
+}
+
+bool top_col_sortable(enum top_col c)
+{
+	return cols[c].key != 0;
+}
+
+/* display columns of a column and its separator */
+static int col_width(int i, enum top_col c)
+{
+	return abs(cols[c].width) + (i ? 1 : 0);
+}
+
+/*
+ * The columns that fit in width (0: all). Scrolled (ui->hscroll > 0): the
+ * columns from the hscroll-th after CALLER, left to right. Otherwise the
+ * most important that fit (the sort column first), in their usual order.
+ */
+void top_pick_cols(const struct top_opts *o, struct top_ui *ui, int width, struct top_colset *cs)
+{
+	bool want[COL_NR] = { [COL_CALLER] = true };
+	int used = abs(cols[COL_CALLER].width);
+
+	if (ui && ui->hscroll > COL_NR - 2)
+		ui->hscroll = COL_NR - 2;
+	for (int k = 0; k < COL_NR; k++) {
+		enum top_col best = COL_NR;
+
+		if (ui && ui->hscroll) {
+			best = k + 1 + ui->hscroll < COL_NR ? order[k + 1 + ui->hscroll] : COL_NR;
+		} else {
+			for (int c = 0; c < COL_NR; c++) {
+				if (want[c] || cols[c].prio < 0)
+					continue;
+				if (best == COL_NR || (int)c == (int)o->sort ||
+				    (cols[c].prio > cols[best].prio && (int)best != (int)o->sort))
+					best = c;
+			}
+		}
+		if (best == COL_NR)
+			break;
+		if (width && used + col_width(1, best) > width) {
+			if (ui && ui->hscroll)
+				break;
+			want[best] = true; /* considered: hidden */
+			continue;
+		}
+		want[best] = true;
+		used += col_width(1, best);
+		cs->show[best] = true;
+	}
+	cs->n = 0;
+	cs->hidden = 0;
+	for (int i = 0; i < COL_NR; i++) {
+		if (order[i] == COL_CALLER || cs->show[order[i]])
+			cs->c[cs->n++] = order[i];
+		else
+			cs->hidden++;
+	}
 }
 
 const char *top_col_name(enum top_col c, bool totals)
@@ -260,14 +332,23 @@ static void frag_strip(const struct top_model *m, const struct top_opts *o, stru
 	}
 }
 
+/* "   [HISTORY -3 of 60]" while stepping back through the kept intervals */
+static const char *history_mark(const struct top_ui *ui, char *buf, size_t sz)
+{
+	if (!ui || !ui->back)
+		return "";
+	snprintf(buf, sz, "   [HISTORY -%zu of %zu]", ui->back, ui->history);
+	return buf;
+}
+
 static void header(const struct top_model *m, const struct top_opts *o, const struct top_ui *ui,
 		   struct out *out, bool once)
 {
-	char a[16], b[16], c[16], d[16], t[32];
+	char a[16], b[16], c[16], d[16], t[32], h[48];
 
-	add(out, TA_TITLE, "kmemscope top - %s   up %s   interval %.1fs%s", o->source,
+	add(out, TA_TITLE, "kmemscope top - %s   up %s   interval %.1fs%s%s", o->source,
 	    duration(m->uptime_s, t, sizeof(t)), m->duration_s,
-	    ui && ui->paused ? "   [PAUSED]" : "");
+	    ui && ui->paused ? "   [PAUSED]" : "", history_mark(ui, h, sizeof(h)));
 	if (m->ev_page >= 0)
 		cnt(m->ev_page, d, sizeof(d));
 	add(out, m->drops > 0 ? TA_WARN : TA_NORMAL,
@@ -286,17 +367,18 @@ static void header(const struct top_model *m, const struct top_opts *o, const st
 	frag_strip(m, o, out, once ? 0 : 4);
 }
 
-static void col_header(const struct top_opts *o, struct out *out)
+static void col_header(const struct top_opts *o, const struct top_colset *cs, struct out *out)
 {
 	char buf[512], name[32];
 	size_t n = 0;
 
-	for (int c = 0; c < COL_NR; c++) {
+	for (int i = 0; i < cs->n; i++) {
+		enum top_col c = cs->c[i];
 		int w = cols[c].width;
 
 		snprintf(name, sizeof(name), "%s%s", top_col_name(c, o->totals),
-			 c == (int)o->sort ? "*" : "");
-		n += snprintf(buf + n, sizeof(buf) - n, c ? " %*s" : "%*s", w, name);
+			 c == o->sort ? "*" : "");
+		n += snprintf(buf + n, sizeof(buf) - n, i ? " %*s" : "%*s", w, name);
 	}
 	while (n && buf[n - 1] == ' ')
 		buf[--n] = '\0';
@@ -328,6 +410,9 @@ static void cell(const struct top_row *r, enum top_col c, bool totals, char *buf
 	case COL_SLACK:
 		snprintf(buf, sz, "%.1f", v);
 		break;
+	case COL_SLACK_BYTES:
+		byt(v, buf, sz);
+		break;
 	default:
 		cnt(v, buf, sz);
 	}
@@ -356,21 +441,45 @@ static void short_name(const char *full, char out[CALLER_W + 1])
 	out[CALLER_W] = '\0';
 }
 
-static void row_line(const struct top_row *r, const struct top_opts *o, struct out *out,
-		     enum top_attr a)
+/* the TREND cell: padded by hand, block characters are 3 bytes for 1 column */
+static size_t trend_cell(const struct top_row *r, const struct top_opts *o, char *buf, size_t sz)
+{
+	char s[TOP_TREND_W * 4 + 1];
+	size_t n;
+
+	top_sparkline(r->trend, TOP_TREND_W, o->utf8, s, sizeof(s));
+	n = snprintf(buf, sz, " %s", s);
+	for (size_t w = top_text_width(s); w < TOP_TREND_W && n + 1 < sz; w++)
+		buf[n++] = ' ';
+	buf[n < sz ? n : sz - 1] = '\0';
+	return n < sz ? n : sz - 1;
+}
+
+static void row_line(const struct top_row *r, const struct top_opts *o, const struct top_colset *cs,
+		     struct out *out, enum top_attr a)
 {
 	char buf[512], v[32];
 	char name[CALLER_W + 1];
 	size_t n = 0;
 
 	short_name(r->site_name, name);
-	n += snprintf(buf + n, sizeof(buf) - n, "%-*s %-*.*s", CALLER_W, name, KIND_W, KIND_W,
-		      r->kind);
-	for (int c = COL_ALLOCS; c < COL_GFP; c++) {
-		cell(r, c, o->totals, v, sizeof(v));
-		n += snprintf(buf + n, sizeof(buf) - n, " %*s", cols[c].width, v);
+	n += snprintf(buf + n, sizeof(buf) - n, "%-*s", CALLER_W, name);
+	for (int i = 1; i < cs->n && n < sizeof(buf); i++) {
+		enum top_col c = cs->c[i];
+
+		if (c == COL_KIND) {
+			n += snprintf(buf + n, sizeof(buf) - n, " %-*.*s", KIND_W, KIND_W, r->kind);
+		} else if (c == COL_GFP) {
+			n += snprintf(buf + n, sizeof(buf) - n, " %-20s", r->gfp);
+		} else if (c == COL_TREND) {
+			n += trend_cell(r, o, buf + n, sizeof(buf) - n);
+		} else {
+			cell(r, c, o->totals, v, sizeof(v));
+			n += snprintf(buf + n, sizeof(buf) - n, " %*s", cols[c].width, v);
+		}
 	}
-	snprintf(buf + n, sizeof(buf) - n, " %s", r->gfp);
+	while (n && n < sizeof(buf) && buf[n - 1] == ' ')
+		buf[--n] = '\0';
 	add(out, a, "%s", buf);
 }
 
@@ -600,8 +709,10 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 }
 
 static void status_line(const struct top_model *m, const struct top_opts *o,
-			const struct top_ui *ui, struct out *out)
+			const struct top_ui *ui, const struct top_colset *cs, struct out *out)
 {
+	char more[64] = "";
+
 	if (ui->editing) {
 		add(out, TA_COLHEAD, "Filter: %s_   (Enter keeps, Esc clears)", o->filter);
 		return;
@@ -611,11 +722,14 @@ static void status_line(const struct top_model *m, const struct top_opts *o,
 		    ui->status[0] ? ui->status : "");
 		return;
 	}
-	add(out, TA_COLHEAD, "%s%s%zu/%zu sites  sort %s%s  %s  kind %s%s%s%s   ? help  q quit",
+	if (cs && (cs->hidden || ui->hscroll))
+		snprintf(more, sizeof(more), "  %d col%s hidden (Left/Right)", cs->hidden,
+			 cs->hidden == 1 ? "" : "s");
+	add(out, TA_COLHEAD, "%s%s%zu/%zu sites  sort %s%s  %s  kind %s%s%s%s%s   ? help  q quit",
 	    ui->status, ui->status[0] ? "   " : "", m->nr_vis, m->nr_rows,
 	    top_col_name(o->sort, o->totals), o->reverse ? " (reversed)" : "",
 	    o->totals ? "totals" : "rates", top_kind_name(o->kind),
-	    o->filter[0] ? "  filter '" : "", o->filter, o->filter[0] ? "'" : "");
+	    o->filter[0] ? "  filter '" : "", o->filter, o->filter[0] ? "'" : "", more);
 }
 
 /* Lines of a pane, scrolled by ui->scroll into the height left */
@@ -637,16 +751,20 @@ void top_compose(const struct top_model *m, const struct top_opts *o, struct top
 	struct out out = { scr, cols };
 	struct top_screen pane = {};
 	struct out pout = { &pane, cols };
+	struct top_colset cs = {};
 	int avail;
 
 	top_screen_clear(scr);
 	if (!rows) {
+		struct top_colset all = {};
+
 		/* --once: header and every row */
+		top_pick_cols(o, NULL, 0, &all);
 		header(m, o, NULL, &out, true);
 		add(&out, TA_NORMAL, "%s", "");
-		col_header(o, &out);
+		col_header(o, &all, &out);
 		for (size_t i = 0; i < m->nr_vis; i++)
-			row_line(&m->rows[m->vis[i]], o, &out, TA_NORMAL);
+			row_line(&m->rows[m->vis[i]], o, &all, &out, TA_NORMAL);
 		if (!m->nr_vis)
 			add(&out, TA_DIM, "(no allocations seen)");
 		return;
@@ -667,12 +785,13 @@ void top_compose(const struct top_model *m, const struct top_opts *o, struct top
 		scrolled(&pane, ui, rows - 2, &out);
 		while ((int)scr->nr < rows - 1)
 			add(&out, TA_NORMAL, "%s", "");
-		status_line(m, o, ui, &out);
+		status_line(m, o, ui, NULL, &out);
 		top_screen_free(&pane);
 		return;
 	}
+	top_pick_cols(o, ui, cols, &cs);
 	header(m, o, ui, &out, false);
-	col_header(o, &out);
+	col_header(o, &cs, &out);
 	avail = rows - (int)scr->nr - 1;
 	if (avail < 1)
 		avail = 1;
@@ -683,11 +802,12 @@ void top_compose(const struct top_model *m, const struct top_opts *o, struct top
 	if (ui->scroll + avail > m->nr_vis)
 		ui->scroll = m->nr_vis > (size_t)avail ? m->nr_vis - avail : 0;
 	for (size_t i = ui->scroll; i < m->nr_vis && i < ui->scroll + avail; i++)
-		row_line(&m->rows[m->vis[i]], o, &out, i == ui->selected ? TA_SELECTED : TA_NORMAL);
+		row_line(&m->rows[m->vis[i]], o, &cs, &out,
+			 i == ui->selected ? TA_SELECTED : TA_NORMAL);
 	if (!m->nr_vis)
 		add(&out, TA_DIM,
 		    m->nr_rows ? "(no site matches the filter)" : "(no allocations seen yet)");
 	while ((int)scr->nr < rows - 1)
 		add(&out, TA_NORMAL, "%s", "");
-	status_line(m, o, ui, &out);
+	status_line(m, o, ui, &cs, &out);
 }

@@ -25,6 +25,9 @@ struct top_ui {
 	size_t scroll; /* first visible row of the table / pane */
 	bool paused;
 	bool editing; /* typing the `/` filter */
+	int hscroll; /* columns scrolled past, after CALLER (Left/Right) */
+	size_t back; /* intervals back in the history ([ and ]); 0: the newest */
+	size_t history; /* intervals kept, for the header */
 	char status[160];
 };
 
@@ -49,6 +52,17 @@ struct top_screen {
 
 /* Sort column for a key ('a', 'b', ...), or -1. */
 int top_col_for_key(int ch);
+/* false for TREND: it has no key and '<' '>' skip it */
+bool top_col_sortable(enum top_col c);
+
+/* the table's columns on a screen of some width */
+struct top_colset {
+	int n;
+	enum top_col c[COL_NR]; /* left to right, CALLER first */
+	bool show[COL_NR];
+	int hidden; /* columns that did not fit */
+};
+void top_pick_cols(const struct top_opts *o, struct top_ui *ui, int width, struct top_colset *cs);
 const char *top_col_name(enum top_col c, bool totals);
 const char *top_kind_name(enum top_kind k);
 

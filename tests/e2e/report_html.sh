@@ -37,7 +37,7 @@ check_page() { # name html
 		grep -q 'CONSOLE.*"kmemscope report ready"' "$log"
 	check_eq "${name}_no_console_messages" "" \
 		"$(grep ':CONSOLE' "$log" | grep -v '"kmemscope report ready"' | head -3)"
-	check "${name}_body_ready" "body has no data-ready" grep -q '<body data-ready="1"' "$dom"
+	check "${name}_body_ready" "body has no data-ready" grep -qE '<body[^>]* data-ready="1"' "$dom"
 	for svg in timeline slack gfp; do
 		check "${name}_svg_$svg" "no <svg id=$svg> with content" \
 			grep -qE "<svg id=\"$svg\"[^>]*>" "$dom"
@@ -47,6 +47,12 @@ check_page() { # name html
 		grep -qE '<path class="ln" stroke="[^"]+" d="M[0-9.]+ [0-9.]+ L' "$dom"
 	check "${name}_bars_nonempty" "no bar wider than 1px" \
 		grep -qE '<rect class="bar" fill="[^"]+" x="[0-9]+" y="[0-9]+" width="([2-9]|[1-9][0-9])' "$dom"
+	# chart quality: no label outside its chart (the page measures each
+	# text's box), y labels in one binary unit per panel, round steps
+	check "${name}_no_clipped_labels" "labels outside their chart" grep -q 'data-clipped="0"' "$dom"
+	check "${name}_y_labels_binary_units" "a byte tick not in B/KiB/MiB/GiB, or a decimal one" \
+		bash -c "! sed -n '/<svg id=\"\\(timeline\\|live\\)\"/,/<\\/svg>/p' '$html' | grep -o 'class=\"yl\">[^<]*' |
+			sed 's/.*>//' | grep -vE '^-?[0-9.]+( (B|KiB|MiB|GiB|TiB)(/s)?)?$'"
 	check "${name}_self_contained" "the page references external resources" \
 		bash -c "! grep -qE '(src|href)=|url\\(|@import' '$html'"
 	chrome --screenshot="$png" "$html" "$log.2" >/dev/null
@@ -74,3 +80,23 @@ check frag_html_three_panels "not 3 zone/alloc panels" \
 	test "$(grep -o 'class="pt"' "$TMP/frag.html" | wc -l)" -ge 4
 check frag_html_ran_out_band "no red band for the order-3 exhaustion" grep -q '<rect class="out"' "$TMP/frag.html"
 check_page frag "$TMP/frag.html"
+
+# labels that do not fit (a long GFP combination, a long caller) are cut with
+# the whole text in a tooltip; two top sites with one name say their cache;
+# a flat index panel becomes one sentence
+long=GFP_KERNEL_ACCOUNT\|__GFP_NOWARN\|__GFP_NORETRY\|__GFP_COMP\|__GFP_ZERO\|__GFP_HARDWALL\|__GFP_THISNODE
+sed -e "s/\"GFP_ATOMIC\"/\"$long\"/" \
+	-e 's/"kind":"kmalloc","caller":"leaky","site":"leaky+0x1"/"kind":"kmem_cache","cache":"signal_cache","caller":"hog_alloc","site":"hog_alloc+0x10"/' \
+	-e 's/"frag_index":\[[^]]*\]/"frag_index":[-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1]/' \
+	"$DATA/synthetic-frag.ndjson" >"$TMP/long.ndjson"
+"$KMS" report --html "$TMP/long.html" "$TMP/long.ndjson" 2>"$TMP/err"
+check_eq long_html_exit_0 0 $?
+check long_html_gfp_cut "the long GFP label is not cut with its tooltip" \
+	grep -q "<title>$long</title>GFP_KERNEL_ACCOUNT|__GFP_NOWARN" "$TMP/long.html"
+check long_html_legend_names_cache "two hog_alloc+0x10 legends without their kind/cache" \
+	grep -q 'class="lg">hog_alloc+0x10 signal_cache<' "$TMP/long.html"
+check long_html_flat_panel_sentence "the flat fragmentation index is still a chart" \
+	grep -q 'id="flat1">Fragmentation index.*-1.000 throughout' "$TMP/long.html"
+check long_html_two_panels "not 2 panels (unusable index, allocation rate) in the timeline" \
+	test "$(sed -n '/<svg id="timeline"/,/<\/svg>/p' "$TMP/long.html" | grep -o 'class="pt"' | wc -l)" -eq 2
+check_page long "$TMP/long.html"

@@ -79,7 +79,7 @@ stop_workload
 check_eq top_once_exit 0 $rc
 check top_once_header "no header line" grep -q '^kmemscope top - standalone' "$TMP/once.out"
 check top_once_columns "no column header" \
-	grep -qE '^CALLER +KIND +ALLOC/s +BYTES/s\* +LIVE +LIVE BYTES +AVG REQ +SLACK% +PING-PONG +GFP' "$TMP/once.out"
+	grep -qE '^CALLER +KIND +ALLOC/s +BYTES/s\* +LIVE +LIVE BYTES +AVG REQ +SLACK/s +SLACK% +PING-PONG +TREND +GFP' "$TMP/once.out"
 once_rate=$(awk '$1 ~ /^load_msg\+0x/ {print $3; exit}' "$TMP/once.out")
 check top_once_load_msg_rate "no load_msg row with a rate (got '$once_rate')" \
 	awk -v r="${once_rate:-0}" 'BEGIN { exit !(r + 0 > 0) }'
@@ -197,8 +197,30 @@ check top_resize_fits "a line is wider than 90 columns" \
 	bash -c "[ \$($TM capture-pane -p -t top | LC_ALL=C.UTF-8 wc -L) -le 90 ]"
 check top_resize_status_line "no status line at the bottom after resizing" \
 	bash -c "$TM capture-pane -p -t top | tail -1 | grep -q 'sites  sort'"
+# narrow: the least important columns go first, the status line counts
+# them, Right scrolls the table sideways (CALLER stays, KIND goes)
+check top_narrow_keeps_main_columns "CALLER, ALLOC/s, BYTES/s not all shown at 90 columns" \
+	bash -c "cap | grep -qE '^CALLER +.*ALLOC/s +BYTES/s'"
+check top_narrow_hidden_count "no 'cols hidden' in the status line at 90 columns" \
+	bash -c "cap | tail -1 | grep -qE '[0-9]+ cols? hidden'"
+keys Right Right
+check top_hscroll_right "Right does not scroll KIND away, or CALLER goes" \
+	bash -c "cap | grep -E '^CALLER' | grep -vq KIND"
+keys Left Left
+check top_hscroll_back "Left does not bring KIND back" bash -c "cap | grep -qE '^CALLER +KIND'"
 $TM resize-window -t top -x 200 -y 50
 sleep 1
+
+# history: [ steps back (the header says so), ] returns to the newest;
+# the TREND column draws the kept intervals
+sleep 2
+keys '['
+check top_history_back "[ does not step back: $(cap | head -1)" \
+	bash -c "cap | head -1 | grep -qE '\\[HISTORY -1 of 60\\]'"
+keys ']'
+check top_history_newest "] does not return to the newest" bash -c "! cap | head -1 | grep -q HISTORY"
+check top_trend_column "no TREND column with a drawn value on the load_msg row" \
+	bash -c "cap | grep -q 'TREND' && cap | grep -E '^load_msg\\+0x' | grep -qE '[▁▂▃▄▅▆▇█_.~=+*#-]{12}'"
 
 # q: exit 0, terminal restored, our programs gone
 stop_workload
@@ -234,6 +256,35 @@ if wait_for '^kmemscope top - standalone' 15; then
 else
 	fail top_sigterm_exits "top did not start again"
 fi
+
+# --- top --replay of a recording: the same screen and keys, in tmux ---------------------
+workload_loop
+"$KMS" record -i 0.5 -d 3 -o "$TMP/replay.ndjson.gz" >/dev/null 2>"$TMP/replay-rec.err"
+check_eq top_replay_recorded 0 $?
+stop_workload
+$TM send-keys -t top clear Enter
+keys "$KMS top --replay $TMP/replay.ndjson.gz -i 0.3; echo TOP-EXIT=\$?" Enter
+if wait_for '^kmemscope top - replay of ' 10; then
+	check top_replay_load_msg "no load_msg row in the replay" wait_for '^load_msg\+0x' 10
+	check top_replay_ends "the replay does not say it ended" wait_for 'end of the recording \([0-9]+ intervals\)' 15
+	keys '['
+	check top_replay_history "[ does not step back in the replay" \
+		bash -c "cap | head -1 | grep -q 'HISTORY -1 of'"
+	keys q
+	wait_for '^TOP-EXIT=' 10 && check_eq top_replay_exit "TOP-EXIT=0" "$(cap | grep -o 'TOP-EXIT=[0-9]*' | tail -1)"
+else
+	fail top_replay_starts "top --replay did not start: $(cap | tail -3)"
+fi
+# --once: every interval replayed, the last one printed, totals summed
+"$KMS" top --once --replay "$TMP/replay.ndjson.gz" >"$TMP/replay-once.out" 2>&1
+check_eq top_replay_once_exit 0 $?
+check top_replay_once_header "no replay header in --once" grep -q '^kmemscope top - replay of ' "$TMP/replay-once.out"
+"$KMS" top --once --replay "$TMP/nothing.gz" >/dev/null 2>"$TMP/replay-bad.err"
+check_eq top_replay_missing_exit 1 $?
+check top_replay_missing_message "no one-line reason for a missing recording: $(cat "$TMP/replay-bad.err")" \
+	grep -q "cannot read $TMP/nothing.gz" "$TMP/replay-bad.err"
+"$KMS" top --once --replay "$TMP/replay.ndjson.gz" --standalone >/dev/null 2>"$TMP/replay-both.err"
+check_eq top_replay_with_standalone_exit 2 $?
 
 # --- a stand-in daemon serving a hand-written state ------------------------------------
 # The client side of docs/control-socket.md, and the fragmentation strip and

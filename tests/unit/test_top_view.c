@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <math.h>
+#include "top_history.h"
+#include "top_replay.h"
 #include "top_view.h"
 
 /* docs/control-socket.md, with the fragmentation fields */
@@ -198,14 +201,17 @@ static void test_sort_keys(void **state)
 	assert_int_equal(top_col_for_key('n'), COL_CALLER);
 	assert_int_equal(top_col_for_key('u'), COL_SLACK);
 	assert_int_equal(top_col_for_key('q'), -1);
-	/* every column has its own key (the help's letters), none of the other keys */
-	for (int c = 0; c < COL_NR; c++) {
-		const char *keys = "noablcsupg";
+	/* every sortable column has its own key (the help's letters), none of the other keys */
+	for (int c = 0; c < COL_TREND; c++) {
+		const char *keys = "noablcsupgw";
 
+		assert_true(top_col_sortable(c));
 		assert_int_equal(top_col_for_key(keys[c]),
-				 (int)(strchr("noablcsupg", keys[c]) - keys));
+				 (int)(strchr("noablcsupgw", keys[c]) - keys));
 	}
-	for (const char *k = "qrtfk/? "; *k; k++)
+	assert_false(top_col_sortable(COL_TREND));
+	assert_int_equal(top_col_for_key(0), -1);
+	for (const char *k = "qrtfk/? []"; *k; k++)
 		assert_int_equal(top_col_for_key(*k), -1);
 }
 
@@ -456,16 +462,180 @@ static void test_utf8_bars(void **state)
 	top_model_free(&m);
 }
 
+/* the state document with load_msg's interval bytes set to v (BYTES/s = v / 2) */
+static void load_bytes(struct top_model *m, unsigned v)
+{
+	char doc[sizeof(state_doc) + 32], *p;
+
+	strcpy(doc, state_doc);
+	p = strstr(doc, "\"bytes_alloc\":51200");
+	assert_non_null(p);
+	snprintf(doc + (p - doc), sizeof(doc) - (p - doc), "\"bytes_alloc\":%u%s", v,
+		 strstr(state_doc, "\"bytes_alloc\":51200") + strlen("\"bytes_alloc\":51200"));
+	load(m, doc, NULL);
+}
+
+static const struct top_row *row_named(const struct top_model *m, const char *site)
+{
+	for (size_t i = 0; i < m->nr_rows; i++) {
+		if (!strcmp(m->rows[i].site_name, site))
+			return &m->rows[i];
+	}
+	fail_msg("no row %s", site);
+	return NULL;
+}
+
+static void test_history_trend(void **state)
+{
+	struct top_history h;
+	struct top_model m;
+	const struct top_row *r;
+
+	(void)state;
+	assert_int_equal(top_history_init(&h, 4, 1 << 20), 0);
+	/* intervals 1..6 with load_msg at 2, 4, ..., 12 bytes/s; the ring keeps 4 */
+	for (unsigned i = 1; i <= 6; i++) {
+		load_bytes(&m, 4 * i);
+		assert_int_equal(top_history_add(&h, &m), 0);
+		top_model_free(&m);
+	}
+	assert_int_equal(h.nr, 4);
+	load_bytes(&m, 24);
+	top_history_fill(&h, &m, 0);
+	r = row_named(&m, "load_msg+0x41");
+	for (int k = 0; k < TOP_TREND_W - 4; k++)
+		assert_true(isnan(r->trend[k]));
+	for (int k = 0; k < 4; k++)
+		assert_true(r->trend[TOP_TREND_W - 4 + k] == 2.0 * (3 + k));
+	/* two intervals back: its newest value is interval 4's, 1 and 2 are gone */
+	top_history_fill(&h, &m, 2);
+	assert_true(r->trend[TOP_TREND_W - 1] == 8);
+	assert_true(r->trend[TOP_TREND_W - 2] == 6);
+	assert_true(isnan(r->trend[TOP_TREND_W - 3]));
+	/* the documents: the newest first, nothing past the oldest kept */
+	assert_non_null(strstr(top_history_doc(&h, 0), "\"bytes_alloc\":24,"));
+	assert_non_null(strstr(top_history_doc(&h, 3), "\"bytes_alloc\":12,"));
+	assert_null(top_history_doc(&h, 4));
+	top_model_free(&m);
+	top_history_free(&h);
+}
+
+static void test_history_bounds(void **state)
+{
+	struct top_history h;
+	struct top_model m;
+
+	(void)state;
+	/* one byte: only the newest document stays, the others are counted */
+	assert_int_equal(top_history_init(&h, 10, 1), 0);
+	for (unsigned i = 1; i <= 3; i++) {
+		load_bytes(&m, i);
+		assert_int_equal(top_history_add(&h, &m), 0);
+		top_model_free(&m);
+	}
+	assert_int_equal(h.nr, 1);
+	assert_int_equal(h.docs_dropped, 2);
+	assert_non_null(strstr(top_history_doc(&h, 0), "\"bytes_alloc\":3,"));
+	top_history_free(&h);
+}
+
+static void test_sparkline(void **state)
+{
+	const double v[] = { 0, 1, 2, 3, NAN, 4, 5, 6, 7 };
+	char buf[64];
+
+	(void)state;
+	top_sparkline(v, 9, false, buf, sizeof(buf));
+	assert_string_equal(buf, "_.-~.=+*#");
+	top_sparkline(v, 2, true, buf, sizeof(buf));
+	/* alone, 1 is the highest: a full block */
+	assert_string_equal(buf, "\u2581\u2588");
+}
+
+static void test_narrow_columns(void **state)
+{
+	struct top_model m;
+	struct top_opts o = opts(COL_BYTES);
+	struct top_ui ui = {};
+	char *s, *head;
+
+	(void)state;
+	load(&m, state_doc, NULL);
+	/* 80 columns: the most important that fit, in order; the sort column stays */
+	o.sort = COL_PINGPONG;
+	s = screen_text(&m, &o, &ui, 12, 80);
+	head = strstr(s, "CALLER");
+	assert_non_null(head);
+	assert_non_null(strstr(head, "BYTES/s"));
+	assert_non_null(strstr(head, "PING-PONG*"));
+	assert_null(strstr(strchr(head, '\n') - 12, "GFP\n"));
+	assert_non_null(strstr(s, "cols hidden (Left/Right)"));
+	free(s);
+	/* scrolled three columns: CALLER, then LIVE onwards */
+	o.sort = COL_BYTES;
+	ui.hscroll = 3;
+	s = screen_text(&m, &o, &ui, 12, 200);
+	head = strstr(s, "CALLER");
+	assert_true(strncmp(head + 32, " ", 1) == 0);
+	assert_non_null(strstr(head, "CALLER                               LIVE LIVE BYTES"));
+	assert_null(strstr(head, "KIND"));
+	free(s);
+	/* --once: every column */
+	ui.hscroll = 0;
+	s = screen_text(&m, &o, &ui, 0, 0);
+	assert_non_null(strstr(s, "AVG REQ   SLACK/s  SLACK% PING-PONG TREND        GFP"));
+	assert_non_null(strstr(s, " ............ GFP_KERNEL +"));
+	free(s);
+	top_model_free(&m);
+}
+
+/* a recording back into state documents: deltas per interval, totals summed */
+static void test_replay(void **state)
+{
+	char why[256] = "";
+	struct top_replay *r =
+		top_replay_open("tests/data/synthetic-frag.ndjson", why, sizeof(why));
+	struct top_model m;
+	const struct top_row *row;
+	cJSON *st;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(r);
+	while ((st = top_replay_next(r))) {
+		n++;
+		assert_int_equal(top_model_load(&m, st, NULL), 0);
+		if (n == 2) {
+			/* hog_alloc: 100 allocations in interval 1, 1000 in 2 */
+			row = row_named(&m, "hog_alloc+0x10");
+			assert_true(row->d_allocs == 1000);
+			assert_true(row->tot_allocs == 1100);
+			assert_true(m.uptime_s == 2);
+			assert_int_equal(m.nr_zones, 1);
+		}
+		top_model_free(&m);
+	}
+	assert_int_equal(n, 4);
+	assert_int_equal(top_replay_count(r), 4);
+	top_replay_close(r);
+	assert_null(top_replay_open("/nonexistent/kms", why, sizeof(why)));
+	assert_non_null(strstr(why, "cannot read /nonexistent/kms"));
+	assert_null(top_replay_open("/dev/null", why, sizeof(why)));
+	assert_non_null(strstr(why, "not a file or a directory"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows_from_state), cmocka_unit_test(test_not_a_state),
-		cmocka_unit_test(test_sort_columns),	cmocka_unit_test(test_sort_keys),
-		cmocka_unit_test(test_filters),		cmocka_unit_test(test_once_screen),
-		cmocka_unit_test(test_strip_movement),	cmocka_unit_test(test_frag_pane),
-		cmocka_unit_test(test_no_frag_data),	cmocka_unit_test(test_detail_pane),
-		cmocka_unit_test(test_lower_bound),	cmocka_unit_test(test_screen_fits),
-		cmocka_unit_test(test_utf8_bars),
+		cmocka_unit_test(test_history_trend),	cmocka_unit_test(test_history_bounds),
+		cmocka_unit_test(test_sparkline),	cmocka_unit_test(test_narrow_columns),
+		cmocka_unit_test(test_replay),		cmocka_unit_test(test_sort_columns),
+		cmocka_unit_test(test_sort_keys),	cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_once_screen),	cmocka_unit_test(test_strip_movement),
+		cmocka_unit_test(test_frag_pane),	cmocka_unit_test(test_no_frag_data),
+		cmocka_unit_test(test_detail_pane),	cmocka_unit_test(test_lower_bound),
+		cmocka_unit_test(test_screen_fits),	cmocka_unit_test(test_utf8_bars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
