@@ -130,9 +130,11 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 			"or --format json\n");
 		return 2;
 	}
-	if (a.pprof && a.html && !strcmp(a.pprof, "-") && !strcmp(a.html, "-")) {
-		fprintf(stderr, "kmemscope report: --pprof - and --html - both on stdout: name a "
-				"file for one of them\n");
+	if (a.pprof && !strcmp(a.pprof, "-") && ((a.html && !strcmp(a.html, "-")) || a.format)) {
+		fprintf(stderr,
+			"kmemscope report: --pprof - and %s both on stdout: name a file for "
+			"the profile\n",
+			a.format ? "--format json" : "--html -");
 		return 2;
 	}
 	env->o = (struct rp_opts){ .sort = a.sort,

@@ -135,9 +135,9 @@ check_eq fleet_prometheus_load_msg_requested_bytes $((N * req)) \
 	$(($(q "sum(kmemscope_site_requested_bytes_total$sel)") - ${r0:-0}))
 check_eq fleet_prometheus_load_msg_allocated_bytes $((N * class)) \
 	$(($(q "sum(kmemscope_site_allocated_bytes_total$sel)") - ${b0:-0}))
-check fleet_site_label_offset "load_msg's series has no site=\"load_msg+0x..\" label" \
+check fleet_site_label_offset "load_msg's series has no site=\"load_msg+0x..\" and cache=\"kmalloc\" labels" \
 	bash -c "curl -sf --get '$API/series' --data-urlencode 'match[]=kmemscope_site_allocations_total$sel' |
-		jq -e '[.data[].site | test(\"^load_msg\\\\+0x[0-9a-f]+$\")] | length > 0 and all'"
+		jq -e '[.data[] | (.site | test(\"^load_msg\\\\+0x[0-9a-f]+$\")) and .cache == \"kmalloc\"] | length > 0 and all'"
 kinds=$(q 'sum(kmemscope_allocations_total{kind="kmalloc"})')
 check fleet_kind_total_covers_site "kmalloc allocations_total $kinds < the workload's $N" \
 	test "${kinds:-0}" -ge $N
