@@ -18,17 +18,6 @@ daemon_cleanup() {
 }
 trap daemon_cleanup EXIT
 
-# poll until the command succeeds; false after $1 seconds
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # kmemscope daemon --config CONF ARGS, logging to $TMP/NAME.err; waits for the attach
 start_daemon() { # name conf args...
 	local name=$1 conf=$2

@@ -20,16 +20,6 @@ hostile_cleanup() {
 }
 trap hostile_cleanup EXIT
 
-wait_for() { # seconds command...
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # a victim file and, beside it, NAME -> victim owned by nobody (another user)
 plant() { # dir name
 	mkdir -p "$1"
