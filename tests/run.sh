@@ -50,15 +50,16 @@ run_fn() { # name, shell function...: run_one for a function of this shell
 
 # The e2e scripts again, while another kmemscope, bpftrace and a tracefs
 # instance use the same tracepoints (tests/e2e/neighbours.sh): a busy
-# machine. Not the QEMU guests (their own kernel), fuzzing or the soak
-# (kmemscope alone under stress; they would double the suite's time).
+# machine. Not the QEMU guests (their own kernel), fuzzing, the soak
+# (kmemscope alone under stress; they would double the suite's time) or
+# hostile.sh (files and names, not tracing).
 neighbour_pass() {
 	source tests/e2e/neighbours.sh
 	trap neighbours_stop EXIT
 	run_fn neighbours/start neighbours_start "$top/$build/kmemscope"
 	for t in tests/e2e/*.sh; do
 		case $(basename "$t") in
-		lib.sh | neighbours.sh | kernels.sh | systemd.sh | fuzz.sh | soak.sh) continue ;;
+		lib.sh | neighbours.sh | kernels.sh | systemd.sh | fuzz.sh | soak.sh | hostile.sh) continue ;;
 		esac
 		run_one "neighbours/$(basename "$t" .sh)" env KMS_BUILD="$top/$build" bash "$t"
 	done

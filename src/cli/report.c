@@ -357,6 +357,11 @@ static int output(struct report *rp, struct report_env *env)
 		if (report_print_folded(stdout, rp))
 			log_warn(
 				"no allocation stacks in the input: stacks come from page_site records and site records with a \"stack\" array");
+		if (rp->over_folds)
+			log_warn(
+				"%llu distinct stacks beyond --max-sites %llu (or 64 MiB of names) left out",
+				(unsigned long long)rp->over_folds,
+				(unsigned long long)rp->opts.max_sites);
 		return 0;
 	}
 	if (env->html && write_html(rp, env->html))

@@ -179,6 +179,7 @@ static void write_snapshot(struct daemon *d)
 
 	snprintf(path, sizeof(path), "%s/state.json", d->state_dir);
 	text = st ? cJSON_PrintUnformatted(st) : NULL;
+	text = text ? utf8_repair(text) : NULL;
 	cJSON_Delete(st);
 	if (!text) {
 		log_err("snapshot: out of memory");
@@ -422,7 +423,7 @@ static char *print_doc(cJSON *o)
 	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
 
 	cJSON_Delete(o);
-	return text;
+	return text ? utf8_repair(text) : NULL; /* comm is any bytes: JSON is UTF-8 */
 }
 
 static char *on_command(const char *cmd, void *ctx)

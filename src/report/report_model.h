@@ -38,6 +38,9 @@ enum rp_sort {
 	RP_SORT_NR,
 };
 
+/* the folded stacks' names together (--folded): at most this many bytes */
+#define RP_FOLD_BYTES_MAX (64u << 20)
+
 struct rp_opts {
 	enum rp_sort sort;
 	__u64 top; /* rows, 0 = all */
@@ -256,6 +259,8 @@ struct report {
 	bool rest_filtered; /* site_rest skipped: --kind/--caller cannot apply to it */
 	/* records of sites beyond --max-sites: in rest (site) or only counted (page_site) */
 	__u64 over_records, over_allocs, over_bytes, over_page_records;
+	/* distinct folded stacks beyond --max-sites or RP_FOLD_BYTES_MAX: left out */
+	__u64 over_folds, fold_bytes;
 	__u64 live_entries; /* header.settings.live_entries, largest seen; 0: unknown */
 	__u64 stack_sample; /* header.settings.stack_sample, largest seen; 0: off or unknown */
 	/* derived: sites whose LIVE is a lower bound, objects not tracked */

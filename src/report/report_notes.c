@@ -35,7 +35,7 @@ bool rp_note_over(const struct report *rp, char *buf, size_t sz)
 	int n;
 
 	buf[0] = '\0';
-	if (!rp->over_records && !rp->over_page_records)
+	if (!rp->over_records && !rp->over_page_records && !rp->over_folds)
 		return false;
 	n = snprintf(
 		buf, sz,
@@ -43,8 +43,12 @@ bool rp_note_over(const struct report *rp, char *buf, size_t sz)
 		(unsigned long long)rp->opts.max_sites, (unsigned long long)rp->over_records,
 		fmt_count(rp->over_allocs, x, sizeof(x)), fmt_bytes(rp->over_bytes, y, sizeof(y)));
 	if (rp->over_page_records && n > 0 && (size_t)n < sz)
-		snprintf(buf + n, sz - n, ", %llu page_site records left out",
-			 (unsigned long long)rp->over_page_records);
+		n += snprintf(buf + n, sz - n, ", %llu page_site records left out",
+			      (unsigned long long)rp->over_page_records);
+	if (rp->over_folds && n > 0 && (size_t)n < sz)
+		snprintf(buf + n, sz - n,
+			 ", %llu stacks left out of --folded (64 MiB of stack names)",
+			 (unsigned long long)rp->over_folds);
 	return true;
 }
 

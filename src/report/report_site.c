@@ -144,7 +144,15 @@ static int fold_add(struct report *rp, struct ndjson_reader *r, const cJSON *sta
 		*p++ = i ? ';' : '\0';
 	}
 	f = htab_get(&rp->fold_map, key);
+	if (!f && ((rp->opts.max_sites && rp->nr_folds >= rp->opts.max_sites) ||
+		   rp->fold_bytes + len > RP_FOLD_BYTES_MAX)) {
+		/* bounded like the sites: 128 frames of 552 bytes make 70 KB keys */
+		free(key);
+		rp->over_folds++;
+		return 0;
+	}
 	if (!f) {
+		rp->fold_bytes += len;
 		f = calloc(1, sizeof(*f));
 		if (!f || htab_put(&rp->fold_map, key, f) ||
 		    rp_push(&rp->folds, &rp->nr_folds, f)) {

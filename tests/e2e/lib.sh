@@ -27,6 +27,17 @@ check_eq() { # name, expected, actual
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2', got '$3'"; fi
 }
 
+# poll until the command succeeds; false after $1 seconds
+wait_for() {
+	local t=$1 i
+	shift
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 need_root_bpf() {
 	if [ "$(id -u)" -ne 0 ]; then
 		skip "${1:-e2e}" "needs root to load BPF programs (run: sudo make test)"

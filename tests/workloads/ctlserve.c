@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A stand-in for the daemon's control socket (docs/control-socket.md), for
- * testing clients: ctlserve SOCKET FILE answers every "state" command with
- * FILE's contents (read again each time), anything else with the error reply,
+ * testing clients: ctlserve SOCKET FILE [COMMAND] answers every COMMAND
+ * ("state" by default, "status" for `kmemscope status`) with FILE's contents (read again each time), anything else with the error reply,
  * and closes the connection. Runs until killed; removes SOCKET on SIGTERM.
  */
 #include <signal.h>
@@ -42,8 +42,8 @@ int main(int argc, char **argv)
 	static const char err[] = "{\"type\":\"error\",\"error\":\"unknown command\"}\n";
 	int fd;
 
-	if (argc != 3 || strlen(argv[1]) >= sizeof(a.sun_path)) {
-		fprintf(stderr, "usage: %s SOCKET FILE\n", argv[0]);
+	if (argc < 3 || argc > 4 || strlen(argv[1]) >= sizeof(a.sun_path)) {
+		fprintf(stderr, "usage: %s SOCKET FILE [COMMAND]\n", argv[0]);
 		return 2;
 	}
 	sock_path = argv[1];
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 		while (n + 1 < sizeof(line) && read(c, line + n, 1) == 1 && line[n] != '\n')
 			n++;
 		line[n] = '\0';
-		if (!strcmp(line, "state"))
+		if (!strcmp(line, argc > 3 ? argv[3] : "state"))
 			reply_file(c, argv[2]);
 		else if (write(c, err, sizeof(err) - 1) < 0)
 			perror("write");
