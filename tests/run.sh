@@ -58,7 +58,7 @@ neighbour_pass() {
 	run_fn neighbours/start neighbours_start "$top/$build/kmemscope"
 	for t in tests/e2e/*.sh; do
 		case $(basename "$t") in
-		lib.sh | neighbours.sh | kernels.sh | systemd.sh | fuzz.sh | soak.sh) continue ;;
+		lib*.sh | neighbours.sh | kernels.sh | systemd.sh | fuzz.sh | soak.sh) continue ;;
 		esac
 		run_one "neighbours/$(basename "$t" .sh)" env KMS_BUILD="$top/$build" bash "$t"
 	done
@@ -78,7 +78,7 @@ if [ "$unit_only" -eq 0 ]; then
 	exec 9>/tmp/kmemscope-e2e.lock
 	flock 9
 	for t in tests/e2e/*.sh; do
-		case $(basename "$t") in lib.sh | neighbours.sh) continue ;; esac
+		case $(basename "$t") in lib*.sh | neighbours.sh) continue ;; esac
 		run_one "$(basename "$t" .sh)" env KMS_BUILD="$top/$build" bash "$t"
 	done
 	neighbour_pass
