@@ -155,8 +155,10 @@ static void sites(FILE *f, struct session *s, __u64 top)
 
 	if (!v || !c)
 		goto out;
-	memcpy(v, s->sites.list, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_caller);
+	if (n) { /* no sites yet: list is NULL, and memcpy(v, NULL, 0) is undefined */
+		memcpy(v, s->sites.list, n * sizeof(*v));
+		qsort(v, n, sizeof(*v), cmp_caller);
+	}
 	for (size_t i = 0; i < n; i++) {
 		long long *sum;
 
