@@ -533,9 +533,11 @@ static int open_segment(struct segments *g)
 		return -EBUSY;
 	merr = mkdir_p(g->dir, 0700);
 	err = export_attach(&g->x, g->path);
+	/* the name ends in .active: gzip all the same; and the queue holds gzip
+	 * members, whether the file could be created or not */
+	g->x.gz = true;
 	if (err)
 		return merr ? merr : err;
-	g->x.gz = true; /* the name ends in .active: gzip all the same */
 	/* ours while we write it: not a leftover for another daemon to recover */
 	if (flock(g->x.fd, LOCK_EX | LOCK_NB))
 		log_warn("cannot lock %s: %s", g->path, strerror(errno));
