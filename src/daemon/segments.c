@@ -266,7 +266,7 @@ long long gz_salvage_file(const char *path)
 static void recover(struct segments *g, const char *name)
 {
 	char from[SEG_PATH_MAX], to[SEG_PATH_MAX];
-	struct gz_salvage info;
+	struct gz_salvage info = {};
 	long long size;
 	int fd;
 
