@@ -288,6 +288,7 @@ static void recover(struct segments *g, const char *name)
 		g->recover_err = size; /* once, not every interval */
 		return;
 	}
+	g->recover_err = 0;
 	if (info.rewritten) {
 		log_warn(
 			"segment %s: %llu corrupt bytes skipped from offset %llu; the intact intervals before and after them kept in %s (%lld bytes)",
