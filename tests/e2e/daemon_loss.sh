@@ -98,7 +98,8 @@ rm -rf "$ST"
 check gone_noticed "no 'deleted or replaced' error" wait_for 5 grep -q "$ST was deleted or replaced" "$TMP/gone.err"
 check gone_recreated "the state directory was not created again" wait_for 5 test -e "$ST/.lock"
 check gone_writes_again "no interval in the re-created directory" wait_for 5 test "$(n_intervals "$ST")" -gt 0
-"$KMS" daemon --config "$TMP/g.conf" --socket "$TMP/ctl2.sock" >"$TMP/o" 2>"$TMP/gone2.err"
+# (a second daemon that is not refused would run: stopped after 10 s)
+timeout 10 "$KMS" daemon --config "$TMP/g.conf" --socket "$TMP/ctl2.sock" >"$TMP/o" 2>"$TMP/gone2.err"
 check_eq gone_locked_again 1 $?
 check gone_locked_message "no 'another kmemscope daemon'" grep -q "another kmemscope daemon writes to $ST" "$TMP/gone2.err"
 check_eq gone_status_ok true "$(status_json | jq .writes.ok)"
