@@ -21,10 +21,10 @@ if mount_small_fs full_from_start; then
 	# each interval compressed once when queued (and the one header): not
 	# the whole queue again with every retry
 	seq=$(jq .seq <<<"$st")
-	comp=$(jq .writes.compressions <<<"$st")
+	comp=$(jq '.writes.compressions // -1' <<<"$st")
 	check retry_compresses_once "$comp compressions for $seq intervals" \
 		test "$comp" -le $((seq + 1)) -a "$comp" -ge "$seq"
-	queued=$(jq .writes.queued_intervals <<<"$st")
+	queued=$(jq '.writes.queued_intervals // 0' <<<"$st")
 	stop_daemon TERM
 	check_eq full_stop_exit_1 1 $?
 	lost=$(sed -n 's/.* \([0-9][0-9]*\) intervals lost.*/\1/p' "$TMP/full.err")
