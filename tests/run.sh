@@ -59,7 +59,7 @@ neighbour_pass() {
 	run_fn neighbours/start neighbours_start "$top/$build/kmemscope"
 	for t in tests/e2e/*.sh; do
 		case $(basename "$t") in
-		lib.sh | neighbours.sh | kernels.sh | systemd.sh | fuzz.sh | soak.sh | hostile.sh) continue ;;
+		lib*.sh | neighbours.sh | kernels.sh | systemd.sh | fuzz.sh | soak.sh | hostile.sh) continue ;;
 		esac
 		run_one "neighbours/$(basename "$t" .sh)" env KMS_BUILD="$top/$build" bash "$t"
 	done
@@ -79,7 +79,7 @@ if [ "$unit_only" -eq 0 ]; then
 	exec 9>/tmp/kmemscope-e2e.lock
 	flock 9
 	for t in tests/e2e/*.sh; do
-		case $(basename "$t") in lib.sh | neighbours.sh) continue ;; esac
+		case $(basename "$t") in lib*.sh | neighbours.sh) continue ;; esac
 		# a script may ask for more than 10 minutes ("# timeout: SECONDS")
 		KMS_TEST_TIMEOUT=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -1) \
 			run_one "$(basename "$t" .sh)" env KMS_BUILD="$top/$build" bash "$t"

@@ -31,11 +31,74 @@ step asan_ubsan_build make --no-print-directory OUT="$out" CFLAGS="-O1 -g $san" 
 for t in "$out"/tests/test_*; do
 	step "asan_ubsan_$(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
 done
+# sanitized: cmd... runs with leak checks, and no sanitizer report may
+# appear whatever its exit status (a hostile fixture may be refused, with
+# exit 1 or 2, but never with a memory error); the status is the command's
+export ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:exitcode=99
+sanitized() { # allowed exit statuses ("0" or "0 1 2"), cmd...
+	local ok=$1 rc err
+	shift
+	err=$(mktemp)
+	"$@" 2>"$err" >/dev/null
+	rc=$?
+	cat "$err"
+	if grep -qE "Sanitizer|runtime error:" "$err"; then
+		rm -f "$err"
+		return 99
+	fi
+	rm -f "$err"
+	[[ " $ok " == *" $rc "* ]]
+}
+# every report input in tests/data, as text, JSON and HTML
+report_fixtures() {
+	local f rc=0
+	for f in tests/data/*.ndjson* tests/data/*/*.ndjson*; do
+		[ -e "$f" ] || continue
+		echo "report $f"
+		sanitized "0 1 2" "$out/kmemscope" report "$f" || rc=1
+		sanitized "0 1 2" "$out/kmemscope" report --format json "$f" || rc=1
+		sanitized "0 1 2" "$out/kmemscope" report --html "$log.html" "$f" || rc=1
+	done
+	rm -f "$log.html"
+	return $rc
+}
+step asan_ubsan_report_fixtures report_fixtures
+# the daemon: a few intervals, a status request, a snapshot, a stop; and
+# what it wrote reads back
+asan_daemon() {
+	local dir=$log.daemon pid rc
+	mkdir -p "$dir"
+	printf 'interval = 0.3\nexport_dir = %s/state\nprom_textfile = %s/k.prom\n' "$dir" "$dir" >"$dir/k.conf"
+	"$out/kmemscope" daemon --config "$dir/k.conf" --socket "$dir/ctl.sock" 2>"$dir/err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q "tracing kmalloc=" "$dir/err" && break
+		sleep 0.1
+	done
+	sleep 1
+	sanitized 0 "$out/kmemscope" status --socket "$dir/ctl.sock" &&
+		sanitized 0 "$out/kmemscope" status --socket "$dir/ctl.sock" --command snapshot
+	rc=$?
+	sleep 0.5
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$((rc ? rc : $?))
+	cat "$dir/err"
+	grep -qE "Sanitizer|runtime error:" "$dir/err" && rc=99
+	[ "$rc" -eq 0 ] && sanitized 0 "$out/kmemscope" report "$dir/state"
+	rc=$((rc ? rc : $?))
+	rm -rf "$dir"
+	return $rc
+}
 if [ "$(id -u)" -eq 0 ]; then
-	step asan_ubsan_record bash -c "ASAN_OPTIONS=detect_leaks=1 '$out/kmemscope' record -d 2 -i 0.5 --pages -o '$log.json.gz' >/dev/null && zcat '$log.json.gz' >/dev/null"
+	step asan_ubsan_record bash -c "'$out/kmemscope' record -d 2 -i 0.5 --pages -o '$log.json.gz' >/dev/null && zcat '$log.json.gz' >/dev/null"
 	rm -f "$log.json.gz"
+	step asan_ubsan_daemon asan_daemon
+	step asan_ubsan_top_once sanitized 0 env TERM=xterm "$out/kmemscope" top --once -i 0.5
 else
 	echo "SKIP: asan_ubsan_record: needs root to load BPF programs"
+	echo "SKIP: asan_ubsan_daemon: needs root to load BPF programs"
+	echo "SKIP: asan_ubsan_top_once: needs root to load BPF programs"
 fi
 # the sources and -I flags from the Makefile, so a file in any folder under
 # src/ is checked

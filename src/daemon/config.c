@@ -2,14 +2,20 @@
 /* The daemon's `key = value` configuration file: parsing and validation. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "config.h"
 #include "daemon_options.h"
 #include "session_options.h"
 #include "util.h"
+
+/* far more than every key with a comment each: anything larger is not a configuration */
+#define CONFIG_MAX_BYTES (1 << 20)
 
 /* the session counts periods in intervals; page_order_threshold mirrors the tracer's */
 static void derive_topts(struct daemon_config *c)
@@ -206,17 +212,86 @@ int config_parse(const char *name, const char *text, struct daemon_config *c, ch
 	return rc;
 }
 
-int config_load(const char *path, struct daemon_config *c, char *err, size_t errsz)
+/*
+ * Open the configuration: only a regular file (a FIFO would block the
+ * daemon in open() or read(), a device such as /dev/zero never ends), at
+ * most CONFIG_MAX_BYTES. The fd, or -errno with the reason in err.
+ */
+static int open_config(const char *path, char *err, size_t errsz)
 {
-	size_t len;
-	char *text = read_file(path, &len);
-	int rc;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), rc;
+	struct stat st;
 
-	if (!text) {
+	if (fd < 0 || fstat(fd, &st)) {
 		rc = -errno;
 		snprintf(err, errsz, "%s: cannot read: %s", path, strerror(errno));
-		return rc;
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errsz,
+			 "%s: not a regular file: give the path of a configuration file", path);
+	} else if (st.st_size > CONFIG_MAX_BYTES) {
+		rc = -EFBIG;
+		snprintf(err, errsz, "%s: %lld bytes, more than a configuration file holds (%d)",
+			 path, (long long)st.st_size, CONFIG_MAX_BYTES);
+	} else {
+		return fd;
 	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* up to CONFIG_MAX_BYTES + 1 bytes of fd, NUL-terminated; *len of them. -errno. */
+static int read_bounded(int fd, char *text, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while (*len <= CONFIG_MAX_BYTES) {
+		n = read(fd, text + *len, CONFIG_MAX_BYTES + 1 - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		*len += n;
+	}
+	text[*len] = '\0';
+	return 0;
+}
+
+/* The file's text (see open_config); NULL with the reason in err and -errno in *rc. */
+static char *read_config_text(const char *path, size_t *len, char *err, size_t errsz, int *rc)
+{
+	int fd = open_config(path, err, errsz);
+	char *text;
+
+	*rc = fd < 0 ? fd : 0;
+	if (fd < 0)
+		return NULL;
+	text = malloc(CONFIG_MAX_BYTES + 2);
+	*rc = text ? read_bounded(fd, text, len) : -ENOMEM;
+	close(fd);
+	/* grown since fstat() */
+	if (!*rc && *len > CONFIG_MAX_BYTES)
+		*rc = -EFBIG;
+	if (*rc) {
+		snprintf(err, errsz, "%s: cannot read: %s", path, strerror(-*rc));
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+int config_load(const char *path, struct daemon_config *c, char *err, size_t errsz)
+{
+	size_t len = 0;
+	int rc;
+	char *text = read_config_text(path, &len, err, errsz, &rc);
+
+	if (!text)
+		return rc;
 	if (strlen(text) != len) {
 		free(text);
 		snprintf(err, errsz, "%s: not a text file (NUL byte)", path);

@@ -6,6 +6,7 @@
  * through a signalfd, control clients, the interval and watchdog timers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -583,6 +584,24 @@ static void describe_start(struct daemon *d)
 		d->state_dir, d->ctl.fd >= 0 ? d->sock_path : "none");
 }
 
+/*
+ * Started with fds 0-2 closed (a careless supervisor): the first files
+ * opened would become stdout and stderr, and log lines would go into the
+ * state directory's .lock or a segment. /dev/null takes their place.
+ */
+static void guard_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		n = open("/dev/null", O_RDWR); /* the lowest free fd: this one */
+		if (n >= 0 && n != fd)
+			close(n);
+	}
+}
+
 int cmd_daemon(int argc, char **argv)
 {
 	static struct daemon d; /* big: not on the stack */
@@ -590,6 +609,7 @@ int cmd_daemon(int argc, char **argv)
 	uint64_t usec;
 	int rc;
 
+	guard_std_fds();
 	memset(&d, 0, sizeof(d));
 	d.sfd = -1;
 	log_level = 1; /* lifecycle messages: start, segments, reloads */

@@ -53,8 +53,8 @@ static const struct opt_spec key_specs[] = {
 	  "B", "... and at most this many bytes of them; at least twice rotate_size" },
 	{ "queue-limit", 0, "queue_limit", OT_BYTES, 0, CFG(queue_limit), 65536, 4ULL << 30, "64M",
 	  "B",
-	  "bytes of records held in memory while writes fail (later intervals are then not "
-	  "kept)" },
+	  "bytes of records held in memory (compressed) while writes fail (later intervals are "
+	  "then not kept)" },
 	{ "prom-textfile", 0, "prom_textfile", OT_PATH, OF_EMPTY_OK, CFG(prom_textfile), 0, 0, "",
 	  "PATH",
 	  "also write Prometheus metrics to PATH every interval (node_exporter's textfile "

@@ -278,8 +278,10 @@ static void sites(FILE *f, struct session *s, __u64 top)
 
 	if (!v || !c)
 		goto out;
-	memcpy(v, s->sites.list, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_site);
+	if (n) { /* no sites yet: list is NULL, and memcpy(v, NULL, 0) is undefined */
+		memcpy(v, s->sites.list, n * sizeof(*v));
+		qsort(v, n, sizeof(*v), cmp_site);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!nc || cmp_site(&c[nc - 1].first, &v[i]))
 			c[nc++].first = v[i];

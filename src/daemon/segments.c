@@ -244,7 +244,7 @@ long long gz_salvage_file(const char *path)
 static void recover(struct segments *g, const char *name)
 {
 	char from[SEG_PATH_MAX], to[SEG_PATH_MAX];
-	struct gz_salvage info;
+	struct gz_salvage info = {};
 	long long size;
 	int fd;
 
@@ -266,6 +266,7 @@ static void recover(struct segments *g, const char *name)
 		g->recover_err = size; /* once, not every interval */
 		return;
 	}
+	g->recover_err = 0;
 	if (info.rewritten) {
 		log_warn(
 			"segment %s: %llu corrupt bytes skipped from offset %llu; the intact intervals before and after them kept in %s (%lld bytes)",
@@ -521,9 +522,11 @@ static int open_segment(struct segments *g)
 		return -EBUSY;
 	merr = mkdir_p(g->dir, 0700);
 	err = export_attach(&g->x, g->path);
+	/* the name ends in .active: gzip all the same; and the queue holds gzip
+	 * members, whether the file could be created or not */
+	g->x.gz = true;
 	if (err)
 		return merr ? merr : err;
-	g->x.gz = true; /* the name ends in .active: gzip all the same */
 	/* ours while we write it: not a leftover for another daemon to recover */
 	if (flock(g->x.fd, LOCK_EX | LOCK_NB))
 		log_warn("cannot lock %s: %s", g->path, strerror(errno));

@@ -6,66 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 need_root_bpf daemon
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-SOCK=$TMP/ctl.sock
-DPID="" LPID="" FULL=""
-
-daemon_cleanup() {
-	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
-	[ -n "$FULL" ] && umount "$FULL" 2>/dev/null
-	cleanup
-}
-trap daemon_cleanup EXIT
-
-# kmemscope daemon --config CONF ARGS, logging to $TMP/NAME.err; waits for the attach
-start_daemon() { # name conf args...
-	local name=$1 conf=$2
-	shift 2
-	"$KMS" daemon --config "$conf" --socket "$SOCK" "$@" 2>"$TMP/$name.err" &
-	DPID=$!
-	if ! wait_for 20 grep -q "tracing kmalloc=" "$TMP/$name.err"; then
-		echo "daemon $name did not start:" >&2
-		cat "$TMP/$name.err" >&2
-		return 1
-	fi
-}
-
-stop_daemon() { # signal; returns the exit status
-	local rc
-	kill "-${1:-TERM}" "$DPID"
-	wait "$DPID" 2>/dev/null # no "Killed" line from the shell
-	rc=$?
-	DPID=""
-	return $rc
-}
-
-# every segment: zcat reads it whole, every line is a JSON record, the first a header
-segments_ok() { # dir
-	local f n=0
-	for f in "$1"/kmemscope-*.ndjson.gz*; do
-		[ -e "$f" ] || continue
-		n=$((n + 1))
-		zcat "$f" >/dev/null 2>&1 || { echo "zcat fails on $f"; return 1; }
-		zcat "$f" | jq -R -e 'fromjson | .type' >/dev/null 2>&1 || { echo "bad line in $f"; return 1; }
-		[ "$(zcat "$f" | head -1 | jq -r .type)" = header ] || { echo "$f does not start with a header"; return 1; }
-		[ "$(zcat "$f" | tail -c1 | od -An -tx1 | tr -d ' ')" = 0a ] || { echo "$f ends inside a line"; return 1; }
-	done
-	[ "$n" -gt 0 ] || { echo "no segments in $1"; return 1; }
-}
-
-# the interval numbers of all segments in order: consecutive, none twice
-seqs_consecutive() { # dir
-	local f
-	for f in "$1"/kmemscope-*.ndjson.gz*; do zcat "$f"; done |
-		jq -r 'select(.type == "interval") | .seq' |
-		awk 'NR > 1 && $1 != prev + 1 { print "gap or repeat at " prev " -> " $1; bad = 1 }
-		     { prev = $1 } END { exit bad || NR == 0 }'
-}
-
-n_segments() { ls "$1" | grep -cE '^kmemscope-.*\.ndjson\.gz(\.active)?$'; }
-n_intervals() { for f in "$1"/kmemscope-*.ndjson.gz*; do zcat "$f" 2>/dev/null; done | grep -c '"type":"interval"'; }
-status_json() { "$KMS" status --socket "$SOCK" --json; }
+source "$(dirname "$0")/lib_daemon.sh"
 
 # --- configuration errors ----------------------------------------------------
 cat >"$TMP/bad1.conf" <<'C'
@@ -331,10 +272,8 @@ check reload_segments_ok "$(segments_ok "$ST")" segments_ok "$ST"
 # --- SIGKILL: readable up to the last interval; recovered by the next start --
 ST=$TMP/state5
 printf 'interval = 0.2\nexport_dir = %s\ntop_sites = 0\n' "$ST" >"$TMP/k.conf"
-start_daemon kill "$TMP/k.conf" || { fail sigkill_start "daemon did not start"; exit 1; }
-sleep 1.5
-stop_daemon KILL
-active=$(ls "$ST"/*.active 2>/dev/null | head -1)
+kill_daemon_after kill "$TMP/k.conf" 1.5 "$ST" || { fail sigkill_start "daemon did not start"; exit 1; }
+active=$ACTIVE
 check sigkill_leaves_active "no .active segment after SIGKILL" test -n "$active"
 check sigkill_zcat_reads "zcat cannot read the killed segment" bash -c "zcat '$active' >/dev/null"
 check sigkill_lines_parse "$(segments_ok "$ST")" segments_ok "$ST"
@@ -359,12 +298,7 @@ check second_daemon_message "no 'another kmemscope daemon'" grep -q "another kme
 stop_daemon TERM
 
 # --- full file system ---------------------------------------------------------
-FULL=$TMP/full
-mkdir -p "$FULL"
-if ! mount -t tmpfs -o size=256k,mode=0700 kmstmp "$FULL"; then
-	skip full_disk "cannot mount a tmpfs"
-	FULL=""
-else
+if mount_small_fs full_disk; then
 	printf 'interval = 0.2\nexport_dir = %s\ntop_sites = 0\nrotate_size = 64K\nretain_bytes = 1G\n' "$FULL" >"$TMP/f.conf"
 	start_daemon full "$TMP/f.conf" || { fail full_start "daemon did not start"; exit 1; }
 	sleep 0.6

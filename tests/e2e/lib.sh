@@ -137,16 +137,6 @@ rec_prog_names() {
 	done
 }
 
-# poll until the command succeeds; false after $1 seconds
-wait_for() {
-	local t=$1 i
-	shift
-	for ((i = 0; i < t * 10; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # smallest kmalloc size class >= $1, from this kernel's /proc/slabinfo
 size_class() {

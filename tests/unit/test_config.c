@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,19 @@ static void test_load_file(void **state)
 	unlink(path);
 	assert_int_equal(config_load(path, &c, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "cannot read"));
+	/* a device or a directory is not read (/dev/zero would never end) */
+	assert_int_equal(config_load("/dev/zero", &c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "/dev/zero: not a regular file: give the path of a configuration file");
+	assert_int_equal(config_load("/tmp", &c, err, sizeof(err)), -EINVAL);
+	/* nor one larger than any configuration */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 2 << 20), 0);
+	close(fd);
+	assert_int_equal(config_load(path, &c, err, sizeof(err)), -EFBIG);
+	assert_non_null(strstr(err, "more than a configuration file holds"));
+	unlink(path);
 }
 
 static void test_tracer_changed(void **state)

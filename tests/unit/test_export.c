@@ -154,6 +154,46 @@ static void test_rollback_on_write_error(void **state)
 	assert_non_null(strstr(slurp(path), "\"seq\":1"));
 }
 
+/*
+ * gzip: an interval is compressed once, when packed; failed writes retry
+ * the same members (no recompression of the queue), and a header put in
+ * front of packed members is a member of its own
+ */
+static void test_pack_once(void **state)
+{
+	char path[64], *text;
+	struct export x;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/d.ndjson.gz", dir);
+	assert_int_equal(export_open(&x, path), 0);
+	fd = x.fd;
+	x.fd = -1; /* every write fails (EBADF) */
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(export_add(&x, rec(i)), 0);
+		assert_int_equal(export_pack(&x), 0);
+		assert_int_equal(x.packed, x.len);
+		assert_int_not_equal(export_flush(&x), 0);
+		assert_int_equal(x.compressions, i);
+	}
+	assert_int_equal(export_prepend(&x, rec(0)), 0);
+	assert_int_equal(x.compressions, 4);
+	assert_int_equal(x.packed, x.len);
+	x.fd = fd;
+	assert_int_equal(export_flush(&x), 0);
+	assert_int_equal(x.compressions, 4);
+	assert_int_equal(x.len, 0);
+	assert_int_equal(export_close(&x), 0);
+	text = slurp(path);
+	/* in order: the header first, then the intervals as queued */
+	assert_non_null(strstr(text, "\"seq\":0"));
+	assert_non_null(strstr(text, "\"seq\":3"));
+	assert_true(strstr(text, "\"seq\":0") < strstr(text, "\"seq\":1"));
+	assert_true(strstr(text, "\"seq\":1") < strstr(text, "\"seq\":2"));
+	assert_true(strstr(text, "\"seq\":2") < strstr(text, "\"seq\":3"));
+}
+
 static void test_open_errors(void **state)
 {
 	struct export x;
@@ -182,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_plain_lines),
 		cmocka_unit_test(test_gzip_members),
 		cmocka_unit_test(test_rollback_on_write_error),
+		cmocka_unit_test(test_pack_once),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_log2_hist_keys),
 	};
