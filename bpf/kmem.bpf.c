@@ -655,6 +655,9 @@ int BPF_KPROBE(kms_vmalloc_kp, unsigned long size, unsigned long align, unsigned
 	 * points at the return address, args 7..9 follow it.
 	 */
 	bpf_probe_read_kernel(&p.caller, sizeof(p.caller), (void *)(PT_REGS_SP(ctx) + 3 * 8));
+#elif defined(__TARGET_ARCH_arm64)
+	/* x0..x7 hold arguments 1..8; the 9th, caller, is at sp on entry */
+	bpf_probe_read_kernel(&p.caller, sizeof(p.caller), (void *)PT_REGS_SP(ctx));
 #endif
 	p.stack_id = bpf_get_stackid(ctx, &stacks, 0);
 	if (bpf_map_update_elem(&vm_pending, &id, &p, BPF_ANY))

@@ -22,7 +22,7 @@ kernels='
 5.10 bullseye ^linux-image-5\.10\.0-[0-9]+-amd64-unsigned$ amd64 tracepoint kprobe kprobe bpf_jit_binary_alloc
 6.12 - ^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$ amd64 raw_tracepoint fentry fentry bpf_prog_alloc_no_stats
 6.1 - ^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$ amd64 raw_tracepoint kprobe fentry bpf_prog_alloc_no_stats
-arm64-6.1 - ^linux-image-6\.1\.0-[0-9]+-arm64-unsigned$ arm64 raw_tracepoint kprobe fentry bpf_prog_alloc_no_stats
+arm64-6.1 - ^linux-image-6\.1\.0-[0-9]+-arm64-unsigned$ arm64 raw_tracepoint kprobe kprobe bpf_prog_alloc_no_stats
 '
 want=${KMS_KERNELS:-5.10 6.12 6.1 arm64-6.1}
 
