@@ -621,9 +621,9 @@ static __always_inline void vm_alloc(void *ctx, __u64 caller, __u64 size, __u32 
  * attach target (__vmalloc_node_range_noprof or __vmalloc_node_range) set at
  * run time. Its 9th argument, const void *caller, cannot be read from the
  * context: the verifier lets a tracing program read a pointer argument only
- * to a struct or to plain void, and refused the whole program (6.12:
- * EACCES, "func '__vmalloc_node_range_noprof' arg8 type UNKNOWN is not a
- * struct"). bpf_get_func_arg() reads the trampoline's saved arguments.
+ * to a struct or to plain void, not const void (6.1: EACCES, "func
+ * '__vmalloc_node_range' arg8 type UNKNOWN is not a struct").
+ * bpf_get_func_arg() reads the trampoline's saved arguments.
  */
 SEC("fexit")
 int kms_vmalloc_fx(void *ctx)
@@ -637,10 +637,14 @@ int kms_vmalloc_fx(void *ctx)
 	return 0;
 }
 
+/* const void *addr: read with the helper too (6.12: "func 'vfree' arg0 type UNKNOWN is not a struct") */
 SEC("fentry/vfree")
-int BPF_PROG(kms_vfree_fe, const void *addr)
+int kms_vfree_fe(void *ctx)
 {
-	record_free((__u64)addr, KMS_CNT_UNMATCHED_VFREE, 0);
+	__u64 addr = 0;
+
+	if (!bpf_get_func_arg(ctx, 0, &addr))
+		record_free(addr, KMS_CNT_UNMATCHED_VFREE, 0);
 	return 0;
 }
 
@@ -661,6 +665,9 @@ int BPF_KPROBE(kms_vmalloc_kp, unsigned long size, unsigned long align, unsigned
 	 * points at the return address, args 7..9 follow it.
 	 */
 	bpf_probe_read_kernel(&p.caller, sizeof(p.caller), (void *)(PT_REGS_SP(ctx) + 3 * 8));
+#elif defined(__TARGET_ARCH_arm64)
+	/* x0..x7 hold arguments 1..8; the 9th, caller, is at sp on entry */
+	bpf_probe_read_kernel(&p.caller, sizeof(p.caller), (void *)PT_REGS_SP(ctx));
 #endif
 	p.stack_id = bpf_get_stackid(ctx, &stacks, 0);
 	if (bpf_map_update_elem(&vm_pending, &id, &p, BPF_ANY))

@@ -51,6 +51,10 @@ static const struct skip_fn page_internal[] = {
 	{ "folio_alloc_mpol_noprof", 0 },
 	{ "vma_alloc_folio_noprof", 0 },
 	{ "vma_alloc_folio", 0 },
+	/* before 5.13 (5.10) */
+	{ "__alloc_pages_nodemask", 0 },
+	{ "alloc_pages_current", 0 },
+	{ "alloc_pages_vma", 0 },
 	{ "alloc_pages_bulk_noprof", 0 },
 	{ "__alloc_pages_bulk", 0 },
 	{ "alloc_pages_bulk_array_mempolicy_noprof", 0 },

@@ -17,12 +17,12 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 # name  suite (- = the machine's)  package regex  arch  kmem, vmalloc and
 # bulk free modes (the ones kmemscope picks by itself there; the guest
-# checks them)
+# checks them)  the socket filters' vmalloc caller
 kernels='
-5.10 bullseye ^linux-image-5\.10\.0-[0-9]+-amd64-unsigned$ amd64 tracepoint kprobe kprobe
-6.12 - ^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$ amd64 raw_tracepoint fentry fentry
-6.1 - ^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$ amd64 raw_tracepoint kprobe fentry
-arm64-6.1 - ^linux-image-6\.1\.0-[0-9]+-arm64-unsigned$ arm64 raw_tracepoint kprobe fentry
+5.10 bullseye ^linux-image-5\.10\.0-[0-9]+-amd64-unsigned$ amd64 tracepoint kprobe kprobe bpf_jit_binary_alloc
+6.12 - ^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$ amd64 raw_tracepoint fentry fentry bpf_prog_alloc_no_stats
+6.1 - ^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$ amd64 raw_tracepoint kprobe fentry bpf_prog_alloc_no_stats
+arm64-6.1 - ^linux-image-6\.1\.0-[0-9]+-arm64-unsigned$ arm64 raw_tracepoint kprobe kprobe bpf_prog_alloc_no_stats
 '
 want=${KMS_KERNELS:-5.10 6.12 6.1 arm64-6.1}
 
@@ -40,7 +40,7 @@ cross_build() {
 }
 
 failed=0 ran=0 summary=""
-while read -r name suite match arch kmem vmalloc bulk; do
+while read -r name suite match arch kmem vmalloc bulk vmcaller; do
 	[ -n "$name" ] || continue
 	case " $want " in *" $name "*) ;; *) continue ;; esac
 	if [ "$arch" = arm64 ] && ! why=$(cross_build); then
@@ -50,7 +50,7 @@ while read -r name suite match arch kmem vmalloc bulk; do
 	fi
 	start=$(date +%s)
 	out=$(KMS_KERNEL_SUITE=$([ "$suite" = - ] || echo "$suite") KMS_KERNEL_MATCH=$match \
-		KMS_KERNEL_ARCH=$arch KMS_EXPECT_KMEM=$kmem KMS_EXPECT_VMALLOC=$vmalloc KMS_EXPECT_BULK=$bulk \
+		KMS_KERNEL_ARCH=$arch KMS_EXPECT_KMEM=$kmem KMS_EXPECT_VMALLOC=$vmalloc KMS_EXPECT_BULK=$bulk KMS_EXPECT_VM_CALLER=$vmcaller \
 		KMS_QEMU_TIMEOUT=${KMS_QEMU_TIMEOUT:-$([ "$arch" = arm64 ] && echo 1500 || echo 600)} \
 		bash "$top/tests/kernels/run.sh" "$build" 2>&1)
 	rc=$?

@@ -76,8 +76,9 @@ kms_libs "$bin/kmemscope" "$bin/tests/msgq" "$bin/tests/sockfilt" "$bin/tests/fr
 cp "$top/tests/kernels/guest.sh" "$root/init"
 # the attach modes kmemscope should pick by itself on this kernel
 # (tests/kernels/matrix.sh; Debian 12's 6.1 by default)
-printf 'EXPECT_KMEM=%s\nEXPECT_VMALLOC=%s\nEXPECT_BULK=%s\n' "${KMS_EXPECT_KMEM:-raw_tracepoint}" \
-	"${KMS_EXPECT_VMALLOC:-kprobe}" "${KMS_EXPECT_BULK:-fentry}" >"$root/kms/expect"
+printf 'EXPECT_KMEM=%s\nEXPECT_VMALLOC=%s\nEXPECT_BULK=%s\nEXPECT_VM_CALLER=%s\n' \
+	"${KMS_EXPECT_KMEM:-raw_tracepoint}" "${KMS_EXPECT_VMALLOC:-kprobe}" "${KMS_EXPECT_BULK:-fentry}" \
+	"${KMS_EXPECT_VM_CALLER:-bpf_prog_alloc_no_stats}" >"$root/kms/expect"
 chmod 755 "$root/init"
 echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
 initrd=$work/initrd.gz
