@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "ndjson_reader.h"
 #include "report.h"
+#include "report_diff.h"
 #include "report_folded.h"
 #include "report_html.h"
 #include "report_ingest.h"
@@ -25,7 +26,7 @@ struct report_env {
 	struct rp_opts o;
 	enum rp_format format;
 	const char *html;
-	bool folded, strict;
+	bool folded, strict, diff;
 	char **paths;
 	int nr_paths;
 };
@@ -121,6 +122,16 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 		fprintf(stderr, "kmemscope report: --since is after --until\n");
 		return 2;
 	}
+	if (a.diff && a.folded) {
+		fprintf(stderr, "kmemscope report: --diff cannot be combined with --folded\n");
+		return 2;
+	}
+	if (a.diff && argc - optind != 2) {
+		fprintf(stderr,
+			"kmemscope report: --diff needs exactly two inputs, A and B (files or directories), got %d: kmemscope report --diff A B\n",
+			argc - optind);
+		return 2;
+	}
 	if (a.folded && (a.html || a.format)) {
 		fprintf(stderr,
 			"kmemscope report: --folded cannot be combined with --html or --format json\n");
@@ -137,6 +148,7 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 	env->html = a.html;
 	env->folded = a.folded;
 	env->strict = a.strict;
+	env->diff = a.diff;
 	env->paths = argv + optind;
 	env->nr_paths = argc - optind;
 	return 0;
@@ -223,12 +235,12 @@ static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nre
 	return rc;
 }
 
-static int read_inputs(struct report *rp, struct report_env *env)
+static int read_inputs(struct report *rp, const struct report_env *env, char **paths, int nr_paths)
 {
 	unsigned flags = env->strict ? NR_STRICT : 0;
 	int nread = 0, rc = 0;
 
-	if (!env->nr_paths) {
+	if (!nr_paths) {
 		if (isatty(0)) {
 			fprintf(stderr,
 				"kmemscope report: no input: give files or directories, or pipe an export to stdin\n");
@@ -236,15 +248,14 @@ static int read_inputs(struct report *rp, struct report_env *env)
 		}
 		return read_one(rp, "-", flags) ? 1 : 0;
 	}
-	for (int i = 0; i < env->nr_paths && !rc; i++) {
+	for (int i = 0; i < nr_paths && !rc; i++) {
 		struct stat st;
 
-		if (strcmp(env->paths[i], "-") && !stat(env->paths[i], &st) &&
-		    S_ISDIR(st.st_mode)) {
-			rc = read_dir(rp, env->paths[i], flags, &nread);
+		if (strcmp(paths[i], "-") && !stat(paths[i], &st) && S_ISDIR(st.st_mode)) {
+			rc = read_dir(rp, paths[i], flags, &nread);
 			continue;
 		}
-		rc = read_one(rp, env->paths[i], flags);
+		rc = read_one(rp, paths[i], flags);
 		if (rc > 0)
 			rc = 0;
 		else if (!rc)
@@ -306,6 +317,72 @@ static int output(struct report *rp, struct report_env *env)
 	return 0;
 }
 
+static int diff_output(const struct rp_diff *d, const struct report_env *env)
+{
+	if (env->html) {
+		bool out = !strcmp(env->html, "-");
+		FILE *f = out ? stdout : fopen(env->html, "w");
+
+		if (!f || rp_diff_write_html(f, d, env->o.top) || (out ? fflush(f) : fclose(f))) {
+			log_err("cannot write --html %s: %s", env->html,
+				strerror(errno ? errno : EIO));
+			return 1;
+		}
+		if (!out)
+			fprintf(stderr, "kmemscope report: wrote %s\n", env->html);
+	}
+	if (env->format == RP_JSON) {
+		cJSON *doc = rp_diff_json(d, env->o.top);
+		char *s = doc ? cJSON_Print(doc) : NULL;
+
+		cJSON_Delete(doc);
+		if (!s) {
+			log_err("out of memory writing JSON");
+			return 1;
+		}
+		puts(s);
+		free(s);
+	} else if (!env->html) {
+		rp_diff_print_text(stdout, d, env->o.top);
+	}
+	return 0;
+}
+
+/* --diff A B: each input read into a report of its own, then compared */
+static int cmd_diff(const struct report_env *env)
+{
+	struct report rp[2];
+	struct rp_diff d = {};
+	char why[512];
+	const char *bad;
+	int rc = 0, n = 0;
+
+	for (; n < 2 && !rc; n++) {
+		if (report_init(&rp[n], &env->o)) {
+			log_err("out of memory");
+			rc = 1;
+			break;
+		}
+		rc = read_inputs(&rp[n], env, &env->paths[n], 1);
+		if (!rc)
+			report_finish(&rp[n]);
+	}
+	if (!rc && (bad = rp_diff_check(&rp[0], &rp[1], why, sizeof(why)))) {
+		fprintf(stderr, "kmemscope report %s\n", bad);
+		rc = 2;
+	}
+	if (!rc && rp_diff_build(&d, &rp[0], &rp[1], env->paths[0], env->paths[1])) {
+		log_err("out of memory");
+		rc = 1;
+	}
+	if (!rc)
+		rc = diff_output(&d, env);
+	rp_diff_free(&d);
+	while (n-- > 0)
+		report_free(&rp[n]);
+	return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_env env;
@@ -315,11 +392,19 @@ int cmd_report(int argc, char **argv)
 	rc = parse_args(argc, argv, &env);
 	if (rc)
 		return rc == 1 ? 0 : 2;
+	if (env.diff) {
+		rc = cmd_diff(&env);
+		if (fflush(stdout) && !rc) {
+			log_err("cannot write the report: %s", strerror(errno));
+			rc = 1;
+		}
+		return rc;
+	}
 	if (report_init(&rp, &env.o)) {
 		log_err("out of memory");
 		return 1;
 	}
-	rc = read_inputs(&rp, &env);
+	rc = read_inputs(&rp, &env, env.paths, env.nr_paths);
 	if (!rc) {
 		report_finish(&rp);
 		rc = output(&rp, &env);

@@ -17,6 +17,7 @@ struct report_args {
 	const char *html;
 	bool folded, strict;
 	int weight; /* 0 bytes, 1 count */
+	bool diff; /* --diff A B */
 };
 
 extern const struct opt_command report_command;

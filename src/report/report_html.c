@@ -25,7 +25,7 @@
 static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
 				      "#9467bd", "#8c564b", "#e377c2", "#17becf" };
 
-static void esc(FILE *f, const char *s)
+void rp_html_esc(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -106,7 +106,7 @@ static void panel_frame(FILE *f, const struct axis *a, const char *title, const 
 	char buf[32];
 
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"pt\">", ML, a->top + MT - 10);
-	esc(f, title);
+	rp_html_esc(f, title);
 	fprintf(f, "</text>\n");
 	for (int i = 0; i <= 4; i++) {
 		double v = a->y0 + (a->y1 - a->y0) * i / 4, y = py(a, v);
@@ -138,7 +138,7 @@ static void legend(FILE *f, const struct axis *a, int i, const char *color, cons
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/>", W - MR + 10,
 		y - 4, color);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"lg\">", W - MR + 26, y);
-	esc(f, label);
+	rp_html_esc(f, label);
 	fprintf(f, "</text>\n");
 }
 
@@ -183,7 +183,7 @@ static void line(FILE *f, const struct report *rp, const struct axis *a, const d
 		pen = true;
 	}
 	fprintf(f, "\"><title>");
-	esc(f, label);
+	rp_html_esc(f, label);
 	fprintf(f, "</title></path>\n");
 }
 
@@ -406,11 +406,11 @@ static void bars(FILE *f, const char *id, size_t n, const char *const *labels, c
 		else
 			fmt_count(rp_u64(v[i]), buf, sizeof(buf));
 		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"yl\">", lw - 6, y + 15);
-		esc(f, labels[i]);
+		rp_html_esc(f, labels[i]);
 		fprintf(f,
 			"</text><rect class=\"bar\" fill=\"%s\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>",
 			colors[i % 8], lw, y, w > 1 ? w : 1, bh);
-		esc(f, tips[i]);
+		rp_html_esc(f, tips[i]);
 		fprintf(f, "</title></rect><text x=\"%.1f\" y=\"%d\" class=\"lg\">%s</text>\n",
 			lw + (w > 1 ? w : 1) + 6, y + 15, buf);
 	}
@@ -479,7 +479,7 @@ static void th(FILE *f, const char *const *cols, int n)
 static void td_text(FILE *f, const char *s)
 {
 	fprintf(f, "<td>");
-	esc(f, s);
+	rp_html_esc(f, s);
 	fprintf(f, "</td>");
 }
 
@@ -568,7 +568,7 @@ static void note_p(FILE *f, const char *id, bool (*note)(const struct report *, 
 	if (!note(rp, n, sizeof(n)))
 		return;
 	fprintf(f, "<p class=\"note warn\" id=\"%s\">", id);
-	esc(f, n);
+	rp_html_esc(f, n);
 	fprintf(f, "</p>\n");
 }
 
@@ -617,7 +617,7 @@ static void corr_table(FILE *f, const struct report *rp)
 		td_text(f, c->target);
 		snprintf(b, sizeof(b), "%lld/", (long long)c->node);
 		fprintf(f, "<td>%s", b);
-		esc(f, c->zone);
+		rp_html_esc(f, c->zone);
 		fprintf(f, "</td>");
 		snprintf(b, sizeof(b), "%.2f", c->r);
 		td_num(f, c->r, b);
@@ -649,7 +649,7 @@ static void frag_table(FILE *f, const struct report *rp)
 			char b[32];
 
 			fprintf(f, "<tr><td>%lld/", (long long)z->node);
-			esc(f, z->zone);
+			rp_html_esc(f, z->zone);
 			fprintf(f, "</td>");
 			td_count(f, o ? rp->pageblock_order : 3);
 			for (int k = 0; k < 8; k++) {
@@ -672,7 +672,7 @@ static void implied_notes(FILE *f, const struct report *rp)
 
 		rp_note_implied(rp->implied[i], n, sizeof(n));
 		fprintf(f, "<p class=\"note implied\">");
-		esc(f, n);
+		rp_html_esc(f, n);
 		fprintf(f, "</p>\n");
 	}
 }
@@ -742,9 +742,9 @@ int report_write_html(FILE *f, struct report *rp)
 		rp->nr_inputs, rp->nr_inputs == 1 ? "" : "s");
 	for (size_t i = 0; i < rp->nr_hosts && i < 4; i++) {
 		fprintf(f, "%s", i ? ", " : ", host ");
-		esc(f, rp->hosts[i].hostname);
+		rp_html_esc(f, rp->hosts[i].hostname);
 		fprintf(f, " (");
-		esc(f, rp->hosts[i].kernel);
+		rp_html_esc(f, rp->hosts[i].kernel);
 		fprintf(f, ")");
 	}
 	fprintf(f, "</p>\n");

@@ -71,3 +71,37 @@ check old_export_estimated "an export without alloc_sizes has no estimated class
 "$KMS" report -n 0 "$TMP/old.ndjson" >"$TMP/old.txt" 2>&1
 check old_export_tilde "the old export's class table has no ~ mark" grep -q '^ *~' "$TMP/old.txt"
 check_eq no_programs_left 0 "$(rec_progs_left)"
+
+# --- report --diff A B: 300 then 800 messages of 333 bytes -------------------
+rec_n() { # count, output
+	start_record -i 0.5 -o "$2" || return 1
+	"$WL/msgq" "$1" $S1 || fail diff_workload "workload failed"
+	sleep 1.2 # a few intervals each, for the significance mark
+	stop_record
+}
+rec_n 300 "$TMP/a.ndjson" || fail diff_record_a "record did not start"
+rec_n 800 "$TMP/b.ndjson" || fail diff_record_b "record did not start"
+"$KMS" report --diff --format json -n 0 "$TMP/a.ndjson" "$TMP/b.ndjson" >"$TMP/diff.json" 2>"$TMP/diff.err"
+check_eq diff_json_exit 0 $?
+dsite='[.sites[] | select(.kind == "kmalloc" and .caller == "load_msg")][0]'
+check_eq diff_load_msg_delta_allocs 500 "$(jq "$dsite.delta.allocs" "$TMP/diff.json")"
+check_eq diff_load_msg_delta_slack $((500 * (C1 - R1))) "$(jq "$dsite.delta.slack" "$TMP/diff.json")"
+check_eq diff_load_msg_a_b "300 800" "$(jq -r "$dsite | \"\(.a.allocs) \(.b.allocs)\"" "$TMP/diff.json")"
+check diff_cache_row "no kmalloc-$C1 cache row with +500 allocations" \
+	jq -e --arg c "kmalloc-$C1" '[.caches[] | select(.cache == $c)][0].delta.allocs >= 500' "$TMP/diff.json"
+"$KMS" report --diff -n 0 "$TMP/a.ndjson" "$TMP/b.ndjson" >"$TMP/diff.txt" 2>&1
+check diff_text_row "text diff has no load_msg row with +500" grep -qE '^load_msg\+0x[0-9a-f]+ +\+500 +300 ' "$TMP/diff.txt"
+"$KMS" report --diff --html "$TMP/diff.html" "$TMP/a.ndjson" "$TMP/b.ndjson" 2>/dev/null
+check diff_html "HTML diff has no load_msg row" grep -q 'load_msg+0x' "$TMP/diff.html"
+# bad input: one or three inputs, two hosts
+"$KMS" report --diff "$TMP/a.ndjson" >/dev/null 2>"$TMP/e1"
+check_eq diff_one_input_exit 2 $?
+check diff_one_input_message "no clear message for one input" grep -q 'needs exactly two inputs' "$TMP/e1"
+"$KMS" report --diff "$TMP/a.ndjson" "$TMP/b.ndjson" "$TMP/a.ndjson" >/dev/null 2>"$TMP/e3"
+check_eq diff_three_inputs_exit 2 $?
+check diff_three_inputs_message "no clear message for three inputs" grep -q 'got 3' "$TMP/e3"
+jq -c 'if .type == "header" then .hostname = "elsewhere" else . end' "$TMP/b.ndjson" >"$TMP/c.ndjson"
+"$KMS" report --diff "$TMP/a.ndjson" "$TMP/c.ndjson" >/dev/null 2>"$TMP/eh"
+check_eq diff_hosts_exit 2 $?
+check diff_hosts_message "no clear message for two hosts" grep -q 'from host .* B from host elsewhere' "$TMP/eh"
+check_eq diff_no_programs_left 0 "$(rec_progs_left)"

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ndjson_reader.h"
+#include "report_diff.h"
 #include "report_folded.h"
 #include "report_ingest.h"
 #include "report_html.h"
@@ -178,6 +179,78 @@ static void test_exact_size_classes(void **state)
 	}
 	assert_int_equal(rp.nr_classes, 4);
 	report_free(&rp);
+}
+
+/* n one-second intervals of host h, site x with allocs[i] allocations of 512 */
+static void diff_input(struct report *rp, const char *h, int n, const int *allocs)
+{
+	char buf[8192];
+	size_t len = 0;
+
+	len += snprintf(buf + len, sizeof(buf) - len,
+			"{\"type\":\"header\",\"schema\":1,\"hostname\":\"%s\",\"kernel\":\"6.18\","
+			"\"machine\":\"x86_64\",\"start_ns\":%llu,\"interval_s\":1}\n",
+			h, T0);
+	for (int i = 1; i <= n; i++)
+		len += snprintf(
+			buf + len, sizeof(buf) - len,
+			"{\"type\":\"interval\",\"seq\":%d,\"end_ns\":%llu,\"duration_s\":1}\n"
+			"{\"type\":\"site\",\"seq\":%d,\"kind\":\"kmalloc\",\"caller\":\"x\",\"site\":\"x+0x1\","
+			"\"allocs\":%d,\"bytes_req\":%d,\"bytes_alloc\":%d,\"sizes\":{\"256\":%d},"
+			"\"alloc_sizes\":{\"512\":{\"allocs\":%d,\"bytes_req\":%d}}}\n",
+			i, T0 + i * SEC, i, allocs[i - 1], allocs[i - 1] * 381, allocs[i - 1] * 512,
+			allocs[i - 1], allocs[i - 1], allocs[i - 1] * 381);
+	assert_int_equal(report_init(rp, &(struct rp_opts){ .top = 20 }), 0);
+	feed_str(rp, buf);
+	report_finish(rp);
+}
+
+/*
+ * --diff: B - A per site and per size class; same lengths compare counts,
+ * different lengths rates; Welch's t on the per-interval rates (hand
+ * computed: A 10,12,8,10 mean 10 var 8/3; B 20,22,18,20 mean 20 var 8/3:
+ * t = 10 / sqrt(2 * (8/3) / 4) = 8.66); different hosts refused.
+ */
+static void test_diff(void **state)
+{
+	static const int a4[] = { 10, 12, 8, 10 }, b4[] = { 20, 22, 18, 20 };
+	static const int a2[] = { 10, 10 }, b8[] = { 10, 10, 10, 10, 10, 10, 10, 10 };
+	struct report a, b, c;
+	struct rp_diff d;
+	char why[256];
+
+	(void)state;
+	diff_input(&a, "h1", 4, a4);
+	diff_input(&b, "h1", 4, b4);
+	assert_null(rp_diff_check(&a, &b, why, sizeof(why)));
+	assert_int_equal(rp_diff_build(&d, &a, &b, "A", "B"), 0);
+	assert_false(d.per_second);
+	assert_int_equal(d.nr_sites, 1);
+	assert_true(d.sites[0].a.allocs == 40 && d.sites[0].b.allocs == 80);
+	assert_true(rp_diff_delta(&d, d.sites[0].a.allocs, d.sites[0].b.allocs) == 40);
+	assert_true(d.sites[0].a.mean == 10 && d.sites[0].b.mean == 20);
+	assert_true(d.sites[0].t > 8.66 && d.sites[0].t < 8.67);
+	assert_int_equal(d.sites[0].sig, RP_SIG_YES);
+	assert_int_equal(d.nr_caches, 1);
+	assert_string_equal(d.caches[0].cache, "kmalloc-512");
+	assert_true(d.caches[0].b.slack - d.caches[0].a.slack == 40 * (512 - 381));
+	rp_diff_free(&d);
+	report_free(&b);
+	/* 2 s against 8 s at one rate: per second, no change; too few intervals in A */
+	report_free(&a);
+	diff_input(&a, "h1", 2, a2);
+	diff_input(&b, "h1", 8, b8);
+	assert_int_equal(rp_diff_build(&d, &a, &b, "A", "B"), 0);
+	assert_true(d.per_second);
+	assert_true(rp_diff_delta(&d, d.sites[0].a.allocs, d.sites[0].b.allocs) == 0);
+	assert_int_equal(d.sites[0].sig, RP_SIG_UNKNOWN);
+	rp_diff_free(&d);
+	diff_input(&c, "h2", 2, a2);
+	assert_non_null(rp_diff_check(&a, &c, why, sizeof(why)));
+	assert_non_null(strstr(why, "A is from host h1, B from host h2"));
+	report_free(&a);
+	report_free(&b);
+	report_free(&c);
 }
 
 static void test_sort_keys(void **state)
@@ -617,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_long_series),
 		cmocka_unit_test(test_size_classes),
 		cmocka_unit_test(test_exact_size_classes),
+		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_window_and_correlation),
 		cmocka_unit_test(test_folded),
