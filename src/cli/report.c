@@ -290,6 +290,21 @@ static int write_html(struct report *rp, const char *path)
 	return 0;
 }
 
+/* doc (taken over) to stdout; 1 without memory */
+static int print_json(cJSON *doc)
+{
+	char *s = doc ? cJSON_Print(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (!s) {
+		log_err("out of memory writing JSON");
+		return 1;
+	}
+	puts(s);
+	free(s);
+	return 0;
+}
+
 static int output(struct report *rp, struct report_env *env)
 {
 	if (env->folded) {
@@ -300,20 +315,10 @@ static int output(struct report *rp, struct report_env *env)
 	}
 	if (env->html && write_html(rp, env->html))
 		return 1;
-	if (env->format == RP_JSON) {
-		cJSON *doc = report_json(rp);
-		char *s = doc ? cJSON_Print(doc) : NULL;
-
-		cJSON_Delete(doc);
-		if (!s) {
-			log_err("out of memory writing JSON");
-			return 1;
-		}
-		puts(s);
-		free(s);
-	} else if (!env->html) {
+	if (env->format == RP_JSON)
+		return print_json(report_json(rp));
+	if (!env->html)
 		report_print_text(stdout, rp);
-	}
 	return 0;
 }
 
@@ -331,20 +336,10 @@ static int diff_output(const struct rp_diff *d, const struct report_env *env)
 		if (!out)
 			fprintf(stderr, "kmemscope report: wrote %s\n", env->html);
 	}
-	if (env->format == RP_JSON) {
-		cJSON *doc = rp_diff_json(d, env->o.top);
-		char *s = doc ? cJSON_Print(doc) : NULL;
-
-		cJSON_Delete(doc);
-		if (!s) {
-			log_err("out of memory writing JSON");
-			return 1;
-		}
-		puts(s);
-		free(s);
-	} else if (!env->html) {
+	if (env->format == RP_JSON)
+		return print_json(rp_diff_json(d, env->o.top));
+	if (!env->html)
 		rp_diff_print_text(stdout, d, env->o.top);
-	}
 	return 0;
 }
 

@@ -315,10 +315,29 @@ static size_t shown(size_t n, __u64 top)
 	return top && top < n ? top : n;
 }
 
+/* a row's cells: allocs, A's allocs, bytes, slack, live (changes but A's allocs) */
+struct diff_cells {
+	char v[5][16];
+};
+
+static void row_cells(const struct rp_diff *d, const struct rp_diff_row *r, bool sites,
+		      struct diff_cells *c)
+{
+	fmt_signed(rp_diff_delta(d, r->a.allocs, r->b.allocs), false, c->v[0], sizeof(c->v[0]));
+	fmt_count(rp_u64(r->a.allocs), c->v[1], sizeof(c->v[1]));
+	fmt_signed(rp_diff_delta(d, r->a.bytes_alloc, r->b.bytes_alloc), true, c->v[2],
+		   sizeof(c->v[2]));
+	fmt_signed(rp_diff_delta(d, r->a.slack, r->b.slack), true, c->v[3], sizeof(c->v[3]));
+	if (sites)
+		fmt_signed(r->b.live - r->a.live, false, c->v[4], sizeof(c->v[4]));
+	else
+		snprintf(c->v[4], sizeof(c->v[4]), "-");
+}
+
 static void text_rows(FILE *f, const struct rp_diff *d, const struct rp_diff_row *v, size_t n,
 		      __u64 top, bool sites)
 {
-	char a[16], b[16], c[16], e[16], g[16];
+	struct diff_cells c;
 
 	fprintf(f, "%-44s %10s %10s %10s %10s %10s %3s\n", sites ? "SITE" : "CACHE",
 		d->per_second ? "ALLOCS/s" : "ALLOCS", "A", "BYTES", "SLACK", "LIVE", "SIG");
@@ -331,14 +350,9 @@ static void text_rows(FILE *f, const struct rp_diff *d, const struct rp_diff_row
 				 r->cache[0] ? " " : "", r->cache);
 		else
 			snprintf(name, sizeof(name), "%.80s", r->cache);
-		fprintf(f, "%-44.44s %10s %10s %10s %10s %10s %3s\n", name,
-			fmt_signed(rp_diff_delta(d, r->a.allocs, r->b.allocs), false, a, sizeof(a)),
-			fmt_count(rp_u64(r->a.allocs), b, sizeof(b)),
-			fmt_signed(rp_diff_delta(d, r->a.bytes_alloc, r->b.bytes_alloc), true, c,
-				   sizeof(c)),
-			fmt_signed(rp_diff_delta(d, r->a.slack, r->b.slack), true, e, sizeof(e)),
-			sites ? fmt_signed(r->b.live - r->a.live, false, g, sizeof(g)) : "-",
-			sites ? sig_mark(r) : "");
+		row_cells(d, r, sites, &c);
+		fprintf(f, "%-44.44s %10s %10s %10s %10s %10s %3s\n", name, c.v[0], c.v[1], c.v[2],
+			c.v[3], c.v[4], sites ? sig_mark(r) : "");
 	}
 	if (shown(n, top) < n)
 		fprintf(f, "(%zu more; -n 0 shows all)\n", n - shown(n, top));
@@ -469,7 +483,7 @@ cJSON *rp_diff_json(const struct rp_diff *d, __u64 top)
 static void html_rows(FILE *f, const struct rp_diff *d, const struct rp_diff_row *v, size_t n,
 		      __u64 top, bool sites)
 {
-	char a[16], b[16], c[16], e[16], g[16];
+	struct diff_cells c;
 
 	fprintf(f,
 		"<table><tr><th>%s</th><th>%s</th><th>A</th><th>bytes</th><th>slack</th><th>live</th><th>sig</th></tr>\n",
@@ -483,15 +497,11 @@ static void html_rows(FILE *f, const struct rp_diff *d, const struct rp_diff_row
 			fputc(' ', f);
 			rp_html_esc(f, r->cache);
 		}
-		fprintf(f,
-			"</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td></tr>\n",
-			fmt_signed(rp_diff_delta(d, r->a.allocs, r->b.allocs), false, a, sizeof(a)),
-			fmt_count(rp_u64(r->a.allocs), b, sizeof(b)),
-			fmt_signed(rp_diff_delta(d, r->a.bytes_alloc, r->b.bytes_alloc), true, c,
-				   sizeof(c)),
-			fmt_signed(rp_diff_delta(d, r->a.slack, r->b.slack), true, e, sizeof(e)),
-			sites ? fmt_signed(r->b.live - r->a.live, false, g, sizeof(g)) : "-",
-			sites ? sig_mark(r) : "");
+		row_cells(d, r, sites, &c);
+		fputs("</td>", f);
+		for (int k = 0; k < 5; k++)
+			fprintf(f, "<td class=\"n\">%s</td>", c.v[k]);
+		fprintf(f, "<td>%s</td></tr>\n", sites ? sig_mark(r) : "");
 	}
 	fputs("</table>\n", f);
 }
