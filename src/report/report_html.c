@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "report_advise.h"
 #include "report_html.h"
 #include "report_notes.h"
 #include "report_rank.h"
@@ -593,6 +594,50 @@ static void summary(FILE *f, const struct report *rp)
 	note_p(f, "livelower", rp_note_live_lower, rp);
 }
 
+static void advice_table(FILE *f, const struct report *rp)
+{
+	static const char *const cols[] = {
+		"site",		 "allocs", "slack",   "dedicated cache", "saved",
+		"trim requests", "saved",  "saved/s", "saved at live"
+	};
+
+	fprintf(f, "<h2>Right-sizing</h2>\n");
+	if (!rp->nr_advice) {
+		fprintf(f,
+			"<p class=\"note\">no kmalloc site with alloc_sizes has significant slack</p>\n");
+		return;
+	}
+	fprintf(f,
+		"<p class=\"note\">kmalloc sites with slack of at least %.0f%% and %d bytes: the slack of a dedicated cache of the best object size (8-byte alignment, slab tail included), and the saving of requests trimmed to the next smaller kmalloc class; ranked by bytes saved. Model: docs/report.md.</p><table class=\"sortable\" id=\"advice\">",
+		RP_ADVISE_MIN_PCT, RP_ADVISE_MIN_BYTES);
+	th(f, cols, 9);
+	for (size_t i = 0; i < rp->nr_advice && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_advice *v = &rp->advice[i];
+		char b[64];
+
+		fprintf(f, "<tr>");
+		td_text(f, v->s->site);
+		td_count(f, v->allocs);
+		td_bytes(f, v->slack);
+		snprintf(b, sizeof(b), "%s%llu B",
+			 v->fixed ? "" : "<=", (unsigned long long)v->obj);
+		td_text(f, b);
+		td_bytes(f, v->dedicated_saved);
+		if (v->trim_class)
+			snprintf(b, sizeof(b), "kmalloc-%llu -> %llu: -%llu B",
+				 (unsigned long long)v->trim_class, (unsigned long long)v->trim_to,
+				 (unsigned long long)v->trim_by);
+		else
+			snprintf(b, sizeof(b), "-");
+		td_text(f, b);
+		td_bytes(f, v->trim_saved);
+		td_bytes(f, v->saved_per_s);
+		td_bytes(f, v->saved_at_live);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
 static void corr_table(FILE *f, const struct report *rp)
 {
 	static const char *const cols[] = {
@@ -751,6 +796,7 @@ int report_write_html(FILE *f, struct report *rp)
 	summary(f, rp);
 	time_charts(f, rp);
 	class_chart(f, rp);
+	advice_table(f, rp);
 	gfp_chart(f, rp);
 	sites_table(f, rp);
 	frag_table(f, rp);

@@ -175,6 +175,38 @@ static cJSON *classes_json(const struct report *rp)
 	return a;
 }
 
+static cJSON *advice_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_advice && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_advice *v = &rp->advice[i];
+		cJSON *o = site_ref(v->s, FLD_SLACK, v->slack), *d, *t;
+
+		num(o, FLD_ALLOCS, v->allocs);
+		num(o, FLD_BYTES_REQ, v->req);
+		cJSON_AddBoolToObject(o, "one_request_size", v->fixed);
+		d = cJSON_AddObjectToObject(o, "dedicated_cache");
+		num(d, "object_size", v->obj);
+		num(d, "bytes_per_object", v->obj_cost);
+		num(d, FLD_SLACK, v->dedicated_slack);
+		num(d, "saved", v->dedicated_saved);
+		t = cJSON_AddObjectToObject(o, "trim");
+		if (v->trim_class) {
+			num(t, "class", v->trim_class);
+			num(t, "to_class", v->trim_to);
+			num(t, "shrink_by", v->trim_by);
+			num(t, FLD_ALLOCS, v->trim_allocs);
+			num(t, "saved", v->trim_saved);
+		}
+		num(o, "saved", v->best_saved);
+		num(o, "saved_per_s", v->saved_per_s);
+		num(o, "saved_at_live", v->saved_at_live);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
 static cJSON *gfp_json(const struct report *rp)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -393,6 +425,7 @@ cJSON *report_json(struct report *rp)
 	num(o, "sites_not_shown", rp->nr_sites - shown);
 	cJSON_AddItemToObject(o, "summary", summary_json(rp));
 	cJSON_AddItemToObject(o, "slack_by_class", classes_json(rp));
+	cJSON_AddItemToObject(o, "right_sizing", advice_json(rp));
 	cJSON_AddItemToObject(o, FLD_GFP, gfp_json(rp));
 	cJSON_AddItemToObject(o, "fragmentation", frag_json(rp));
 	cJSON_AddItemToObject(o, "page_sites", pages_json(rp));

@@ -153,6 +153,7 @@ void report_free(struct report *rp)
 	free(rp->corr);
 	free(rp->classes);
 	free(rp->gfp_rows);
+	free(rp->advice);
 	free(rp->leaks);
 	free(rp->implied);
 	site_free(rp->total);

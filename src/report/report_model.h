@@ -142,6 +142,21 @@ struct rp_class {
 	__u64 top_slack[3];
 };
 
+/* right-sizing advice for one kmalloc site (report_advise.c) */
+struct rp_advice {
+	const struct rp_site *s;
+	bool fixed; /* one class and one log2 request bucket: taken as one request size */
+	__u64 allocs;
+	double req, slack; /* bytes requested, slack now */
+	__u64 obj; /* dedicated cache object size */
+	double obj_cost; /* bytes per object in that cache, slab tail included */
+	double dedicated_slack, dedicated_saved;
+	/* trimming: the class with the largest saving, and the class below it */
+	__u64 trim_class, trim_to, trim_by, trim_allocs;
+	double trim_saved;
+	double best_saved, saved_per_s, saved_at_live;
+};
+
 struct rp_gfp_row {
 	const char *flags;
 	__u64 allocs, sites;
@@ -229,6 +244,8 @@ struct report {
 	size_t nr_classes;
 	struct rp_gfp_row *gfp_rows;
 	size_t nr_gfp_rows;
+	struct rp_advice *advice; /* ranked by best_saved */
+	size_t nr_advice;
 	struct rp_site **leaks;
 	size_t nr_leaks;
 	struct rp_site *exhaust_sites[10], *exhaust_pages[10];

@@ -5,6 +5,7 @@
 #include "report_frag.h"
 #include "report_notes.h"
 #include "report_rank.h"
+#include "report_advise.h"
 #include "report_text.h"
 #include "util.h"
 
@@ -160,6 +161,44 @@ static void print_classes(FILE *f, struct report *rp)
 	if (est) /* exports before alloc_sizes */
 		fprintf(f,
 			"(~: part of the class was estimated from the size histogram, see docs/report.md)\n");
+}
+
+static void print_advice(FILE *f, struct report *rp)
+{
+	char a[16], b[16], c[16], d[16], e[16];
+
+	fprintf(f,
+		"\nRIGHT-SIZING (kmalloc sites with slack of at least %.0f%% and %s; model: docs/report.md)\n",
+		RP_ADVISE_MIN_PCT, fmt_bytes(RP_ADVISE_MIN_BYTES, a, sizeof(a)));
+	if (!rp->nr_advice) {
+		fprintf(f, "(none: no kmalloc site with alloc_sizes has that much slack)\n");
+		return;
+	}
+	fprintf(f, "%-32s %8s %8s  %-22s %-30s %8s %8s\n", "SITE", "ALLOCS", "SLACK",
+		"DEDICATED CACHE", "TRIM REQUESTS", "SAVED/s", "AT LIVE");
+	for (size_t i = 0; i < rp->nr_advice && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_advice *v = &rp->advice[i];
+		char ded[32], trim[48];
+
+		snprintf(ded, sizeof(ded), "%s%llu B: -%s",
+			 v->fixed ? "" : "<=", (unsigned long long)v->obj,
+			 fmt_bytes(rp_u64(v->dedicated_saved), b, sizeof(b)));
+		if (v->trim_class)
+			snprintf(trim, sizeof(trim), "%llu->%llu (-%llu B): -%s",
+				 (unsigned long long)v->trim_class, (unsigned long long)v->trim_to,
+				 (unsigned long long)v->trim_by,
+				 fmt_bytes(rp_u64(v->trim_saved), c, sizeof(c)));
+		else
+			snprintf(trim, sizeof(trim), "-");
+		fprintf(f, "%-32.32s %8s %8s  %-22s %-30s %8s %8s\n", v->s->site,
+			fmt_count(v->allocs, a, sizeof(a)),
+			fmt_bytes(rp_u64(v->slack), d, sizeof(d)), ded, trim,
+			fmt_bytes(rp_u64(v->saved_per_s), e, sizeof(e)),
+			fmt_bytes(rp_u64(v->saved_at_live), c, sizeof(c)));
+	}
+	fprintf(f,
+		"(DEDICATED CACHE: object size (<=: the largest request the histogram allows) and bytes saved;\n"
+		" TRIM: requests cut by that much fit the class below; AT LIVE: saved over the live objects)\n");
 }
 
 static void print_gfp(FILE *f, struct report *rp)
@@ -389,6 +428,7 @@ void report_print_text(FILE *f, struct report *rp)
 	print_sites(f, rp);
 	print_summary(f, rp);
 	print_classes(f, rp);
+	print_advice(f, rp);
 	print_gfp(f, rp);
 	print_fragmentation(f, rp);
 	print_pages(f, rp);

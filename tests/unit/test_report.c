@@ -6,6 +6,7 @@
  * top_sites (site_rest), LIVE as a lower bound (live_untracked) and implied
  * frees in leak suspects. Input from tests/data (synthetic) or generated here.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ndjson_reader.h"
+#include "report_advise.h"
 #include "report_diff.h"
 #include "report_folded.h"
 #include "report_ingest.h"
@@ -251,6 +253,62 @@ static void test_diff(void **state)
 	report_free(&a);
 	report_free(&b);
 	report_free(&c);
+}
+
+/*
+ * Right-sizing, hand computed (4 KiB pages). Slab cost of an object: 384 B
+ * in an order-0 slab holds 10, tail 256 B (= 4096/16, accepted): 409.6 B
+ * each; 2368 B (the object of the upstream kmalloc-4k -> own cache move)
+ * needs order 3 (tails 1728, 1088, 2176 exceed 1/16; 32768 % 2368 = 1984):
+ * 2368 + 1984/13.
+ */
+static void test_right_sizing(void **state)
+{
+	struct rp_site s = { .kind = "kmalloc", .site = "load_msg+0x41", .live = 100 };
+	struct rp_asize z = { 512, 777, 777 * 381 };
+	struct rp_asize two[] = { { 192, 555, 555 * 148 }, { 512, 777, 777 * 381 } };
+	struct rp_advice a;
+
+	(void)state;
+	assert_true(fabs(rp_slab_obj_cost(384, 4096) - 409.6) < 1e-9);
+	assert_true(fabs(rp_slab_obj_cost(381, 4096) - 409.6) < 1e-9); /* aligned to 8 first */
+	assert_true(fabs(rp_slab_obj_cost(2368, 4096) - (2368 + 1984.0 / 13)) < 1e-9);
+	assert_true(fabs(rp_slab_obj_cost(512, 4096) - 512) < 1e-9);
+	/* 777 msgsnd(333): kmalloc(381) in kmalloc-512, one request size */
+	s.sizes[8] = 777; /* [256, 512) */
+	s.asizes = &z;
+	s.nr_asizes = 1;
+	assert_int_equal(rp_advise_site(&s, 4096, 2.0, &a), 0);
+	assert_true(a.fixed);
+	assert_true(a.slack == 777 * 131);
+	assert_int_equal(a.obj, 384);
+	assert_true(fabs(a.dedicated_slack - (777 * 409.6 - 777 * 381)) < 1e-6);
+	assert_true(fabs(a.dedicated_saved - 79564.8) < 1e-6);
+	assert_int_equal(a.trim_class, 512);
+	assert_int_equal(a.trim_to, 256);
+	assert_int_equal(a.trim_by, 125);
+	assert_true(a.trim_saved == 777 * 256);
+	assert_true(a.best_saved == 198912);
+	assert_true(a.saved_per_s == 99456);
+	assert_true(fabs(a.saved_at_live - 25600) < 1e-6);
+	/* plus 555 msgsnd(100) in kmalloc-192: two sizes, the object is the largest request
+	 * the histogram allows (511): 512, no saving; trimming still saves 777 x 256 */
+	s.sizes[7] = 555;
+	s.asizes = two;
+	s.nr_asizes = 2;
+	assert_int_equal(rp_advise_site(&s, 4096, 2.0, &a), 0);
+	assert_false(a.fixed);
+	assert_int_equal(a.obj, 512);
+	assert_true(a.dedicated_saved == 0);
+	assert_true(a.trim_saved == 777 * 256);
+	/* not advised: no alloc_sizes; too little slack (3 x 131 B) */
+	s.nr_asizes = 0;
+	assert_int_equal(rp_advise_site(&s, 4096, 2.0, &a), -1);
+	z.allocs = 3;
+	z.req = 3 * 381;
+	s.asizes = &z;
+	s.nr_asizes = 1;
+	assert_int_equal(rp_advise_site(&s, 4096, 2.0, &a), -1);
 }
 
 static void test_sort_keys(void **state)
@@ -691,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_size_classes),
 		cmocka_unit_test(test_exact_size_classes),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_right_sizing),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_window_and_correlation),
 		cmocka_unit_test(test_folded),
