@@ -143,6 +143,7 @@ static const char *const f_slabinfo[] = {
 	FLD_CACHES "." FLD_OBJSIZE,
 	FLD_CACHES "." FLD_OBJPERSLAB,
 	FLD_CACHES "." FLD_PAGESPERSLAB,
+	FLD_CACHES "." FLD_ALIASES,
 	NULL,
 };
 static const char *const f_page_alloc[] = {
@@ -538,6 +539,10 @@ cJSON *schema_slabinfo(__u64 seq, const struct schema_slab *c, int n)
 		json_add_u64(e, FLD_OBJSIZE, c[i].objsize);
 		json_add_u64(e, FLD_OBJPERSLAB, c[i].objperslab);
 		json_add_u64(e, FLD_PAGESPERSLAB, c[i].pagesperslab);
+		if (c[i].nr_aliases)
+			cJSON_AddItemToObject(
+				e, FLD_ALIASES,
+				cJSON_CreateStringArray(c[i].aliases, c[i].nr_aliases));
 		cJSON_AddItemToArray(a, e);
 	}
 	return o;

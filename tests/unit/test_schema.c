@@ -157,7 +157,8 @@ static cJSON *as_read(const cJSON *o)
 static int build_all(cJSON **v)
 {
 	static struct site_counts c;
-	static const struct schema_slab slab = { "dentry", 10, 20, 192, 21, 1 };
+	static const char *const merged[] = { "UNIX", "UNIX-STREAM" };
+	static const struct schema_slab slab = { "signal_cache", 10, 20, 1152, 14, 4, merged, 2 };
 	struct schema_site site = {
 		.seq = 1,
 		.kind = KIND_NAME_CACHE,
