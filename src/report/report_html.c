@@ -13,6 +13,7 @@
 #include "report_html.h"
 #include "report_notes.h"
 #include "report_rank.h"
+#include "report_slab.h"
 #include "util.h"
 
 #define W 1100
@@ -638,6 +639,49 @@ static void advice_table(FILE *f, const struct report *rp)
 	fprintf(f, "</tbody></table>\n");
 }
 
+static void slab_table(FILE *f, const struct report *rp)
+{
+	static const char *const cols[] = { "cache", "active", "total", "object size", "slabs",
+					    "use %", "memory", "first", "peak" };
+	__u64 ps = rp->page_size ? rp->page_size : 4096;
+
+	fprintf(f, "<h2>Slab caches</h2>\n");
+	if (!rp->nr_slabs) {
+		fprintf(f, "<p class=\"note\">no slabinfo records in the input</p>\n");
+		return;
+	}
+	fprintf(f,
+		"<p class=\"note\">/proc/slabinfo, the last of %llu snapshots, by memory (whole slabs); first: at the first snapshot; peak: the largest. Merged caches (from /sys/kernel/slab) are named after the cache they were merged into.</p><table class=\"sortable\" id=\"slabs\">",
+		(unsigned long long)rp->slab_records);
+	th(f, cols, 9);
+	for (size_t i = 0; i < rp->nr_slabs && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_slab *s = rp->slabs[i];
+		__u64 slabs = rp_slab_count(s->num_objs, s->objperslab);
+		char b[32];
+
+		fprintf(f, "<tr><td>");
+		rp_html_esc(f, s->name);
+		if (*s->aliases) {
+			fprintf(f, " (merged: ");
+			rp_html_esc(f, s->aliases);
+			fprintf(f, ")");
+		}
+		fprintf(f, "</td>");
+		td_count(f, s->active_objs);
+		td_count(f, s->num_objs);
+		td_count(f, s->objsize);
+		td_count(f, slabs);
+		snprintf(b, sizeof(b), "%.1f",
+			 s->num_objs ? 100.0 * s->active_objs / s->num_objs : 0);
+		td_num(f, s->num_objs ? 100.0 * s->active_objs / s->num_objs : 0, b);
+		td_bytes(f, rp_slab_memory(s->num_objs, s->objperslab, s->pagesperslab, ps));
+		td_bytes(f, s->mem_first);
+		td_bytes(f, s->mem_max);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
 static void corr_table(FILE *f, const struct report *rp)
 {
 	static const char *const cols[] = {
@@ -797,6 +841,7 @@ int report_write_html(FILE *f, struct report *rp)
 	time_charts(f, rp);
 	class_chart(f, rp);
 	advice_table(f, rp);
+	slab_table(f, rp);
 	gfp_chart(f, rp);
 	sites_table(f, rp);
 	frag_table(f, rp);

@@ -10,6 +10,7 @@
 #include "report_ingest.h"
 #include "report_series.h"
 #include "report_site.h"
+#include "report_slab.h"
 #include "schema.h"
 
 static void seen_time(struct report *rp, __u64 t)
@@ -210,6 +211,8 @@ static int report_feed(struct report *rp, struct ndjson_reader *r, const cJSON *
 		return rp_feed_correlation(rp, r, rec, t);
 	if (!strcmp(type, REC_VMSTAT))
 		return rp_feed_vmstat(rp, rec);
+	if (!strcmp(type, REC_SLABINFO))
+		return rp_feed_slabinfo(rp, r, rec, t);
 	if (!strcmp(type, REC_FAILURE))
 		rp->failures++;
 	/* other types: not used by the report, ignored as the contract says */

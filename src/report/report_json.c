@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `kmemscope report --format json`: the text report's results as one document. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "report_json.h"
 #include "report_notes.h"
 #include "report_rank.h"
+#include "report_slab.h"
 #include "schema.h"
 
 /* the report's own field: a LIVE the live table could not hold whole */
@@ -205,6 +207,40 @@ static cJSON *advice_json(const struct report *rp)
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
+}
+
+static cJSON *slabs_json(const struct report *rp)
+{
+	__u64 ps = rp->page_size ? rp->page_size : 4096;
+	cJSON *o = cJSON_CreateObject(), *a;
+
+	num(o, "snapshots", rp->slab_records);
+	a = cJSON_AddArrayToObject(o, FLD_CACHES);
+	for (size_t i = 0; a && i < rp->nr_slabs && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_slab *s = rp->slabs[i];
+		cJSON *c = cJSON_CreateObject(), *al;
+		char *dup, *tok, *save = NULL;
+
+		cJSON_AddStringToObject(c, FLD_NAME, s->name);
+		al = cJSON_AddArrayToObject(c, FLD_ALIASES);
+		dup = strdup(s->aliases);
+		for (tok = dup ? strtok_r(dup, ", ", &save) : NULL; tok;
+		     tok = strtok_r(NULL, ", ", &save))
+			cJSON_AddItemToArray(al, cJSON_CreateString(tok));
+		free(dup);
+		num(c, FLD_ACTIVE_OBJS, s->active_objs);
+		num(c, FLD_NUM_OBJS, s->num_objs);
+		num(c, FLD_OBJSIZE, s->objsize);
+		num(c, FLD_OBJPERSLAB, s->objperslab);
+		num(c, FLD_PAGESPERSLAB, s->pagesperslab);
+		num(c, "slabs", rp_slab_count(s->num_objs, s->objperslab));
+		num(c, "utilisation", s->num_objs ? (double)s->active_objs / s->num_objs : 0);
+		num(c, "memory", rp_slab_memory(s->num_objs, s->objperslab, s->pagesperslab, ps));
+		num(c, "memory_first", s->mem_first);
+		num(c, "memory_max", s->mem_max);
+		cJSON_AddItemToArray(a, c);
+	}
+	return o;
 }
 
 static cJSON *gfp_json(const struct report *rp)
@@ -426,6 +462,7 @@ cJSON *report_json(struct report *rp)
 	cJSON_AddItemToObject(o, "summary", summary_json(rp));
 	cJSON_AddItemToObject(o, "slack_by_class", classes_json(rp));
 	cJSON_AddItemToObject(o, "right_sizing", advice_json(rp));
+	cJSON_AddItemToObject(o, "slab_caches", slabs_json(rp));
 	cJSON_AddItemToObject(o, FLD_GFP, gfp_json(rp));
 	cJSON_AddItemToObject(o, "fragmentation", frag_json(rp));
 	cJSON_AddItemToObject(o, "page_sites", pages_json(rp));

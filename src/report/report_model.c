@@ -80,6 +80,7 @@ int report_init(struct report *rp, const struct rp_opts *o)
 	htab_init(&rp->zone_map, HTAB_STR);
 	htab_init(&rp->fold_map, HTAB_STR);
 	htab_init(&rp->vmstat_map, HTAB_STR);
+	htab_init(&rp->slab_map, HTAB_STR);
 	rp->total = calloc(1, sizeof(*rp->total));
 	rp->rest = calloc(1, sizeof(*rp->rest));
 	if (!rp->total || !rp->rest) {
@@ -163,5 +164,12 @@ void report_free(struct report *rp)
 	htab_free(&rp->zone_map);
 	htab_free(&rp->fold_map);
 	htab_free(&rp->vmstat_map);
+	for (size_t i = 0; i < rp->nr_slabs; i++) {
+		free(rp->slabs[i]->name);
+		free(rp->slabs[i]->aliases);
+		free(rp->slabs[i]);
+	}
+	free(rp->slabs);
+	htab_free(&rp->slab_map);
 	memset(rp, 0, sizeof(*rp));
 }

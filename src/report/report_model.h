@@ -157,6 +157,15 @@ struct rp_advice {
 	double best_saved, saved_per_s, saved_at_live;
 };
 
+/* one slab cache over the slabinfo snapshots (report_slab.c) */
+struct rp_slab {
+	char *name;
+	char *aliases; /* "UNIX, UNIX-STREAM": caches merged into it; "" for none */
+	__u64 active_objs, num_objs, objsize, objperslab, pagesperslab; /* the last snapshot */
+	__u64 t_last, snapshots;
+	__u64 mem_first, mem_max; /* bytes of slabs: at the first snapshot, the largest */
+};
+
 struct rp_gfp_row {
 	const char *flags;
 	__u64 allocs, sites;
@@ -246,6 +255,10 @@ struct report {
 	size_t nr_gfp_rows;
 	struct rp_advice *advice; /* ranked by best_saved */
 	size_t nr_advice;
+	struct htab slab_map; /* cache name -> struct rp_slab */
+	struct rp_slab **slabs; /* by memory at the last snapshot, after report_finish */
+	size_t nr_slabs;
+	__u64 slab_records;
 	struct rp_site **leaks;
 	size_t nr_leaks;
 	struct rp_site *exhaust_sites[10], *exhaust_pages[10];

@@ -8,6 +8,7 @@
 #include "report_advise.h"
 #include "report_rank.h"
 #include "report_sizeclass.h"
+#include "report_slab.h"
 #include "sort_keys.h"
 #include "util.h"
 
@@ -178,6 +179,7 @@ void report_finish(struct report *rp)
 	rp_build_exhaustion(rp);
 	sort_sites(rp->sites, rp->nr_sites, rp->opts.sort);
 	sort_sites(rp->pages, rp->nr_pages, RP_SORT_BYTES);
+	rp_sort_slabs(rp);
 	if (rp->nr_corr)
 		qsort(rp->corr, rp->nr_corr, sizeof(*rp->corr), cmp_corr);
 	if (rp->nr_folds)

@@ -6,6 +6,7 @@
 #include "report_notes.h"
 #include "report_rank.h"
 #include "report_advise.h"
+#include "report_slab.h"
 #include "report_text.h"
 #include "util.h"
 
@@ -199,6 +200,42 @@ static void print_advice(FILE *f, struct report *rp)
 	fprintf(f,
 		"(DEDICATED CACHE: object size (<=: the largest request the histogram allows) and bytes saved;\n"
 		" TRIM: requests cut by that much fit the class below; AT LIVE: saved over the live objects)\n");
+}
+
+static void print_slabs(FILE *f, struct report *rp)
+{
+	__u64 ps = rp->page_size ? rp->page_size : 4096;
+	char a[16], b[16], c[16], d[16], e[16];
+
+	fprintf(f, "\nSLAB CACHES (/proc/slabinfo snapshots: the last one, by memory)\n");
+	if (!rp->nr_slabs) {
+		fprintf(f,
+			"(no slabinfo records in the input: record with the fragmentation view)\n");
+		return;
+	}
+	fprintf(f, "%-44s %15s %8s %7s %6s %8s %8s %8s\n", "CACHE", "ACTIVE/TOTAL", "OBJSIZE",
+		"SLABS", "USE%", "MEMORY", "FIRST", "PEAK");
+	for (size_t i = 0; i < rp->nr_slabs && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_slab *s = rp->slabs[i];
+		__u64 slabs = rp_slab_count(s->num_objs, s->objperslab);
+		char name[128], objs[40];
+
+		if (*s->aliases)
+			snprintf(name, sizeof(name), "%s (merged: %s)", s->name, s->aliases);
+		else
+			snprintf(name, sizeof(name), "%s", s->name);
+		snprintf(objs, sizeof(objs), "%s/%s", fmt_count(s->active_objs, a, sizeof(a)),
+			 fmt_count(s->num_objs, b, sizeof(b)));
+		fprintf(f, "%-44s %15s %8llu %7llu %5.1f%% %8s %8s %8s\n", name, objs,
+			(unsigned long long)s->objsize, (unsigned long long)slabs,
+			pct(s->active_objs, s->num_objs),
+			fmt_bytes(rp_slab_memory(s->num_objs, s->objperslab, s->pagesperslab, ps),
+				  c, sizeof(c)),
+			fmt_bytes(s->mem_first, d, sizeof(d)), fmt_bytes(s->mem_max, e, sizeof(e)));
+	}
+	fprintf(f,
+		"(%llu snapshots; MEMORY: whole slabs, at the last one; FIRST: at the first; PEAK: the largest)\n",
+		(unsigned long long)rp->slab_records);
 }
 
 static void print_gfp(FILE *f, struct report *rp)
@@ -429,6 +466,7 @@ void report_print_text(FILE *f, struct report *rp)
 	print_summary(f, rp);
 	print_classes(f, rp);
 	print_advice(f, rp);
+	print_slabs(f, rp);
 	print_gfp(f, rp);
 	print_fragmentation(f, rp);
 	print_pages(f, rp);

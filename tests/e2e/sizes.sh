@@ -14,10 +14,11 @@ C1=$(size_class $R1) C2=$(size_class $R2)
 [ -n "$C1" ] && [ -n "$C2" ] || { skip sizes "no kmalloc size classes in /proc/slabinfo"; exit 0; }
 
 out=$TMP/sizes.ndjson
-start_record -i 0.5 -o "$out" || { fail sizes_start "record did not start"; exit 1; }
+# slabinfo every second (two snapshots at least) for the slab view below
+start_record -i 0.5 --pagetype-period 1 -o "$out" || { fail sizes_start "record did not start"; exit 1; }
 "$WL/msgq" $N1 $S1 || fail sizes_workload "workload failed"
 "$WL/msgq" $N2 $S2 || fail sizes_workload "workload failed"
-sleep 0.6
+sleep 2.2
 stop_record
 check_eq sizes_record_exit_status 0 $?
 
@@ -54,6 +55,30 @@ check_eq report_no_estimated_class 0 "$(jq '[.slack_by_class[] | select(.estimat
 table=$(sed -n '/^SLACK BY KMALLOC SIZE CLASS/,/^$/p' "$TMP/report.txt")
 check report_text_class_rows "class table lacks a load_msg row" grep -q 'load_msg+0x' <<<"$table"
 check_eq report_text_no_tilde 0 "$(grep -c '~' <<<"$table")"
+
+# --- slab view: kmalloc-512 with its utilisation, merged caches with their aliases
+check slabinfo_records "fewer than 2 slabinfo records" jq -se '[.[] | select(.type == "slabinfo")] | length >= 2' "$out"
+slab() { jq -c --arg n "$1" '[.slab_caches.caches[] | select(.name == $n)][0]' "$js"; }
+k=$(slab "kmalloc-$C1")
+check slab_kmalloc_row "no kmalloc-$C1 row with utilisation in 0..1 and memory" \
+	jq -e '.utilisation > 0 and .utilisation <= 1 and .memory > 0 and .objsize > 0' <<<"$k"
+# a merged cache, as /sys/kernel/slab says now: the slabinfo name and its other names
+merged=$(cd /sys/kernel/slab 2>/dev/null && for n in *; do [ -L "$n" ] && echo "$(readlink "$n") $n"; done |
+	sort | awk '{ n[$1] = n[$1] " " $2; c[$1]++ } END { for (t in n) if (c[t] > 1) print n[t] }' |
+	while read -r names; do
+		for m in $names; do grep -q "^$m " /proc/slabinfo && { echo "$m|$names"; break; }; done
+	done | sort | head -1)
+if [ -n "$merged" ]; then
+	root=${merged%%|*}
+	want=$(tr ' ' '\n' <<<"${merged#*|}" | grep -vx "$root" | LC_ALL=C sort | paste -sd, -)
+	check_eq slab_aliases_$root "$want" "$(slab "$root" | jq -r '.aliases | join(",")')"
+	check slab_text_merged "no '$root (merged: ...' row in the text report" \
+		grep -qF "$root (merged: " "$TMP/report.txt"
+else
+	skip slab_aliases "no merged slab caches on this kernel (/sys/kernel/slab)"
+fi
+check slab_text_kmalloc "no kmalloc-$C1 row in the text report's slab view" \
+	bash -c "sed -n '/^SLAB CACHES/,/^$/p' '$TMP/report.txt' | grep -q '^kmalloc-$C1 '"
 
 # an export from before alloc_sizes keeps the estimate, marked: load_msg's
 # records as one record of one interval (both sizes in it), without the field

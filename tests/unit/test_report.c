@@ -24,6 +24,7 @@
 #include "report_json.h"
 #include "report_notes.h"
 #include "report_rank.h"
+#include "report_slab.h"
 #include "report_text.h"
 
 #define T0 1800000000000000000ULL
@@ -742,6 +743,56 @@ static void test_old_files_no_notes(void **state)
 	report_free(&rp);
 }
 
+/*
+ * Slab view: the last snapshot's figures, memory in whole slabs (21 objects
+ * of 192 B per order-0 slab: 43 objects need 3 slabs, 12 KiB), first and
+ * peak memory, aliases; caches sorted by memory at the last snapshot.
+ */
+static void test_slab_view(void **state)
+{
+	static const char in[] =
+		"{\"type\":\"header\",\"schema\":1,\"page_size\":4096,\"start_ns\":1800000000000000000,\"interval_s\":1}\n"
+		"{\"type\":\"interval\",\"seq\":1,\"end_ns\":1800000001000000000,\"duration_s\":1}\n"
+		"{\"type\":\"slabinfo\",\"seq\":1,\"caches\":["
+		"{\"name\":\"dentry\",\"active_objs\":40,\"num_objs\":42,\"objsize\":192,\"objperslab\":21,\"pagesperslab\":1},"
+		"{\"name\":\"signal_cache\",\"active_objs\":10,\"num_objs\":14,\"objsize\":1152,\"objperslab\":14,\"pagesperslab\":4,"
+		"\"aliases\":[\"UNIX\",\"UNIX-STREAM\"]}]}\n"
+		"{\"type\":\"interval\",\"seq\":2,\"end_ns\":1800000002000000000,\"duration_s\":1}\n"
+		"{\"type\":\"slabinfo\",\"seq\":2,\"caches\":["
+		"{\"name\":\"dentry\",\"active_objs\":43,\"num_objs\":63,\"objsize\":192,\"objperslab\":21,\"pagesperslab\":1},"
+		"{\"name\":\"signal_cache\",\"active_objs\":3,\"num_objs\":14,\"objsize\":1152,\"objperslab\":14,\"pagesperslab\":4,"
+		"\"aliases\":[\"UNIX\",\"UNIX-STREAM\"]}]}\n";
+	struct rp_opts o = { .top = 20 };
+	struct outputs out;
+	struct report rp;
+	const struct rp_slab *d, *sc;
+
+	(void)state;
+	assert_int_equal(rp_slab_memory(43, 21, 1, 4096), 12288);
+	assert_int_equal(rp_slab_memory(0, 21, 1, 4096), 0);
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_str(&rp, in);
+	report_finish(&rp);
+	assert_int_equal(rp.slab_records, 2);
+	assert_int_equal(rp.nr_slabs, 2);
+	sc = rp.slabs[0]; /* 16 KiB */
+	d = rp.slabs[1]; /* 12 KiB */
+	assert_string_equal(sc->name, "signal_cache");
+	assert_string_equal(sc->aliases, "UNIX, UNIX-STREAM");
+	assert_int_equal(sc->active_objs, 3);
+	assert_string_equal(d->name, "dentry");
+	assert_int_equal(d->num_objs, 63);
+	assert_int_equal(d->mem_first, 8192);
+	assert_int_equal(d->mem_max, 12288);
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.text, "signal_cache (merged: UNIX, UNIX-STREAM)"));
+	assert_non_null(strstr(out.json, "\"aliases\":[\"UNIX\",\"UNIX-STREAM\"]"));
+	assert_non_null(strstr(out.json, "\"utilisation\":0.6825"));
+	assert_non_null(strstr(out.html, "signal_cache (merged: UNIX, UNIX-STREAM)"));
+	outputs_free(&out);
+	report_free(&rp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_exact_size_classes),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_right_sizing),
+		cmocka_unit_test(test_slab_view),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_window_and_correlation),
 		cmocka_unit_test(test_folded),
