@@ -179,6 +179,7 @@ struct site_counts;
 #define FLD_BUDDYINFO "buddyinfo" /* state: array of buddyinfo zones */
 #define FLD_MEMINFO "meminfo" /* state: meminfo object */
 #define FLD_PAGETYPE "pagetype" /* state: array of pagetype rows */
+#define FLD_SLABINFO "slabinfo" /* state: the last slabinfo snapshot's caches */
 /* status document */
 #define FLD_SEGMENT "segment" /* the .active path being written */
 #define FLD_SEGMENT_BYTES "segment_bytes"

@@ -644,6 +644,14 @@ void frag_state(struct frag *f, cJSON *state)
 		for (int i = 0; i < f->pti.nr_rows; i++)
 			cJSON_AddItemToArray(a, pagetype_row_json(f, &f->pti.rows[i], 0));
 	}
+	if (f->slab.nr) { /* the record's caches, for top's slab pane */
+		cJSON *rec = slabinfo_json(f);
+
+		a = rec ? cJSON_DetachItemFromObjectCaseSensitive(rec, FLD_CACHES) : NULL;
+		if (a)
+			cJSON_AddItemToObject(state, FLD_SLABINFO, a);
+		cJSON_Delete(rec);
+	}
 }
 
 static void print_zone(FILE *out, const struct buddy_zone *a, const struct buddy_zone *b, int pb)
