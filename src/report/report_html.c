@@ -12,8 +12,10 @@
 #include "report_advise.h"
 #include "report_html.h"
 #include "report_notes.h"
+#include "report_page.h"
 #include "report_rank.h"
 #include "report_slab.h"
+#include "schema.h"
 #include "util.h"
 
 #define W 1100
@@ -682,6 +684,120 @@ static void slab_table(FILE *f, const struct report *rp)
 	fprintf(f, "</tbody></table>\n");
 }
 
+/* free blocks per order over time, one SVG grid per zone: darker = more (log scale) */
+static void buddy_heat_map(FILE *f, const struct report *rp)
+{
+	for (size_t i = 0; i < rp->nr_zones; i++) {
+		const struct rp_zone *z = rp->zones[i];
+		double max = 0, cw;
+		int rows = z->nr_orders, h = 14;
+
+		if (!z->zlen || !rows)
+			continue;
+		for (size_t b = 0; b < z->zlen; b++) {
+			for (int o = 0; z->zv[b].n && o < rows; o++)
+				max = fmax(max, log1p(z->zv[b].orders[o] / z->zv[b].n));
+		}
+		cw = z->zlen < 300 ? 600.0 / z->zlen : 2;
+		fprintf(f, "<h3>Node %lld, zone ", (long long)z->node);
+		rp_html_esc(f, z->zone);
+		fprintf(f,
+			": free blocks per order over time</h3>\n<svg width=\"%.0f\" height=\"%d\" role=\"img\">",
+			40 + cw * z->zlen, rows * h + 4);
+		for (int o = 0; o < rows; o++)
+			fprintf(f, "<text x=\"0\" y=\"%d\" font-size=\"10\">order %d</text>",
+				(rows - 1 - o) * h + 11, o);
+		for (size_t b = 0; b < z->zlen; b++) {
+			const struct rp_zpt *p = &z->zv[b];
+
+			for (int o = 0; p->n && o < rows; o++) {
+				double v = p->orders[o] / p->n, a = max > 0 ? log1p(v) / max : 0;
+
+				fprintf(f,
+					"<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#1f77b4\" fill-opacity=\"%.2f\"><title>order %d: %.0f free blocks</title></rect>",
+					40 + cw * b, (rows - 1 - o) * h, cw, h - 1, 0.05 + 0.95 * a,
+					o, v);
+			}
+		}
+		fprintf(f, "</svg>\n");
+	}
+}
+
+static void page_view_html(FILE *f, const struct report *rp)
+{
+	static const char *const ext_cols[] = { "caller", "wanted", "from", "count", "steals" };
+	static const char *const ord_cols[] = { "order", "allocs", "pages", "frees", "pages" };
+	static const char *const mi_cols[] = { "meminfo", "first", "min", "max", "last" };
+	const struct rp_page_view *pv = &rp->pv;
+
+	fprintf(f, "<h2>Page allocator</h2>\n");
+	if (!pv->meminfo_records && !pv->page_records && !pv->compaction_records && !pv->nr_ext &&
+	    !rp->nr_zones) {
+		fprintf(f,
+			"<p class=\"note\">no meminfo, buddyinfo, page_alloc, compaction or extfrag records in the input (record with --pages)</p>\n");
+		return;
+	}
+	buddy_heat_map(f, rp);
+	if (pv->meminfo_records) {
+		fprintf(f, "<table class=\"sortable\" id=\"meminfo\">");
+		th(f, mi_cols, 5);
+		for (size_t i = 0; i < 5; i++) {
+			const struct rp_stat4 *m = &pv->meminfo[i];
+
+			if (!m->any)
+				continue;
+			fprintf(f, "<tr>");
+			td_text(f, schema_meminfo_keys[i]);
+			td_bytes(f, m->first);
+			td_bytes(f, m->min);
+			td_bytes(f, m->max);
+			td_bytes(f, m->last);
+			fprintf(f, "</tr>\n");
+		}
+		fprintf(f, "</tbody></table>\n");
+	}
+	if (pv->page_records) {
+		fprintf(f, "<h3>Pages by order</h3><table class=\"sortable\" id=\"orders\">");
+		th(f, ord_cols, 5);
+		for (int o = 0; o < RP_PAGE_ORDERS; o++) {
+			if (!pv->alloc_allocs[o] && !pv->free_frees[o])
+				continue;
+			fprintf(f, "<tr>");
+			td_count(f, o);
+			td_count(f, pv->alloc_allocs[o]);
+			td_count(f, pv->alloc_pages[o]);
+			td_count(f, pv->free_frees[o]);
+			td_count(f, pv->free_pages[o]);
+			fprintf(f, "</tr>\n");
+		}
+		fprintf(f, "</tbody></table>\n");
+	}
+	if (pv->compaction_records) {
+		fprintf(f, "<p>compaction:");
+		for (int i = 0; i < 6; i++)
+			fprintf(f, " %s %llu", rp_compact_names[i],
+				(unsigned long long)pv->compact[i]);
+		fprintf(f, "</p>\n");
+	}
+	if (!pv->nr_ext)
+		return;
+	fprintf(f,
+		"<h3>Extfrag fallbacks</h3><p class=\"note\">an allocation took a pageblock of another migratetype; steals: the pageblock changed type (long-term fragmentation)</p><table class=\"sortable\" id=\"extfrag\">");
+	th(f, ext_cols, 5);
+	for (size_t i = 0; i < pv->nr_ext && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_extfrag *e = &pv->ext[i];
+
+		fprintf(f, "<tr>");
+		td_text(f, e->caller);
+		td_text(f, e->alloc_mt);
+		td_text(f, e->fallback_mt);
+		td_count(f, e->count);
+		td_count(f, e->steals);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
 static void corr_table(FILE *f, const struct report *rp)
 {
 	static const char *const cols[] = {
@@ -842,6 +958,7 @@ int report_write_html(FILE *f, struct report *rp)
 	class_chart(f, rp);
 	advice_table(f, rp);
 	slab_table(f, rp);
+	page_view_html(f, rp);
 	gfp_chart(f, rp);
 	sites_table(f, rp);
 	frag_table(f, rp);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "report_json.h"
 #include "report_notes.h"
+#include "report_page.h"
 #include "report_rank.h"
 #include "report_slab.h"
 #include "schema.h"
@@ -243,6 +244,64 @@ static cJSON *slabs_json(const struct report *rp)
 	return o;
 }
 
+static cJSON *stat4_json(const struct rp_stat4 *m)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	num(o, "first", m->first);
+	num(o, "min", m->min);
+	num(o, "max", m->max);
+	num(o, "last", m->last);
+	return o;
+}
+
+static cJSON *page_view_json(const struct report *rp)
+{
+	const struct rp_page_view *pv = &rp->pv;
+	cJSON *o = cJSON_CreateObject(), *m, *a, *c;
+
+	m = cJSON_AddObjectToObject(o, FLD_MEMINFO);
+	for (size_t i = 0; m && i < 5; i++) {
+		if (pv->meminfo[i].any)
+			cJSON_AddItemToObject(m, schema_meminfo_keys[i],
+					      stat4_json(&pv->meminfo[i]));
+	}
+	a = cJSON_AddArrayToObject(o, "orders");
+	for (int k = 0; a && k < RP_PAGE_ORDERS; k++) {
+		if (!pv->alloc_allocs[k] && !pv->free_frees[k])
+			continue;
+		c = cJSON_CreateObject();
+		num(c, FLD_ORDER, k);
+		num(c, FLD_ALLOCS, pv->alloc_allocs[k]);
+		num(c, "pages_allocated", pv->alloc_pages[k]);
+		num(c, FLD_FREES, pv->free_frees[k]);
+		num(c, "pages_freed", pv->free_pages[k]);
+		cJSON_AddItemToArray(a, c);
+	}
+	c = cJSON_AddObjectToObject(o, "compaction");
+	num(c, "records", pv->compaction_records);
+	for (int i = 0; c && i < 6; i++)
+		num(c, rp_compact_names[i], pv->compact[i]);
+	a = cJSON_AddArrayToObject(o, "extfrag");
+	for (size_t i = 0; a && i < pv->nr_ext && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_extfrag *e = &pv->ext[i];
+
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, FLD_CALLER, e->caller);
+		cJSON_AddStringToObject(c, FLD_ALLOC_MIGRATETYPE, e->alloc_mt);
+		cJSON_AddStringToObject(c, FLD_FALLBACK_MIGRATETYPE, e->fallback_mt);
+		num(c, FLD_COUNT, e->count);
+		num(c, "steals", e->steals);
+		m = cJSON_AddArrayToObject(c, "fallback_orders");
+		for (int k = 0; m && k < 64; k++) {
+			if (e->orders & (1ULL << k))
+				cJSON_AddItemToArray(m, cJSON_CreateNumber(k));
+		}
+		cJSON_AddItemToArray(a, c);
+	}
+	return o;
+}
+
 static cJSON *gfp_json(const struct report *rp)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -466,6 +525,7 @@ cJSON *report_json(struct report *rp)
 	cJSON_AddItemToObject(o, FLD_GFP, gfp_json(rp));
 	cJSON_AddItemToObject(o, "fragmentation", frag_json(rp));
 	cJSON_AddItemToObject(o, "page_sites", pages_json(rp));
+	cJSON_AddItemToObject(o, "page_allocator", page_view_json(rp));
 	cJSON_AddItemToObject(o, "correlation", corr_json(rp));
 	cJSON_AddItemToObject(o, "leak_suspects", leaks_json(rp));
 	cJSON_AddItemToObject(o, "not_leak_suspects", not_leaks_json(rp));

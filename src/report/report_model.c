@@ -171,5 +171,11 @@ void report_free(struct report *rp)
 	}
 	free(rp->slabs);
 	htab_free(&rp->slab_map);
+	for (size_t i = 0; i < rp->pv.nr_ext; i++) {
+		free(rp->pv.ext[i].caller);
+		free(rp->pv.ext[i].alloc_mt);
+		free(rp->pv.ext[i].fallback_mt);
+	}
+	free(rp->pv.ext);
 	memset(rp, 0, sizeof(*rp));
 }

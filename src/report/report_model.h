@@ -21,6 +21,7 @@
 #define RP_MAX_BUCKETS 240
 #define RP_HIST 64
 #define RP_CHART_SITES 6
+#define RP_PAGE_ORDERS 16 /* page orders kept: buddyinfo heat map, page_alloc by order */
 /* lengths of schema.h's schema_events, schema_unmatched, schema_drops */
 #define RP_EVENTS 7
 #define RP_UNMATCHED 4
@@ -115,12 +116,14 @@ struct rp_zpt {
 	double unus[2], frag[2], free[2];
 	__u32 n;
 	bool ran_out; /* no free block of order >= 3 at some snapshot */
+	double orders[RP_PAGE_ORDERS]; /* free blocks per order, summed over the n snapshots */
 };
 
 struct rp_zone {
 	__s64 node;
 	char *zone;
 	struct rp_stat4 unus[2], frag[2], free[2]; /* [0]: order 3, [1]: pageblock order */
+	int nr_orders; /* of the buddyinfo records, at most RP_PAGE_ORDERS */
 	__u64 snapshots, ran_out;
 	__u64 ran_out_first, ran_out_last;
 	__s64 zbase;
@@ -164,6 +167,24 @@ struct rp_slab {
 	__u64 active_objs, num_objs, objsize, objperslab, pagesperslab; /* the last snapshot */
 	__u64 t_last, snapshots;
 	__u64 mem_first, mem_max; /* bytes of slabs: at the first snapshot, the largest */
+};
+
+/* extfrag fallbacks of one caller between two migratetypes (report_page.c) */
+struct rp_extfrag {
+	char *caller, *alloc_mt, *fallback_mt;
+	__u64 count, steals; /* steals: with change_ownership (the pageblock changed type) */
+	__u64 orders; /* bitmask of the fallback orders */
+};
+
+/* the page allocator records of the report: extfrag, compaction, page_alloc/free, meminfo */
+struct rp_page_view {
+	struct rp_extfrag *ext;
+	size_t nr_ext;
+	__u64 ext_records, compaction_records, page_records, meminfo_records;
+	__u64 compact[6]; /* begin, end, try_to_compact, deferred, defer_compaction, defer_reset */
+	__u64 alloc_allocs[RP_PAGE_ORDERS], alloc_pages[RP_PAGE_ORDERS];
+	__u64 free_frees[RP_PAGE_ORDERS], free_pages[RP_PAGE_ORDERS];
+	struct rp_stat4 meminfo[5]; /* schema_meminfo_keys */
 };
 
 struct rp_gfp_row {
@@ -255,6 +276,7 @@ struct report {
 	size_t nr_gfp_rows;
 	struct rp_advice *advice; /* ranked by best_saved */
 	size_t nr_advice;
+	struct rp_page_view pv;
 	struct htab slab_map; /* cache name -> struct rp_slab */
 	struct rp_slab **slabs; /* by memory at the last snapshot, after report_finish */
 	size_t nr_slabs;

@@ -6,6 +6,7 @@
 #include "report_frag.h"
 #include "report_life.h"
 #include "report_advise.h"
+#include "report_page.h"
 #include "report_rank.h"
 #include "report_sizeclass.h"
 #include "report_slab.h"
@@ -180,6 +181,7 @@ void report_finish(struct report *rp)
 	sort_sites(rp->sites, rp->nr_sites, rp->opts.sort);
 	sort_sites(rp->pages, rp->nr_pages, RP_SORT_BYTES);
 	rp_sort_slabs(rp);
+	rp_sort_extfrag(rp);
 	if (rp->nr_corr)
 		qsort(rp->corr, rp->nr_corr, sizeof(*rp->corr), cmp_corr);
 	if (rp->nr_folds)

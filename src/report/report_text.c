@@ -4,10 +4,12 @@
 #include <time.h>
 #include "report_frag.h"
 #include "report_notes.h"
+#include "report_page.h"
 #include "report_rank.h"
 #include "report_advise.h"
 #include "report_slab.h"
 #include "report_text.h"
+#include "schema.h"
 #include "util.h"
 
 #define CALLER_W 36
@@ -459,6 +461,82 @@ static void print_head(FILE *f, struct report *rp)
 	fputc('\n', f);
 }
 
+static void orders_text(FILE *f, __u64 bits)
+{
+	bool first = true;
+
+	for (int o = 0; o < 64; o++) {
+		if (bits & (1ULL << o)) {
+			fprintf(f, "%s%d", first ? "" : ",", o);
+			first = false;
+		}
+	}
+}
+
+static void print_page_view(FILE *f, struct report *rp)
+{
+	const struct rp_page_view *pv = &rp->pv;
+	char a[16], b[16], c[16], d[16];
+	bool any = false;
+
+	fprintf(f, "\nPAGE ALLOCATOR\n");
+	if (pv->meminfo_records) {
+		fprintf(f, "meminfo (first / min / max / last):\n");
+		for (size_t i = 0; i < 5; i++) {
+			const struct rp_stat4 *m = &pv->meminfo[i];
+
+			if (m->any)
+				fprintf(f, "  %-14s %8s %8s %8s %8s\n", schema_meminfo_keys[i],
+					fmt_bytes(rp_u64(m->first), a, sizeof(a)),
+					fmt_bytes(rp_u64(m->min), b, sizeof(b)),
+					fmt_bytes(rp_u64(m->max), c, sizeof(c)),
+					fmt_bytes(rp_u64(m->last), d, sizeof(d)));
+		}
+	}
+	if (pv->page_records) {
+		fprintf(f,
+			"pages by order (page_alloc / page_free records):\n  %5s %10s %10s %10s %10s\n",
+			"ORDER", "ALLOCS", "PAGES", "FREES", "PAGES");
+		for (int o = 0; o < RP_PAGE_ORDERS; o++) {
+			if (!pv->alloc_allocs[o] && !pv->free_frees[o])
+				continue;
+			fprintf(f, "  %5d %10s %10s %10s %10s\n", o,
+				fmt_count(pv->alloc_allocs[o], a, sizeof(a)),
+				fmt_count(pv->alloc_pages[o], b, sizeof(b)),
+				fmt_count(pv->free_frees[o], c, sizeof(c)),
+				fmt_count(pv->free_pages[o], d, sizeof(d)));
+		}
+	}
+	if (pv->compaction_records) {
+		fprintf(f, "compaction:");
+		for (int i = 0; i < 6; i++)
+			fprintf(f, " %s %llu", rp_compact_names[i],
+				(unsigned long long)pv->compact[i]);
+		fputc('\n', f);
+	}
+	if (pv->nr_ext) {
+		fprintf(f,
+			"extfrag fallbacks (an allocation took a pageblock of another migratetype; STEALS: the pageblock changed type):\n"
+			"  %-36s %-12s %-12s %8s %8s  %s\n",
+			"CALLER", "WANTED", "FROM", "COUNT", "STEALS", "ORDERS");
+		for (size_t i = 0; i < pv->nr_ext && (!rp->opts.top || i < rp->opts.top); i++) {
+			const struct rp_extfrag *e = &pv->ext[i];
+
+			fprintf(f, "  %-36.36s %-12s %-12s %8s %8s  ", e->caller, e->alloc_mt,
+				e->fallback_mt, fmt_count(e->count, a, sizeof(a)),
+				fmt_count(e->steals, b, sizeof(b)));
+			orders_text(f, e->orders);
+			fputc('\n', f);
+		}
+	}
+	any = pv->meminfo_records || pv->page_records || pv->compaction_records || pv->nr_ext;
+	if (!any)
+		fprintf(f,
+			"(no meminfo, page_alloc, compaction or extfrag records in the input: record with --pages for the page allocator)\n");
+	else if (!pv->ext_records && !pv->compaction_records)
+		fprintf(f, "(no extfrag or compaction records: record with --pages)\n");
+}
+
 void report_print_text(FILE *f, struct report *rp)
 {
 	print_head(f, rp);
@@ -470,6 +548,7 @@ void report_print_text(FILE *f, struct report *rp)
 	print_gfp(f, rp);
 	print_fragmentation(f, rp);
 	print_pages(f, rp);
+	print_page_view(f, rp);
 	print_correlation(f, rp);
 	print_leaks(f, rp);
 }

@@ -793,6 +793,65 @@ static void test_slab_view(void **state)
 	report_free(&rp);
 }
 
+/* the page allocator section: extfrag by caller and migratetypes, compaction, orders, meminfo */
+static void test_page_view(void **state)
+{
+	static const char in[] =
+		"{\"type\":\"header\",\"schema\":1,\"page_size\":4096,\"start_ns\":1800000000000000000,\"interval_s\":1}\n"
+		"{\"type\":\"interval\",\"seq\":1,\"end_ns\":1800000001000000000,\"duration_s\":1}\n"
+		"{\"type\":\"extfrag\",\"seq\":1,\"caller\":\"alloc_skb\",\"site\":\"alloc_skb+0x1\",\"alloc_order\":0,"
+		"\"fallback_order\":3,\"alloc_migratetype\":\"Unmovable\",\"fallback_migratetype\":\"Movable\",\"change_ownership\":true,\"count\":4}\n"
+		"{\"type\":\"extfrag\",\"seq\":1,\"caller\":\"alloc_skb\",\"site\":\"alloc_skb+0x1\",\"alloc_order\":0,"
+		"\"fallback_order\":9,\"alloc_migratetype\":\"Unmovable\",\"fallback_migratetype\":\"Movable\",\"change_ownership\":false,\"count\":6}\n"
+		"{\"type\":\"extfrag\",\"seq\":1,\"caller\":\"filemap_alloc\",\"site\":\"f+0x2\",\"alloc_order\":0,"
+		"\"fallback_order\":1,\"alloc_migratetype\":\"Movable\",\"fallback_migratetype\":\"Reclaimable\",\"change_ownership\":false,\"count\":50}\n"
+		"{\"type\":\"compaction\",\"seq\":1,\"begin\":3,\"end\":3,\"try_to_compact\":2,\"deferred\":1,\"defer_compaction\":0,\"defer_reset\":0}\n"
+		"{\"type\":\"page_alloc\",\"seq\":1,\"order\":3,\"migratetype\":\"Unmovable\",\"gfp\":\"GFP_KERNEL\",\"allocs\":5,\"pages\":40}\n"
+		"{\"type\":\"page_free\",\"seq\":1,\"order\":3,\"frees\":2,\"pages\":16}\n"
+		"{\"type\":\"meminfo\",\"seq\":1,\"MemFree\":1000,\"Slab\":20}\n"
+		"{\"type\":\"interval\",\"seq\":2,\"end_ns\":1800000002000000000,\"duration_s\":1}\n"
+		"{\"type\":\"meminfo\",\"seq\":2,\"MemFree\":800,\"Slab\":30}\n";
+	struct rp_opts o = { .top = 20 };
+	struct outputs out;
+	struct report rp;
+
+	(void)state;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_str(&rp, in);
+	report_finish(&rp);
+	assert_int_equal(rp.pv.nr_ext, 2);
+	/* the row with steals first, although the other has more fallbacks */
+	assert_string_equal(rp.pv.ext[0].caller, "alloc_skb");
+	assert_int_equal(rp.pv.ext[0].count, 10);
+	assert_int_equal(rp.pv.ext[0].steals, 4);
+	assert_int_equal(rp.pv.ext[0].orders, (1 << 3) | (1 << 9));
+	assert_int_equal(rp.pv.compact[2], 2);
+	assert_int_equal(rp.pv.alloc_pages[3], 40);
+	assert_int_equal(rp.pv.free_frees[3], 2);
+	assert_true(rp.pv.meminfo[0].first == 1000 && rp.pv.meminfo[0].last == 800);
+	assert_true(rp.pv.meminfo[1].max == 30);
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.text, "PAGE ALLOCATOR"));
+	assert_non_null(strstr(out.text, "alloc_skb"));
+	assert_non_null(strstr(out.text, "3,9"));
+	assert_non_null(strstr(out.json, "\"steals\":4"));
+	assert_non_null(strstr(out.json, "\"try_to_compact\":2"));
+	assert_non_null(strstr(out.html, "Page allocator"));
+	outputs_free(&out);
+	report_free(&rp);
+	/* buddyinfo snapshots: the heat map, one cell per order and time bucket */
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_file(&rp, "synthetic-frag.ndjson");
+	report_finish(&rp);
+	assert_true(rp.nr_zones > 0);
+	assert_true(rp.zones[0]->nr_orders == 11);
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.html, "free blocks per order over time</h3>"));
+	assert_non_null(strstr(out.html, "<title>order 10: "));
+	outputs_free(&out);
+	report_free(&rp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_right_sizing),
 		cmocka_unit_test(test_slab_view),
+		cmocka_unit_test(test_page_view),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_window_and_correlation),
 		cmocka_unit_test(test_folded),
