@@ -244,16 +244,7 @@ static cJSON *slabs_json(const struct report *rp)
 	return o;
 }
 
-static cJSON *stat4_json(const struct rp_stat4 *m)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	num(o, "first", m->first);
-	num(o, "min", m->min);
-	num(o, "max", m->max);
-	num(o, "last", m->last);
-	return o;
-}
+static cJSON *stat_json(const struct rp_stat4 *s);
 
 static cJSON *page_view_json(const struct report *rp)
 {
@@ -264,7 +255,7 @@ static cJSON *page_view_json(const struct report *rp)
 	for (size_t i = 0; m && i < 5; i++) {
 		if (pv->meminfo[i].any)
 			cJSON_AddItemToObject(m, schema_meminfo_keys[i],
-					      stat4_json(&pv->meminfo[i]));
+					      stat_json(&pv->meminfo[i]));
 	}
 	a = cJSON_AddArrayToObject(o, "orders");
 	for (int k = 0; a && k < RP_PAGE_ORDERS; k++) {
