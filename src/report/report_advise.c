@@ -21,7 +21,7 @@ static __u64 align_up(__u64 v, __u64 a)
 
 double rp_slab_obj_cost(__u64 obj, __u64 page_size)
 {
-	__u64 size = align_up(obj ? obj : 1, RP_SLAB_ALIGN), slab = page_size;
+	__u64 size = align_up(obj ? obj : 1, RP_SLAB_ALIGN), slab = page_size, per_slab, tail;
 
 	for (int order = 0; order <= 3; order++) {
 		slab = page_size << order;
@@ -30,7 +30,9 @@ double rp_slab_obj_cost(__u64 obj, __u64 page_size)
 	}
 	if (slab < size) /* larger than an order-3 slab: the page allocator's rounding */
 		return (double)align_up(size, page_size);
-	return size + (double)(slab % size) / (slab / size);
+	per_slab = slab / size;
+	tail = slab % size;
+	return size + (double)tail / (double)per_slab;
 }
 
 /* highest non-empty bucket of the request histogram, -1 when empty */

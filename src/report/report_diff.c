@@ -163,6 +163,8 @@ static int add_side(struct rp_diff *d, int side, struct series_acc *acc)
 		if (!r || (d->nr_sites > had && acc_grow(acc, d, d->nr_sites)))
 			return -ENOMEM;
 		side_add(side ? &r->b : &r->a, s);
+		if ((size_t)(r - d->sites) >= acc->n[side] || !acc->v[side][r - d->sites])
+			return -ENOMEM; /* acc_grow gave every row its series, or failed */
 		add_series(rp, s, acc->v[side][r - d->sites]);
 	}
 	return 0;
@@ -256,8 +258,8 @@ int rp_diff_build(struct rp_diff *d, const struct report *a, const struct report
 	d->per_second = hi > 0 && (hi - lo) / hi > RP_DIFF_SAME_LEN;
 	err = add_side(d, 0, &acc) ?: add_side(d, 1, &acc);
 	/* rows were added one at a time: acc holds a series for each, or err is set */
-	for (size_t i = 0; i < d->nr_sites; i++) {
-		if (!err) {
+	for (size_t i = 0; !err && i < d->nr_sites; i++) {
+		if (i < acc.n[0] && i < acc.n[1] && acc.v[0][i] && acc.v[1][i]) {
 			side_stats(a, acc.v[0][i], &d->sites[i].a);
 			side_stats(b, acc.v[1][i], &d->sites[i].b);
 			judge(&d->sites[i]);

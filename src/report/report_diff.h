@@ -8,7 +8,7 @@
 #define KMEMSCOPE_REPORT_DIFF_H
 
 #include <stdio.h>
-#include "cJSON.h"
+#include <cjson/cJSON.h>
 #include "report_model.h"
 
 /* lengths within 10% of each other compare as counts, else per second */

@@ -74,7 +74,14 @@ static cJSON *alloc_sizes(void)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	schema_alloc_size_add(o, 192, 400, 400 * 148);
+	schema_alloc_size_add(o, 192, 300, 300 * 148);
+	schema_alloc_size_add(o, 192, 100, 100 * 148); /* the same size again: summed */
+	assert_int_equal(cJSON_GetArraySize(o), 1);
+	assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "192"), FLD_ALLOCS)->valuedouble ==
+		    400);
+	assert_true(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(o, "192"), FLD_BYTES_REQ)->valuedouble ==
+		400 * 148);
 	return o;
 }
 
