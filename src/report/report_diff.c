@@ -225,6 +225,26 @@ static int build_caches(struct rp_diff *d)
 	return 0;
 }
 
+/*
+ * A cache row's live objects: the active objects of its last slabinfo
+ * snapshot on both sides (every object of the cache, not only the traced
+ * sites'), when both recordings have them.
+ */
+static void slab_live(struct rp_diff *d)
+{
+	for (size_t i = 0; i < d->nr_caches; i++) {
+		struct rp_diff_row *r = &d->caches[i];
+		const struct rp_slab *sa = htab_get(&d->a->slab_map, r->cache);
+		const struct rp_slab *sb = htab_get(&d->b->slab_map, r->cache);
+
+		if (!sa || !sb)
+			continue;
+		r->slab = true;
+		r->a.live = sa->active_objs;
+		r->b.live = sb->active_objs;
+	}
+}
+
 static const struct rp_diff *cmp_d;
 
 /* biggest change of allocated bytes first */
@@ -271,6 +291,8 @@ int rp_diff_build(struct rp_diff *d, const struct report *a, const struct report
 		free(acc.v[side]);
 	}
 	err = err ?: build_caches(d);
+	if (!err)
+		slab_live(d);
 	cmp_d = d;
 	if (d->nr_sites)
 		qsort(d->sites, d->nr_sites, sizeof(*d->sites), cmp_rows);
@@ -330,7 +352,7 @@ static void row_cells(const struct rp_diff *d, const struct rp_diff_row *r, bool
 	fmt_signed(rp_diff_delta(d, r->a.bytes_alloc, r->b.bytes_alloc), true, c->v[2],
 		   sizeof(c->v[2]));
 	fmt_signed(rp_diff_delta(d, r->a.slack, r->b.slack), true, c->v[3], sizeof(c->v[3]));
-	if (sites)
+	if (sites || r->slab)
 		fmt_signed(r->b.live - r->a.live, false, c->v[4], sizeof(c->v[4]));
 	else
 		snprintf(c->v[4], sizeof(c->v[4]), "-");
@@ -380,7 +402,8 @@ void rp_diff_print_text(FILE *f, const struct rp_diff *d, __u64 top)
 		fprintf(f, "(no sites)\n");
 	else
 		text_rows(f, d, d->sites, d->nr_sites, top, true);
-	fprintf(f, "\nCACHES (kmem_cache sites by cache; kmalloc by exact size class)\n");
+	fprintf(f,
+		"\nCACHES (kmem_cache sites by cache; kmalloc by exact size class; LIVE: slabinfo active objects)\n");
 	if (!d->nr_caches)
 		fprintf(f, "(no caches)\n");
 	else
@@ -445,8 +468,10 @@ static cJSON *rows_json(const struct rp_diff *d, const struct rp_diff_row *v, si
 		cJSON_AddItemToObject(o, "a", side_json(&r->a));
 		cJSON_AddItemToObject(o, "b", side_json(&r->b));
 		cJSON_AddItemToObject(o, FLD_DELTA, delta_json(d, r));
-		if (!sites)
+		if (!sites) {
+			cJSON_AddBoolToObject(o, "live_from_slabinfo", r->slab);
 			continue;
+		}
 		if (r->sig == RP_SIG_UNKNOWN) {
 			cJSON_AddNullToObject(o, "significant");
 		} else {

@@ -36,6 +36,7 @@ struct rp_diff_row {
 	struct rp_diff_side a, b;
 	double t; /* Welch's t of the allocation rates, when sig != RP_SIG_UNKNOWN */
 	enum rp_diff_sig sig;
+	bool slab; /* a cache row whose live is the slabinfo active objects of both sides */
 };
 
 struct rp_diff {

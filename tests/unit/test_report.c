@@ -185,7 +185,8 @@ static void test_exact_size_classes(void **state)
 }
 
 /* n one-second intervals of host h, site x with allocs[i] allocations of 512 */
-static void diff_input(struct report *rp, const char *h, int n, const int *allocs)
+static void diff_input_with(struct report *rp, const char *h, int n, const int *allocs,
+			    const char *extra)
 {
 	char buf[8192];
 	size_t len = 0;
@@ -203,9 +204,15 @@ static void diff_input(struct report *rp, const char *h, int n, const int *alloc
 			"\"alloc_sizes\":{\"512\":{\"allocs\":%d,\"bytes_req\":%d}}}\n",
 			i, T0 + i * SEC, i, allocs[i - 1], allocs[i - 1] * 381, allocs[i - 1] * 512,
 			allocs[i - 1], allocs[i - 1], allocs[i - 1] * 381);
+	len += snprintf(buf + len, sizeof(buf) - len, "%s", extra);
 	assert_int_equal(report_init(rp, &(struct rp_opts){ .top = 20 }), 0);
 	feed_str(rp, buf);
 	report_finish(rp);
+}
+
+static void diff_input(struct report *rp, const char *h, int n, const int *allocs)
+{
+	diff_input_with(rp, h, n, allocs, "");
 }
 
 /*
@@ -237,6 +244,22 @@ static void test_diff(void **state)
 	assert_int_equal(d.nr_caches, 1);
 	assert_string_equal(d.caches[0].cache, "kmalloc-512");
 	assert_true(d.caches[0].b.slack - d.caches[0].a.slack == 40 * (512 - 381));
+	assert_false(d.caches[0].slab); /* no slabinfo: live unknown */
+	rp_diff_free(&d);
+	/* with slabinfo on both sides, a cache row's live is its active objects */
+	report_free(&a);
+	report_free(&b);
+	diff_input_with(&a, "h1", 4, a4,
+			"{\"type\":\"slabinfo\",\"seq\":4,\"caches\":[{\"name\":\"kmalloc-512\","
+			"\"active_objs\":100,\"num_objs\":128,\"objsize\":512,\"objperslab\":16,"
+			"\"pagesperslab\":2}]}\n");
+	diff_input_with(&b, "h1", 4, b4,
+			"{\"type\":\"slabinfo\",\"seq\":4,\"caches\":[{\"name\":\"kmalloc-512\","
+			"\"active_objs\":160,\"num_objs\":176,\"objsize\":512,\"objperslab\":16,"
+			"\"pagesperslab\":2}]}\n");
+	assert_int_equal(rp_diff_build(&d, &a, &b, "A", "B"), 0);
+	assert_true(d.caches[0].slab);
+	assert_true(d.caches[0].b.live - d.caches[0].a.live == 60);
 	rp_diff_free(&d);
 	report_free(&b);
 	/* 2 s against 8 s at one rate: per second, no change; too few intervals in A */
