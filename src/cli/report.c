@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "ndjson_reader.h"
 #include "report.h"
+#include "report_diff.h"
 #include "report_folded.h"
 #include "report_html.h"
 #include "report_ingest.h"
@@ -28,7 +29,7 @@ struct report_env {
 	struct rp_opts o;
 	enum rp_format format;
 	const char *html, *pprof;
-	bool folded, strict;
+	bool folded, strict, diff;
 	char **paths;
 	int nr_paths;
 };
@@ -124,6 +125,16 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 		fprintf(stderr, "kmemscope report: --since is after --until\n");
 		return 2;
 	}
+	if (a.diff && (a.folded || a.pprof)) {
+		fprintf(stderr, "kmemscope report: --diff cannot be combined with --folded or --pprof\n");
+		return 2;
+	}
+	if (a.diff && argc - optind != 2) {
+		fprintf(stderr,
+			"kmemscope report: --diff needs exactly two inputs, A and B (files or directories), got %d: kmemscope report --diff A B\n",
+			argc - optind);
+		return 2;
+	}
 	if (a.folded && (a.html || a.format || a.pprof)) {
 		fprintf(stderr,
 			"kmemscope report: --folded cannot be combined with --html, --pprof "
@@ -150,6 +161,7 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 	env->pprof = a.pprof;
 	env->folded = a.folded;
 	env->strict = a.strict;
+	env->diff = a.diff;
 	env->paths = argv + optind;
 	env->nr_paths = argc - optind;
 	return 0;
@@ -277,12 +289,12 @@ static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nre
 	return rc;
 }
 
-static int read_inputs(struct report *rp, struct report_env *env)
+static int read_inputs(struct report *rp, const struct report_env *env, char **paths, int nr_paths)
 {
 	unsigned flags = env->strict ? NR_STRICT : 0;
 	int nread = 0, rc = 0;
 
-	if (!env->nr_paths) {
+	if (!nr_paths) {
 		if (isatty(0)) {
 			fprintf(stderr,
 				"kmemscope report: no input: give files or directories, or pipe an export to stdin\n");
@@ -290,15 +302,14 @@ static int read_inputs(struct report *rp, struct report_env *env)
 		}
 		return read_one(rp, "-", flags) ? 1 : 0;
 	}
-	for (int i = 0; i < env->nr_paths && !rc; i++) {
+	for (int i = 0; i < nr_paths && !rc; i++) {
 		struct stat st;
 
-		if (strcmp(env->paths[i], "-") && !stat(env->paths[i], &st) &&
-		    S_ISDIR(st.st_mode)) {
-			rc = read_dir(rp, env->paths[i], flags, &nread);
+		if (strcmp(paths[i], "-") && !stat(paths[i], &st) && S_ISDIR(st.st_mode)) {
+			rc = read_dir(rp, paths[i], flags, &nread);
 			continue;
 		}
-		rc = read_one(rp, env->paths[i], flags);
+		rc = read_one(rp, paths[i], flags);
 		if (rc > 0)
 			rc = 0;
 		else if (!rc)
@@ -314,7 +325,8 @@ static int read_inputs(struct report *rp, struct report_env *env)
 }
 
 /* '-' is stdout, as for every file option; a file appears whole or not at all */
-static int write_html(struct report *rp, const char *path)
+/* an HTML page by writer(f, ctx), to path or stdout ("-"): created 0600 through a safe temporary file */
+static int write_page(const char *path, int (*writer)(FILE *, const void *), const void *ctx)
 {
 	bool out = !strcmp(path, "-");
 	struct safefile sf = { .fd = -1 };
@@ -332,7 +344,7 @@ static int write_html(struct report *rp, const char *path)
 			return 1;
 		}
 	}
-	err = report_write_html(f, rp);
+	err = writer(f, ctx);
 	if (fflush(f) || ferror(f) || err)
 		err = -(errno ? errno : EIO);
 	if (!out) {
@@ -351,6 +363,26 @@ static int write_html(struct report *rp, const char *path)
 	return 0;
 }
 
+static int write_report_html(FILE *f, const void *rp)
+{
+	return report_write_html(f, (struct report *)rp);
+}
+
+/* doc (taken over) to stdout; 1 without memory */
+static int print_json(cJSON *doc)
+{
+	char *s = doc ? cJSON_Print(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (!s) {
+		log_err("out of memory writing JSON");
+		return 1;
+	}
+	puts(s);
+	free(s);
+	return 0;
+}
+
 static int output(struct report *rp, struct report_env *env)
 {
 	if (env->folded) {
@@ -364,7 +396,7 @@ static int output(struct report *rp, struct report_env *env)
 				(unsigned long long)rp->opts.max_sites);
 		return 0;
 	}
-	if (env->html && write_html(rp, env->html))
+	if (env->html && write_page(env->html, write_report_html, rp))
 		return 1;
 	if (env->pprof) {
 		if (report_write_pprof(env->pprof, rp))
@@ -372,21 +404,66 @@ static int output(struct report *rp, struct report_env *env)
 		if (strcmp(env->pprof, "-"))
 			fprintf(stderr, "kmemscope report: wrote %s\n", env->pprof);
 	}
-	if (env->format == RP_JSON) {
-		cJSON *doc = report_json(rp);
-		char *s = doc ? cJSON_Print(doc) : NULL;
-
-		cJSON_Delete(doc);
-		if (!s) {
-			log_err("out of memory writing JSON");
-			return 1;
-		}
-		puts(s);
-		free(s);
-	} else if (!env->html && !env->pprof) {
+	if (env->format == RP_JSON)
+		return print_json(report_json(rp));
+	if (!env->html && !env->pprof)
 		report_print_text(stdout, rp);
-	}
 	return 0;
+}
+
+static int write_diff_html(FILE *f, const void *ctx)
+{
+	const struct report_env *env = ((const void *const *)ctx)[1];
+
+	return rp_diff_write_html(f, ((const void *const *)ctx)[0], env->o.top);
+}
+
+static int diff_output(const struct rp_diff *d, const struct report_env *env)
+{
+	const void *ctx[2] = { d, env };
+
+	if (env->html && write_page(env->html, write_diff_html, ctx))
+		return 1;
+	if (env->format == RP_JSON)
+		return print_json(rp_diff_json(d, env->o.top));
+	if (!env->html)
+		rp_diff_print_text(stdout, d, env->o.top);
+	return 0;
+}
+
+/* --diff A B: each input read into a report of its own, then compared */
+static int cmd_diff(const struct report_env *env)
+{
+	struct report rp[2];
+	struct rp_diff d = {};
+	char why[512];
+	const char *bad;
+	int rc = 0, n = 0;
+
+	for (; n < 2 && !rc; n++) {
+		if (report_init(&rp[n], &env->o)) {
+			log_err("out of memory");
+			rc = 1;
+			break;
+		}
+		rc = read_inputs(&rp[n], env, &env->paths[n], 1);
+		if (!rc)
+			report_finish(&rp[n]);
+	}
+	if (!rc && (bad = rp_diff_check(&rp[0], &rp[1], why, sizeof(why)))) {
+		fprintf(stderr, "kmemscope report %s\n", bad);
+		rc = 2;
+	}
+	if (!rc && rp_diff_build(&d, &rp[0], &rp[1], env->paths[0], env->paths[1])) {
+		log_err("out of memory");
+		rc = 1;
+	}
+	if (!rc)
+		rc = diff_output(&d, env);
+	rp_diff_free(&d);
+	while (n-- > 0)
+		report_free(&rp[n]);
+	return rc;
 }
 
 int cmd_report(int argc, char **argv)
@@ -398,11 +475,19 @@ int cmd_report(int argc, char **argv)
 	rc = parse_args(argc, argv, &env);
 	if (rc)
 		return rc == 1 ? 0 : 2;
+	if (env.diff) {
+		rc = cmd_diff(&env);
+		if (fflush(stdout) && !rc) {
+			log_err("cannot write the report: %s", strerror(errno));
+			rc = 1;
+		}
+		return rc;
+	}
 	if (report_init(&rp, &env.o)) {
 		log_err("out of memory");
 		return 1;
 	}
-	rc = read_inputs(&rp, &env);
+	rc = read_inputs(&rp, &env, env.paths, env.nr_paths);
 	if (!rc) {
 		report_finish(&rp);
 		rc = output(&rp, &env);

@@ -83,6 +83,9 @@ static const struct opt_spec specs[] = {
 	  "expected a number of sites, 0 for no limit" },
 	{ "strict", 0, NULL, OT_FLAG, 0, RPT(strict), 0, 0, NULL, NULL,
 	  "any bad input is an error (default: skip it, warn)" },
+	{ "diff", 0, NULL, OT_FLAG, 0, RPT(diff), 0, 0, NULL, NULL,
+	  "compare two recordings: kmemscope report --diff A B (files or directories); per-site "
+	  "and per-cache changes B - A, per second when their lengths differ" },
 };
 #pragma GCC diagnostic pop
 

@@ -19,6 +19,7 @@ struct report_args {
 	bool folded, strict;
 	int weight; /* 0 bytes, 1 count */
 	__u64 max_sites;
+	bool diff; /* --diff A B */
 };
 
 extern const struct opt_command report_command;

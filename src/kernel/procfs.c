@@ -8,10 +8,12 @@
  * migratetype names come from the text itself: they depend on the kernel
  * version and its config (NR_PAGE_ORDERS, CONFIG_CMA, ...).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "procfs.h"
 #include "util.h"
 
@@ -583,6 +585,11 @@ int meminfo_read(struct kvlist *out)
 
 void slabinfo_free(struct slabinfo *s)
 {
+	for (int i = 0; i < s->nr; i++) {
+		for (int j = 0; j < s->caches[i].nr_aliases; j++)
+			free(s->caches[i].aliases[j]);
+		free(s->caches[i].aliases);
+	}
 	free(s->caches);
 	s->caches = NULL;
 	s->nr = 0;
@@ -641,4 +648,93 @@ int slabinfo_read(struct slabinfo *out)
 {
 	memset(out, 0, sizeof(*out));
 	return read_and_parse("/proc/slabinfo", slabinfo_parse_v, out);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const char *target_of(const char *name, const char *const *names, const char *const *targets,
+			     int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(names[i], name))
+			return targets[i];
+	}
+	return NULL;
+}
+
+int slab_aliases_apply(struct slabinfo *s, const char *const *names, const char *const *targets,
+		       int n)
+{
+	for (int i = 0; i < s->nr; i++) {
+		struct slab_cache *c = &s->caches[i];
+		const char *t = target_of(c->name, names, targets, n);
+
+		for (int j = 0; t && j < n; j++) {
+			char **v;
+
+			if (strcmp(targets[j], t) || !strcmp(names[j], c->name))
+				continue;
+			v = realloc(c->aliases, (c->nr_aliases + 1) * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			c->aliases = v;
+			v[c->nr_aliases] = strdup(names[j]);
+			if (!v[c->nr_aliases])
+				return -ENOMEM;
+			c->nr_aliases++;
+		}
+		if (c->nr_aliases > 1)
+			qsort(c->aliases, c->nr_aliases, sizeof(*c->aliases), cmp_name);
+	}
+	return 0;
+}
+
+int slab_aliases_read(struct slabinfo *s, const char *dir)
+{
+	char **names = NULL, **targets = NULL, buf[256];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0, err = 0;
+
+	if (!d)
+		return -errno;
+	while (!err && (e = readdir(d))) {
+		ssize_t l = readlinkat(dirfd(d), e->d_name, buf, sizeof(buf) - 1);
+		const char *base;
+		char **nv, **tv;
+
+		if (l <= 0)
+			continue; /* a cache of its own (a directory), or . and .. */
+		buf[l] = '\0';
+		base = strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf;
+		nv = realloc(names, (n + 1) * sizeof(*nv));
+		if (nv)
+			names = nv;
+		tv = realloc(targets, (n + 1) * sizeof(*tv));
+		if (tv)
+			targets = tv;
+		if (!nv || !tv) {
+			err = -ENOMEM;
+			break;
+		}
+		names[n] = strdup(e->d_name);
+		targets[n] = strdup(base);
+		n++; /* freed below, NULL or not */
+		if (!names[n - 1] || !targets[n - 1])
+			err = -ENOMEM;
+	}
+	closedir(d);
+	if (!err)
+		err = slab_aliases_apply(s, (const char *const *)names,
+					 (const char *const *)targets, n);
+	for (int i = 0; i < n; i++) {
+		free(names[i]);
+		free(targets[i]);
+	}
+	free(names);
+	free(targets);
+	return err;
 }

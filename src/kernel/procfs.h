@@ -70,6 +70,9 @@ struct kvlist {
 struct slab_cache {
 	char name[64];
 	__u64 active_objs, num_objs, objsize, objperslab, pagesperslab;
+	/* other caches SLUB merged into this one (/sys/kernel/slab symlinks), sorted */
+	char **aliases;
+	int nr_aliases;
 };
 
 struct slabinfo {
@@ -100,5 +103,14 @@ void kvlist_free(struct kvlist *l);
 int slabinfo_parse(const char *text, struct slabinfo *out);
 int slabinfo_read(struct slabinfo *out);
 void slabinfo_free(struct slabinfo *s);
+/*
+ * Merged caches: names[i] is a symlink of /sys/kernel/slab to targets[i]
+ * (its unique id, ":A-0001152"). Every name with the target of a slabinfo
+ * cache's own name, other than it, is one of its aliases.
+ */
+int slab_aliases_apply(struct slabinfo *s, const char *const *names, const char *const *targets,
+		       int n);
+/* slab_aliases_apply from the symlinks of dir (/sys/kernel/slab); 0 when it has none */
+int slab_aliases_read(struct slabinfo *s, const char *dir);
 
 #endif

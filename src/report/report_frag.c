@@ -16,7 +16,7 @@
 
 #define DEFAULT_PAGEBLOCK_ORDER 9
 
-static void stat_add(struct rp_stat4 *s, double v, __u64 t)
+void rp_stat_add(struct rp_stat4 *s, double v, __u64 t)
 {
 	if (!s->any || t < s->t_first) {
 		s->first = v;
@@ -74,7 +74,7 @@ static bool num_array(const cJSON *a, double *v, int max, int *n)
 }
 
 static int zone_point(struct report *rp, struct rp_zone *z, const double *vals, bool ran_out,
-		      __u64 t)
+		      __u64 t, const double *fr, int nf)
 {
 	struct rp_zpt *p;
 
@@ -96,6 +96,10 @@ static int zone_point(struct report *rp, struct rp_zone *z, const double *vals, 
 		p->frag[i] += vals[2 + i];
 		p->free[i] += vals[4 + i];
 	}
+	for (int o = 0; o < nf && o < RP_PAGE_ORDERS; o++)
+		p->orders[o] += fr[o];
+	if (nf > z->nr_orders)
+		z->nr_orders = nf < RP_PAGE_ORDERS ? nf : RP_PAGE_ORDERS;
 	p->n++;
 	p->ran_out |= ran_out;
 	return 0;
@@ -155,11 +159,11 @@ int rp_feed_buddyinfo(struct report *rp, struct ndjson_reader *r, const cJSON *r
 		vals[i] = un[ord[i]];
 		vals[2 + i] = fi[ord[i]];
 		vals[4 + i] = freeb;
-		stat_add(&z->unus[i], un[ord[i]], t);
-		stat_add(&z->frag[i], fi[ord[i]], t);
-		stat_add(&z->free[i], freeb, t);
+		rp_stat_add(&z->unus[i], un[ord[i]], t);
+		rp_stat_add(&z->frag[i], fi[ord[i]], t);
+		rp_stat_add(&z->free[i], freeb, t);
 	}
-	return zone_point(rp, z, vals, vals[4] == 0, t);
+	return zone_point(rp, z, vals, vals[4] == 0, t, fr, nf);
 }
 
 static char *dup_or(const char *s, const char *def)

@@ -8,6 +8,8 @@
 
 struct ndjson_reader;
 
+/* one observation v at t into first / min / max / last */
+void rp_stat_add(struct rp_stat4 *s, double v, __u64 t);
 int rp_feed_buddyinfo(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);
 /* only the latest correlation window is kept */
 int rp_feed_correlation(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);

@@ -9,10 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "report_advise.h"
 #include "report_axis.h"
 #include "report_html.h"
 #include "report_notes.h"
+#include "report_page.h"
 #include "report_rank.h"
+#include "report_slab.h"
+#include "schema.h"
 #include "util.h"
 
 #define W 1100
@@ -29,7 +33,7 @@
 static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
 				      "#9467bd", "#8c564b", "#e377c2", "#17becf" };
 
-static void esc(FILE *f, const char *s)
+void rp_html_esc(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -86,19 +90,19 @@ static void esc_fit(FILE *f, const char *s, size_t max)
 	size_t n = strlen(s), cut = max > 1 ? max - 1 : 0;
 
 	if (n <= max) {
-		esc(f, s);
+		rp_html_esc(f, s);
 		return;
 	}
 	/* never in the middle of a UTF-8 sequence */
 	while (cut && ((unsigned char)s[cut] & 0xc0) == 0x80)
 		cut--;
 	fprintf(f, "<title>");
-	esc(f, s);
+	rp_html_esc(f, s);
 	fprintf(f, "</title>");
 	for (size_t i = 0; i < cut; i++) {
 		char c[2] = { s[i], 0 };
 
-		esc(f, c);
+		rp_html_esc(f, c);
 	}
 	fputs("&#8230;", f);
 }
@@ -127,7 +131,7 @@ static void panel_frame(FILE *f, const struct axis *a, const char *title)
 	char buf[40];
 
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"pt\">", ML, a->top + MT - 10);
-	esc(f, title);
+	rp_html_esc(f, title);
 	fprintf(f, "</text>\n");
 	for (int i = 0; i <= a->yt.n; i++) {
 		double v = a->y0 + a->yt.step * i, y = py(a, v);
@@ -157,6 +161,7 @@ static void legend(FILE *f, const struct axis *a, int i, const char *color, cons
 		y - 4, color);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"lg\">", W - MR + 26, y);
 	esc_fit(f, label, LEGEND_CHARS);
+	rp_html_esc(f, label);
 	fprintf(f, "</text>\n");
 }
 
@@ -200,7 +205,7 @@ static void point_tips(FILE *f, const struct report *rp, const struct axis *a, c
 			continue;
 		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>", px(a, ts),
 			py(a, y[i]));
-		esc(f, label);
+		rp_html_esc(f, label);
 		if (a->yt.uname[0])
 			rp_tick_label(&a->yt, y[i], a->suffix, v, sizeof(v));
 		else
@@ -229,7 +234,7 @@ static void line(FILE *f, const struct report *rp, const struct axis *a, const d
 		pen = true;
 	}
 	fprintf(f, "\"><title>");
-	esc(f, label);
+	rp_html_esc(f, label);
 	fprintf(f, "</title></path>\n");
 	point_tips(f, rp, a, y, n, label);
 }
@@ -430,7 +435,7 @@ static int zone_panels(FILE *f, const struct report *rp, double *y, size_t n, bo
 		if (!rp->nr_zones || show[what])
 			continue;
 		fprintf(f, "<p class=\"note\" id=\"flat%d\">", what);
-		esc(f, zone_titles[what]);
+		rp_html_esc(f, zone_titles[what]);
 		fprintf(f,
 			": %.3f throughout, in every zone and order shown (chart left out)</p>\n",
 			v);
@@ -528,10 +533,11 @@ static void bars(FILE *f, const char *id, size_t n, const char *const *labels, c
 			fmt_count(rp_u64(v[i]), buf, sizeof(buf));
 		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"yl\">", lw - 6, y + 15);
 		esc_fit(f, labels[i], BAR_LABEL_CHARS);
+		rp_html_esc(f, labels[i]);
 		fprintf(f,
 			"</text><rect class=\"bar\" fill=\"%s\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>",
 			colors[i % 8], lw, y, w > 1 ? w : 1, bh);
-		esc(f, tips[i]);
+		rp_html_esc(f, tips[i]);
 		fprintf(f, "</title></rect><text x=\"%.1f\" y=\"%d\" class=\"lg\">%s</text>\n",
 			lw + (w > 1 ? w : 1) + 6, y + 15, buf);
 	}
@@ -616,7 +622,7 @@ static void th(FILE *f, const char *const *cols, int n)
 static void td_text(FILE *f, const char *s)
 {
 	fprintf(f, "<td>");
-	esc(f, s);
+	rp_html_esc(f, s);
 	fprintf(f, "</td>");
 }
 
@@ -705,7 +711,7 @@ static void note_p(FILE *f, const char *id, bool (*note)(const struct report *, 
 	if (!note(rp, n, sizeof(n)))
 		return;
 	fprintf(f, "<p class=\"note warn\" id=\"%s\">", id);
-	esc(f, n);
+	rp_html_esc(f, n);
 	fprintf(f, "</p>\n");
 }
 
@@ -732,6 +738,207 @@ static void summary(FILE *f, const struct report *rp)
 	note_p(f, "livelower", rp_note_live_lower, rp);
 }
 
+static void advice_table(FILE *f, const struct report *rp)
+{
+	static const char *const cols[] = {
+		"site",		 "allocs", "slack",   "dedicated cache", "saved",
+		"trim requests", "saved",  "saved/s", "saved at live"
+	};
+
+	fprintf(f, "<h2>Right-sizing</h2>\n");
+	if (!rp->nr_advice) {
+		fprintf(f,
+			"<p class=\"note\">no kmalloc site with alloc_sizes has significant slack</p>\n");
+		return;
+	}
+	fprintf(f,
+		"<p class=\"note\">kmalloc sites with slack of at least %.0f%% and %d bytes: the slack of a dedicated cache of the best object size (8-byte alignment, slab tail included), and the saving of requests trimmed to the next smaller kmalloc class; ranked by bytes saved. Model: docs/report.md.</p><table class=\"sortable\" id=\"advice\">",
+		RP_ADVISE_MIN_PCT, RP_ADVISE_MIN_BYTES);
+	th(f, cols, 9);
+	for (size_t i = 0; i < rp->nr_advice && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_advice *v = &rp->advice[i];
+		char b[64];
+
+		fprintf(f, "<tr>");
+		td_text(f, v->s->site);
+		td_count(f, v->allocs);
+		td_bytes(f, v->slack);
+		snprintf(b, sizeof(b), "%s%llu B",
+			 v->fixed ? "" : "<=", (unsigned long long)v->obj);
+		td_text(f, b);
+		td_bytes(f, v->dedicated_saved);
+		if (v->trim_class)
+			snprintf(b, sizeof(b), "kmalloc-%llu -> %llu: -%llu B",
+				 (unsigned long long)v->trim_class, (unsigned long long)v->trim_to,
+				 (unsigned long long)v->trim_by);
+		else
+			snprintf(b, sizeof(b), "-");
+		td_text(f, b);
+		td_bytes(f, v->trim_saved);
+		td_bytes(f, v->saved_per_s);
+		td_bytes(f, v->saved_at_live);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
+static void slab_table(FILE *f, const struct report *rp)
+{
+	static const char *const cols[] = { "cache", "active", "total", "object size", "slabs",
+					    "use %", "memory", "first", "peak" };
+	__u64 ps = rp->page_size ? rp->page_size : 4096;
+
+	fprintf(f, "<h2>Slab caches</h2>\n");
+	if (!rp->nr_slabs) {
+		fprintf(f, "<p class=\"note\">no slabinfo records in the input</p>\n");
+		return;
+	}
+	fprintf(f,
+		"<p class=\"note\">/proc/slabinfo, the last of %llu snapshots, by memory (whole slabs); first: at the first snapshot; peak: the largest. Merged caches (from /sys/kernel/slab) are named after the cache they were merged into.</p><table class=\"sortable\" id=\"slabs\">",
+		(unsigned long long)rp->slab_records);
+	th(f, cols, 9);
+	for (size_t i = 0; i < rp->nr_slabs && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_slab *s = rp->slabs[i];
+		__u64 slabs = rp_slab_count(s->num_objs, s->objperslab);
+		char b[32];
+
+		fprintf(f, "<tr><td>");
+		rp_html_esc(f, s->name);
+		if (*s->aliases) {
+			fprintf(f, " (merged: ");
+			rp_html_esc(f, s->aliases);
+			fprintf(f, ")");
+		}
+		fprintf(f, "</td>");
+		td_count(f, s->active_objs);
+		td_count(f, s->num_objs);
+		td_count(f, s->objsize);
+		td_count(f, slabs);
+		snprintf(b, sizeof(b), "%.1f",
+			 s->num_objs ? 100.0 * s->active_objs / s->num_objs : 0);
+		td_num(f, s->num_objs ? 100.0 * s->active_objs / s->num_objs : 0, b);
+		td_bytes(f, rp_slab_memory(s->num_objs, s->objperslab, s->pagesperslab, ps));
+		td_bytes(f, s->mem_first);
+		td_bytes(f, s->mem_max);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
+/* free blocks per order over time, one SVG grid per zone: darker = more (log scale) */
+static void buddy_heat_map(FILE *f, const struct report *rp)
+{
+	for (size_t i = 0; i < rp->nr_zones; i++) {
+		const struct rp_zone *z = rp->zones[i];
+		double max = 0, cw;
+		int rows = z->nr_orders, h = 14;
+
+		if (!z->zlen || !rows)
+			continue;
+		for (size_t b = 0; b < z->zlen; b++) {
+			for (int o = 0; z->zv[b].n && o < rows; o++)
+				max = fmax(max, log1p(z->zv[b].orders[o] / z->zv[b].n));
+		}
+		cw = z->zlen < 300 ? 600.0 / z->zlen : 2;
+		fprintf(f, "<h3>Node %lld, zone ", (long long)z->node);
+		rp_html_esc(f, z->zone);
+		fprintf(f,
+			": free blocks per order over time</h3>\n<svg width=\"%.0f\" height=\"%d\" role=\"img\">",
+			40 + cw * z->zlen, rows * h + 4);
+		for (int o = 0; o < rows; o++)
+			fprintf(f, "<text x=\"0\" y=\"%d\" font-size=\"10\">order %d</text>",
+				(rows - 1 - o) * h + 11, o);
+		for (size_t b = 0; b < z->zlen; b++) {
+			const struct rp_zpt *p = &z->zv[b];
+
+			for (int o = 0; p->n && o < rows; o++) {
+				double v = p->orders[o] / p->n, a = max > 0 ? log1p(v) / max : 0;
+
+				fprintf(f,
+					"<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#1f77b4\" fill-opacity=\"%.2f\"><title>order %d: %.0f free blocks</title></rect>",
+					40 + cw * b, (rows - 1 - o) * h, cw, h - 1, 0.05 + 0.95 * a,
+					o, v);
+			}
+		}
+		fprintf(f, "</svg>\n");
+	}
+}
+
+static void page_view_html(FILE *f, const struct report *rp)
+{
+	static const char *const ext_cols[] = { "caller", "wanted", "from", "count", "steals" };
+	static const char *const ord_cols[] = { "order", "allocs", "pages", "frees", "pages" };
+	static const char *const mi_cols[] = { "meminfo", "first", "min", "max", "last" };
+	const struct rp_page_view *pv = &rp->pv;
+
+	fprintf(f, "<h2>Page allocator</h2>\n");
+	if (!pv->meminfo_records && !pv->page_records && !pv->compaction_records && !pv->nr_ext &&
+	    !rp->nr_zones) {
+		fprintf(f,
+			"<p class=\"note\">no meminfo, buddyinfo, page_alloc, compaction or extfrag records in the input (record with --pages)</p>\n");
+		return;
+	}
+	buddy_heat_map(f, rp);
+	if (pv->meminfo_records) {
+		fprintf(f, "<table class=\"sortable\" id=\"meminfo\">");
+		th(f, mi_cols, 5);
+		for (size_t i = 0; i < 5; i++) {
+			const struct rp_stat4 *m = &pv->meminfo[i];
+
+			if (!m->any)
+				continue;
+			fprintf(f, "<tr>");
+			td_text(f, schema_meminfo_keys[i]);
+			td_bytes(f, m->first);
+			td_bytes(f, m->min);
+			td_bytes(f, m->max);
+			td_bytes(f, m->last);
+			fprintf(f, "</tr>\n");
+		}
+		fprintf(f, "</tbody></table>\n");
+	}
+	if (pv->page_records) {
+		fprintf(f, "<h3>Pages by order</h3><table class=\"sortable\" id=\"orders\">");
+		th(f, ord_cols, 5);
+		for (int o = 0; o < RP_PAGE_ORDERS; o++) {
+			if (!pv->alloc_allocs[o] && !pv->free_frees[o])
+				continue;
+			fprintf(f, "<tr>");
+			td_count(f, o);
+			td_count(f, pv->alloc_allocs[o]);
+			td_count(f, pv->alloc_pages[o]);
+			td_count(f, pv->free_frees[o]);
+			td_count(f, pv->free_pages[o]);
+			fprintf(f, "</tr>\n");
+		}
+		fprintf(f, "</tbody></table>\n");
+	}
+	if (pv->compaction_records) {
+		fprintf(f, "<p>compaction:");
+		for (int i = 0; i < 6; i++)
+			fprintf(f, " %s %llu", rp_compact_names[i],
+				(unsigned long long)pv->compact[i]);
+		fprintf(f, "</p>\n");
+	}
+	if (!pv->nr_ext)
+		return;
+	fprintf(f,
+		"<h3>Extfrag fallbacks</h3><p class=\"note\">an allocation took a pageblock of another migratetype; steals: the pageblock changed type (long-term fragmentation)</p><table class=\"sortable\" id=\"extfrag\">");
+	th(f, ext_cols, 5);
+	for (size_t i = 0; i < pv->nr_ext && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_extfrag *e = &pv->ext[i];
+
+		fprintf(f, "<tr>");
+		td_text(f, e->caller);
+		td_text(f, e->alloc_mt);
+		td_text(f, e->fallback_mt);
+		td_count(f, e->count);
+		td_count(f, e->steals);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
 static void corr_table(FILE *f, const struct report *rp)
 {
 	static const char *const cols[] = {
@@ -756,7 +963,7 @@ static void corr_table(FILE *f, const struct report *rp)
 		td_text(f, c->target);
 		snprintf(b, sizeof(b), "%lld/", (long long)c->node);
 		fprintf(f, "<td>%s", b);
-		esc(f, c->zone);
+		rp_html_esc(f, c->zone);
 		fprintf(f, "</td>");
 		snprintf(b, sizeof(b), "%.2f", c->r);
 		td_num(f, c->r, b);
@@ -788,7 +995,7 @@ static void frag_table(FILE *f, const struct report *rp)
 			char b[32];
 
 			fprintf(f, "<tr><td>%lld/", (long long)z->node);
-			esc(f, z->zone);
+			rp_html_esc(f, z->zone);
 			fprintf(f, "</td>");
 			td_count(f, o ? rp->pageblock_order : 3);
 			for (int k = 0; k < 8; k++) {
@@ -811,7 +1018,7 @@ static void implied_notes(FILE *f, const struct report *rp)
 
 		rp_note_implied(rp->implied[i], n, sizeof(n));
 		fprintf(f, "<p class=\"note implied\">");
-		esc(f, n);
+		rp_html_esc(f, n);
 		fprintf(f, "</p>\n");
 	}
 }
@@ -890,15 +1097,18 @@ int report_write_html(FILE *f, struct report *rp)
 		rp->nr_inputs, rp->nr_inputs == 1 ? "" : "s");
 	for (size_t i = 0; i < rp->nr_hosts && i < 4; i++) {
 		fprintf(f, "%s", i ? ", " : ", host ");
-		esc(f, rp->hosts[i].hostname);
+		rp_html_esc(f, rp->hosts[i].hostname);
 		fprintf(f, " (");
-		esc(f, rp->hosts[i].kernel);
+		rp_html_esc(f, rp->hosts[i].kernel);
 		fprintf(f, ")");
 	}
 	fprintf(f, "</p>\n");
 	summary(f, rp);
 	time_charts(f, rp);
 	class_chart(f, rp);
+	advice_table(f, rp);
+	slab_table(f, rp);
+	page_view_html(f, rp);
 	gfp_chart(f, rp);
 	sites_table(f, rp);
 	frag_table(f, rp);

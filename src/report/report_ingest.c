@@ -9,7 +9,9 @@
 #include "report_frag.h"
 #include "report_ingest.h"
 #include "report_series.h"
+#include "report_page.h"
 #include "report_site.h"
+#include "report_slab.h"
 #include "schema.h"
 
 static void seen_time(struct report *rp, __u64 t)
@@ -212,6 +214,16 @@ static int report_feed(struct report *rp, struct ndjson_reader *r, const cJSON *
 		return rp_feed_correlation(rp, r, rec, t);
 	if (!strcmp(type, REC_VMSTAT))
 		return rp_feed_vmstat(rp, rec);
+	if (!strcmp(type, REC_SLABINFO))
+		return rp_feed_slabinfo(rp, r, rec, t);
+	if (!strcmp(type, REC_EXTFRAG))
+		return rp_feed_extfrag(rp, r, rec);
+	if (!strcmp(type, REC_COMPACTION))
+		return rp_feed_compaction(rp, rec);
+	if (!strcmp(type, REC_PAGE_ALLOC) || !strcmp(type, REC_PAGE_FREE))
+		return rp_feed_page_alloc(rp, rec, !strcmp(type, REC_PAGE_ALLOC));
+	if (!strcmp(type, REC_MEMINFO))
+		return rp_feed_meminfo(rp, rec, t);
 	if (!strcmp(type, REC_FAILURE))
 		rp->failures++;
 	/* other types: not used by the report, ignored as the contract says */

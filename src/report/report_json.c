@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `kmemscope report --format json`: the text report's results as one document. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "report_json.h"
 #include "report_notes.h"
+#include "report_page.h"
 #include "report_rank.h"
+#include "report_slab.h"
 #include "schema.h"
 
 /* the report's own field: a LIVE the live table could not hold whole */
@@ -175,6 +178,121 @@ static cJSON *classes_json(const struct report *rp)
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
+}
+
+static cJSON *advice_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_advice && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_advice *v = &rp->advice[i];
+		cJSON *o = site_ref(v->s, FLD_SLACK, v->slack), *d, *t;
+
+		num(o, FLD_ALLOCS, v->allocs);
+		num(o, FLD_BYTES_REQ, v->req);
+		cJSON_AddBoolToObject(o, "one_request_size", v->fixed);
+		d = cJSON_AddObjectToObject(o, "dedicated_cache");
+		num(d, "object_size", v->obj);
+		num(d, "bytes_per_object", v->obj_cost);
+		num(d, FLD_SLACK, v->dedicated_slack);
+		num(d, "saved", v->dedicated_saved);
+		t = cJSON_AddObjectToObject(o, "trim");
+		if (v->trim_class) {
+			num(t, "class", v->trim_class);
+			num(t, "to_class", v->trim_to);
+			num(t, "shrink_by", v->trim_by);
+			num(t, FLD_ALLOCS, v->trim_allocs);
+			num(t, "saved", v->trim_saved);
+		}
+		num(o, "saved", v->best_saved);
+		num(o, "saved_per_s", v->saved_per_s);
+		num(o, "saved_at_live", v->saved_at_live);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *slabs_json(const struct report *rp)
+{
+	__u64 ps = rp->page_size ? rp->page_size : 4096;
+	cJSON *o = cJSON_CreateObject(), *a;
+
+	num(o, "snapshots", rp->slab_records);
+	a = cJSON_AddArrayToObject(o, FLD_CACHES);
+	for (size_t i = 0; a && i < rp->nr_slabs && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_slab *s = rp->slabs[i];
+		cJSON *c = cJSON_CreateObject(), *al;
+		char *dup, *tok, *save = NULL;
+
+		cJSON_AddStringToObject(c, FLD_NAME, s->name);
+		al = cJSON_AddArrayToObject(c, FLD_ALIASES);
+		dup = strdup(s->aliases);
+		for (tok = dup ? strtok_r(dup, ", ", &save) : NULL; tok;
+		     tok = strtok_r(NULL, ", ", &save))
+			cJSON_AddItemToArray(al, cJSON_CreateString(tok));
+		free(dup);
+		num(c, FLD_ACTIVE_OBJS, s->active_objs);
+		num(c, FLD_NUM_OBJS, s->num_objs);
+		num(c, FLD_OBJSIZE, s->objsize);
+		num(c, FLD_OBJPERSLAB, s->objperslab);
+		num(c, FLD_PAGESPERSLAB, s->pagesperslab);
+		num(c, "slabs", rp_slab_count(s->num_objs, s->objperslab));
+		num(c, "utilisation", s->num_objs ? (double)s->active_objs / s->num_objs : 0);
+		num(c, "memory", rp_slab_memory(s->num_objs, s->objperslab, s->pagesperslab, ps));
+		num(c, "memory_first", s->mem_first);
+		num(c, "memory_max", s->mem_max);
+		cJSON_AddItemToArray(a, c);
+	}
+	return o;
+}
+
+static cJSON *stat_json(const struct rp_stat4 *s);
+
+static cJSON *page_view_json(const struct report *rp)
+{
+	const struct rp_page_view *pv = &rp->pv;
+	cJSON *o = cJSON_CreateObject(), *m, *a, *c;
+
+	m = cJSON_AddObjectToObject(o, FLD_MEMINFO);
+	for (size_t i = 0; m && i < 5; i++) {
+		if (pv->meminfo[i].any)
+			cJSON_AddItemToObject(m, schema_meminfo_keys[i],
+					      stat_json(&pv->meminfo[i]));
+	}
+	a = cJSON_AddArrayToObject(o, "orders");
+	for (int k = 0; a && k < RP_PAGE_ORDERS; k++) {
+		if (!pv->alloc_allocs[k] && !pv->free_frees[k])
+			continue;
+		c = cJSON_CreateObject();
+		num(c, FLD_ORDER, k);
+		num(c, FLD_ALLOCS, pv->alloc_allocs[k]);
+		num(c, "pages_allocated", pv->alloc_pages[k]);
+		num(c, FLD_FREES, pv->free_frees[k]);
+		num(c, "pages_freed", pv->free_pages[k]);
+		cJSON_AddItemToArray(a, c);
+	}
+	c = cJSON_AddObjectToObject(o, "compaction");
+	num(c, "records", pv->compaction_records);
+	for (int i = 0; c && i < 6; i++)
+		num(c, rp_compact_names[i], pv->compact[i]);
+	a = cJSON_AddArrayToObject(o, "extfrag");
+	for (size_t i = 0; a && i < pv->nr_ext && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_extfrag *e = &pv->ext[i];
+
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, FLD_CALLER, e->caller);
+		cJSON_AddStringToObject(c, FLD_ALLOC_MIGRATETYPE, e->alloc_mt);
+		cJSON_AddStringToObject(c, FLD_FALLBACK_MIGRATETYPE, e->fallback_mt);
+		num(c, FLD_COUNT, e->count);
+		num(c, "steals", e->steals);
+		m = cJSON_AddArrayToObject(c, "fallback_orders");
+		for (int k = 0; m && k < 64; k++) {
+			if (e->orders & (1ULL << k))
+				cJSON_AddItemToArray(m, cJSON_CreateNumber(k));
+		}
+		cJSON_AddItemToArray(a, c);
+	}
+	return o;
 }
 
 static cJSON *gfp_json(const struct report *rp)
@@ -395,9 +513,12 @@ cJSON *report_json(struct report *rp)
 	num(o, "sites_not_shown", rp->nr_sites - shown);
 	cJSON_AddItemToObject(o, "summary", summary_json(rp));
 	cJSON_AddItemToObject(o, "slack_by_class", classes_json(rp));
+	cJSON_AddItemToObject(o, "right_sizing", advice_json(rp));
+	cJSON_AddItemToObject(o, "slab_caches", slabs_json(rp));
 	cJSON_AddItemToObject(o, FLD_GFP, gfp_json(rp));
 	cJSON_AddItemToObject(o, "fragmentation", frag_json(rp));
 	cJSON_AddItemToObject(o, "page_sites", pages_json(rp));
+	cJSON_AddItemToObject(o, "page_allocator", page_view_json(rp));
 	cJSON_AddItemToObject(o, "correlation", corr_json(rp));
 	cJSON_AddItemToObject(o, "leak_suspects", leaks_json(rp));
 	cJSON_AddItemToObject(o, "not_leak_suspects", not_leaks_json(rp));

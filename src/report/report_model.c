@@ -80,6 +80,7 @@ int report_init(struct report *rp, const struct rp_opts *o)
 	htab_init(&rp->zone_map, HTAB_STR);
 	htab_init(&rp->fold_map, HTAB_STR);
 	htab_init(&rp->vmstat_map, HTAB_STR);
+	htab_init(&rp->slab_map, HTAB_STR);
 	rp->total = calloc(1, sizeof(*rp->total));
 	rp->rest = calloc(1, sizeof(*rp->rest));
 	if (!rp->total || !rp->rest) {
@@ -159,6 +160,7 @@ void report_free(struct report *rp)
 	free(rp->corr);
 	free(rp->classes);
 	free(rp->gfp_rows);
+	free(rp->advice);
 	free(rp->leaks);
 	free(rp->implied);
 	site_free(rp->total);
@@ -168,5 +170,18 @@ void report_free(struct report *rp)
 	htab_free(&rp->zone_map);
 	htab_free(&rp->fold_map);
 	htab_free(&rp->vmstat_map);
+	for (size_t i = 0; i < rp->nr_slabs; i++) {
+		free(rp->slabs[i]->name);
+		free(rp->slabs[i]->aliases);
+		free(rp->slabs[i]);
+	}
+	free(rp->slabs);
+	htab_free(&rp->slab_map);
+	for (size_t i = 0; i < rp->pv.nr_ext; i++) {
+		free(rp->pv.ext[i].caller);
+		free(rp->pv.ext[i].alloc_mt);
+		free(rp->pv.ext[i].fallback_mt);
+	}
+	free(rp->pv.ext);
 	memset(rp, 0, sizeof(*rp));
 }

@@ -21,6 +21,7 @@
 #define RP_MAX_BUCKETS 240
 #define RP_HIST 64
 #define RP_CHART_SITES 6
+#define RP_PAGE_ORDERS 16 /* page orders kept: buddyinfo heat map, page_alloc by order */
 /* lengths of schema.h's schema_events, schema_unmatched, schema_drops */
 #define RP_EVENTS 7
 #define RP_UNMATCHED 4
@@ -130,12 +131,14 @@ struct rp_zpt {
 	double unus[2], frag[2], free[2];
 	__u32 n;
 	bool ran_out; /* no free block of order >= 3 at some snapshot */
+	double orders[RP_PAGE_ORDERS]; /* free blocks per order, summed over the n snapshots */
 };
 
 struct rp_zone {
 	__s64 node;
 	char *zone;
 	struct rp_stat4 unus[2], frag[2], free[2]; /* [0]: order 3, [1]: pageblock order */
+	int nr_orders; /* of the buddyinfo records, at most RP_PAGE_ORDERS */
 	__u64 snapshots, ran_out;
 	__u64 ran_out_first, ran_out_last;
 	__s64 zbase;
@@ -156,6 +159,48 @@ struct rp_class {
 	__u64 sites; /* sites with slack in the class */
 	struct rp_site *top[3];
 	__u64 top_slack[3];
+};
+
+/* right-sizing advice for one kmalloc site (report_advise.c) */
+struct rp_advice {
+	const struct rp_site *s;
+	bool fixed; /* one class and one log2 request bucket: taken as one request size */
+	__u64 allocs;
+	double req, slack; /* bytes requested, slack now */
+	__u64 obj; /* dedicated cache object size */
+	double obj_cost; /* bytes per object in that cache, slab tail included */
+	double dedicated_slack, dedicated_saved;
+	/* trimming: the class with the largest saving, and the class below it */
+	__u64 trim_class, trim_to, trim_by, trim_allocs;
+	double trim_saved;
+	double best_saved, saved_per_s, saved_at_live;
+};
+
+/* one slab cache over the slabinfo snapshots (report_slab.c) */
+struct rp_slab {
+	char *name;
+	char *aliases; /* "UNIX, UNIX-STREAM": caches merged into it; "" for none */
+	__u64 active_objs, num_objs, objsize, objperslab, pagesperslab; /* the last snapshot */
+	__u64 t_last, snapshots;
+	__u64 mem_first, mem_max; /* bytes of slabs: at the first snapshot, the largest */
+};
+
+/* extfrag fallbacks of one caller between two migratetypes (report_page.c) */
+struct rp_extfrag {
+	char *caller, *alloc_mt, *fallback_mt;
+	__u64 count, steals; /* steals: with change_ownership (the pageblock changed type) */
+	__u64 orders; /* bitmask of the fallback orders */
+};
+
+/* the page allocator records of the report: extfrag, compaction, page_alloc/free, meminfo */
+struct rp_page_view {
+	struct rp_extfrag *ext;
+	size_t nr_ext;
+	__u64 ext_records, compaction_records, page_records, meminfo_records;
+	__u64 compact[6]; /* begin, end, try_to_compact, deferred, defer_compaction, defer_reset */
+	__u64 alloc_allocs[RP_PAGE_ORDERS], alloc_pages[RP_PAGE_ORDERS];
+	__u64 free_frees[RP_PAGE_ORDERS], free_pages[RP_PAGE_ORDERS];
+	struct rp_stat4 meminfo[5]; /* schema_meminfo_keys */
 };
 
 struct rp_gfp_row {
@@ -245,6 +290,13 @@ struct report {
 	size_t nr_classes;
 	struct rp_gfp_row *gfp_rows;
 	size_t nr_gfp_rows;
+	struct rp_advice *advice; /* ranked by best_saved */
+	size_t nr_advice;
+	struct rp_page_view pv;
+	struct htab slab_map; /* cache name -> struct rp_slab */
+	struct rp_slab **slabs; /* by memory at the last snapshot, after report_finish */
+	size_t nr_slabs;
+	__u64 slab_records;
 	struct rp_site **leaks;
 	size_t nr_leaks;
 	struct rp_site *exhaust_sites[10], *exhaust_pages[10];

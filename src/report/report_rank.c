@@ -5,9 +5,13 @@
 #include <string.h>
 #include "report_frag.h"
 #include "report_life.h"
+#include "report_advise.h"
+#include "report_page.h"
 #include "report_rank.h"
 #include "report_sizeclass.h"
+#include "report_slab.h"
 #include "sort_keys.h"
+#include "util.h"
 
 /* the quantities of the shared vocabulary report sorts by, as its keys + 1 */
 static const int sort_map[SQ_NR] = {
@@ -169,11 +173,15 @@ void report_finish(struct report *rp)
 	}
 	add_counts(t, rp->rest);
 	rp_build_classes(rp);
+	if (rp_build_advice(rp))
+		log_warn("out of memory: the right-sizing advice is incomplete");
 	build_gfp_rows(rp);
 	rp_build_leaks(rp);
 	rp_build_exhaustion(rp);
 	sort_sites(rp->sites, rp->nr_sites, rp->opts.sort);
 	sort_sites(rp->pages, rp->nr_pages, RP_SORT_BYTES);
+	rp_sort_slabs(rp);
+	rp_sort_extfrag(rp);
 	if (rp->nr_corr)
 		qsort(rp->corr, rp->nr_corr, sizeof(*rp->corr), cmp_corr);
 	if (rp->nr_folds)

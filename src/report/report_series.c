@@ -35,6 +35,8 @@ static void zpt_merge(struct rp_zpt *a, const struct rp_zpt *b)
 		a->frag[i] += b->frag[i];
 		a->free[i] += b->free[i];
 	}
+	for (int o = 0; o < RP_PAGE_ORDERS; o++)
+		a->orders[o] += b->orders[o];
 	a->n += b->n;
 	a->ran_out |= b->ran_out;
 }

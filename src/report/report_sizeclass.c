@@ -11,7 +11,7 @@ static bool is_class(__u64 c)
 }
 
 /* largest size served by the next smaller kmalloc class */
-static __u64 class_below(__u64 c)
+__u64 rp_class_below(__u64 c)
 {
 	switch (c) {
 	case 96:
@@ -70,7 +70,7 @@ int rp_classify(struct rp_site *s, __u64 allocs, __u64 req, __u64 alloc, const _
 	for (int i = 0; uniform && i <= last; i++) {
 		__u64 lo = i ? 1ULL << i : 0, hi = i ? (2ULL << i) - 1 : 1;
 
-		if (h[i] && (lo > c || hi <= class_below(c)))
+		if (h[i] && (lo > c || hi <= rp_class_below(c)))
 			uniform = false;
 	}
 	if (uniform || last < 0)

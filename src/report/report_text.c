@@ -4,8 +4,12 @@
 #include <time.h>
 #include "report_frag.h"
 #include "report_notes.h"
+#include "report_page.h"
 #include "report_rank.h"
+#include "report_advise.h"
+#include "report_slab.h"
 #include "report_text.h"
+#include "schema.h"
 #include "util.h"
 
 #define CALLER_W 36
@@ -164,6 +168,80 @@ static void print_classes(FILE *f, struct report *rp)
 	if (est) /* exports before alloc_sizes */
 		fprintf(f,
 			"(~: part of the class was estimated from the size histogram, see docs/report.md)\n");
+}
+
+static void print_advice(FILE *f, struct report *rp)
+{
+	char a[16], b[16], c[16], d[16], e[16];
+
+	fprintf(f,
+		"\nRIGHT-SIZING (kmalloc sites with slack of at least %.0f%% and %s; model: docs/report.md)\n",
+		RP_ADVISE_MIN_PCT, fmt_bytes(RP_ADVISE_MIN_BYTES, a, sizeof(a)));
+	if (!rp->nr_advice) {
+		fprintf(f, "(none: no kmalloc site with alloc_sizes has that much slack)\n");
+		return;
+	}
+	fprintf(f, "%-32s %8s %8s  %-22s %-30s %8s %8s\n", "SITE", "ALLOCS", "SLACK",
+		"DEDICATED CACHE", "TRIM REQUESTS", "SAVED/s", "AT LIVE");
+	for (size_t i = 0; i < rp->nr_advice && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_advice *v = &rp->advice[i];
+		char ded[32], trim[48];
+
+		snprintf(ded, sizeof(ded), "%s%llu B: -%s",
+			 v->fixed ? "" : "<=", (unsigned long long)v->obj,
+			 fmt_bytes(rp_u64(v->dedicated_saved), b, sizeof(b)));
+		if (v->trim_class)
+			snprintf(trim, sizeof(trim), "%llu->%llu (-%llu B): -%s",
+				 (unsigned long long)v->trim_class, (unsigned long long)v->trim_to,
+				 (unsigned long long)v->trim_by,
+				 fmt_bytes(rp_u64(v->trim_saved), c, sizeof(c)));
+		else
+			snprintf(trim, sizeof(trim), "-");
+		fprintf(f, "%-32.32s %8s %8s  %-22s %-30s %8s %8s\n", v->s->site,
+			fmt_count(v->allocs, a, sizeof(a)),
+			fmt_bytes(rp_u64(v->slack), d, sizeof(d)), ded, trim,
+			fmt_bytes(rp_u64(v->saved_per_s), e, sizeof(e)),
+			fmt_bytes(rp_u64(v->saved_at_live), c, sizeof(c)));
+	}
+	fprintf(f,
+		"(DEDICATED CACHE: object size (<=: the largest request the histogram allows) and bytes saved;\n"
+		" TRIM: requests cut by that much fit the class below; AT LIVE: saved over the live objects)\n");
+}
+
+static void print_slabs(FILE *f, struct report *rp)
+{
+	__u64 ps = rp->page_size ? rp->page_size : 4096;
+	char a[16], b[16], c[16], d[16], e[16];
+
+	fprintf(f, "\nSLAB CACHES (/proc/slabinfo snapshots: the last one, by memory)\n");
+	if (!rp->nr_slabs) {
+		fprintf(f,
+			"(no slabinfo records in the input: record with the fragmentation view)\n");
+		return;
+	}
+	fprintf(f, "%-44s %15s %8s %7s %6s %8s %8s %8s\n", "CACHE", "ACTIVE/TOTAL", "OBJSIZE",
+		"SLABS", "USE%", "MEMORY", "FIRST", "PEAK");
+	for (size_t i = 0; i < rp->nr_slabs && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_slab *s = rp->slabs[i];
+		__u64 slabs = rp_slab_count(s->num_objs, s->objperslab);
+		char name[128], objs[40];
+
+		if (*s->aliases)
+			snprintf(name, sizeof(name), "%s (merged: %s)", s->name, s->aliases);
+		else
+			snprintf(name, sizeof(name), "%s", s->name);
+		snprintf(objs, sizeof(objs), "%s/%s", fmt_count(s->active_objs, a, sizeof(a)),
+			 fmt_count(s->num_objs, b, sizeof(b)));
+		fprintf(f, "%-44s %15s %8llu %7llu %5.1f%% %8s %8s %8s\n", name, objs,
+			(unsigned long long)s->objsize, (unsigned long long)slabs,
+			pct(s->active_objs, s->num_objs),
+			fmt_bytes(rp_slab_memory(s->num_objs, s->objperslab, s->pagesperslab, ps),
+				  c, sizeof(c)),
+			fmt_bytes(s->mem_first, d, sizeof(d)), fmt_bytes(s->mem_max, e, sizeof(e)));
+	}
+	fprintf(f,
+		"(%llu snapshots; MEMORY: whole slabs, at the last one; FIRST: at the first; PEAK: the largest)\n",
+		(unsigned long long)rp->slab_records);
 }
 
 static void print_gfp(FILE *f, struct report *rp)
@@ -387,15 +465,94 @@ static void print_head(FILE *f, struct report *rp)
 	fputc('\n', f);
 }
 
+static void orders_text(FILE *f, __u64 bits)
+{
+	bool first = true;
+
+	for (int o = 0; o < 64; o++) {
+		if (bits & (1ULL << o)) {
+			fprintf(f, "%s%d", first ? "" : ",", o);
+			first = false;
+		}
+	}
+}
+
+static void print_page_view(FILE *f, struct report *rp)
+{
+	const struct rp_page_view *pv = &rp->pv;
+	char a[16], b[16], c[16], d[16];
+	bool any = false;
+
+	fprintf(f, "\nPAGE ALLOCATOR\n");
+	if (pv->meminfo_records) {
+		fprintf(f, "meminfo (first / min / max / last):\n");
+		for (size_t i = 0; i < 5; i++) {
+			const struct rp_stat4 *m = &pv->meminfo[i];
+
+			if (m->any)
+				fprintf(f, "  %-14s %8s %8s %8s %8s\n", schema_meminfo_keys[i],
+					fmt_bytes(rp_u64(m->first), a, sizeof(a)),
+					fmt_bytes(rp_u64(m->min), b, sizeof(b)),
+					fmt_bytes(rp_u64(m->max), c, sizeof(c)),
+					fmt_bytes(rp_u64(m->last), d, sizeof(d)));
+		}
+	}
+	if (pv->page_records) {
+		fprintf(f,
+			"pages by order (page_alloc / page_free records):\n  %5s %10s %10s %10s %10s\n",
+			"ORDER", "ALLOCS", "PAGES", "FREES", "PAGES");
+		for (int o = 0; o < RP_PAGE_ORDERS; o++) {
+			if (!pv->alloc_allocs[o] && !pv->free_frees[o])
+				continue;
+			fprintf(f, "  %5d %10s %10s %10s %10s\n", o,
+				fmt_count(pv->alloc_allocs[o], a, sizeof(a)),
+				fmt_count(pv->alloc_pages[o], b, sizeof(b)),
+				fmt_count(pv->free_frees[o], c, sizeof(c)),
+				fmt_count(pv->free_pages[o], d, sizeof(d)));
+		}
+	}
+	if (pv->compaction_records) {
+		fprintf(f, "compaction:");
+		for (int i = 0; i < 6; i++)
+			fprintf(f, " %s %llu", rp_compact_names[i],
+				(unsigned long long)pv->compact[i]);
+		fputc('\n', f);
+	}
+	if (pv->nr_ext) {
+		fprintf(f,
+			"extfrag fallbacks (an allocation took a pageblock of another migratetype; STEALS: the pageblock changed type):\n"
+			"  %-36s %-12s %-12s %8s %8s  %s\n",
+			"CALLER", "WANTED", "FROM", "COUNT", "STEALS", "ORDERS");
+		for (size_t i = 0; i < pv->nr_ext && (!rp->opts.top || i < rp->opts.top); i++) {
+			const struct rp_extfrag *e = &pv->ext[i];
+
+			fprintf(f, "  %-36.36s %-12s %-12s %8s %8s  ", e->caller, e->alloc_mt,
+				e->fallback_mt, fmt_count(e->count, a, sizeof(a)),
+				fmt_count(e->steals, b, sizeof(b)));
+			orders_text(f, e->orders);
+			fputc('\n', f);
+		}
+	}
+	any = pv->meminfo_records || pv->page_records || pv->compaction_records || pv->nr_ext;
+	if (!any)
+		fprintf(f,
+			"(no meminfo, page_alloc, compaction or extfrag records in the input: record with --pages for the page allocator)\n");
+	else if (!pv->ext_records && !pv->compaction_records)
+		fprintf(f, "(no extfrag or compaction records: record with --pages)\n");
+}
+
 void report_print_text(FILE *f, struct report *rp)
 {
 	print_head(f, rp);
 	print_sites(f, rp);
 	print_summary(f, rp);
 	print_classes(f, rp);
+	print_advice(f, rp);
+	print_slabs(f, rp);
 	print_gfp(f, rp);
 	print_fragmentation(f, rp);
 	print_pages(f, rp);
+	print_page_view(f, rp);
 	print_correlation(f, rp);
 	print_leaks(f, rp);
 }

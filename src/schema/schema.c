@@ -145,6 +145,7 @@ static const char *const f_slabinfo[] = {
 	FLD_CACHES "." FLD_OBJSIZE,
 	FLD_CACHES "." FLD_OBJPERSLAB,
 	FLD_CACHES "." FLD_PAGESPERSLAB,
+	FLD_CACHES "." FLD_ALIASES,
 	NULL,
 };
 static const char *const f_page_alloc[] = {
@@ -383,22 +384,24 @@ static void add_site_objects(cJSON *o, struct schema_site *s)
 
 void schema_alloc_size_add(cJSON *o, __u64 size, __u64 allocs, __u64 bytes_req)
 {
+	cJSON *prev, *e;
+	const cJSON *v;
 	char key[24];
-	cJSON *e, *n;
 
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)size);
-	e = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!e) {
-		e = cJSON_AddObjectToObject(o, key);
-		if (!e)
-			return;
-		json_add_u64(e, FLD_ALLOCS, 0);
-		json_add_u64(e, FLD_BYTES_REQ, 0);
+	prev = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (prev) { /* the size again: the sums replace it */
+		v = cJSON_GetObjectItemCaseSensitive(prev, FLD_ALLOCS);
+		allocs += cJSON_IsNumber(v) ? (__u64)v->valuedouble : 0;
+		v = cJSON_GetObjectItemCaseSensitive(prev, FLD_BYTES_REQ);
+		bytes_req += cJSON_IsNumber(v) ? (__u64)v->valuedouble : 0;
+		cJSON_DeleteItemFromObjectCaseSensitive(o, key);
 	}
-	n = cJSON_GetObjectItemCaseSensitive(e, FLD_ALLOCS);
-	cJSON_SetNumberValue(n, n->valuedouble + allocs);
-	n = cJSON_GetObjectItemCaseSensitive(e, FLD_BYTES_REQ);
-	cJSON_SetNumberValue(n, n->valuedouble + bytes_req);
+	e = cJSON_AddObjectToObject(o, key);
+	if (!e)
+		return;
+	json_add_u64(e, FLD_ALLOCS, allocs);
+	json_add_u64(e, FLD_BYTES_REQ, bytes_req);
 }
 
 cJSON *schema_site(struct schema_site *s)
@@ -544,6 +547,10 @@ cJSON *schema_slabinfo(__u64 seq, const struct schema_slab *c, int n)
 		json_add_u64(e, FLD_OBJSIZE, c[i].objsize);
 		json_add_u64(e, FLD_OBJPERSLAB, c[i].objperslab);
 		json_add_u64(e, FLD_PAGESPERSLAB, c[i].pagesperslab);
+		if (c[i].nr_aliases)
+			cJSON_AddItemToObject(
+				e, FLD_ALIASES,
+				cJSON_CreateStringArray(c[i].aliases, c[i].nr_aliases));
 		cJSON_AddItemToArray(a, e);
 	}
 	return o;

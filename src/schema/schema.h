@@ -156,6 +156,7 @@ struct site_counts;
 #define FLD_OBJSIZE "objsize"
 #define FLD_OBJPERSLAB "objperslab"
 #define FLD_PAGESPERSLAB "pagesperslab"
+#define FLD_ALIASES "aliases" /* slabinfo cache: names of the caches merged into it */
 /* page_free, extfrag, compaction */
 #define FLD_ALLOC_ORDER "alloc_order"
 #define FLD_FALLBACK_ORDER "fallback_order"
@@ -185,6 +186,7 @@ struct site_counts;
 #define FLD_BUDDYINFO "buddyinfo" /* state: array of buddyinfo zones */
 #define FLD_MEMINFO "meminfo" /* state: meminfo object */
 #define FLD_PAGETYPE "pagetype" /* state: array of pagetype rows */
+#define FLD_SLABINFO "slabinfo" /* state: the last slabinfo snapshot's caches */
 /* status document */
 #define FLD_SEGMENT "segment" /* the .active path being written */
 #define FLD_SEGMENT_BYTES "segment_bytes"
@@ -348,6 +350,8 @@ cJSON *schema_meminfo(__u64 seq, const __u64 *vals, const bool *has);
 struct schema_slab {
 	const char *name;
 	__u64 active_objs, num_objs, objsize, objperslab, pagesperslab;
+	const char *const *aliases; /* caches merged into this one; nr_aliases 0: not written */
+	int nr_aliases;
 };
 cJSON *schema_slabinfo(__u64 seq, const struct schema_slab *c, int n);
 

@@ -322,6 +322,9 @@ int frag_snapshot(struct frag *f, __u64 seq, struct site_table *sites)
 		slabinfo_free(&f->slab);
 		err = slabinfo_read(&f->slab);
 		f->slab_fresh = !err;
+		/* merged caches: best effort (no sysfs, SLAB instead of SLUB: none) */
+		if (!err)
+			slab_aliases_read(&f->slab, "/sys/kernel/slab");
 		if (err)
 			absent(f, SRC_SLABINFO, "/proc/slabinfo", err);
 	}
@@ -417,8 +420,14 @@ static cJSON *slabinfo_json(const struct frag *f)
 	for (int i = 0; i < f->slab.nr; i++) {
 		const struct slab_cache *sc = &f->slab.caches[i];
 
-		c[i] = (struct schema_slab){ sc->name,	  sc->active_objs, sc->num_objs,
-					     sc->objsize, sc->objperslab,  sc->pagesperslab };
+		c[i] = (struct schema_slab){ sc->name,
+					     sc->active_objs,
+					     sc->num_objs,
+					     sc->objsize,
+					     sc->objperslab,
+					     sc->pagesperslab,
+					     (const char *const *)sc->aliases,
+					     sc->nr_aliases };
 	}
 	o = schema_slabinfo(f->seq, c, f->slab.nr);
 	free(c);
@@ -634,6 +643,14 @@ void frag_state(struct frag *f, cJSON *state)
 		a = cJSON_AddArrayToObject(state, FLD_PAGETYPE);
 		for (int i = 0; i < f->pti.nr_rows; i++)
 			cJSON_AddItemToArray(a, pagetype_row_json(f, &f->pti.rows[i], 0));
+	}
+	if (f->slab.nr) { /* the record's caches, for top's slab pane */
+		cJSON *rec = slabinfo_json(f);
+
+		a = rec ? cJSON_DetachItemFromObjectCaseSensitive(rec, FLD_CACHES) : NULL;
+		if (a)
+			cJSON_AddItemToObject(state, FLD_SLABINFO, a);
+		cJSON_Delete(rec);
 	}
 }
 

@@ -329,6 +329,9 @@ static void on_key(struct top *t, int ch, int page)
 	case 'f':
 		toggle_pane(t, PANE_FRAG);
 		break;
+	case 'm':
+		toggle_pane(t, PANE_SLAB);
+		break;
 	case '?':
 	case 'h':
 	case KEY_F(1):

@@ -28,6 +28,7 @@ const char *const top_help[] = {
 	"  k       cycle the kind filter: all, kmalloc, kmem_cache, vmalloc, page",
 	"  t       rates over the last interval <-> totals since the start",
 	"  f       fragmentation pane: buddyinfo per zone, both indices per order",
+	"  m       slab caches pane: objects, utilisation, memory; merged caches",
 	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
 	"  [ ]     step back / forward through the kept intervals (--history)",
 	"  Left/Right  scroll the columns a narrow terminal hides",
@@ -485,6 +486,69 @@ static void row_line(const struct top_row *r, const struct top_opts *o, const st
 
 /* --- panes ------------------------------------------------------------------- */
 
+static double slab_memory(const cJSON *c, double page_size)
+{
+	double per = top_num(c, FLD_OBJPERSLAB);
+
+	return per > 0 ? ceil(top_num(c, FLD_NUM_OBJS) / per) * top_num(c, FLD_PAGESPERSLAB) *
+				 page_size :
+			 0;
+}
+
+static double slab_page_size;
+
+static int slab_cmp(const void *a, const void *b)
+{
+	double x = slab_memory(*(const cJSON *const *)a, slab_page_size);
+	double y = slab_memory(*(const cJSON *const *)b, slab_page_size);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* the state's slabinfo caches by memory, merged caches with their aliases */
+static void slab_pane(const struct top_model *m, struct out *out)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(m->state, FLD_SLABINFO), *c, *al, *e;
+	const cJSON **v;
+	char name[256], ao[16], to[16], mem[16];
+	size_t n = 0;
+
+	if (!cJSON_IsArray(a) || !cJSON_GetArraySize(a)) {
+		add(out, TA_DIM,
+		    "slab data not available (no /proc/slabinfo yet, or an older daemon)");
+		return;
+	}
+	v = calloc(cJSON_GetArraySize(a), sizeof(*v));
+	if (!v)
+		return;
+	cJSON_ArrayForEach(c, a) v[n++] = c;
+	slab_page_size = m->page_size > 0 ? m->page_size : 4096;
+	qsort(v, n, sizeof(*v), slab_cmp); // NOLINT(bugprone-sizeof-expression): pointers
+	add(out, TA_COLHEAD, "Slab caches (/proc/slabinfo, the last snapshot; by memory)");
+	add(out, TA_COLHEAD, "  %-50s %9s %9s %7s %6s %8s", "CACHE", "ACTIVE", "TOTAL", "OBJSIZE",
+	    "USE%", "MEMORY");
+	for (size_t i = 0; i < n; i++) {
+		double act = top_num(v[i], FLD_ACTIVE_OBJS), tot = top_num(v[i], FLD_NUM_OBJS);
+		size_t len = snprintf(name, sizeof(name), "%s", top_str(v[i], FLD_NAME));
+
+		al = cJSON_GetObjectItemCaseSensitive(v[i], FLD_ALIASES);
+		cJSON_ArrayForEach(e, al)
+		{
+			if (len < sizeof(name) && cJSON_IsString(e))
+				len += snprintf(name + len, sizeof(name) - len, "%s%s",
+						e == al->child ? " (merged: " : ", ",
+						e->valuestring);
+		}
+		if (len < sizeof(name) && cJSON_GetArraySize(al))
+			snprintf(name + len, sizeof(name) - len, ")");
+		add(out, TA_NORMAL, "  %-50s %9s %9s %7.0f %5.1f%% %8s", name,
+		    cnt(act, ao, sizeof(ao)), cnt(tot, to, sizeof(to)), top_num(v[i], FLD_OBJSIZE),
+		    tot > 0 ? 100.0 * act / tot : 0,
+		    byt(slab_memory(v[i], slab_page_size), mem, sizeof(mem)));
+	}
+	free(v);
+}
+
 static void frag_pane(const struct top_model *m, struct out *out)
 {
 	char line[512], v[32], f[16];
@@ -771,12 +835,14 @@ void top_compose(const struct top_model *m, const struct top_opts *o, struct top
 	}
 	if (ui->selected >= m->nr_vis)
 		ui->selected = m->nr_vis ? m->nr_vis - 1 : 0;
-	if (ui->pane == PANE_HELP || ui->pane == PANE_FRAG || ui->pane == PANE_DETAIL) {
+	if (ui->pane != PANE_TABLE) {
 		if (ui->pane == PANE_HELP) {
 			for (int i = 0; top_help[i]; i++)
 				add(&pout, TA_NORMAL, "%s", top_help[i]);
 		} else if (ui->pane == PANE_FRAG) {
 			frag_pane(m, &pout);
+		} else if (ui->pane == PANE_SLAB) {
+			slab_pane(m, &pout);
 		} else {
 			detail_pane(m, o, ui, &pout);
 		}

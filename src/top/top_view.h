@@ -15,6 +15,7 @@
 enum top_pane {
 	PANE_TABLE,
 	PANE_FRAG,
+	PANE_SLAB, /* slab caches of the last slabinfo snapshot */
 	PANE_DETAIL,
 	PANE_HELP,
 };

@@ -14,10 +14,11 @@ C1=$(size_class $R1) C2=$(size_class $R2)
 [ -n "$C1" ] && [ -n "$C2" ] || { skip sizes "no kmalloc size classes in /proc/slabinfo"; exit 0; }
 
 out=$TMP/sizes.ndjson
-start_record -i 0.5 -o "$out" || { fail sizes_start "record did not start"; exit 1; }
+# slabinfo every second (two snapshots at least) for the slab view below
+start_record -i 0.5 --pagetype-period 1 -o "$out" || { fail sizes_start "record did not start"; exit 1; }
 "$WL/msgq" $N1 $S1 || fail sizes_workload "workload failed"
 "$WL/msgq" $N2 $S2 || fail sizes_workload "workload failed"
-sleep 0.6
+sleep 2.2
 stop_record
 check_eq sizes_record_exit_status 0 $?
 
@@ -55,6 +56,30 @@ table=$(sed -n '/^SLACK BY KMALLOC SIZE CLASS/,/^$/p' "$TMP/report.txt")
 check report_text_class_rows "class table lacks a load_msg row" grep -q 'load_msg+0x' <<<"$table"
 check_eq report_text_no_tilde 0 "$(grep -c '~' <<<"$table")"
 
+# --- slab view: kmalloc-512 with its utilisation, merged caches with their aliases
+check slabinfo_records "fewer than 2 slabinfo records" jq -se '[.[] | select(.type == "slabinfo")] | length >= 2' "$out"
+slab() { jq -c --arg n "$1" '[.slab_caches.caches[] | select(.name == $n)][0]' "$js"; }
+k=$(slab "kmalloc-$C1")
+check slab_kmalloc_row "no kmalloc-$C1 row with utilisation in 0..1 and memory" \
+	jq -e '.utilisation > 0 and .utilisation <= 1 and .memory > 0 and .objsize > 0' <<<"$k"
+# a merged cache, as /sys/kernel/slab says now: the slabinfo name and its other names
+merged=$(cd /sys/kernel/slab 2>/dev/null && for n in *; do [ -L "$n" ] && echo "$(readlink "$n") $n"; done |
+	sort | awk '{ n[$1] = n[$1] " " $2; c[$1]++ } END { for (t in n) if (c[t] > 1) print n[t] }' |
+	while read -r names; do
+		for m in $names; do grep -q "^$m " /proc/slabinfo && { echo "$m|$names"; break; }; done
+	done | sort | head -1)
+if [ -n "$merged" ]; then
+	root=${merged%%|*}
+	want=$(tr ' ' '\n' <<<"${merged#*|}" | grep -vx "$root" | LC_ALL=C sort | paste -sd, -)
+	check_eq slab_aliases_$root "$want" "$(slab "$root" | jq -r '.aliases | join(",")')"
+	check slab_text_merged "no '$root (merged: ...' row in the text report" \
+		grep -qF "$root (merged: " "$TMP/report.txt"
+else
+	skip slab_aliases "no merged slab caches on this kernel (/sys/kernel/slab)"
+fi
+check slab_text_kmalloc "no kmalloc-$C1 row in the text report's slab view" \
+	bash -c "sed -n '/^SLAB CACHES/,/^$/p' '$TMP/report.txt' | grep -q '^kmalloc-$C1 '"
+
 # an export from before alloc_sizes keeps the estimate, marked: load_msg's
 # records as one record of one interval (both sizes in it), without the field
 {
@@ -71,3 +96,41 @@ check old_export_estimated "an export without alloc_sizes has no estimated class
 "$KMS" report -n 0 "$TMP/old.ndjson" >"$TMP/old.txt" 2>&1
 check old_export_tilde "the old export's class table has no ~ mark" grep -q '^ *~' "$TMP/old.txt"
 check_eq no_programs_left 0 "$(rec_progs_left)"
+
+# --- report --diff A B: 300 then 800 messages of 333 bytes -------------------
+rec_n() { # count, output
+	start_record -i 0.5 -o "$2" || return 1
+	"$WL/msgq" "$1" $S1 || fail diff_workload "workload failed"
+	sleep 1.2 # a few intervals each, for the significance mark
+	stop_record
+}
+rec_n 300 "$TMP/a.ndjson" || fail diff_record_a "record did not start"
+rec_n 800 "$TMP/b.ndjson" || fail diff_record_b "record did not start"
+"$KMS" report --diff --format json -n 0 "$TMP/a.ndjson" "$TMP/b.ndjson" >"$TMP/diff.json" 2>"$TMP/diff.err"
+check_eq diff_json_exit 0 $?
+dsite='[.sites[] | select(.kind == "kmalloc" and .caller == "load_msg")][0]'
+check_eq diff_load_msg_delta_allocs 500 "$(jq "$dsite.delta.allocs" "$TMP/diff.json")"
+check_eq diff_load_msg_delta_slack $((500 * (C1 - R1))) "$(jq "$dsite.delta.slack" "$TMP/diff.json")"
+check_eq diff_load_msg_a_b "300 800" "$(jq -r "$dsite | \"\(.a.allocs) \(.b.allocs)\"" "$TMP/diff.json")"
+# the kmalloc-512 cache row: B - A of every kmalloc site's allocations of that size
+# (other callers allocate from kmalloc-512 too), as each run's own report counts them
+in_class() { "$KMS" report --format json -n 0 --kind kmalloc "$1" 2>/dev/null |
+	jq --arg c "$C1" '[.sites[] | .alloc_sizes[$c].allocs // 0] | add // 0'; }
+check_eq diff_cache_row $(($(in_class "$TMP/b.ndjson") - $(in_class "$TMP/a.ndjson"))) \
+	"$(jq --arg c "kmalloc-$C1" '[.caches[] | select(.cache == $c)][0].delta.allocs' "$TMP/diff.json")"
+"$KMS" report --diff -n 0 "$TMP/a.ndjson" "$TMP/b.ndjson" >"$TMP/diff.txt" 2>&1
+check diff_text_row "text diff has no load_msg row with +500" grep -qE '^load_msg\+0x[0-9a-f]+ +\+500 +300 ' "$TMP/diff.txt"
+"$KMS" report --diff --html "$TMP/diff.html" "$TMP/a.ndjson" "$TMP/b.ndjson" 2>/dev/null
+check diff_html "HTML diff has no load_msg row" grep -q 'load_msg+0x' "$TMP/diff.html"
+# bad input: one or three inputs, two hosts
+"$KMS" report --diff "$TMP/a.ndjson" >/dev/null 2>"$TMP/e1"
+check_eq diff_one_input_exit 2 $?
+check diff_one_input_message "no clear message for one input" grep -q 'needs exactly two inputs' "$TMP/e1"
+"$KMS" report --diff "$TMP/a.ndjson" "$TMP/b.ndjson" "$TMP/a.ndjson" >/dev/null 2>"$TMP/e3"
+check_eq diff_three_inputs_exit 2 $?
+check diff_three_inputs_message "no clear message for three inputs" grep -q 'got 3' "$TMP/e3"
+jq -c 'if .type == "header" then .hostname = "elsewhere" else . end' "$TMP/b.ndjson" >"$TMP/c.ndjson"
+"$KMS" report --diff "$TMP/a.ndjson" "$TMP/c.ndjson" >/dev/null 2>"$TMP/eh"
+check_eq diff_hosts_exit 2 $?
+check diff_hosts_message "no clear message for two hosts" grep -q 'from host .* B from host elsewhere' "$TMP/eh"
+check_eq diff_no_programs_left 0 "$(rec_progs_left)"

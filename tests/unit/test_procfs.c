@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "procfs.h"
@@ -401,6 +402,98 @@ static void test_vmstat_meminfo(void **state)
 	assert_null(l.v);
 }
 
+static const struct slab_cache *slab_named(const struct slabinfo *s, const char *name)
+{
+	for (int i = 0; i < s->nr; i++) {
+		if (!strcmp(s->caches[i].name, name))
+			return &s->caches[i];
+	}
+	return NULL;
+}
+
+/*
+ * Merged caches from the captured /sys/kernel/slab symlinks: signal_cache
+ * (":A-0001152") holds UNIX and UNIX-STREAM; ":0000048" is shown as
+ * shared_policy_node with five aliases; an unmerged cache has none.
+ */
+static void test_slab_aliases(void **state)
+{
+	char *text = fixture("slabinfo-6.18.txt"), *links = fixture("slab-links-6.18.txt");
+	char *names[256], *targets[256], *save = NULL, *line;
+	const struct slab_cache *c;
+	struct slabinfo s;
+	int n = 0;
+
+	(void)state;
+	for (line = strtok_r(links, "\n", &save); line && n < 256;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+
+		assert_non_null(sp);
+		*sp = '\0';
+		names[n] = line;
+		targets[n++] = sp + 1;
+	}
+	assert_int_equal(n, 194);
+	assert_int_equal(slabinfo_parse(text, &s), 0);
+	assert_int_equal(
+		slab_aliases_apply(&s, (const char *const *)names, (const char *const *)targets, n),
+		0);
+	c = slab_named(&s, "signal_cache");
+	assert_non_null(c);
+	assert_int_equal(c->nr_aliases, 2);
+	assert_string_equal(c->aliases[0], "UNIX");
+	assert_string_equal(c->aliases[1], "UNIX-STREAM");
+	c = slab_named(&s, "shared_policy_node");
+	assert_non_null(c);
+	assert_int_equal(c->nr_aliases, 5);
+	assert_string_equal(c->aliases[0], "Acpi-Namespace");
+	c = slab_named(&s, "kmalloc-512");
+	assert_non_null(c);
+	assert_int_equal(c->nr_aliases, 0);
+	slabinfo_free(&s);
+	free(text);
+	free(links);
+}
+
+/* slab_aliases_read on a directory of symlinks like /sys/kernel/slab's */
+static void test_slab_aliases_read(void **state)
+{
+	char dir[] = "/tmp/kms-slab.XXXXXX", path[256];
+	static const char *const links[][2] = { { "signal_cache", ":A-0001152" },
+						{ "UNIX", ":A-0001152" },
+						{ "UNIX-STREAM", ":A-0001152" },
+						{ "pid", ":0000128" } };
+	struct slabinfo s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, links[i][0]);
+		assert_int_equal(symlink(links[i][1], path), 0);
+	}
+	snprintf(path, sizeof(path), "%s/kmalloc-512", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(slabinfo_parse("slabinfo - version: 2.1\n# name x\n"
+					"signal_cache 1 2 1152 14 4 : tunables\n"
+					"kmalloc-512 1 2 512 16 2 : tunables\n",
+					&s),
+			 0);
+	assert_int_equal(slab_aliases_read(&s, dir), 0);
+	assert_int_equal(s.caches[0].nr_aliases, 2);
+	assert_string_equal(s.caches[0].aliases[0], "UNIX");
+	assert_int_equal(s.caches[1].nr_aliases, 0);
+	slabinfo_free(&s);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, links[i][0]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/kmalloc-512", dir);
+	rmdir(path);
+	rmdir(dir);
+	assert_int_equal(slab_aliases_read(&s, "/nonexistent-kms"), -ENOENT);
+}
+
 static void test_slabinfo(void **state)
 {
 	char *text = fixture("slabinfo-6.18.txt");
@@ -493,6 +586,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_corrupt),
 		cmocka_unit_test(test_vmstat_meminfo),
 		cmocka_unit_test(test_slabinfo),
+		cmocka_unit_test(test_slab_aliases),
+		cmocka_unit_test(test_slab_aliases_read),
 		cmocka_unit_test(test_live),
 	};
 

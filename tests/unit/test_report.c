@@ -6,6 +6,7 @@
  * top_sites (site_rest), LIVE as a lower bound (live_untracked) and implied
  * frees in leak suspects. Input from tests/data (synthetic) or generated here.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,12 +16,15 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ndjson_reader.h"
+#include "report_advise.h"
+#include "report_diff.h"
 #include "report_folded.h"
 #include "report_ingest.h"
 #include "report_html.h"
 #include "report_json.h"
 #include "report_notes.h"
 #include "report_rank.h"
+#include "report_slab.h"
 #include "report_text.h"
 
 #define T0 1800000000000000000ULL
@@ -178,6 +182,157 @@ static void test_exact_size_classes(void **state)
 	}
 	assert_int_equal(rp.nr_classes, 4);
 	report_free(&rp);
+}
+
+/* n one-second intervals of host h, site x with allocs[i] allocations of 512 */
+static void diff_input_with(struct report *rp, const char *h, int n, const int *allocs,
+			    const char *extra)
+{
+	char buf[8192];
+	size_t len = 0;
+
+	len += snprintf(buf + len, sizeof(buf) - len,
+			"{\"type\":\"header\",\"schema\":1,\"hostname\":\"%s\",\"kernel\":\"6.18\","
+			"\"machine\":\"x86_64\",\"start_ns\":%llu,\"interval_s\":1}\n",
+			h, T0);
+	for (int i = 1; i <= n; i++)
+		len += snprintf(
+			buf + len, sizeof(buf) - len,
+			"{\"type\":\"interval\",\"seq\":%d,\"end_ns\":%llu,\"duration_s\":1}\n"
+			"{\"type\":\"site\",\"seq\":%d,\"kind\":\"kmalloc\",\"caller\":\"x\",\"site\":\"x+0x1\","
+			"\"allocs\":%d,\"bytes_req\":%d,\"bytes_alloc\":%d,\"sizes\":{\"256\":%d},"
+			"\"alloc_sizes\":{\"512\":{\"allocs\":%d,\"bytes_req\":%d}}}\n",
+			i, T0 + i * SEC, i, allocs[i - 1], allocs[i - 1] * 381, allocs[i - 1] * 512,
+			allocs[i - 1], allocs[i - 1], allocs[i - 1] * 381);
+	len += snprintf(buf + len, sizeof(buf) - len, "%s", extra);
+	assert_int_equal(report_init(rp, &(struct rp_opts){ .top = 20 }), 0);
+	feed_str(rp, buf);
+	report_finish(rp);
+}
+
+static void diff_input(struct report *rp, const char *h, int n, const int *allocs)
+{
+	diff_input_with(rp, h, n, allocs, "");
+}
+
+/*
+ * --diff: B - A per site and per size class; same lengths compare counts,
+ * different lengths rates; Welch's t on the per-interval rates (hand
+ * computed: A 10,12,8,10 mean 10 var 8/3; B 20,22,18,20 mean 20 var 8/3:
+ * t = 10 / sqrt(2 * (8/3) / 4) = 8.66); different hosts refused.
+ */
+static void test_diff(void **state)
+{
+	static const int a4[] = { 10, 12, 8, 10 }, b4[] = { 20, 22, 18, 20 };
+	static const int a2[] = { 10, 10 }, b8[] = { 10, 10, 10, 10, 10, 10, 10, 10 };
+	struct report a, b, c;
+	struct rp_diff d;
+	char why[256];
+
+	(void)state;
+	diff_input(&a, "h1", 4, a4);
+	diff_input(&b, "h1", 4, b4);
+	assert_null(rp_diff_check(&a, &b, why, sizeof(why)));
+	assert_int_equal(rp_diff_build(&d, &a, &b, "A", "B"), 0);
+	assert_false(d.per_second);
+	assert_int_equal(d.nr_sites, 1);
+	assert_true(d.sites[0].a.allocs == 40 && d.sites[0].b.allocs == 80);
+	assert_true(rp_diff_delta(&d, d.sites[0].a.allocs, d.sites[0].b.allocs) == 40);
+	assert_true(d.sites[0].a.mean == 10 && d.sites[0].b.mean == 20);
+	assert_true(d.sites[0].t > 8.66 && d.sites[0].t < 8.67);
+	assert_int_equal(d.sites[0].sig, RP_SIG_YES);
+	assert_int_equal(d.nr_caches, 1);
+	assert_string_equal(d.caches[0].cache, "kmalloc-512");
+	assert_true(d.caches[0].b.slack - d.caches[0].a.slack == 40 * (512 - 381));
+	assert_false(d.caches[0].slab); /* no slabinfo: live unknown */
+	rp_diff_free(&d);
+	/* with slabinfo on both sides, a cache row's live is its active objects */
+	report_free(&a);
+	report_free(&b);
+	diff_input_with(&a, "h1", 4, a4,
+			"{\"type\":\"slabinfo\",\"seq\":4,\"caches\":[{\"name\":\"kmalloc-512\","
+			"\"active_objs\":100,\"num_objs\":128,\"objsize\":512,\"objperslab\":16,"
+			"\"pagesperslab\":2}]}\n");
+	diff_input_with(&b, "h1", 4, b4,
+			"{\"type\":\"slabinfo\",\"seq\":4,\"caches\":[{\"name\":\"kmalloc-512\","
+			"\"active_objs\":160,\"num_objs\":176,\"objsize\":512,\"objperslab\":16,"
+			"\"pagesperslab\":2}]}\n");
+	assert_int_equal(rp_diff_build(&d, &a, &b, "A", "B"), 0);
+	assert_true(d.caches[0].slab);
+	assert_true(d.caches[0].b.live - d.caches[0].a.live == 60);
+	rp_diff_free(&d);
+	report_free(&b);
+	/* 2 s against 8 s at one rate: per second, no change; too few intervals in A */
+	report_free(&a);
+	diff_input(&a, "h1", 2, a2);
+	diff_input(&b, "h1", 8, b8);
+	assert_int_equal(rp_diff_build(&d, &a, &b, "A", "B"), 0);
+	assert_true(d.per_second);
+	assert_true(rp_diff_delta(&d, d.sites[0].a.allocs, d.sites[0].b.allocs) == 0);
+	assert_int_equal(d.sites[0].sig, RP_SIG_UNKNOWN);
+	rp_diff_free(&d);
+	diff_input(&c, "h2", 2, a2);
+	assert_non_null(rp_diff_check(&a, &c, why, sizeof(why)));
+	assert_non_null(strstr(why, "A is from host h1, B from host h2"));
+	report_free(&a);
+	report_free(&b);
+	report_free(&c);
+}
+
+/*
+ * Right-sizing, hand computed (4 KiB pages). Slab cost of an object: 384 B
+ * in an order-0 slab holds 10, tail 256 B (= 4096/16, accepted): 409.6 B
+ * each; 2368 B (the object of the upstream kmalloc-4k -> own cache move)
+ * needs order 3 (tails 1728, 1088, 2176 exceed 1/16; 32768 % 2368 = 1984):
+ * 2368 + 1984/13.
+ */
+static void test_right_sizing(void **state)
+{
+	struct rp_site s = { .kind = "kmalloc", .site = "load_msg+0x41", .live = 100 };
+	struct rp_asize z = { 512, 777, 777 * 381 };
+	struct rp_asize two[] = { { 192, 555, 555 * 148 }, { 512, 777, 777 * 381 } };
+	struct rp_advice a;
+
+	(void)state;
+	assert_true(fabs(rp_slab_obj_cost(384, 4096) - 409.6) < 1e-9);
+	assert_true(fabs(rp_slab_obj_cost(381, 4096) - 409.6) < 1e-9); /* aligned to 8 first */
+	assert_true(fabs(rp_slab_obj_cost(2368, 4096) - (2368 + 1984.0 / 13)) < 1e-9);
+	assert_true(fabs(rp_slab_obj_cost(512, 4096) - 512) < 1e-9);
+	/* 777 msgsnd(333): kmalloc(381) in kmalloc-512, one request size */
+	s.sizes[8] = 777; /* [256, 512) */
+	s.asizes = &z;
+	s.nr_asizes = 1;
+	assert_int_equal(rp_advise_site(&s, 4096, 2.0, &a), 0);
+	assert_true(a.fixed);
+	assert_true(a.slack == 777 * 131);
+	assert_int_equal(a.obj, 384);
+	assert_true(fabs(a.dedicated_slack - (777 * 409.6 - 777 * 381)) < 1e-6);
+	assert_true(fabs(a.dedicated_saved - 79564.8) < 1e-6);
+	assert_int_equal(a.trim_class, 512);
+	assert_int_equal(a.trim_to, 256);
+	assert_int_equal(a.trim_by, 125);
+	assert_true(a.trim_saved == 777 * 256);
+	assert_true(a.best_saved == 198912);
+	assert_true(a.saved_per_s == 99456);
+	assert_true(fabs(a.saved_at_live - 25600) < 1e-6);
+	/* plus 555 msgsnd(100) in kmalloc-192: two sizes, the object is the largest request
+	 * the histogram allows (511): 512, no saving; trimming still saves 777 x 256 */
+	s.sizes[7] = 555;
+	s.asizes = two;
+	s.nr_asizes = 2;
+	assert_int_equal(rp_advise_site(&s, 4096, 2.0, &a), 0);
+	assert_false(a.fixed);
+	assert_int_equal(a.obj, 512);
+	assert_true(a.dedicated_saved == 0);
+	assert_true(a.trim_saved == 777 * 256);
+	/* not advised: no alloc_sizes; too little slack (3 x 131 B) */
+	s.nr_asizes = 0;
+	assert_int_equal(rp_advise_site(&s, 4096, 2.0, &a), -1);
+	z.allocs = 3;
+	z.req = 3 * 381;
+	s.asizes = &z;
+	s.nr_asizes = 1;
+	assert_int_equal(rp_advise_site(&s, 4096, 2.0, &a), -1);
 }
 
 static void test_sort_keys(void **state)
@@ -611,12 +766,125 @@ static void test_old_files_no_notes(void **state)
 	report_free(&rp);
 }
 
+/*
+ * Slab view: the last snapshot's figures, memory in whole slabs (21 objects
+ * of 192 B per order-0 slab: 43 objects need 3 slabs, 12 KiB), first and
+ * peak memory, aliases; caches sorted by memory at the last snapshot.
+ */
+static void test_slab_view(void **state)
+{
+	static const char in[] =
+		"{\"type\":\"header\",\"schema\":1,\"page_size\":4096,\"start_ns\":1800000000000000000,\"interval_s\":1}\n"
+		"{\"type\":\"interval\",\"seq\":1,\"end_ns\":1800000001000000000,\"duration_s\":1}\n"
+		"{\"type\":\"slabinfo\",\"seq\":1,\"caches\":["
+		"{\"name\":\"dentry\",\"active_objs\":40,\"num_objs\":42,\"objsize\":192,\"objperslab\":21,\"pagesperslab\":1},"
+		"{\"name\":\"signal_cache\",\"active_objs\":10,\"num_objs\":14,\"objsize\":1152,\"objperslab\":14,\"pagesperslab\":4,"
+		"\"aliases\":[\"UNIX\",\"UNIX-STREAM\"]}]}\n"
+		"{\"type\":\"interval\",\"seq\":2,\"end_ns\":1800000002000000000,\"duration_s\":1}\n"
+		"{\"type\":\"slabinfo\",\"seq\":2,\"caches\":["
+		"{\"name\":\"dentry\",\"active_objs\":43,\"num_objs\":63,\"objsize\":192,\"objperslab\":21,\"pagesperslab\":1},"
+		"{\"name\":\"signal_cache\",\"active_objs\":3,\"num_objs\":14,\"objsize\":1152,\"objperslab\":14,\"pagesperslab\":4,"
+		"\"aliases\":[\"UNIX\",\"UNIX-STREAM\"]}]}\n";
+	struct rp_opts o = { .top = 20 };
+	struct outputs out;
+	struct report rp;
+	const struct rp_slab *d, *sc;
+
+	(void)state;
+	assert_int_equal(rp_slab_memory(43, 21, 1, 4096), 12288);
+	assert_int_equal(rp_slab_memory(0, 21, 1, 4096), 0);
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_str(&rp, in);
+	report_finish(&rp);
+	assert_int_equal(rp.slab_records, 2);
+	assert_int_equal(rp.nr_slabs, 2);
+	sc = rp.slabs[0]; /* 16 KiB */
+	d = rp.slabs[1]; /* 12 KiB */
+	assert_string_equal(sc->name, "signal_cache");
+	assert_string_equal(sc->aliases, "UNIX, UNIX-STREAM");
+	assert_int_equal(sc->active_objs, 3);
+	assert_string_equal(d->name, "dentry");
+	assert_int_equal(d->num_objs, 63);
+	assert_int_equal(d->mem_first, 8192);
+	assert_int_equal(d->mem_max, 12288);
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.text, "signal_cache (merged: UNIX, UNIX-STREAM)"));
+	assert_non_null(strstr(out.json, "\"aliases\":[\"UNIX\",\"UNIX-STREAM\"]"));
+	assert_non_null(strstr(out.json, "\"utilisation\":0.6825"));
+	assert_non_null(strstr(out.html, "signal_cache (merged: UNIX, UNIX-STREAM)"));
+	outputs_free(&out);
+	report_free(&rp);
+}
+
+/* the page allocator section: extfrag by caller and migratetypes, compaction, orders, meminfo */
+static void test_page_view(void **state)
+{
+	static const char in[] =
+		"{\"type\":\"header\",\"schema\":1,\"page_size\":4096,\"start_ns\":1800000000000000000,\"interval_s\":1}\n"
+		"{\"type\":\"interval\",\"seq\":1,\"end_ns\":1800000001000000000,\"duration_s\":1}\n"
+		"{\"type\":\"extfrag\",\"seq\":1,\"caller\":\"alloc_skb\",\"site\":\"alloc_skb+0x1\",\"alloc_order\":0,"
+		"\"fallback_order\":3,\"alloc_migratetype\":\"Unmovable\",\"fallback_migratetype\":\"Movable\",\"change_ownership\":true,\"count\":4}\n"
+		"{\"type\":\"extfrag\",\"seq\":1,\"caller\":\"alloc_skb\",\"site\":\"alloc_skb+0x1\",\"alloc_order\":0,"
+		"\"fallback_order\":9,\"alloc_migratetype\":\"Unmovable\",\"fallback_migratetype\":\"Movable\",\"change_ownership\":false,\"count\":6}\n"
+		"{\"type\":\"extfrag\",\"seq\":1,\"caller\":\"filemap_alloc\",\"site\":\"f+0x2\",\"alloc_order\":0,"
+		"\"fallback_order\":1,\"alloc_migratetype\":\"Movable\",\"fallback_migratetype\":\"Reclaimable\",\"change_ownership\":false,\"count\":50}\n"
+		"{\"type\":\"compaction\",\"seq\":1,\"begin\":3,\"end\":3,\"try_to_compact\":2,\"deferred\":1,\"defer_compaction\":0,\"defer_reset\":0}\n"
+		"{\"type\":\"page_alloc\",\"seq\":1,\"order\":3,\"migratetype\":\"Unmovable\",\"gfp\":\"GFP_KERNEL\",\"allocs\":5,\"pages\":40}\n"
+		"{\"type\":\"page_free\",\"seq\":1,\"order\":3,\"frees\":2,\"pages\":16}\n"
+		"{\"type\":\"meminfo\",\"seq\":1,\"MemFree\":1000,\"Slab\":20}\n"
+		"{\"type\":\"interval\",\"seq\":2,\"end_ns\":1800000002000000000,\"duration_s\":1}\n"
+		"{\"type\":\"meminfo\",\"seq\":2,\"MemFree\":800,\"Slab\":30}\n";
+	struct rp_opts o = { .top = 20 };
+	struct outputs out;
+	struct report rp;
+
+	(void)state;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_str(&rp, in);
+	report_finish(&rp);
+	assert_int_equal(rp.pv.nr_ext, 2);
+	/* the row with steals first, although the other has more fallbacks */
+	assert_string_equal(rp.pv.ext[0].caller, "alloc_skb");
+	assert_int_equal(rp.pv.ext[0].count, 10);
+	assert_int_equal(rp.pv.ext[0].steals, 4);
+	assert_int_equal(rp.pv.ext[0].orders, (1 << 3) | (1 << 9));
+	assert_int_equal(rp.pv.compact[2], 2);
+	assert_int_equal(rp.pv.alloc_pages[3], 40);
+	assert_int_equal(rp.pv.free_frees[3], 2);
+	assert_true(rp.pv.meminfo[0].first == 1000 && rp.pv.meminfo[0].last == 800);
+	assert_true(rp.pv.meminfo[1].max == 30);
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.text, "PAGE ALLOCATOR"));
+	assert_non_null(strstr(out.text, "alloc_skb"));
+	assert_non_null(strstr(out.text, "3,9"));
+	assert_non_null(strstr(out.json, "\"steals\":4"));
+	assert_non_null(strstr(out.json, "\"try_to_compact\":2"));
+	assert_non_null(strstr(out.html, "Page allocator"));
+	outputs_free(&out);
+	report_free(&rp);
+	/* buddyinfo snapshots: the heat map, one cell per order and time bucket */
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_file(&rp, "synthetic-frag.ndjson");
+	report_finish(&rp);
+	assert_true(rp.nr_zones > 0);
+	assert_true(rp.zones[0]->nr_orders == 11);
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.html, "free blocks per order over time</h3>"));
+	assert_non_null(strstr(out.html, "<title>order 10: "));
+	outputs_free(&out);
+	report_free(&rp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_series),
 		cmocka_unit_test(test_size_classes),
 		cmocka_unit_test(test_exact_size_classes),
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_right_sizing),
+		cmocka_unit_test(test_slab_view),
+		cmocka_unit_test(test_page_view),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_window_and_correlation),
 		cmocka_unit_test(test_folded),

@@ -74,7 +74,14 @@ static cJSON *alloc_sizes(void)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	schema_alloc_size_add(o, 192, 400, 400 * 148);
+	schema_alloc_size_add(o, 192, 300, 300 * 148);
+	schema_alloc_size_add(o, 192, 100, 100 * 148); /* the same size again: summed */
+	assert_int_equal(cJSON_GetArraySize(o), 1);
+	assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "192"), FLD_ALLOCS)->valuedouble ==
+		    400);
+	assert_true(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(o, "192"), FLD_BYTES_REQ)->valuedouble ==
+		400 * 148);
 	return o;
 }
 
@@ -159,7 +166,8 @@ static cJSON *as_read(const cJSON *o)
 static int build_all(cJSON **v)
 {
 	static struct site_counts c;
-	static const struct schema_slab slab = { "dentry", 10, 20, 192, 21, 1 };
+	static const char *const merged[] = { "UNIX", "UNIX-STREAM" };
+	static const struct schema_slab slab = { "signal_cache", 10, 20, 1152, 14, 4, merged, 2 };
 	struct schema_site site = {
 		.seq = 1,
 		.kind = KIND_NAME_CACHE,

@@ -355,6 +355,40 @@ static void test_no_frag_data(void **state)
 	top_model_free(&m);
 }
 
+/* the m pane: slab caches by memory, merged caches named with their aliases */
+static void test_slab_pane(void **state)
+{
+	static const char doc[] =
+		"{\"type\":\"state\",\"header\":{\"page_size\":4096},\"interval\":{\"duration_s\":1},"
+		" \"uptime_ns\":1000000000,\"sites\":[],\"slabinfo\":["
+		"  {\"name\":\"kmalloc-512\",\"active_objs\":2027,\"num_objs\":2720,\"objsize\":512,\"objperslab\":16,\"pagesperslab\":2},"
+		"  {\"name\":\"signal_cache\",\"active_objs\":120,\"num_objs\":140,\"objsize\":1152,\"objperslab\":14,\"pagesperslab\":4,"
+		"   \"aliases\":[\"UNIX\",\"UNIX-STREAM\"]}]}";
+	struct top_model m;
+	struct top_opts o = opts(COL_BYTES);
+	struct top_ui ui = { .pane = PANE_SLAB };
+	char *s, *k, *sc;
+
+	(void)state;
+	load(&m, doc, NULL);
+	s = screen_text(&m, &o, &ui, 20, 120);
+	/* kmalloc-512: 170 slabs of 8 KiB = 1.3M, 74.5% used; signal_cache 10 x 16 KiB */
+	k = strstr(s, "kmalloc-512 ");
+	sc = strstr(s, "signal_cache (merged: UNIX, UNIX-STREAM)");
+	assert_non_null(k);
+	assert_non_null(sc);
+	assert_true(k < sc);
+	assert_non_null(strstr(k, "74.5%"));
+	assert_non_null(strstr(sc, "85.7%"));
+	free(s);
+	top_model_free(&m);
+	load(&m, bare_doc, NULL);
+	s = screen_text(&m, &o, &ui, 20, 120);
+	assert_non_null(strstr(s, "slab data not available"));
+	free(s);
+	top_model_free(&m);
+}
+
 static void test_detail_pane(void **state)
 {
 	struct top_model m;
@@ -635,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_once_screen),	cmocka_unit_test(test_strip_movement),
 		cmocka_unit_test(test_frag_pane),	cmocka_unit_test(test_no_frag_data),
 		cmocka_unit_test(test_detail_pane),	cmocka_unit_test(test_lower_bound),
+		cmocka_unit_test(test_slab_pane),
 		cmocka_unit_test(test_screen_fits),	cmocka_unit_test(test_utf8_bars),
 	};
 
