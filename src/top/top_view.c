@@ -29,7 +29,7 @@ const char *const top_help[] = {
 	"  t       rates over the last interval <-> totals since the start",
 	"  f       fragmentation pane: buddyinfo per zone, both indices per order",
 	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
-	"  [ ]     step back / forward through the kept intervals (--history)",
+	"  [ ] }   step back / forward through the kept intervals; } the newest",
 	"  Left/Right  scroll the columns a narrow terminal hides",
 	"  Up/Down PgUp/PgDn Home/End   move the selection / scroll a pane",
 	"  space   pause / resume refreshing",
