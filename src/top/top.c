@@ -311,6 +311,11 @@ static void on_key(struct top *t, int ch, int page)
 	case ']':
 		step_history(t, -1);
 		break;
+	case '}':
+		/* back to the newest: while looking back, new intervals push the view further back */
+		if (t->ui.back)
+			step_history(t, -(long)t->ui.back);
+		break;
 	case KEY_RIGHT:
 		if (t->ui.pane == PANE_TABLE)
 			t->ui.hscroll++; /* top_pick_cols caps it */

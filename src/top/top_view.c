@@ -30,7 +30,7 @@ const char *const top_help[] = {
 	"  f       fragmentation pane: buddyinfo per zone, both indices per order",
 	"  m       slab caches pane: objects, utilisation, memory; merged caches",
 	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
-	"  [ ]     step back / forward through the kept intervals (--history)",
+	"  [ ] }   step back / forward through the kept intervals; } the newest",
 	"  Left/Right  scroll the columns a narrow terminal hides",
 	"  Up/Down PgUp/PgDn Home/End   move the selection / scroll a pane",
 	"  space   pause / resume refreshing",

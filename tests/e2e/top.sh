@@ -203,11 +203,12 @@ check top_narrow_keeps_main_columns "CALLER, ALLOC/s, BYTES/s not all shown at 9
 	bash -c "cap | grep -qE '^CALLER +.*ALLOC/s +BYTES/s'"
 check top_narrow_hidden_count "no 'cols hidden' in the status line at 90 columns" \
 	bash -c "cap | tail -1 | grep -qE '[0-9]+ cols? hidden'"
+head0=$(cap | grep -m1 -E '^CALLER')
 keys Right Right
-check top_hscroll_right "Right does not scroll KIND away, or CALLER goes" \
-	bash -c "cap | grep -E '^CALLER' | grep -vq KIND"
+check top_hscroll_right "Right Right does not start the columns at BYTES/s: $(cap | grep -m1 -E '^CALLER')" \
+	bash -c "cap | grep -qE '^CALLER +BYTES/s'"
 keys Left Left
-check top_hscroll_back "Left does not bring KIND back" bash -c "cap | grep -qE '^CALLER +KIND'"
+check_eq top_hscroll_back "$head0" "$(cap | grep -m1 -E '^CALLER')"
 $TM resize-window -t top -x 200 -y 50
 sleep 1
 
@@ -216,9 +217,18 @@ sleep 1
 sleep 2
 keys '['
 check top_history_back "[ does not step back: $(cap | head -1)" \
-	bash -c "cap | head -1 | grep -qE '\\[HISTORY -1 of 60\\]'"
+	bash -c "cap | head -1 | grep -qE '\\[HISTORY -[0-9]+ of 60\\]'"
+keys '}'
+check top_history_newest "} does not return to the newest" bash -c "! cap | head -1 | grep -q HISTORY"
+# paused (no new intervals): [ [ is two back, ] one forward
+keys ' '
+keys '[' '['
+check top_history_two_back "[ [ is not two intervals back: $(cap | head -1)" \
+	bash -c "cap | head -1 | grep -q 'HISTORY -2 of 60'"
 keys ']'
-check top_history_newest "] does not return to the newest" bash -c "! cap | head -1 | grep -q HISTORY"
+check top_history_forward "] is not one forward: $(cap | head -1)" \
+	bash -c "cap | head -1 | grep -q 'HISTORY -1 of 60'"
+keys '}' ' '
 check top_trend_column "no TREND column with a drawn value on the load_msg row" \
 	bash -c "cap | grep -q 'TREND' && cap | grep -E '^load_msg\\+0x' | grep -qE '[▁▂▃▄▅▆▇█_.~=+*#-]{12}'"
 
