@@ -126,7 +126,8 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 		return 2;
 	}
 	if (a.diff && (a.folded || a.pprof)) {
-		fprintf(stderr, "kmemscope report: --diff cannot be combined with --folded or --pprof\n");
+		fprintf(stderr,
+			"kmemscope report: --diff cannot be combined with --folded or --pprof\n");
 		return 2;
 	}
 	if (a.diff && argc - optind != 2) {

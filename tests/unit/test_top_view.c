@@ -669,8 +669,8 @@ int main(void)
 		cmocka_unit_test(test_once_screen),	cmocka_unit_test(test_strip_movement),
 		cmocka_unit_test(test_frag_pane),	cmocka_unit_test(test_no_frag_data),
 		cmocka_unit_test(test_detail_pane),	cmocka_unit_test(test_lower_bound),
-		cmocka_unit_test(test_slab_pane),
-		cmocka_unit_test(test_screen_fits),	cmocka_unit_test(test_utf8_bars),
+		cmocka_unit_test(test_slab_pane),	cmocka_unit_test(test_screen_fits),
+		cmocka_unit_test(test_utf8_bars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
