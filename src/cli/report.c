@@ -130,6 +130,8 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 				   .top = a.top,
 				   .kind = a.kind,
 				   .caller = a.caller,
+				   .comm = a.comm,
+				   .cgroup = a.cgroup,
 				   .since_ns = a.since_ns,
 				   .until_ns = a.until_ns,
 				   .folded_count = a.weight == 1 };

@@ -100,6 +100,15 @@ static bool set_comm(const char *s, void *field)
 	return true;
 }
 
+/* an absolute path into the tracer options' char array ("": no filter) */
+static bool set_cgroup(const char *s, void *field)
+{
+	if (*s && (s[0] != '/' || strlen(s) >= sizeof(((struct tracer_opts *)0)->filter_cgroup)))
+		return false;
+	strcpy(field, s);
+	return true;
+}
+
 static const char *format_string(const void *field, char *buf, size_t sz)
 {
 	snprintf(buf, sz, "%s", (const char *)field);
@@ -186,10 +195,12 @@ static const struct opt_spec specs[] = {
 	  "NAME when it ends in '*'",
 	  "expected a task name of at most 15 characters, or a prefix and '*'", NULL, set_comm,
 	  NULL, NULL, format_string },
-	{ "cgroup", 0, "cgroup", OT_PATH, OF_TOPTS | OF_REATTACH | OF_EMPTY_OK, TOPT(filter_cgroup),
-	  0, 0, "", "PATH",
+	{ "cgroup", 0, "cgroup", OT_CUSTOM, OF_TOPTS | OF_REATTACH, TOPT(filter_cgroup), 0, 0, "",
+	  "PATH",
 	  "trace only the allocations of tasks in this cgroup v2 directory or below it "
-	  "(an absolute path under the cgroup2 mount)" },
+	  "(an absolute path under the cgroup2 mount)",
+	  "expected an absolute path of a cgroup v2 directory", NULL, set_cgroup, NULL, NULL,
+	  format_string },
 	{ "by", 0, "by", OT_ENUM, OF_TOPTS | OF_REATTACH, TOPT(by), 0, 0, "none", "KEY",
 	  "split each call site by the allocating task's comm or cgroup (v2 path): none, comm "
 	  "or cgroup",
