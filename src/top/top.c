@@ -115,7 +115,7 @@ static cJSON *fetch(struct top *t, bool drain, char *why, size_t sz)
 static void set_state(struct top *t, cJSON *st)
 {
 	struct top_model m;
-	char sel[128] = "", kind[32] = "";
+	char sel[sizeof(((struct top_row *)0)->site_name)] = "", kind[32] = "";
 
 	if (t->have_model && t->ui.selected < t->model.nr_vis) {
 		const struct top_row *r = &t->model.rows[t->model.vis[t->ui.selected]];

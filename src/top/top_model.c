@@ -74,6 +74,16 @@ static void load_row(struct top_row *r, const cJSON *s, double dur)
 	copy(r->caller, sizeof(r->caller), top_str(s, FLD_CALLER));
 	if (!r->site_name[0])
 		copy(r->site_name, sizeof(r->site_name), r->caller);
+	/* --by: whose row it is, first (the filter matches it too) */
+	if (*top_str(s, FLD_COMM) || *top_str(s, FLD_CGROUP)) {
+		char name[sizeof(r->site_name)];
+
+		copy(name, sizeof(name), r->site_name);
+		/* bounded: a cgroup path may be long, the site keeps its offset */
+		snprintf(r->site_name, sizeof(r->site_name), "%.40s: %.100s",
+			 *top_str(s, FLD_COMM) ? top_str(s, FLD_COMM) : top_str(s, FLD_CGROUP),
+			 name);
+	}
 	r->kclass = kind_class(kind);
 	copy(r->kind, sizeof(r->kind),
 	     r->kclass == KIND_CACHE && *top_str(s, FLD_CACHE) ? top_str(s, FLD_CACHE) : kind);
@@ -94,9 +104,32 @@ static void load_row(struct top_row *r, const cJSON *s, double dur)
 	r->t_req = top_num(t, FLD_BYTES_REQ);
 	r->t_alloc_bytes = r->tot_bytes;
 	r->t_slack = top_num(t, FLD_SLACK);
+	r->t_charged = top_num(t, FLD_BYTES_CHARGED);
 	r->live = top_num(s, FLD_LIVE);
 	r->live_bytes = top_num(s, FLD_LIVE_BYTES);
 	r->live_untracked = top_num(s, FLD_LIVE_UNTRACKED);
+}
+
+/* "pid 12,34  comm x*  cgroup /sys/fs/cgroup/a   split by comm (64 at most)" */
+static void load_who(struct top_model *m, const cJSON *set)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(set, FLD_FILTER), *p;
+	size_t n = 0, sz = sizeof(m->who);
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(f, FLD_PID))
+	{
+		if (n < sz)
+			n += snprintf(m->who + n, sz - n, "%s%.0f", n ? "," : "pid ",
+				      p->valuedouble);
+	}
+	if (*top_str(f, FLD_COMM) && n < sz)
+		n += snprintf(m->who + n, sz - n, "%scomm %s", n ? "  " : "", top_str(f, FLD_COMM));
+	if (*top_str(f, FLD_CGROUP) && n < sz)
+		n += snprintf(m->who + n, sz - n, "%scgroup %s", n ? "  " : "",
+			      top_str(f, FLD_CGROUP));
+	if (*top_str(set, FLD_BY) && n < sz)
+		snprintf(m->who + n, sz - n, "%ssplit by %s (%.0f at most, the rest \"other\")",
+			 n ? "   " : "", top_str(set, FLD_BY), top_num(set, FLD_BY_MAX));
 }
 
 static int load_zones(struct top_model *m, const cJSON *bi, const struct top_model *prev)
@@ -170,6 +203,7 @@ int top_model_load(struct top_model *m, cJSON *state, const struct top_model *pr
 	if (*top_str(e, FLD_ATT_PAGE))
 		snprintf(m->attach + strlen(m->attach), sizeof(m->attach) - strlen(m->attach),
 			 ", page %s", top_str(e, FLD_ATT_PAGE));
+	load_who(m, cJSON_GetObjectItemCaseSensitive(hdr, FLD_SETTINGS));
 	ev = cJSON_GetObjectItemCaseSensitive(iv, FLD_EVENTS);
 	if (m->duration_s > 0) {
 		m->ev_kmalloc = top_num(ev, EV_KMALLOC) / m->duration_s;

@@ -39,7 +39,8 @@ enum top_kind {
 
 struct top_row {
 	const cJSON *site; /* the state's site object (details) */
-	char site_name[128]; /* "load_msg+0x41" */
+	char site_name[160]; /* "load_msg+0x41"; "kmsq_a: load_msg+0x41" when split by --by */
+	double t_charged; /* bytes charged to a memory cgroup, since the start */
 	char caller[96];
 	char kind[32]; /* "kmalloc", "vmalloc", "page" or the cache name */
 	enum top_kind kclass;
@@ -70,6 +71,7 @@ struct top_model {
 	double uptime_s, duration_s;
 	double page_size;
 	char attach[192];
+	char who[320]; /* the filters and --by of the recording, "" when none */
 	/* events per second per allocator over the last interval */
 	double ev_kmalloc, ev_cache, ev_vmalloc, ev_page;
 	double drops; /* all drop counters of the last interval */
