@@ -72,12 +72,12 @@ check_eq who_comm_prefix_both "$((a1 + b1)) $((a2 + b2)) $((a3 + b3))" "$(msg_su
 # --- --by comm: one row per process at the same call site --------------------
 out=$TMP/by.ndjson
 start_pair
-start_record -i 0.5 --by comm -o "$out" || { fail who_by_start "record did not start"; exit 1; }
+start_record -i 0.5 --by comm --top 0 -o "$out" || { fail who_by_start "record did not start"; exit 1; }
 run_pair
 check_eq who_by_comm_a "$EXP_A" "$(msg_sums "$out" '.comm == "kmsq_a"')"
 check_eq who_by_comm_b "$EXP_B" "$(msg_sums "$out" '.comm == "kmsq_b"')"
 check_eq who_by_header comm "$(head -1 "$out" | jq -r .settings.by)"
-check who_by_table_rows "the table has no kmsq_a and kmsq_b rows of load_msg" \
+check who_by_table_rows "the table (--top 0) has no kmsq_a and kmsq_b rows of load_msg" \
 	test "$(grep -cE '^(load|alloc)_msg\+0x[0-9a-f]+ .* kmsq_[ab] ' "$TMP/rec.out")" -eq 2
 check who_by_every_site_has_comm "a site record without comm" \
 	jq -se '[.[] | select(.type == "site") | has("comm")] | all' "$out"
