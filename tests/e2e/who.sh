@@ -82,6 +82,14 @@ check who_by_table_rows "the table (--top 0) has no kmsq_a and kmsq_b rows of lo
 check who_by_every_site_has_comm "a site record without comm" \
 	jq -se '[.[] | select(.type == "site") | has("comm")] | all' "$out"
 
+# report of the split recording: one comm's rows, and its total
+rj=$("$KMS" report -f json --comm kmsq_a --caller 'load_msg' "$out" 2>/dev/null)
+check_eq who_report_comm_owner "kmsq_a $EXP_A" \
+	"$(jq -r '.owners[0] | "\(.comm) \(.allocs) \(.bytes_req) \(.bytes_alloc)"' <<<"$rj")"
+check_eq who_report_comm_owners 1 "$(jq '.owners | length' <<<"$rj")"
+check who_report_text_by_comm "report has no BY COMM section" \
+	bash -c "'$KMS' report '$out' | grep -q '^BY COMM'"
+
 # --by-max 1: the first comm seen keeps its rows, the others are "other"
 out=$TMP/bymax.ndjson
 start_pair
