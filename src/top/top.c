@@ -243,6 +243,10 @@ static void on_key(struct top *t, int ch, int page)
 	case 't':
 		t->opts.totals = !t->opts.totals;
 		break;
+	case 'w':
+		t->opts.by_owner = !t->opts.by_owner;
+		t->ui.selected = 0;
+		break;
 	case 'f':
 		toggle_pane(t, PANE_FRAG);
 		break;

@@ -26,6 +26,7 @@ const char *const top_help[] = {
 	"  /       filter by name (caller, site or cache); Enter keeps, Esc clears",
 	"  k       cycle the kind filter: all, kmalloc, kmem_cache, vmalloc, page",
 	"  t       rates over the last interval <-> totals since the start",
+	"  w       a --by recording: one row per comm or cgroup <-> per site",
 	"  f       fragmentation pane: buddyinfo per zone, both indices per order",
 	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
 	"  Up/Down PgUp/PgDn Home/End   move the selection / scroll a pane",
