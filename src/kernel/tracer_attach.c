@@ -466,6 +466,7 @@ static void set_filters(struct kmem_bpf *s, const struct tracer_opts *o)
 		s->rodata->filter_comm_len = prefix ? n - 1 : n + 1;
 	}
 	s->rodata->filter_cgroup = o->filter_cgroup[0] != '\0';
+	s->rodata->filter_any = o->nr_filter_pids || n || o->filter_cgroup[0];
 	s->rodata->by_mode = o->by;
 	bpf_map__set_max_entries(s->maps.owners, o->by ? o->by_max : 1);
 	s->rodata->gfp_account = kmem_kernel()->gfp_account;
