@@ -135,9 +135,9 @@ static __always_inline __u64 bucket(__u64 v, __u64 nr)
  * object of a filtered-in task may be freed by any task, so frees are
  * matched in the live table as always (user space stops counting unmatched
  * frees while a filter is on: most frees are then of untraced objects).
- * Checked before the site lookup, each behind a read-only switch that the
- * verifier prunes when it is off, so an unfiltered run pays nothing and a
- * filtered-out event pays a helper call or two.
+ * Checked before the site lookup, behind read-only switches whose branches
+ * the verifier removes when they are off: an unfiltered run pays the load
+ * of filter_any, a filtered-out event a helper call or two.
  */
 const volatile bool filter_any = false; /* one of the three below: one load when none is */
 const volatile __u32 filter_nr_pids = 0;
