@@ -209,6 +209,9 @@ class Tracer:
     def cmd(self):
         b, n = self.build, self.name
         kms = [f"{b}/kmemscope", "record", "-i", "1", "-n", "5", "-o", self.out]
+        if n.startswith("kmemscope --by ") or n.startswith("kmemscope --pid "):
+            # filters and --by (docs/performance.md, "Filters and --by")
+            return kms + n.split()[1:]
         return {
             "none": None,
             "floor": [f"{b}/bench/floor", f"{b}/bench/floor.bpf.o"],
@@ -412,11 +415,11 @@ def interleave(traced, rounds, one, pair):
             prev = nxt
 
 
-def hot_rounds(build, tmp):
+def hot_rounds(build, tmp, configs=HOT_CONFIGS):
     """Msg-queue churn only, interleaved like main_rounds but with more and
     longer rounds: the added cost per event of the hot path next to both
     floors, resolved much finer than the all-workload rounds can."""
-    paired = {c: [] for c in HOT_CONFIGS}
+    paired = {c: [] for c in configs}
     args = ["msgq", HOT_OPS, 64]
 
     def one(c):
@@ -431,7 +434,7 @@ def hot_rounds(build, tmp):
         paired[c].append(got - (prev + nxt) / 2)
         log(f"hot round {r + 1}/{HOT_ROUNDS} {c}: {paired[c][-1]:+.0f} ns/op")
 
-    interleave(HOT_CONFIGS, HOT_ROUNDS, one, pair)
+    interleave(configs, HOT_ROUNDS, one, pair)
     return paired
 
 
@@ -858,7 +861,8 @@ def main():
                 sysctl_set("kernel.bpf_stats_enabled", 0) if old_stats == "0" else None
                 R["ns"], R["wall_ns"], R["paired"], R["results"] = main_rounds(build, tmp, configs)
             if "hot" in phases:
-                R["hot"], R["hot_rounds"], R["hot_ops"] = hot_rounds(build, tmp), HOT_ROUNDS, HOT_OPS
+                hot = [c for c in configs if c != "none"] if a.configs else HOT_CONFIGS
+                R["hot"], R["hot_rounds"], R["hot_ops"] = hot_rounds(build, tmp, hot), HOT_ROUNDS, HOT_OPS
             sysctl_set("kernel.bpf_stats_enabled", 1)
             if "profile" in phases:
                 R["wl_events"] = events_per_op(build, tmp)

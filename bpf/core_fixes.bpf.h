@@ -48,6 +48,7 @@ struct trace_event_raw_kmem_cache_alloc___x {
 	size_t bytes_req;
 	size_t bytes_alloc;
 	unsigned long gfp_flags;
+	bool accounted; /* 6.0+: charged to a memory cgroup */
 } __attribute__((preserve_access_index));
 
 /*

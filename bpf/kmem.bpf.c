@@ -132,15 +132,128 @@ static __always_inline __u64 bucket(__u64 v, __u64 nr)
 	return b < nr ? b : nr - 1;
 }
 
-/* our own allocations are dropped, and counted */
+/*
+ * Filters (--pid, --comm, --cgroup), applied to allocations only: an
+ * object of a filtered-in task may be freed by any task, so frees are
+ * matched in the live table as always (user space stops counting unmatched
+ * frees while a filter is on: most frees are then of untraced objects).
+ * Checked before the site lookup, behind read-only switches whose branches
+ * the verifier removes when they are off: an unfiltered run pays the load
+ * of filter_any, a filtered-out event a helper call or two.
+ */
+const volatile bool filter_any = false; /* one of the three below: one load when none is */
+const volatile __u32 filter_nr_pids = 0;
+const volatile __u32 filter_pids[KMS_MAX_FILTER_PIDS] = {};
+/* bytes of filter_comm compared: its length, plus its NUL for an exact name */
+const volatile __u32 filter_comm_len = 0;
+const volatile char filter_comm[KMS_COMM_LEN] = {};
+const volatile bool filter_cgroup = false;
+
+/* --cgroup: the directory's fd at index 0 (user space puts it there after load) */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} filter_cg SEC(".maps");
+
+static __always_inline bool pid_filtered_out(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	for (int i = 0; i < KMS_MAX_FILTER_PIDS; i++) {
+		if (i >= filter_nr_pids)
+			break;
+		if (filter_pids[i] == tgid)
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool comm_filtered_out(void)
+{
+	char comm[KMS_COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < KMS_COMM_LEN; i++) {
+		if (i >= filter_comm_len)
+			break;
+		if (comm[i] != filter_comm[i])
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool filtered_out(void)
+{
+	if (filter_nr_pids && pid_filtered_out())
+		return true;
+	if (filter_comm_len && comm_filtered_out())
+		return true;
+	/* 1: in the cgroup or below it; 0 not, < 0 no cgroup in the array yet */
+	return filter_cgroup && bpf_current_task_under_cgroup(&filter_cg, 0) != 1;
+}
+
+/* our own allocations are dropped, and counted; filtered-out ones just dropped */
 static __always_inline bool self_event(void)
 {
 	if (is_self()) {
 		count(KMS_CNT_SELF);
 		return true;
 	}
-	return false;
+	return filter_any && filtered_out();
 }
+
+/*
+ * --by: the owner splitting each site, and at most by_max distinct ones
+ * (owners admits them; the first to find it full and every later newcomer
+ * go to KMS_OWNER_OTHER). The lookup is per event, only with --by.
+ */
+const volatile __u32 by_mode = KMS_BY_NONE;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* --by-max, set by user space */
+	__type(key, __u64);
+	__type(value, __u8);
+} owners SEC(".maps");
+
+/* a task's comm as a number: its two words mixed (never 0 or KMS_OWNER_OTHER) */
+static __always_inline __u64 comm_owner(void)
+{
+	__u64 w[2] = {};
+
+	bpf_get_current_comm(w, sizeof(w));
+	w[0] = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL)) | 1;
+	return w[0] == KMS_OWNER_OTHER ? 1 : w[0];
+}
+
+static __always_inline __u64 owner_of(void)
+{
+	__u64 o;
+	__u8 one = 1;
+
+	if (by_mode == KMS_BY_NONE)
+		return 0;
+	o = by_mode == KMS_BY_COMM ? comm_owner() : bpf_get_current_cgroup_id();
+	if (bpf_map_lookup_elem(&owners, &o))
+		return o;
+	/* a racing CPU may have added it: EEXIST is admitted too */
+	if (bpf_map_update_elem(&owners, &o, &one, BPF_NOEXIST) == -7 /* -E2BIG: full */)
+		return KMS_OWNER_OTHER;
+	return o;
+}
+
+/*
+ * Memory-cgroup charging as the kernel's tracepoint "accounted" field
+ * defines it: __GFP_ACCOUNT, or a SLAB_ACCOUNT cache. The bits come from
+ * the running kernel's BTF (user space; 0 when memcg accounting is off).
+ */
+const volatile __u32 gfp_account = 0;
+const volatile __u64 slab_account = 0;
+
+/* 6.13+: the cache of a slab object (NULL for others); absent before */
+extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
 
 /* Fibonacci hashing: slab addresses differ in their middle bits */
 static __always_inline __u32 hash64(__u64 v)
@@ -161,6 +274,8 @@ struct site_id {
 	__u32 alloc_size; /* kms_site_key.alloc_size */
 	const void *cache; /* raw tracepoints: struct kmem_cache *, for its name and sizes */
 	const char *name; /* classic tracepoints: the cache name in the record */
+	__u64 owner; /* --by */
+	__u64 ptr; /* kmalloc: the object, for its cache when the key is new */
 };
 
 /* outside BPF_CORE_READ: it would relocate the site_id access too */
@@ -172,7 +287,29 @@ static __always_inline struct kmem_cache *cache_of(const struct site_id *id)
 static __always_inline bool slot_matches(const struct kms_site_slot *s, const struct site_id *id)
 {
 	return s->call_site == id->call_site && s->aux == id->aux && s->gfp == id->gfp &&
-	       s->kind_flags == id->kind_flags && s->alloc_size == id->alloc_size;
+	       s->kind_flags == id->kind_flags && s->alloc_size == id->alloc_size &&
+	       (by_mode == KMS_BY_NONE || s->owner == id->owner);
+}
+
+/*
+ * Once per key: every allocation of a key has its GFP flags and cache
+ * (a kmalloc call site its kmalloc type or kmem_buckets). kmalloc's
+ * tracepoint does not name its cache, and its accounted field leaves out
+ * SLAB_ACCOUNT buckets (msg_msg since 6.11): where the kernel can say the
+ * first object's cache, its flags count too.
+ */
+static __always_inline bool key_charged(const struct site_id *id)
+{
+	struct kmem_cache *c;
+
+	if (id->gfp & gfp_account)
+		return true;
+	if (id->cache)
+		return BPF_CORE_READ(cache_of(id), flags) & slab_account;
+	if (!id->ptr || !bpf_get_kmem_cache) /* weak: 0 where the kernel lacks it */
+		return false;
+	c = bpf_get_kmem_cache(id->ptr);
+	return c && (BPF_CORE_READ(c, flags) & slab_account);
 }
 
 static __always_inline void fill_meta(__u32 idx, const struct site_id *id)
@@ -192,6 +329,11 @@ static __always_inline void fill_meta(__u32 idx, const struct site_id *id)
 		name = BPF_CORE_READ(cache_of(id), name);
 	if (name)
 		bpf_probe_read_kernel_str(m->key.cache, sizeof(m->key.cache), name);
+	if (key_charged(id))
+		m->key.flags |= KMS_KEY_CHARGED;
+	m->key.owner = id->owner;
+	if (by_mode == KMS_BY_COMM)
+		bpf_get_current_comm(m->key.comm, sizeof(m->key.comm));
 	__sync_fetch_and_add(&m->ready, 1); /* publish: user space reads the key after this */
 }
 
@@ -208,6 +350,7 @@ static __always_inline struct kms_site_slot *claim_site(struct kms_site_slot *s,
 	s->gfp = id->gfp;
 	s->kind_flags = id->kind_flags;
 	s->alloc_size = id->alloc_size;
+	s->owner = id->owner;
 	if (id->cache) {
 		s->obj_req = BPF_CORE_READ(cache_of(id), object_size);
 		s->obj_alloc = BPF_CORE_READ(cache_of(id), size);
@@ -232,7 +375,7 @@ static __always_inline struct kms_site_slot *claim_site(struct kms_site_slot *s,
 static __always_inline struct kms_site_slot *find_site(const struct site_id *id)
 {
 	__u32 h = hash64(id->call_site ^ (id->aux * 0xff51afd7ed558ccdULL) ^
-			 ((__u64)id->gfp << 32 | id->kind_flags) ^ id->alloc_size);
+			 ((__u64)id->gfp << 32 | id->kind_flags) ^ id->alloc_size ^ id->owner);
 
 	for (__u32 p = 0; p < 2; p++) {
 		__u32 b = (h + p) & site_mask;
@@ -500,6 +643,8 @@ static __always_inline void on_alloc(struct site_id *id, __u64 ptr, __u64 req, _
 {
 	if (id->kind_flags == KMS_KIND_KMALLOC && inner_duplicate(id->call_site, req))
 		return;
+	id->owner = owner_of();
+	id->ptr = ptr;
 	id->stack_id = -1;
 	/*
 	 * The size class is part of the key: the exact (request, class) pairs
@@ -573,6 +718,9 @@ int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 		bpf_probe_read_kernel_str(name, sizeof(name), id.name);
 		id.aux = name_hash(name);
 	}
+	/* no kmem_cache pointer to read SLAB_ACCOUNT from: the record says it */
+	if (bpf_core_field_exists(args->accounted) && args->accounted)
+		id.kind_flags |= KMS_KEY_CHARGED << 8;
 	on_alloc(&id, ptr, req, alloc);
 	return 0;
 }
@@ -614,6 +762,7 @@ static __always_inline void vm_alloc(void *ctx, __u64 caller, __u64 size, __u32 
 	/* vmalloc sites are told apart by their stack */
 	id.aux = (__u32)id.stack_id;
 	id.alloc_size = alloc < 0xffffffffULL ? alloc : 0xffffffffU; /* 4 GiB and up: one key */
+	id.owner = owner_of();
 	record_alloc(&id, ret, flags & KMS_KEY_NO_REQ ? alloc : size, alloc, true);
 }
 

@@ -44,6 +44,26 @@ enum kms_vm_mode {
 /* kms_site_key.flags */
 #define KMS_KEY_NO_GFP (1U << 0) /* the attach point does not see GFP flags */
 #define KMS_KEY_NO_REQ (1U << 1) /* requested size unknown: bytes_req == bytes_alloc */
+/*
+ * the site's allocations are charged to a memory cgroup (__GFP_ACCOUNT in
+ * its GFP flags, or a SLAB_ACCOUNT cache): set in site_meta only, every
+ * allocation of a key has the same flags and cache
+ */
+#define KMS_KEY_CHARGED (1U << 2)
+
+/* --pid: the most processes one filter names */
+#define KMS_MAX_FILTER_PIDS 16
+/* TASK_COMM_LEN */
+#define KMS_COMM_LEN 16
+
+/* --by: what splits a site (kms_site_key.owner) */
+enum kms_by {
+	KMS_BY_NONE = 0,
+	KMS_BY_COMM = 1, /* owner: a hash of the allocating task's comm */
+	KMS_BY_CGROUP = 2, /* owner: its cgroup v2 id */
+};
+/* the owner of every allocation past --by-max distinct owners */
+#define KMS_OWNER_OTHER (~0ULL)
 
 /* skip_flags[] of a skipped address range (bpf/common.bpf.h) */
 #define KMS_SKIP_GUARD (1U << 0) /* this caller adds a guard page to the area size */
@@ -68,6 +88,9 @@ struct kms_site_key {
 	 * kmem_cache sites (one object size per cache).
 	 */
 	__u32 alloc_size;
+	__u32 key_pad;
+	__u64 owner; /* --by: comm hash or cgroup id (KMS_OWNER_OTHER: the rest); 0 without */
+	char comm[KMS_COMM_LEN]; /* --by comm: the comm the owner hashes */
 };
 
 /*
@@ -90,6 +113,7 @@ struct kms_site_stats {
 	__u64 live_untracked; /* allocations the live table could not hold (0: --no-live) */
 	__u32 size_hist[KMS_SIZE_BUCKETS];
 	__u32 life_hist[KMS_LIFE_BUCKETS];
+	__u64 bytes_charged; /* bytes_alloc of a KMS_KEY_CHARGED key, 0 of others */
 };
 
 /*
@@ -145,6 +169,7 @@ struct kms_site_slot {
 	__u32 obj_req; /* raw tracepoints: the cache's object_size and size */
 	__u32 obj_alloc;
 	__u32 alloc_size; /* kms_site_key.alloc_size: part of the key */
+	__u64 owner; /* --by: kms_site_key.owner */
 };
 
 #define KMS_SITE_WAYS 4

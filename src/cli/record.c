@@ -131,6 +131,7 @@ static void print_results(struct recorder *r)
 	memcpy(sum.counters, r->s.counters, sizeof(sum.counters));
 	sum.recursion_misses = r->s.recursion;
 	sum.live_entries = r->s.topts.live_entries;
+	sum.opts = &r->s.topts;
 	print_site_table(f, &r->s.sites, r->env.sort, r->env.top, r->s.gfp);
 	print_summary(f, &r->s.sites, &sum, &r->s.tracer);
 	frag_print_summary(f, &r->s.frag);

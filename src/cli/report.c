@@ -153,6 +153,8 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 				   .top = a.top,
 				   .kind = a.kind,
 				   .caller = a.caller,
+				   .comm = a.comm,
+				   .cgroup = a.cgroup,
 				   .since_ns = a.since_ns,
 				   .until_ns = a.until_ns,
 				   .max_sites = a.max_sites,

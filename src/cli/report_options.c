@@ -39,6 +39,13 @@ static bool parse_time(const char *s, void *field)
 	return rp_parse_time(s, now_real_ns(), field);
 }
 
+/* a glob, kept as the argument itself (the options of record spell --comm the same) */
+static bool set_pattern(const char *s, void *field)
+{
+	*(const char **)field = s;
+	return *s != '\0';
+}
+
 /* the trailing fields (expect, names, parse, ...) only where they matter */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -57,6 +64,14 @@ static const struct opt_spec specs[] = {
 	  "only sites whose caller or site matches the glob PATTERN (a substring when it has no "
 	  "* ? [)",
 	  "expected a pattern" },
+	{ "comm", 0, NULL, OT_CUSTOM, 0, RPT(comm), 0, 0, NULL, "PATTERN",
+	  "recordings made with --by comm: only the sites of tasks whose name matches the glob "
+	  "PATTERN",
+	  "expected a pattern", NULL, set_pattern },
+	{ "cgroup", 0, NULL, OT_CUSTOM, 0, RPT(cgroup), 0, 0, NULL, "PATTERN",
+	  "recordings made with --by cgroup: only the sites of cgroups whose path matches the "
+	  "glob PATTERN (\"/system.slice/*\")",
+	  "expected a pattern", NULL, set_pattern },
 	{ "since", 0, NULL, OT_CUSTOM, 0, RPT(since_ns), 0, 0, NULL, "TIME",
 	  "only intervals that ended at or after TIME: 2026-11-22T04:10:00Z (UTC), "
 	  "@EPOCH_SECONDS, or -30s/-10m/-2h/-1d (ago)",

@@ -12,6 +12,7 @@ struct report_args {
 	__u64 top;
 	const char *kind;
 	const char *caller;
+	const char *comm, *cgroup; /* recordings made with --by: one comm / cgroup (glob) */
 	__u64 since_ns, until_ns;
 	int format; /* 0 text, 1 json */
 	const char *html;

@@ -30,10 +30,14 @@ static const char *live_label(const struct site *s, char *buf, size_t sz)
 	return buf;
 }
 
-static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp)
+/* --by: the COMM or CGROUP column, wide enough for a comm */
+#define OWNER_W 16
+
+static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp, bool by)
 {
-	char a[16], b[16], c[24], d[16], e[16], g[16], im[16], flags[256];
+	char a[16], b[16], c[24], d[16], e[16], g[16], im[16], ch[16], flags[256];
 	char shown[2560], kind[4 * KMS_CACHE_NAME_LEN + 1]; /* room for 4 bytes per escaped byte */
+	char own[4 * 256 + 1];
 	const char *where = sanitize(s->where, shown, sizeof(shown));
 	size_t len = strlen(where);
 
@@ -43,30 +47,50 @@ static void print_row(FILE *f, const struct site *s, const struct gfp_table *gfp
 	/* keep the tail of long names: the offset is what tells sites apart */
 	if (len > CALLER_W)
 		where += len - CALLER_W;
-	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %8s %6.1f%% %s\n", CALLER_W, where,
+	fprintf(f, "%-*s %-18.18s %8s %8s %8s %8s %8s %8s %8s %6.1f%% %8s ", CALLER_W, where,
 		sanitize(kind_label(s), kind, sizeof(kind)), fmt_count(s->tot.allocs, a, sizeof(a)),
 		fmt_count(s->tot.frees, b, sizeof(b)),
 		fmt_count(s->tot.implied_frees, im, sizeof(im)), live_label(s, c, sizeof(c)),
 		fmt_bytes(s->tot.bytes_req, d, sizeof(d)),
 		fmt_bytes(s->tot.bytes_alloc, e, sizeof(e)),
-		fmt_bytes(site_slack(&s->tot), g, sizeof(g)), site_frag(&s->tot), flags);
+		fmt_bytes(site_slack(&s->tot), g, sizeof(g)), site_frag(&s->tot),
+		fmt_bytes(s->tot.bytes_charged, ch, sizeof(ch)));
+	if (by)
+		fprintf(f, "%-*s ", OWNER_W, s->owner ? sanitize(s->owner, own, sizeof(own)) : "-");
+	fprintf(f, "%s\n", flags);
+}
+
+/* "COMM" or "CGROUP" when the sites are split by --by, else NULL */
+static const char *owner_title(const struct site_table *st)
+{
+	for (size_t i = 0; i < st->nr; i++) {
+		if (st->list[i]->owner_kind == OWNER_COMM)
+			return "COMM";
+		if (st->list[i]->owner_kind == OWNER_CGROUP)
+			return "CGROUP";
+	}
+	return NULL;
 }
 
 void print_site_table(FILE *f, struct site_table *st, enum sort_key key, __u64 top,
 		      const struct gfp_table *gfp)
 {
+	const char *owner = owner_title(st);
 	bool implied = false, bound = false;
 	size_t shown = 0;
 
 	site_table_sort(st, key);
-	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %8s %7s %s\n", CALLER_W, "CALLER", "KIND",
-		"ALLOCS", "FREES", "IMPLIED", "LIVE", "REQ", "ALLOC", "SLACK", "SLACK%", "GFP");
+	fprintf(f, "%-*s %-18s %8s %8s %8s %8s %8s %8s %8s %7s %8s ", CALLER_W, "CALLER", "KIND",
+		"ALLOCS", "FREES", "IMPLIED", "LIVE", "REQ", "ALLOC", "SLACK", "SLACK%", "CHARGED");
+	if (owner)
+		fprintf(f, "%-*s ", OWNER_W, owner);
+	fprintf(f, "GFP\n");
 	for (size_t i = 0; i < st->nr && (!top || shown < top); i++) {
 		const struct site *s = st->list[i];
 
 		if (!s->tot.allocs && !s->tot.failed)
 			continue;
-		print_row(f, s, gfp);
+		print_row(f, s, gfp, owner != NULL);
 		implied |= s->tot.implied_frees != 0;
 		bound |= s->live_untracked != 0;
 		shown++;
@@ -82,6 +106,28 @@ void print_site_table(FILE *f, struct site_table *st, enum sort_key key, __u64 t
 	if (bound)
 		fprintf(f,
 			">=N: a lower bound, the live table could not hold all of the site's objects (see the summary)\n");
+	fprintf(f,
+		"CHARGED: allocated bytes charged to a memory cgroup (__GFP_ACCOUNT or a SLAB_ACCOUNT cache)\n");
+}
+
+/* --pid, --comm, --cgroup, --by as the summary says them */
+static void print_filter(FILE *f, const struct tracer_opts *o)
+{
+	bool any = o->nr_filter_pids || o->filter_comm[0] || o->filter_cgroup[0];
+
+	if (any) {
+		fprintf(f, "  Filter              ");
+		for (__u32 i = 0; i < o->nr_filter_pids; i++)
+			fprintf(f, "%s%u", i ? "," : " pid ", o->filter_pids[i]);
+		if (o->filter_comm[0])
+			fprintf(f, " comm %s", o->filter_comm);
+		if (o->filter_cgroup[0])
+			fprintf(f, " cgroup %s", o->filter_cgroup);
+		fprintf(f, " (allocations of others not traced, unmatched frees not counted)\n");
+	}
+	if (o->by)
+		fprintf(f, "  Split by             %s, %u distinct at most (the rest: \"other\")\n",
+			o->by == KMS_BY_COMM ? "comm" : "cgroup", o->by_max);
 }
 
 /* Which sites the live table failed, and the fix: a table that holds them. */
@@ -139,6 +185,9 @@ void print_summary(FILE *f, const struct site_table *st, const struct run_summar
 	fprintf(f, "  Total allocated      %10s\n", fmt_bytes(tot.bytes_alloc, a, sizeof(a)));
 	fprintf(f, "  Slack                %10s, %.2f%% of allocated\n",
 		fmt_bytes(site_slack(&tot), a, sizeof(a)), site_frag(&tot));
+	fprintf(f, "  Charged to memcg     %10s, %.2f%% of allocated; uncharged %s\n",
+		fmt_bytes(tot.bytes_charged, a, sizeof(a)), pct(tot.bytes_charged, tot.bytes_alloc),
+		fmt_bytes(tot.bytes_alloc - tot.bytes_charged, b, sizeof(b)));
 	fprintf(f,
 		"  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing)\n",
 		fmt_bytes(tot.bytes_freed, a, sizeof(a)), (unsigned long long)tot.frees,
@@ -169,6 +218,8 @@ void print_summary(FILE *f, const struct site_table *st, const struct run_summar
 		(unsigned long long)sum->recursion_misses);
 	fprintf(f, "  Attach               kmalloc=%s kmem_cache=%s vmalloc=%s\n", t->kmalloc_mode,
 		t->cache_mode, vm_mode_name(t->vm_mode));
+	if (sum->opts)
+		print_filter(f, sum->opts);
 	if (t->vm_mode == KMS_VM_TRACEPOINT)
 		fprintf(f,
 			"                       (vmalloc via tracepoints: requested size and GFP flags not visible, REQ = page-rounded size)\n");

@@ -18,6 +18,7 @@ struct run_summary {
 	__u64 recursion_misses;
 	__u64 map_bytes;
 	__u32 live_entries; /* the live table's size: for the --live-entries hint */
+	const struct tracer_opts *opts; /* the filters and --by, said in the summary */
 };
 
 /* Sorts the table by key on totals and prints the top rows (0: all). */

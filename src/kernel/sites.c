@@ -41,12 +41,14 @@ void site_table_free(struct site_table *st)
 		free(st->list[i]->where);
 		free(st->list[i]->gfps);
 		free(st->list[i]->sizes);
+		free(st->list[i]->owner);
 		free(st->list[i]);
 	}
 	free(st->list);
 	free(st->by_num);
 	htab_free(&st->kkeys);
 	htab_free(&st->ids);
+	cgroup_names_free(&st->cgroups);
 }
 
 const char *kind_name(__u32 kind)
@@ -104,6 +106,23 @@ fail:
 	return NULL;
 }
 
+/* --by: a comm the kernel copied, or a cgroup id to look up (once per site) */
+static void name_owner(struct site_table *st, struct site *s, const struct kms_site_key *key)
+{
+	char buf[512];
+
+	if (!key->owner)
+		return;
+	s->owner_kind = key->comm[0] ? OWNER_COMM : OWNER_CGROUP;
+	if (key->owner == KMS_OWNER_OTHER)
+		snprintf(buf, sizeof(buf), "other");
+	else if (s->owner_kind == OWNER_COMM)
+		snprintf(buf, sizeof(buf), "%.*s", KMS_COMM_LEN, key->comm);
+	else
+		cgroup_names_get(&st->cgroups, key->owner, buf, sizeof(buf));
+	s->owner = strdup(buf);
+}
+
 static struct kkey_state *kkey_state(struct site_table *st, const struct kms_site_key *key)
 {
 	struct kkey_state *ks = htab_get(&st->kkeys, key);
@@ -114,12 +133,16 @@ static struct kkey_state *kkey_state(struct site_table *st, const struct kms_sit
 	id.call_site = key->call_site;
 	id.kind = key->kind;
 	memcpy(id.cache, key->cache, sizeof(id.cache));
+	id.owner = key->owner;
 	ks = calloc(1, sizeof(*ks));
 	if (!ks)
 		return NULL;
 	ks->site = htab_get(&st->ids, &id);
-	if (!ks->site)
+	if (!ks->site) {
 		ks->site = site_new(st, &id);
+		if (ks->site)
+			name_owner(st, ks->site, key);
+	}
 	if (!ks->site || htab_put(&st->kkeys, key, ks)) {
 		free(ks);
 		return NULL;
@@ -187,6 +210,7 @@ static void add_delta(struct site *s, const struct kms_site_stats *cur,
 	     cur->cross_cpu_frees - prev->cross_cpu_frees);
 	add2(&d->implied_frees, &t->implied_frees, cur->implied_frees - prev->implied_frees);
 	add2(&d->implied_bytes, &t->implied_bytes, cur->implied_bytes - prev->implied_bytes);
+	add2(&d->bytes_charged, &t->bytes_charged, cur->bytes_charged - prev->bytes_charged);
 	/* 32-bit kernel counters: the difference modulo 2^32 is the delta */
 	for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
 		add2(&d->size_hist[i], &t->size_hist[i],

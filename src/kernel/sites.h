@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "cgroup.h"
 #include "htab.h"
 #include "kmemscope.h"
 
@@ -27,6 +28,7 @@ struct site_counts {
 	__u64 implied_bytes;
 	__u64 size_hist[KMS_SIZE_BUCKETS];
 	__u64 life_hist[KMS_LIFE_BUCKETS];
+	__u64 bytes_charged; /* of bytes_alloc, charged to a memory cgroup */
 };
 
 struct gfp_count {
@@ -48,6 +50,14 @@ struct site_id {
 	__u32 kind;
 	__u32 pad;
 	char cache[KMS_CACHE_NAME_LEN];
+	__u64 owner; /* --by: kms_site_key.owner */
+};
+
+/* --by: who a split site's row is */
+enum site_owner {
+	OWNER_NONE,
+	OWNER_COMM,
+	OWNER_CGROUP,
 };
 
 struct site {
@@ -71,6 +81,8 @@ struct site {
 	size_t nr_gfps;
 	struct size_count *sizes; /* by allocated size, exact */
 	size_t nr_sizes;
+	enum site_owner owner_kind;
+	char *owner; /* the comm or cgroup v2 path, "other" past --by-max; NULL: none */
 };
 
 struct kkey_state;
@@ -83,6 +95,7 @@ struct site_table {
 	struct site **list;
 	size_t nr, cap;
 	const struct ksyms *ks;
+	struct cgroup_names cgroups; /* --by cgroup: ids to paths */
 };
 
 enum sort_key {

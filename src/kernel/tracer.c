@@ -34,6 +34,7 @@ const struct tracer_opts tracer_defaults = {
 	.pagetype_period = 10,
 	.corr_window = 60,
 	.corr_lag = 5,
+	.by_max = 64,
 };
 
 const char *vm_mode_name(enum kms_vm_mode m)
@@ -79,6 +80,15 @@ int tracer_read_counters(struct tracer *t, __u64 out[KMS_CNT_NR])
 			out[i] += vals[c];
 	}
 	free(vals);
+	/*
+	 * With a filter most frees are of objects never traced: as unmatched
+	 * frees they would only be noise (the export header's filter says why
+	 * they are 0). The frees of traced objects are still matched.
+	 */
+	if (t->filtered) {
+		out[KMS_CNT_UNMATCHED_KFREE] = out[KMS_CNT_UNMATCHED_CACHE_FREE] = 0;
+		out[KMS_CNT_UNMATCHED_VFREE] = out[KMS_CNT_UNMATCHED_BULK] = 0;
+	}
 	/* events are not counted in the kernel: the sites' counters add up to them */
 	out[KMS_CNT_EV_KMALLOC] = t->events[KMS_CNT_EV_KMALLOC];
 	out[KMS_CNT_EV_CACHE_ALLOC] = t->events[KMS_CNT_EV_CACHE_ALLOC];
@@ -283,6 +293,9 @@ int tracer_for_each_site(struct tracer *t, tracer_site_fn fn, void *ctx)
 			}
 			if (into)
 				add_cpus(v, t->ncpu, t->skel->rodata->track_live, into);
+			/* one key, one GFP combination and cache: all charged or none */
+			if (into && key->flags & KMS_KEY_CHARGED)
+				into->bytes_charged = into->bytes_alloc;
 			if (into == &sum)
 				fn(from + i, key, &sum, ctx);
 		}

@@ -48,6 +48,13 @@ struct tracer_opts {
 	__u32 pagetype_period; /* read pagetypeinfo/slabinfo every N intervals */
 	__u32 corr_window; /* correlation window, intervals */
 	__u32 corr_lag; /* lags searched: 0..corr_lag */
+	/* filters, in the kernel (0 / "": none) */
+	__u32 filter_pids[KMS_MAX_FILTER_PIDS];
+	__u32 nr_filter_pids;
+	char filter_comm[KMS_COMM_LEN + 1]; /* a trailing '*': a prefix */
+	char filter_cgroup[256]; /* a cgroup v2 directory, its descendants included */
+	enum kms_by by; /* split sites by comm or cgroup */
+	__u32 by_max; /* distinct owners, the rest is "other" */
 };
 
 typedef void (*tracer_site_fn)(__u32 num, const struct kms_site_key *key,
@@ -83,12 +90,18 @@ struct tracer {
 	void *fail_ctx;
 	bool compat; /* kmem_compat.bpf.c: no BPF compare-and-swap (kernels before 5.12) */
 	char claims_tried[128]; /* why: the probe's refusal */
+	bool filtered; /* --pid, --comm or --cgroup: unmatched frees are not counted */
 };
 
 extern const struct tracer_opts tracer_defaults;
 
 const char *vm_mode_name(enum kms_vm_mode m);
 const char *bulk_mode_name(enum kms_bulk_mode m);
+/*
+ * The filters name running processes and a cgroup v2 directory, --by
+ * cgroup has a cgroup v2 hierarchy: 0, or -errno after a one-line error.
+ */
+int tracer_check_filters(const struct tracer_opts *o);
 /* Load and attach: the vmalloc mode is chosen by trying fentry, kprobe, tracepoints in turn. */
 int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksyms *ks,
 		 tracer_fail_fn on_fail, void *fail_ctx);

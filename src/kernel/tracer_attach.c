@@ -16,6 +16,7 @@
  * its tries do not multiply the vmalloc ones.
  */
 #include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "ksyms.h"
 #include "sites.h"
 #include "tracer.h"
+#include "cgroup.h"
 #include "util.h"
 
 /* the vmalloc core, newest name first (6.10 added the _noprof suffix) */
@@ -201,7 +203,42 @@ struct kmem_kernel {
 	bool new_layout;
 	/* the raw tracepoint programs' prototypes match */
 	bool raw_kmalloc, raw_cache_alloc, raw_kfree, raw_cache_free;
+	/* what charges an allocation to a memory cgroup (0: no memcg) */
+	__u32 gfp_account;
+	__u64 slab_account;
 };
+
+/* An enumerator of any enum in btf (the GFP bits' enum has no name); -1 if none. */
+static long long btf_enum_value(const struct btf *btf, const char *name)
+{
+	__u32 n = btf__type_cnt(btf);
+
+	for (__u32 id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e = btf_is_enum(t) ? btf_enum(t) : NULL;
+
+		for (int i = 0; e && i < btf_vlen(t); i++, e++)
+			if (!strcmp(btf__name_by_offset(btf, e->name_off), name))
+				return e->val;
+	}
+	return -1;
+}
+
+/*
+ * The bits of __GFP_ACCOUNT and SLAB_ACCOUNT: enumerators of their bit
+ * numbers since 6.9 (GFP) and 6.10 (slab); before, #defines that BTF does
+ * not have, whose values did not change since memcg accounting began (4.5).
+ */
+static void account_bits(const struct btf *btf, struct kmem_kernel *k)
+{
+	long long gfp = btf_enum_value(btf, "___GFP_ACCOUNT_BIT");
+	long long slab = btf_enum_value(btf, "_SLAB_ACCOUNT");
+
+	if (btf__find_by_name_kind(btf, "mem_cgroup", BTF_KIND_STRUCT) < 0)
+		return; /* CONFIG_MEMCG off: nothing is charged */
+	k->gfp_account = gfp >= 0 ? 1U << gfp : 0x400000U;
+	k->slab_account = slab >= 0 ? 1ULL << slab : 0x04000000ULL;
+}
 
 /* Read once: every vmalloc mode tried loads the object again. */
 static const struct kmem_kernel *kmem_kernel(void)
@@ -230,6 +267,7 @@ static const struct kmem_kernel *kmem_kernel(void)
 	k.raw_cache_alloc = raw_proto_ok(btf, "kmem_cache_alloc", cache, ARRAY_SIZE(cache), true);
 	k.raw_kfree = raw_proto_ok(btf, "kfree", free, ARRAY_SIZE(free), false);
 	k.raw_cache_free = raw_proto_ok(btf, "kmem_cache_free", free, ARRAY_SIZE(free), false);
+	account_bits(btf, &k);
 	btf__free(btf);
 	return &k;
 }
@@ -415,6 +453,69 @@ static void size_tables(struct kmem_bpf *s, const struct tracer_opts *o)
 	s->rodata->life_sample_shift = log2_u32(o->life_sample ? o->life_sample : 1);
 }
 
+/* --pid, --comm, --cgroup, --by: the programs' read-only switches */
+static void set_filters(struct kmem_bpf *s, const struct tracer_opts *o)
+{
+	size_t n = strlen(o->filter_comm);
+
+	s->rodata->filter_nr_pids = o->nr_filter_pids;
+	memcpy((void *)s->rodata->filter_pids, o->filter_pids, sizeof(o->filter_pids));
+	if (n) {
+		/* a prefix compares its characters, a name its NUL too */
+		bool prefix = o->filter_comm[n - 1] == '*';
+
+		memcpy((void *)s->rodata->filter_comm, o->filter_comm, n - prefix);
+		s->rodata->filter_comm_len = prefix ? n - 1 : n + 1;
+	}
+	s->rodata->filter_cgroup = o->filter_cgroup[0] != '\0';
+	s->rodata->filter_any = o->nr_filter_pids || n || o->filter_cgroup[0];
+	s->rodata->by_mode = o->by;
+	bpf_map__set_max_entries(s->maps.owners, o->by ? o->by_max : 1);
+	s->rodata->gfp_account = kmem_kernel()->gfp_account;
+	s->rodata->slab_account = kmem_kernel()->slab_account;
+}
+
+/* after load: the --cgroup directory into the programs' cgroup array */
+static int set_cgroup(struct kmem_bpf *s, const struct tracer_opts *o)
+{
+	__u32 zero = 0;
+	int fd, err;
+
+	if (!o->filter_cgroup[0])
+		return 0;
+	fd = cgroup2_open(o->filter_cgroup, "--cgroup");
+	if (fd < 0)
+		return fd;
+	err = bpf_map_update_elem(bpf_map__fd(s->maps.filter_cg), &zero, &fd, BPF_ANY);
+	close(fd);
+	return err ? -errno : 0;
+}
+
+int tracer_check_filters(const struct tracer_opts *o)
+{
+	char mnt[256];
+	int fd;
+
+	for (__u32 i = 0; i < o->nr_filter_pids; i++) {
+		if (kill(o->filter_pids[i], 0) && errno == ESRCH) {
+			log_err("--pid %u: no such process: give the id of a running process (see ps -e)",
+				o->filter_pids[i]);
+			return -ESRCH;
+		}
+	}
+	if (o->filter_cgroup[0]) {
+		fd = cgroup2_open(o->filter_cgroup, "--cgroup");
+		if (fd < 0)
+			return fd;
+		close(fd);
+	}
+	if (o->by == KMS_BY_CGROUP && cgroup2_mount(mnt, sizeof(mnt))) {
+		log_err("--by cgroup needs cgroup v2 and this machine has no cgroup2 hierarchy mounted (cgroup v1 only): mount one (mount -t cgroup2 none /sys/fs/cgroup/unified) or use --by comm");
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int configure(struct kmem_bpf *s, const struct tracer_opts *o, const struct ksyms *ks,
 		     enum kms_vm_mode mode, const char *target)
 {
@@ -427,6 +528,7 @@ static int configure(struct kmem_bpf *s, const struct tracer_opts *o, const stru
 		set_skip_ranges(s, ks);
 	set_dup_ranges(s, ks);
 	size_tables(s, o);
+	set_filters(s, o);
 	bpf_map__set_max_entries(s->maps.stacks, o->stack_entries);
 	bpf_map__set_max_entries(s->maps.events, o->ringbuf_size);
 	set_autoload(s, o, mode);
@@ -623,6 +725,9 @@ static int try_mode(struct tracer *t, const struct tracer_opts *o, const struct 
 			note_refusal(t, mode, "load", err);
 		goto fail;
 	}
+	err = set_cgroup(t->skel, o);
+	if (err)
+		goto fail;
 	err = attach_vmalloc(t);
 	if (err) {
 		note_refusal(t, mode, "attach", err);
@@ -842,6 +947,7 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 			return err;
 	}
 	t->max_sites = o->site_entries;
+	t->filtered = o->nr_filter_pids || o->filter_comm[0] || o->filter_cgroup[0];
 	describe_vm(t);
 	attach_kmem(t);
 	attach_bulk(t, o);

@@ -729,6 +729,8 @@ static void summary(FILE *f, const struct report *rp)
 	fprintf(f, "<div><b>%llu</b>allocations</div><div><b>%llu</b>cross-CPU frees</div>",
 		(unsigned long long)t->allocs, (unsigned long long)t->cross_cpu_frees);
 	fprintf(f, "<div><b>%llu</b>implied frees</div>", (unsigned long long)t->implied_frees);
+	fprintf(f, "<div><b>%s</b>charged to memcg</div>",
+		fmt_bytes(t->bytes_charged, a, sizeof(a)));
 	fprintf(f, "<div><b>%llu</b>drops</div><div><b>%llu</b>intervals</div></div>\n",
 		(unsigned long long)rp_drops_total(rp), (unsigned long long)rp->intervals);
 	note_p(f, "cut", rp_note_cut, rp);
@@ -939,6 +941,32 @@ static void page_view_html(FILE *f, const struct report *rp)
 	fprintf(f, "</tbody></table>\n");
 }
 
+/* a --by recording: the comms or cgroups that allocated the most (10 at most) */
+static void owners_table(FILE *f, const struct report *rp)
+{
+	bool comm = rp->nr_owners && !strcmp(rp->owner_field, FLD_COMM);
+	const char *cols[] = { comm ? "Comm" : "Cgroup", "Allocs", "Requested", "Allocated",
+			       "Charged to memcg" };
+
+	if (!rp->nr_owners)
+		return;
+	fprintf(f, "<h2>Top %s</h2>\n<table class=\"sortable\" id=\"owners\">",
+		comm ? "comms" : "cgroups");
+	th(f, cols, 5);
+	for (size_t i = 0; i < rp->nr_owners && i < 10; i++) {
+		const struct rp_owner *w = &rp->owners[i];
+
+		fprintf(f, "<tr>");
+		td_text(f, w->name);
+		td_count(f, w->allocs);
+		td_bytes(f, w->bytes_req);
+		td_bytes(f, w->bytes_alloc);
+		td_bytes(f, w->bytes_charged);
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
 static void corr_table(FILE *f, const struct report *rp)
 {
 	static const char *const cols[] = {
@@ -1111,6 +1139,7 @@ int report_write_html(FILE *f, struct report *rp)
 	page_view_html(f, rp);
 	gfp_chart(f, rp);
 	sites_table(f, rp);
+	owners_table(f, rp);
 	frag_table(f, rp);
 	corr_table(f, rp);
 	leak_table(f, rp);

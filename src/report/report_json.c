@@ -54,6 +54,7 @@ static void counts_json(cJSON *o, const struct rp_site *s)
 	num(o, "slack_pct", rp_site_slack_pct(s));
 	num(o, FLD_BYTES_FREED, s->bytes_freed);
 	num(o, FLD_CROSS_CPU_FREES, s->cross_cpu_frees);
+	num(o, FLD_BYTES_CHARGED, s->bytes_charged);
 }
 
 static cJSON *site_json(const struct rp_site *s)
@@ -488,6 +489,25 @@ static cJSON *hosts_json(const struct report *rp)
 	return a;
 }
 
+/* a --by recording's totals per comm or cgroup, biggest first: [{"comm": "x", ...}] */
+static cJSON *owners_json(const struct report *rp)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < rp->nr_owners; i++) {
+		const struct rp_owner *w = &rp->owners[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, rp->owner_field, w->name);
+		num(o, FLD_ALLOCS, w->allocs);
+		num(o, FLD_BYTES_REQ, w->bytes_req);
+		num(o, FLD_BYTES_ALLOC, w->bytes_alloc);
+		num(o, FLD_BYTES_CHARGED, w->bytes_charged);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
 cJSON *report_json(struct report *rp)
 {
 	cJSON *o = cJSON_CreateObject(), *w, *sites;
@@ -520,6 +540,7 @@ cJSON *report_json(struct report *rp)
 	cJSON_AddItemToObject(o, "page_sites", pages_json(rp));
 	cJSON_AddItemToObject(o, "page_allocator", page_view_json(rp));
 	cJSON_AddItemToObject(o, "correlation", corr_json(rp));
+	cJSON_AddItemToObject(o, "owners", owners_json(rp));
 	cJSON_AddItemToObject(o, "leak_suspects", leaks_json(rp));
 	cJSON_AddItemToObject(o, "not_leak_suspects", not_leaks_json(rp));
 	return o;

@@ -115,6 +115,9 @@ static void site_free(struct rp_site *s)
 
 void report_free(struct report *rp)
 {
+	for (size_t i = 0; i < rp->nr_owners; i++)
+		free(rp->owners[i].name);
+	free(rp->owners);
 	for (size_t i = 0; i < rp->nr_sites; i++)
 		site_free(rp->sites[i]);
 	for (size_t i = 0; i < rp->nr_pages; i++)

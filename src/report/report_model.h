@@ -50,6 +50,13 @@ struct rp_opts {
 	__u64 since_ns, until_ns; /* 0: open */
 	bool folded_count; /* --weight count */
 	__u64 max_sites; /* distinct sites kept per table (--max-sites); 0: no limit */
+	const char *comm, *cgroup; /* sites split by --by: only this comm / cgroup (glob) */
+};
+
+/* what the sites of a recording made with --by add up to per comm or cgroup */
+struct rp_owner {
+	char *name;
+	__u64 allocs, bytes_req, bytes_alloc, bytes_charged;
 };
 
 /* One point of a time series: values of one time bucket. */
@@ -98,6 +105,7 @@ struct rp_site {
 	__u64 live_untracked; /* objects the live table could not hold: live is a lower bound */
 	__s64 live, live_bytes;
 	__u64 live_t; /* time of the live values */
+	__u64 bytes_charged; /* of bytes_alloc, charged to a memory cgroup */
 	bool req_unknown;
 	__u64 sizes[RP_HIST];
 	struct rp_gfp *gfps;
@@ -304,6 +312,10 @@ struct report {
 	size_t nr_exhaust_sites, nr_exhaust_pages;
 	__u64 exhaust_buckets;
 	struct rp_site *total; /* all filtered sites summed, with rest */
+	/* --by recordings: totals per comm or cgroup (owner_field: FLD_COMM / FLD_CGROUP) */
+	struct rp_owner *owners;
+	size_t nr_owners;
+	const char *owner_field;
 	/* site_rest: the sites a daemon's top_sites left out, in totals only */
 	struct rp_site *rest;
 	__u64 rest_intervals, rest_sites; /* intervals with a site_rest, sites folded (sum) */

@@ -154,6 +154,17 @@ static void add_counts(struct rp_site *t, const struct rp_site *r)
 	t->cross_cpu_frees = rp_sat_add(t->cross_cpu_frees, r->cross_cpu_frees);
 	t->implied_frees = rp_sat_add(t->implied_frees, r->implied_frees);
 	t->live_untracked = rp_sat_add(t->live_untracked, r->live_untracked);
+	t->bytes_charged = rp_sat_add(t->bytes_charged, r->bytes_charged);
+}
+
+/* the biggest allocators first, by bytes */
+static int cmp_owner(const void *a, const void *b)
+{
+	const struct rp_owner *x = a, *y = b;
+
+	if (x->bytes_alloc != y->bytes_alloc)
+		return x->bytes_alloc > y->bytes_alloc ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 void report_finish(struct report *rp)
@@ -186,4 +197,6 @@ void report_finish(struct report *rp)
 		qsort(rp->corr, rp->nr_corr, sizeof(*rp->corr), cmp_corr);
 	if (rp->nr_folds)
 		qsort(rp->folds, rp->nr_folds, sizeof(*rp->folds), cmp_fold);
+	if (rp->nr_owners)
+		qsort(rp->owners, rp->nr_owners, sizeof(*rp->owners), cmp_owner);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* site and page_site records: per-site sums, GFP combinations, size histograms, folded stacks. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,7 +171,8 @@ static int fold_add(struct report *rp, struct ndjson_reader *r, const cJSON *sta
 }
 
 struct site_vals {
-	unsigned long long allocs, frees, failed, req, alloc, freed, xcpu, implied, untracked;
+	unsigned long long allocs, frees, failed, req, alloc, freed, xcpu, implied, untracked,
+		charged;
 	long long live, live_bytes;
 };
 
@@ -190,6 +192,7 @@ static const struct {
 	/* newer fields: absent in older files, read as 0 */
 	{ FLD_IMPLIED_FREES, offsetof(struct site_vals, implied), false },
 	{ FLD_LIVE_UNTRACKED, offsetof(struct site_vals, untracked), false },
+	{ FLD_BYTES_CHARGED, offsetof(struct site_vals, charged), false },
 };
 
 /* a signed field, 0 when absent; false when present and not an integer */
@@ -272,6 +275,55 @@ static int site_asizes(struct ndjson_reader *r, struct rp_site *s, const cJSON *
 	return 0;
 }
 
+/* the comm or cgroup of a site record of a --by recording, and which field it is */
+static const char *owner_of(const cJSON *rec, const char **field)
+{
+	const char *comm = nr_get_str(rec, FLD_COMM), *cg = nr_get_str(rec, FLD_CGROUP);
+
+	*field = comm ? FLD_COMM : FLD_CGROUP;
+	return comm ? comm : cg;
+}
+
+bool rp_owner_wanted(const struct report *rp, const cJSON *rec)
+{
+	const char *comm = nr_get_str(rec, FLD_COMM), *cg = nr_get_str(rec, FLD_CGROUP);
+
+	if (rp->opts.comm && (!comm || fnmatch(rp->opts.comm, comm, 0)))
+		return false;
+	return !rp->opts.cgroup || (cg && !fnmatch(rp->opts.cgroup, cg, 0));
+}
+
+int rp_owner_add(struct report *rp, const cJSON *rec, __u64 allocs, __u64 req, __u64 alloc,
+		 __u64 charged)
+{
+	const char *field, *name = owner_of(rec, &field);
+	struct rp_owner *o = NULL, *v;
+
+	if (!name)
+		return 0;
+	rp->owner_field = field;
+	for (size_t i = 0; i < rp->nr_owners && !o; i++)
+		if (!strcmp(rp->owners[i].name, name))
+			o = &rp->owners[i];
+	if (!o) {
+		v = realloc(rp->owners, (rp->nr_owners + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		rp->owners = v;
+		o = &v[rp->nr_owners];
+		memset(o, 0, sizeof(*o));
+		o->name = strdup(name);
+		if (!o->name)
+			return -ENOMEM;
+		rp->nr_owners++;
+	}
+	o->allocs = rp_sat_add(o->allocs, allocs);
+	o->bytes_req = rp_sat_add(o->bytes_req, req);
+	o->bytes_alloc = rp_sat_add(o->bytes_alloc, alloc);
+	o->bytes_charged = rp_sat_add(o->bytes_charged, charged);
+	return 0;
+}
+
 static void site_add(struct rp_site *s, const struct site_vals *v, __u64 t, const __u64 *h)
 {
 	s->allocs = rp_sat_add(s->allocs, v->allocs);
@@ -282,6 +334,7 @@ static void site_add(struct rp_site *s, const struct site_vals *v, __u64 t, cons
 	s->bytes_freed = rp_sat_add(s->bytes_freed, v->freed);
 	s->cross_cpu_frees = rp_sat_add(s->cross_cpu_frees, v->xcpu);
 	s->implied_frees = rp_sat_add(s->implied_frees, v->implied);
+	s->bytes_charged = rp_sat_add(s->bytes_charged, v->charged);
 	for (int i = 0; i < RP_HIST; i++)
 		s->sizes[i] = rp_sat_add(s->sizes[i], h[i]);
 	if (!s->live_t || t >= s->live_t) {
@@ -444,11 +497,13 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 				    !caller ? FLD_CALLER :
 					      FLD_SITE,
 				    "is missing or not a string");
-	if (!rp_wanted(rp, kind, caller, site))
+	if (!rp_wanted(rp, kind, caller, site) || !rp_owner_wanted(rp, rec))
 		return 0;
 	rc = read_counts(r, REC_SITE, rec, &v, h);
 	if (rc)
 		return rc < 0 ? rc : 0;
+	if (rp_owner_add(rp, rec, v.allocs, v.req, v.alloc, v.charged))
+		return -ENOMEM;
 	if (stack && !cJSON_IsArray(stack))
 		return rp_bad_field(r, REC_SITE, FLD_STACK, "is not an array");
 	s = get_site(rp, &rp->site_map, kind, cache ? cache : "", caller, site);
@@ -497,8 +552,8 @@ int rp_feed_site_rest(struct report *rp, struct ndjson_reader *r, const cJSON *r
 	struct site_vals v;
 	int rc;
 
-	if (rp->opts.kind || rp->opts.caller) {
-		/* the folded sites' kinds and callers are unknown: cannot be filtered */
+	if (rp->opts.kind || rp->opts.caller || rp->opts.comm || rp->opts.cgroup) {
+		/* the folded sites' kinds, callers, owners are unknown: cannot be filtered */
 		rp->rest_filtered = true;
 		return 0;
 	}

@@ -10,6 +10,11 @@ struct ndjson_reader;
 
 /* t: the record's time (0: unknown). 0, or -ENOMEM; problems go to the reader. */
 int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);
+/* --comm / --cgroup: a site record of a --by recording that matches (all, without them) */
+bool rp_owner_wanted(const struct report *rp, const cJSON *rec);
+/* Add a site record's counts to its comm's or cgroup's totals (none: nothing); -ENOMEM. */
+int rp_owner_add(struct report *rp, const cJSON *rec, __u64 allocs, __u64 req, __u64 alloc,
+		 __u64 charged);
 /* site_rest: into the totals only (rp->rest) */
 int rp_feed_site_rest(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);
 int rp_feed_page_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);

@@ -105,6 +105,9 @@ static void print_summary(FILE *f, struct report *rp)
 	fprintf(f, "  Total allocated      %10s\n", fmt_bytes(t->bytes_alloc, a, sizeof(a)));
 	fprintf(f, "  Slack                %10s, %.2f%% of allocated\n",
 		fmt_bytes(rp_site_slack(t), a, sizeof(a)), rp_site_slack_pct(t));
+	fprintf(f, "  Charged to memcg     %10s, %.2f%% of allocated; uncharged %s\n",
+		fmt_bytes(t->bytes_charged, a, sizeof(a)), pct(t->bytes_charged, t->bytes_alloc),
+		fmt_bytes(t->bytes_alloc - t->bytes_charged, b, sizeof(b)));
 	fprintf(f,
 		"  Total freed          %10s in %llu matched frees; %llu unmatched (allocated before tracing); %llu implied (allocated again while tracked)\n",
 		fmt_bytes(t->bytes_freed, a, sizeof(a)), (unsigned long long)t->frees,
@@ -541,11 +544,33 @@ static void print_page_view(FILE *f, struct report *rp)
 		fprintf(f, "(no extfrag or compaction records: record with --pages)\n");
 }
 
+/* a --by recording: allocations per comm or cgroup, biggest first */
+static void print_owners(FILE *f, const struct report *rp)
+{
+	char a[16], b[16], c[16];
+
+	if (!rp->nr_owners)
+		return;
+	fprintf(f, "\nBY %s\n%-40s %10s %10s %10s %10s\n",
+		!strcmp(rp->owner_field, FLD_COMM) ? "COMM" : "CGROUP",
+		!strcmp(rp->owner_field, FLD_COMM) ? "COMM" : "CGROUP", "ALLOCS", "REQ", "ALLOC",
+		"CHARGED");
+	for (size_t i = 0; i < rp->nr_owners && (!rp->opts.top || i < rp->opts.top); i++) {
+		const struct rp_owner *w = &rp->owners[i];
+
+		fprintf(f, "%-40s %10llu %10s %10s %10s\n", w->name, (unsigned long long)w->allocs,
+			fmt_bytes(w->bytes_req, a, sizeof(a)),
+			fmt_bytes(w->bytes_alloc, b, sizeof(b)),
+			fmt_bytes(w->bytes_charged, c, sizeof(c)));
+	}
+}
+
 void report_print_text(FILE *f, struct report *rp)
 {
 	print_head(f, rp);
 	print_sites(f, rp);
 	print_summary(f, rp);
+	print_owners(f, rp);
 	print_classes(f, rp);
 	print_advice(f, rp);
 	print_slabs(f, rp);

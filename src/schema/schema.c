@@ -32,7 +32,7 @@ const char *const schema_meminfo_keys[5] = { MI_MEMFREE, MI_SLAB, MI_SRECLAIMABL
 #define COUNTS                                                                              \
 	FLD_ALLOCS, FLD_FREES, FLD_FAILED, FLD_BYTES_REQ, FLD_BYTES_ALLOC, FLD_SLACK,       \
 		FLD_BYTES_FREED, FLD_CROSS_CPU_FREES, FLD_IMPLIED_FREES, FLD_IMPLIED_BYTES, \
-		FLD_SIZES, FLD_LIFETIMES_NS
+		FLD_BYTES_CHARGED, FLD_SIZES, FLD_LIFETIMES_NS
 
 static const char *const f_header[] = {
 	FLD_TYPE,
@@ -63,6 +63,12 @@ static const char *const f_header[] = {
 	FLD_SETTINGS "." FLD_LIVE_ENTRIES,
 	FLD_SETTINGS "." FLD_SITE_ENTRIES,
 	FLD_SETTINGS "." FLD_LIFE_SAMPLE,
+	FLD_SETTINGS "." FLD_FILTER,
+	FLD_SETTINGS "." FLD_FILTER "." FLD_PID,
+	FLD_SETTINGS "." FLD_FILTER "." FLD_COMM,
+	FLD_SETTINGS "." FLD_FILTER "." FLD_CGROUP,
+	FLD_SETTINGS "." FLD_BY,
+	FLD_SETTINGS "." FLD_BY_MAX,
 	FLD_GFP_NAMES,
 	FLD_SYMBOLS,
 	FLD_RAW_ADDRESSES,
@@ -115,7 +121,8 @@ static const char *const f_interval[] = {
 static const char *const f_site[] = {
 	FLD_TYPE,	 FLD_SEQ, FLD_KIND,  FLD_CACHE,	      FLD_CALLER,
 	FLD_SITE,	 COUNTS,  FLD_LIVE,  FLD_LIVE_BYTES,  FLD_LIVE_UNTRACKED,
-	FLD_REQ_UNKNOWN, FLD_GFP, FLD_STACK, FLD_ALLOC_SIZES, NULL,
+	FLD_REQ_UNKNOWN, FLD_GFP, FLD_STACK, FLD_ALLOC_SIZES, FLD_COMM,
+	FLD_CGROUP,	 NULL,
 };
 static const char *const f_site_rest[] = {
 	FLD_TYPE, FLD_SEQ, FLD_SITES, COUNTS, FLD_LIVE, FLD_LIVE_BYTES, FLD_LIVE_UNTRACKED, NULL,
@@ -231,6 +238,27 @@ cJSON *schema_rec(const char *type, __u64 seq)
 	return o;
 }
 
+/* settings.filter: only the filters that are on */
+static void add_filter(cJSON *set, const struct schema_header *h)
+{
+	bool comm = h->filter_comm && h->filter_comm[0];
+	bool cgroup = h->filter_cgroup && h->filter_cgroup[0];
+	cJSON *f, *a;
+
+	if (!h->nr_filter_pids && !comm && !cgroup)
+		return;
+	f = cJSON_AddObjectToObject(set, FLD_FILTER);
+	if (h->nr_filter_pids) {
+		a = cJSON_AddArrayToObject(f, FLD_PID);
+		for (__u32 i = 0; a && i < h->nr_filter_pids; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateNumber(h->filter_pids[i]));
+	}
+	if (comm)
+		cJSON_AddStringToObject(f, FLD_COMM, h->filter_comm);
+	if (cgroup)
+		cJSON_AddStringToObject(f, FLD_CGROUP, h->filter_cgroup);
+}
+
 cJSON *schema_header(const struct schema_header *h)
 {
 	cJSON *o = typed(REC_HEADER), *a, *set;
@@ -269,6 +297,11 @@ cJSON *schema_header(const struct schema_header *h)
 	json_add_u64(set, FLD_LIVE_ENTRIES, h->live_entries);
 	json_add_u64(set, FLD_SITE_ENTRIES, h->site_entries);
 	json_add_u64(set, FLD_LIFE_SAMPLE, h->life_sample);
+	add_filter(set, h);
+	if (h->by) {
+		cJSON_AddStringToObject(set, FLD_BY, h->by);
+		json_add_u64(set, FLD_BY_MAX, h->by_max);
+	}
 	cJSON_AddStringToObject(o, FLD_GFP_NAMES, h->gfp_names);
 	cJSON_AddBoolToObject(o, FLD_SYMBOLS, h->symbols);
 	cJSON_AddBoolToObject(o, FLD_RAW_ADDRESSES, h->raw_addresses);
@@ -332,6 +365,7 @@ void schema_counts_add(struct site_counts *sum, const struct site_counts *c)
 	sum->cross_cpu_frees += c->cross_cpu_frees;
 	sum->implied_frees += c->implied_frees;
 	sum->implied_bytes += c->implied_bytes;
+	sum->bytes_charged += c->bytes_charged;
 	for (int i = 0; i < KMS_SIZE_BUCKETS; i++)
 		sum->size_hist[i] += c->size_hist[i];
 	for (int i = 0; i < KMS_LIFE_BUCKETS; i++)
@@ -350,6 +384,7 @@ void schema_add_counts(cJSON *o, const struct site_counts *c)
 	json_add_u64(o, FLD_CROSS_CPU_FREES, c->cross_cpu_frees);
 	json_add_u64(o, FLD_IMPLIED_FREES, c->implied_frees);
 	json_add_u64(o, FLD_IMPLIED_BYTES, c->implied_bytes);
+	json_add_u64(o, FLD_BYTES_CHARGED, c->bytes_charged);
 	cJSON_AddItemToObject(o, FLD_SIZES, json_log2_hist(c->size_hist, KMS_SIZE_BUCKETS));
 	cJSON_AddItemToObject(o, FLD_LIFETIMES_NS, json_log2_hist(c->life_hist, KMS_LIFE_BUCKETS));
 }
@@ -361,6 +396,10 @@ static void add_site_id(cJSON *o, const struct schema_site *s)
 		cJSON_AddStringToObject(o, FLD_CACHE, s->cache);
 	cJSON_AddStringToObject(o, FLD_CALLER, s->caller);
 	cJSON_AddStringToObject(o, FLD_SITE, s->site);
+	if (s->comm)
+		cJSON_AddStringToObject(o, FLD_COMM, s->comm);
+	if (s->cgroup)
+		cJSON_AddStringToObject(o, FLD_CGROUP, s->cgroup);
 }
 
 static void add_site_tail(cJSON *o, struct schema_site *s)

@@ -95,6 +95,10 @@ struct site_counts;
 #define FLD_LIVE_ENTRIES "live_entries" /* live-object table size */
 #define FLD_SITE_ENTRIES "site_entries" /* site table size */
 #define FLD_LIFE_SAMPLE "life_sample" /* lifetimes of 1 allocation in N */
+/* {pid: [..], comm: "..", cgroup: ".."}: the allocations traced (absent: all) */
+#define FLD_FILTER "filter"
+#define FLD_BY "by" /* "comm" or "cgroup": sites split by it (absent: not split) */
+#define FLD_BY_MAX "by_max" /* with by: distinct comms/cgroups kept apart, the rest "other" */
 #define FLD_GFP_NAMES "gfp_names" /* "tracefs format", "BTF" or "raw" */
 #define FLD_SYMBOLS "symbols" /* bool: kallsyms was readable */
 #define FLD_RAW_ADDRESSES "raw_addresses" /* bool: --raw-addresses */
@@ -137,10 +141,14 @@ struct site_counts;
 #define FLD_REQ_UNKNOWN "req_unknown" /* true: bytes_req is the page-rounded size */
 /* {"512": {"allocs": n, "bytes_req": b}}: exact, by allocated size (class, page-rounded) */
 #define FLD_ALLOC_SIZES "alloc_sizes"
+/* of bytes_alloc, charged to a memory cgroup (__GFP_ACCOUNT or a SLAB_ACCOUNT cache) */
+#define FLD_BYTES_CHARGED "bytes_charged"
+/* site split by --by cgroup: the allocating task's cgroup v2 path ("other": the rest) */
+#define FLD_CGROUP "cgroup"
 
 /* failure */
 #define FLD_PID "pid"
-#define FLD_COMM "comm"
+#define FLD_COMM "comm" /* also a site's, split by --by comm ("other": the rest) */
 
 /* buddyinfo, pagetype */
 #define FLD_UNUSABLE_INDEX "unusable_index" /* per order, 0..1 */
@@ -263,6 +271,11 @@ struct schema_header {
 	const char *bulk_free, *bulk_free_refused; /* refused NULL or "": not written */
 	bool track_live;
 	__u64 live_entries, site_entries, life_sample;
+	const __u32 *filter_pids; /* nr_filter_pids of them */
+	__u32 nr_filter_pids;
+	const char *filter_comm, *filter_cgroup; /* NULL or "": no such filter */
+	const char *by; /* NULL: sites not split */
+	__u64 by_max;
 	const char *gfp_names;
 	bool symbols, raw_addresses;
 	const char *claims, *claims_refused; /* NULL or "": not written */
@@ -289,6 +302,7 @@ cJSON *schema_interval(const struct schema_interval *iv);
 struct schema_site {
 	__u64 seq;
 	const char *kind, *cache, *caller, *site; /* cache NULL: not a kmem_cache site */
+	const char *comm, *cgroup; /* --by: the owner of the split site, NULL: none */
 	const struct site_counts *delta, *total; /* total: state doc only */
 	__s64 live, live_bytes;
 	__u64 live_untracked;

@@ -112,6 +112,9 @@ int session_start(struct session *s, const struct tracer_opts *o, double interva
 	ksyms_raw_addresses = o->raw_addresses;
 	if (check_bpf_permissions("kmemscope") || !tracefs_dir())
 		return -EPERM;
+	err = tracer_check_filters(o);
+	if (err)
+		return err;
 	s->failures = cJSON_CreateArray();
 	if (!s->failures)
 		return -ENOMEM;
@@ -194,6 +197,14 @@ cJSON *session_header(struct session *s)
 		.live_entries = s->topts.live_entries,
 		.site_entries = s->topts.site_entries,
 		.life_sample = s->topts.life_sample,
+		.filter_pids = s->topts.filter_pids,
+		.nr_filter_pids = s->topts.nr_filter_pids,
+		.filter_comm = s->topts.filter_comm,
+		.filter_cgroup = s->topts.filter_cgroup,
+		.by = s->topts.by == KMS_BY_COMM   ? "comm" :
+		      s->topts.by == KMS_BY_CGROUP ? "cgroup" :
+						     NULL,
+		.by_max = s->topts.by_max,
 		.gfp_names = s->gfp ? gfp_table__source(s->gfp) : "raw",
 		.symbols = s->ks && ksyms__count(s->ks) && !ksyms__hidden(s->ks),
 		.raw_addresses = s->topts.raw_addresses,
@@ -297,6 +308,8 @@ static struct schema_site site_view(struct session *s, const struct site *site, 
 		.live_bytes = site->live_bytes,
 		.live_untracked = site->live_untracked,
 		.req_unknown = site->no_req,
+		.comm = site->owner_kind == OWNER_COMM ? site->owner : NULL,
+		.cgroup = site->owner_kind == OWNER_CGROUP ? site->owner : NULL,
 		.gfp = gfp_object(s, site, totals),
 		.stack = stack_array(s, site),
 		.alloc_sizes = alloc_sizes_object(site, totals),

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "session_options.h"
+#include "util.h"
 
 #define TOPT(member) OPT_FIELD(struct tracer_opts, member)
 
@@ -49,6 +50,68 @@ static const char *format_allocators(const void *topts, char *buf, size_t sz)
 		 o->vmalloc ? "vmalloc," : "");
 	if (*buf)
 		buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
+static const char *const by_names[] = { "none", "comm", "cgroup", NULL };
+
+/* "1234,5678": at most KMS_MAX_FILTER_PIDS process ids ("" in a config file: none) */
+int parse_pids(const char *list, struct tracer_opts *o)
+{
+	char buf[256], *tok, *save = NULL;
+	__u64 v;
+
+	if (!list || strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, list);
+	o->nr_filter_pids = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->nr_filter_pids == KMS_MAX_FILTER_PIDS || !parse_u64(tok, 1, 0x3fffffff, &v))
+			return -EINVAL;
+		o->filter_pids[o->nr_filter_pids++] = v;
+	}
+	return 0;
+}
+
+static bool set_pids(const char *s, void *topts)
+{
+	return !parse_pids(s, topts);
+}
+
+static const char *format_pids(const void *topts, char *buf, size_t sz)
+{
+	const struct tracer_opts *o = topts;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (__u32 i = 0; i < o->nr_filter_pids && n < sz; i++)
+		n += snprintf(buf + n, sz - n, "%s%u", i ? "," : "", o->filter_pids[i]);
+	return buf;
+}
+
+/* a task name (up to 15 characters, the kernel's TASK_COMM_LEN - 1), or a prefix and '*' */
+static bool set_comm(const char *s, void *field)
+{
+	size_t n = strlen(s), star = n && s[n - 1] == '*';
+
+	if (n - star >= KMS_COMM_LEN || memchr(s, '*', n - star))
+		return false;
+	strcpy(field, s);
+	return true;
+}
+
+/* an absolute path into the tracer options' char array ("": no filter) */
+static bool set_cgroup(const char *s, void *field)
+{
+	if (*s && (s[0] != '/' || strlen(s) >= sizeof(((struct tracer_opts *)0)->filter_cgroup)))
+		return false;
+	strcpy(field, s);
+	return true;
+}
+
+static const char *format_string(const void *field, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%s", (const char *)field);
 	return buf;
 }
 
@@ -121,6 +184,30 @@ static const struct opt_spec specs[] = {
 	  100000, "60", "N",
 	  "correlation of callers' activity with fragmentation: the sliding window, in "
 	  "intervals" },
+	{ "pid", 0, "pid", OT_CUSTOM, OF_TOPTS | OF_REATTACH, 0, sizeof(struct tracer_opts), 0, 0,
+	  "", "PID[,PID...]",
+	  "trace only the allocations of these processes (thread group ids; frees are matched "
+	  "whoever frees)",
+	  "expected a comma list of at most 16 process ids", NULL, set_pids, NULL, NULL,
+	  format_pids },
+	{ "comm", 0, "comm", OT_CUSTOM, OF_TOPTS | OF_REATTACH, TOPT(filter_comm), 0, 0, "", "NAME",
+	  "trace only the allocations of tasks named NAME (exact), or whose name starts with "
+	  "NAME when it ends in '*'",
+	  "expected a task name of at most 15 characters, or a prefix and '*'", NULL, set_comm,
+	  NULL, NULL, format_string },
+	{ "cgroup", 0, "cgroup", OT_CUSTOM, OF_TOPTS | OF_REATTACH, TOPT(filter_cgroup), 0, 0, "",
+	  "PATH",
+	  "trace only the allocations of tasks in this cgroup v2 directory or below it "
+	  "(an absolute path under the cgroup2 mount)",
+	  "expected an absolute path of a cgroup v2 directory", NULL, set_cgroup, NULL, NULL,
+	  format_string },
+	{ "by", 0, "by", OT_ENUM, OF_TOPTS | OF_REATTACH, TOPT(by), 0, 0, "none", "KEY",
+	  "split each call site by the allocating task's comm or cgroup (v2 path): none, comm "
+	  "or cgroup",
+	  NULL, by_names },
+	{ "by-max", 0, "by_max", OT_UINT, OF_TOPTS | OF_REATTACH, TOPT(by_max), 1, 65536, "64", "N",
+	  "with --by: distinct comms or cgroups kept apart, at most; the allocations of the "
+	  "others are counted in one \"other\" row" },
 	{ "corr-lag", 0, "corr_lag", OT_UINT, OF_TOPTS | OF_REATTACH, TOPT(corr_lag), 0, 1000, "5",
 	  "K",
 	  "look for fragmentation changes 0..K intervals after the activity (K < "

@@ -15,6 +15,8 @@ extern const struct opt_table session_tracing_table;
 
 /* "kmalloc,cache,vmalloc" into the tracer options; -EINVAL on an unknown name */
 int parse_allocators(const char *list, struct tracer_opts *o);
+/* "1234,5678" into the tracer options' pid filter; -EINVAL past 16 or on a non-number */
+int parse_pids(const char *list, struct tracer_opts *o);
 /* the session counts the pagetypeinfo period in intervals */
 __u32 tracing_period_intervals(double period, double interval);
 /*

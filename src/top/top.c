@@ -134,7 +134,7 @@ static cJSON *fetch(struct top *t, bool drain, char *why, size_t sz)
 static int show_state(struct top *t, cJSON *st, const struct top_model *prev)
 {
 	struct top_model m;
-	char sel[128] = "", kind[32] = "";
+	char sel[sizeof(((struct top_row *)0)->site_name)] = "", kind[32] = "";
 
 	if (t->have_model && t->ui.selected < t->model.nr_vis) {
 		const struct top_row *r = &t->model.rows[t->model.vis[t->ui.selected]];
@@ -330,6 +330,10 @@ static void on_key(struct top *t, int ch, int page)
 		break;
 	case 't':
 		t->opts.totals = !t->opts.totals;
+		break;
+	case 'w':
+		t->opts.by_owner = !t->opts.by_owner;
+		t->ui.selected = 0;
 		break;
 	case 'f':
 		toggle_pane(t, PANE_FRAG);

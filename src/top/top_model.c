@@ -75,6 +75,18 @@ static void load_row(struct top_row *r, const cJSON *s, double dur)
 	copy(r->caller, sizeof(r->caller), top_str(s, FLD_CALLER));
 	if (!r->site_name[0])
 		copy(r->site_name, sizeof(r->site_name), r->caller);
+	/* --by: whose row it is, first (the filter matches it too) */
+	if (*top_str(s, FLD_COMM) || *top_str(s, FLD_CGROUP)) {
+		char name[sizeof(r->site_name)];
+
+		copy(r->owner, sizeof(r->owner),
+		     *top_str(s, FLD_COMM) ? top_str(s, FLD_COMM) : top_str(s, FLD_CGROUP));
+		copy(name, sizeof(name), r->site_name);
+		/* bounded: a cgroup path may be long, the site keeps its offset */
+		snprintf(r->site_name, sizeof(r->site_name), "%.40s: %.100s",
+			 *top_str(s, FLD_COMM) ? top_str(s, FLD_COMM) : top_str(s, FLD_CGROUP),
+			 name);
+	}
 	r->kclass = kind_class(kind);
 	copy(r->kind, sizeof(r->kind),
 	     r->kclass == KIND_CACHE && *top_str(s, FLD_CACHE) ? top_str(s, FLD_CACHE) : kind);
@@ -98,9 +110,84 @@ static void load_row(struct top_row *r, const cJSON *s, double dur)
 	r->t_req = top_num(t, FLD_BYTES_REQ);
 	r->t_alloc_bytes = r->tot_bytes;
 	r->t_slack = top_num(t, FLD_SLACK);
+	r->t_charged = top_num(t, FLD_BYTES_CHARGED);
 	r->live = top_num(s, FLD_LIVE);
 	r->live_bytes = top_num(s, FLD_LIVE_BYTES);
 	r->live_untracked = top_num(s, FLD_LIVE_UNTRACKED);
+}
+
+/* "pid 12,34  comm x*  cgroup /sys/fs/cgroup/a   split by comm (64 at most)" */
+static void load_who(struct top_model *m, const cJSON *set)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(set, FLD_FILTER), *p;
+	size_t n = 0, sz = sizeof(m->who);
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(f, FLD_PID))
+	{
+		if (n < sz)
+			n += snprintf(m->who + n, sz - n, "%s%.0f", n ? "," : "pid ",
+				      p->valuedouble);
+	}
+	if (*top_str(f, FLD_COMM) && n < sz)
+		n += snprintf(m->who + n, sz - n, "%scomm %s", n ? "  " : "", top_str(f, FLD_COMM));
+	if (*top_str(f, FLD_CGROUP) && n < sz)
+		n += snprintf(m->who + n, sz - n, "%scgroup %s", n ? "  " : "",
+			      top_str(f, FLD_CGROUP));
+	if (*top_str(set, FLD_BY) && n < sz)
+		snprintf(m->who + n, sz - n, "%ssplit by %s (%.0f at most, the rest \"other\")",
+			 n ? "   " : "", top_str(set, FLD_BY), top_num(set, FLD_BY_MAX));
+}
+
+/* the numbers of a row added into an owner's row */
+static void add_row(struct top_row *g, const struct top_row *r)
+{
+	g->rate_allocs += r->rate_allocs;
+	g->rate_bytes += r->rate_bytes;
+	g->rate_pingpong += r->rate_pingpong;
+	g->tot_allocs += r->tot_allocs;
+	g->tot_bytes += r->tot_bytes;
+	g->tot_pingpong += r->tot_pingpong;
+	g->d_allocs += r->d_allocs;
+	g->d_req += r->d_req;
+	g->d_slack += r->d_slack;
+	g->d_alloc_bytes += r->d_alloc_bytes;
+	g->t_req += r->t_req;
+	g->t_slack += r->t_slack;
+	g->t_alloc_bytes += r->t_alloc_bytes;
+	g->t_charged += r->t_charged;
+	g->live += r->live;
+	g->live_bytes += r->live_bytes;
+	g->live_untracked += r->live_untracked;
+}
+
+/* --by recordings: one more row per comm or cgroup, its sites summed (shown with w) */
+static void add_groups(struct top_model *m)
+{
+	size_t nr_sites = m->nr_rows;
+
+	for (size_t i = 0; i < nr_sites; i++) {
+		const struct top_row *r = &m->rows[i];
+		struct top_row *g = NULL;
+		char owner[sizeof(r->owner)];
+
+		if (!r->owner[0])
+			continue;
+		copy(owner, sizeof(owner), r->owner);
+		for (size_t j = nr_sites; j < m->nr_rows && !g; j++)
+			if (!strcmp(m->rows[j].owner, owner))
+				g = &m->rows[j];
+		if (!g) {
+			g = &m->rows[m->nr_rows++];
+			memset(g, 0, sizeof(*g));
+			g->group = true;
+			copy(g->owner, sizeof(g->owner), owner);
+			copy(g->site_name, sizeof(g->site_name), owner);
+			copy(g->caller, sizeof(g->caller), owner);
+			copy(g->kind, sizeof(g->kind), "(all sites)");
+			copy(g->gfp, sizeof(g->gfp), "-");
+		}
+		add_row(g, r);
+	}
 }
 
 static int load_zones(struct top_model *m, const cJSON *bi, const struct top_model *prev)
@@ -177,6 +264,7 @@ int top_model_load(struct top_model *m, cJSON *state, const struct top_model *pr
 	if (*top_str(e, FLD_ATT_PAGE))
 		snprintf(m->attach + strlen(m->attach), sizeof(m->attach) - strlen(m->attach),
 			 ", page %s", top_str(e, FLD_ATT_PAGE));
+	load_who(m, cJSON_GetObjectItemCaseSensitive(hdr, FLD_SETTINGS));
 	ev = cJSON_GetObjectItemCaseSensitive(iv, FLD_EVENTS);
 	if (m->duration_s > 0) {
 		m->ev_kmalloc = top_num(ev, EV_KMALLOC) / m->duration_s;
@@ -215,8 +303,9 @@ int top_model_load(struct top_model *m, cJSON *state, const struct top_model *pr
 		return err;
 
 	sites = cJSON_GetObjectItemCaseSensitive(state, FLD_SITES);
-	m->rows = calloc(cJSON_GetArraySize(sites) + 1, sizeof(*m->rows));
-	m->vis = calloc(cJSON_GetArraySize(sites) + 1, sizeof(*m->vis));
+	/* room for one owner row per site at most (add_groups) */
+	m->rows = calloc(2 * cJSON_GetArraySize(sites) + 1, sizeof(*m->rows));
+	m->vis = calloc(2 * cJSON_GetArraySize(sites) + 1, sizeof(*m->vis));
 	if (!m->rows || !m->vis)
 		return -ENOMEM;
 	cJSON_ArrayForEach(s, sites)
@@ -230,6 +319,7 @@ int top_model_load(struct top_model *m, cJSON *state, const struct top_model *pr
 		load_row(&m->rows[n++], s, m->duration_s);
 	}
 	m->nr_rows = n;
+	add_groups(m);
 	return 0;
 }
 
@@ -318,6 +408,8 @@ static int cmp_rows(const void *pa, const void *pb, void *ctx)
 
 static bool row_matches(const struct top_row *r, const struct top_opts *o)
 {
+	if (r->group != o->by_owner)
+		return false; /* w shows the owners' rows, else the sites' */
 	if (o->kind != KIND_ALL && r->kclass != o->kind)
 		return false;
 	if (!o->filter[0])

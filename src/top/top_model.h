@@ -43,7 +43,10 @@ enum top_kind {
 
 struct top_row {
 	const cJSON *site; /* the state's site object (details) */
-	char site_name[128]; /* "load_msg+0x41" */
+	char site_name[160]; /* "load_msg+0x41"; "kmsq_a: load_msg+0x41" when split by --by */
+	double t_charged; /* bytes charged to a memory cgroup, since the start */
+	char owner[48]; /* --by: the site's comm or cgroup, "" when not split */
+	bool group; /* the sum of the rows of one owner (w), not a site: site is NULL */
 	char caller[96];
 	char kind[32]; /* "kmalloc", "vmalloc", "page" or the cache name */
 	enum top_kind kclass;
@@ -77,6 +80,7 @@ struct top_model {
 	double uptime_s, duration_s;
 	double page_size;
 	char attach[192];
+	char who[320]; /* the filters and --by of the recording, "" when none */
 	/* events per second per allocator over the last interval */
 	double ev_kmalloc, ev_cache, ev_vmalloc, ev_page;
 	double drops; /* all drop counters of the last interval */
@@ -98,6 +102,7 @@ struct top_opts {
 	bool totals; /* totals since the start instead of rates */
 	enum top_kind kind;
 	char filter[64]; /* substring of caller/site/cache, case-insensitive */
+	bool by_owner; /* w: one row per comm or cgroup of a --by recording */
 	bool utf8; /* block characters for the bar charts */
 	char source[160]; /* "standalone" or "daemon /run/kmemscope/control.sock" */
 };

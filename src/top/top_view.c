@@ -27,6 +27,7 @@ const char *const top_help[] = {
 	"  /       filter by name (caller, site or cache); Enter keeps, Esc clears",
 	"  k       cycle the kind filter: all, kmalloc, kmem_cache, vmalloc, page",
 	"  t       rates over the last interval <-> totals since the start",
+	"  w       a --by recording: one row per comm or cgroup <-> per site",
 	"  f       fragmentation pane: buddyinfo per zone, both indices per order",
 	"  m       slab caches pane: objects, utilisation, memory; merged caches",
 	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
@@ -359,6 +360,8 @@ static void header(const struct top_model *m, const struct top_opts *o, const st
 	    m->ev_page >= 0 ? d : "", m->drops, m->drops > 0 ? " (" : "", m->drop_kinds,
 	    m->drops > 0 ? ")" : "", m->nr_rows);
 	add(out, TA_NORMAL, "Attach:   %s", m->attach);
+	if (m->who[0])
+		add(out, TA_NORMAL, "Who:      %s", m->who);
 	if (m->has_meminfo)
 		add(out, TA_NORMAL, "Memory:   Slab %s  SUnreclaim %s  VmallocUsed %s  MemFree %s",
 		    byt(m->slab, a, sizeof(a)), byt(m->sunreclaim, b, sizeof(b)),
@@ -740,6 +743,8 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 	cell(r, COL_SLACK, o->totals, b, sizeof(b));
 	add(out, TA_NORMAL, "  average request %s bytes;  slack %s%%%s", a, b,
 	    r->req_unknown ? " (requested size not visible at this attach point)" : "");
+	add(out, TA_NORMAL, "  charged to a memory cgroup %s of %s allocated (since start)",
+	    byt(r->t_charged, a, sizeof(a)), byt(r->t_alloc_bytes, b, sizeof(b)));
 	add(out, TA_NORMAL, "%s", "");
 	histogram(out, "Sizes (since start, bytes requested: from - below)",
 		  cJSON_GetObjectItemCaseSensitive(t, FLD_SIZES), bytes_label);

@@ -162,3 +162,11 @@ run_guest_test() { # script
 	[ "$rc" -eq 77 ] && return 0
 	return "$rc"
 }
+
+# The smallest kmalloc size class >= $1, from this kernel's /proc/slabinfo.
+kmalloc_size_class() {
+	awk -v s="$1" '$1 ~ /^kmalloc-[0-9]+k?$/ {
+		n = substr($1, 9); if (n ~ /k$/) n = substr(n, 1, length(n) - 1) * 1024
+		if (n + 0 >= s + 0 && (best == "" || n + 0 < best)) best = n + 0
+	} END { print best }' /proc/slabinfo
+}

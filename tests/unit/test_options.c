@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* asprintf */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 #include "report_ingest.h"
 #include "report_options.h"
 #include "report_rank.h"
+#include "cgroup.h"
 #include "session_options.h"
 #include "sites.h"
 #include "sort_keys.h"
@@ -565,6 +567,61 @@ static void test_record_live_sort(void **state)
 }
 
 /* report: the same, through an export */
+/* --pid, --comm, --by: what the tracing table accepts, and where it goes */
+static void test_filter_options(void **state)
+{
+	const struct opt_spec *pid = opt_find_long(&record_command, "pid");
+	const struct opt_spec *comm = opt_find_long(&record_command, "comm");
+	const struct opt_spec *by = opt_find_long(&record_command, "by");
+	struct opt_dest d = scratch();
+	struct tracer_opts *o = d.topts;
+
+	(void)state;
+	assert_non_null(pid);
+	assert_true(opt_set(pid, "12,345,6789", &d));
+	assert_int_equal(o->nr_filter_pids, 3);
+	assert_int_equal(o->filter_pids[1], 345);
+	assert_true(opt_set(pid, "", &d)); /* a config file's empty value: no filter */
+	assert_int_equal(o->nr_filter_pids, 0);
+	assert_false(opt_set(pid, "12,x", &d));
+	assert_false(opt_set(pid, "0", &d));
+	assert_false(opt_set(pid, "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", &d));
+	assert_true(opt_set(comm, "postgres", &d));
+	assert_string_equal(o->filter_comm, "postgres");
+	assert_true(opt_set(comm, "kworker/*", &d));
+	assert_true(opt_set(comm, "123456789012345", &d)); /* TASK_COMM_LEN - 1 */
+	assert_false(opt_set(comm, "1234567890123456", &d));
+	assert_false(opt_set(comm, "a*b", &d));
+	assert_true(opt_set(by, "cgroup", &d));
+	assert_int_equal(o->by, KMS_BY_CGROUP);
+	assert_true(opt_set(by, "comm", &d));
+	assert_int_equal(o->by, KMS_BY_COMM);
+	assert_false(opt_set(by, "pid", &d));
+	assert_non_null(opt_find_long(&top_command, "cgroup"));
+	assert_non_null(opt_find_key(&daemon_command, "by_max"));
+}
+
+/* where cgroup v2 is mounted, from real mountinfo files */
+static void test_cgroup2_mount(void **state)
+{
+	char *hybrid = read_file("tests/data/mountinfo-6.18-hybrid.txt", NULL);
+	char *v1 = read_file("tests/data/mountinfo-v1-only.txt", NULL);
+	char buf[256];
+
+	(void)state;
+	assert_non_null(hybrid);
+	assert_non_null(v1);
+	assert_int_equal(cgroup2_mount_in(hybrid, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/sys/fs/cgroup/unified");
+	assert_int_equal(cgroup2_mount_in(v1, buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(cgroup2_mount_in("25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+					  buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf, "/sys/fs/cgroup");
+	free(hybrid);
+	free(v1);
+}
+
 static void test_report_live_sort(void **state)
 {
 	static const char *const sites =
@@ -616,6 +673,8 @@ int main(void)
 		cmocka_unit_test(test_sort_words),
 		cmocka_unit_test(test_record_live_sort),
 		cmocka_unit_test(test_report_live_sort),
+		cmocka_unit_test(test_filter_options),
+		cmocka_unit_test(test_cgroup2_mount),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

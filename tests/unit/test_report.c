@@ -737,6 +737,49 @@ static void test_site_rest_totals(void **state)
 	report_free(&rp);
 }
 
+/* a --by comm recording: totals per comm, --comm, charged bytes summed */
+static void test_by_comm(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	struct outputs out;
+	struct report rp;
+	cJSON *j, *w;
+
+	(void)state;
+	read_fixture(&rp, &o, "synthetic-by-comm.ndjson");
+	/* the report's sites are call sites: the comms' rows of load_msg add up */
+	assert_int_equal(find(&rp, "load_msg+0x41")->allocs, 200);
+	assert_int_equal(rp.total->bytes_charged, 23040 + 163840);
+	assert_int_equal(rp.nr_owners, 2);
+	assert_string_equal(rp.owners[0].name, "kmsq_b"); /* the most bytes first */
+	assert_int_equal(rp.owners[0].bytes_alloc, 163840);
+	assert_int_equal(rp.owners[1].allocs, 130);
+	assert_int_equal(rp.owners[1].bytes_charged, 23040);
+	outputs(&rp, &out);
+	assert_non_null(strstr(out.text, "\nBY COMM\n"));
+	assert_non_null(strstr(out.text, "  Charged to memcg     "));
+	assert_non_null(strstr(out.html, "<h2>Top comms</h2>"));
+	j = cJSON_Parse(out.json);
+	w = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "owners"), 1);
+	assert_string_equal(cJSON_GetObjectItem(w, "comm")->valuestring, "kmsq_a");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"), "bytes_charged")
+				 ->valuedouble,
+			 186880);
+	cJSON_Delete(j);
+	outputs_free(&out);
+	report_free(&rp);
+	o.comm = "kmsq_a";
+	read_fixture(&rp, &o, "synthetic-by-comm.ndjson");
+	assert_int_equal(rp.total->allocs, 130);
+	assert_int_equal(rp.nr_owners, 1);
+	report_free(&rp);
+	o.comm = NULL;
+	o.cgroup = "/*"; /* no site has a cgroup: none is wanted */
+	read_fixture(&rp, &o, "synthetic-by-comm.ndjson");
+	assert_int_equal(rp.total->allocs, 0);
+	report_free(&rp);
+}
+
 /* files without site_rest, live_untracked, implied_frees: no cut, no bound, no note */
 static void test_old_files_no_notes(void **state)
 {
@@ -893,6 +936,7 @@ int main(void)
 		cmocka_unit_test(test_implied_frees_not_leaks),
 		cmocka_unit_test(test_site_rest_totals),
 		cmocka_unit_test(test_old_files_no_notes),
+		cmocka_unit_test(test_by_comm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,7 @@ static void counts(struct site_counts *c, __u64 allocs)
 	c->bytes_alloc = allocs * 128;
 	c->bytes_freed = c->frees * 128;
 	c->cross_cpu_frees = 3;
+	c->bytes_charged = allocs * 64;
 	c->size_hist[6] = allocs;
 	c->life_hist[10] = c->frees;
 }
@@ -109,6 +110,12 @@ static cJSON *header(void)
 		.live_entries = 131072,
 		.site_entries = 16384,
 		.life_sample = 16,
+		.filter_pids = (const __u32[]){ 1234, 5678 },
+		.nr_filter_pids = 2,
+		.filter_comm = "postgres*",
+		.filter_cgroup = "/sys/fs/cgroup/system.slice",
+		.by = "cgroup",
+		.by_max = 64,
 		.gfp_names = "tracefs format",
 		.symbols = true,
 		.claims = "hash_map",
@@ -181,6 +188,9 @@ static int build_all(cJSON **v)
 		.gfp = gfp(400),
 		.stack = stack(),
 		.alloc_sizes = alloc_sizes(),
+		/* both only here: a site is split by one of them */
+		.comm = "postgres",
+		.cgroup = "/system.slice/postgresql.service",
 	};
 	cJSON *vm, *d;
 	int n = 0;
@@ -250,7 +260,7 @@ static int build_all(cJSON **v)
 	return n;
 }
 
-/* "a.b": field b of object a; arrays of objects: the first element's */
+/* "a.b": field b of object a (a.b.c: of a.b); arrays of objects: the first element's */
 static const cJSON *field(const cJSON *o, const char *path)
 {
 	char buf[128], *dot;
@@ -263,7 +273,7 @@ static const cJSON *field(const cJSON *o, const char *path)
 	o = cJSON_GetObjectItemCaseSensitive(o, buf);
 	if (cJSON_IsArray(o))
 		o = cJSON_GetArrayItem(o, 0);
-	return cJSON_GetObjectItemCaseSensitive(o, dot + 1);
+	return field(o, dot + 1);
 }
 
 static void assert_all_fields(const cJSON *rec)

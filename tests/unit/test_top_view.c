@@ -58,6 +58,21 @@ static const char bare_doc[] =
 	" \"sites\":[{\"kind\":\"kmalloc\",\"caller\":\"a\",\"site\":\"a+0x1\",\"live\":0,\"live_bytes\":0,"
 	"   \"delta\":{\"allocs\":1,\"bytes_alloc\":8},\"total\":{\"allocs\":1,\"bytes_alloc\":8},\"gfp\":{}}]}";
 
+/* a --by comm recording: two comms at one call site, one of them at another too */
+static const char by_doc[] =
+	"{\"type\":\"state\",\"header\":{\"settings\":{\"filter\":{\"pid\":[12,34],\"comm\":\"kmsq*\"},"
+	"   \"by\":\"comm\",\"by_max\":64}},\"interval\":{\"duration_s\":1},\"uptime_ns\":1000000000,"
+	" \"sites\":["
+	"  {\"kind\":\"kmalloc\",\"caller\":\"load_msg\",\"site\":\"load_msg+0x41\",\"comm\":\"kmsq_a\","
+	"   \"delta\":{\"allocs\":120,\"bytes_alloc\":23040},"
+	"   \"total\":{\"allocs\":120,\"bytes_alloc\":23040,\"bytes_charged\":23040},\"gfp\":{}},"
+	"  {\"kind\":\"kmalloc\",\"caller\":\"load_msg\",\"site\":\"load_msg+0x41\",\"comm\":\"kmsq_b\","
+	"   \"delta\":{\"allocs\":80,\"bytes_alloc\":163840},"
+	"   \"total\":{\"allocs\":80,\"bytes_alloc\":163840,\"bytes_charged\":163840},\"gfp\":{}},"
+	"  {\"kind\":\"kmem_cache\",\"cache\":\"dentry\",\"caller\":\"d_alloc\",\"site\":\"d_alloc+0x1c\","
+	"   \"comm\":\"kmsq_a\",\"delta\":{\"allocs\":10,\"bytes_alloc\":1920},"
+	"   \"total\":{\"allocs\":10,\"bytes_alloc\":1920},\"gfp\":{}}]}";
+
 static void load(struct top_model *m, const char *doc, const struct top_model *prev)
 {
 	cJSON *st = cJSON_Parse(doc);
@@ -98,6 +113,36 @@ static char *screen_text(struct top_model *m, const struct top_opts *o, struct t
 	}
 	top_screen_free(&scr);
 	return s;
+}
+
+/* --by: rows named by their comm, the header's Who: line, w sums them per comm */
+static void test_by_owner(void **state)
+{
+	struct top_opts o = opts(COL_BYTES);
+	struct top_model m;
+	char *text;
+
+	(void)state;
+	load(&m, by_doc, NULL);
+	assert_string_equal(
+		m.who, "pid 12,34  comm kmsq*   split by comm (64 at most, the rest \"other\")");
+	top_model_view(&m, &o);
+	assert_int_equal(m.nr_vis, 3);
+	assert_string_equal(vis_name(&m, 0), "kmsq_b: load_msg+0x41");
+	strcpy(o.filter, "kmsq_a"); /* the / filter keeps one comm's rows */
+	top_model_view(&m, &o);
+	assert_int_equal(m.nr_vis, 2);
+	o.filter[0] = '\0';
+	o.by_owner = true;
+	top_model_view(&m, &o);
+	assert_int_equal(m.nr_vis, 2);
+	assert_string_equal(vis_name(&m, 0), "kmsq_b");
+	assert_true(m.rows[m.vis[1]].tot_allocs == 130);
+	assert_true(m.rows[m.vis[1]].t_charged == 23040);
+	text = screen_text(&m, &o, NULL, 0, 0);
+	assert_non_null(strstr(text, "Who:      pid 12,34  comm kmsq*"));
+	free(text);
+	top_model_free(&m);
 }
 
 static void test_rows_from_state(void **state)
@@ -670,7 +715,7 @@ int main(void)
 		cmocka_unit_test(test_frag_pane),	cmocka_unit_test(test_no_frag_data),
 		cmocka_unit_test(test_detail_pane),	cmocka_unit_test(test_lower_bound),
 		cmocka_unit_test(test_slab_pane),	cmocka_unit_test(test_screen_fits),
-		cmocka_unit_test(test_utf8_bars),
+		cmocka_unit_test(test_utf8_bars),	cmocka_unit_test(test_by_owner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
