@@ -43,6 +43,21 @@ struct site_id {
 	char cache[KMS_CACHE_NAME_LEN];
 };
 
+/*
+ * One kernel stack of a site: a sampled stack of kmalloc and kmem_cache
+ * sites (sampled counts), or one of a vmalloc site's keys (exact counts).
+ */
+struct site_stack {
+	__s32 stack_id;
+	__u64 allocs, bytes_req, bytes_alloc; /* since the start */
+	__u64 d_allocs, d_bytes_req, d_bytes_alloc; /* this interval */
+	__s64 live, live_bytes; /* now */
+	__s64 prev_live, prev_live_bytes; /* at the end of the previous interval */
+};
+
+/* the stack had allocations this interval, or its live objects changed */
+bool site_stack_changed(const struct site_stack *k);
+
 struct site {
 	struct site_id id;
 	char *caller; /* "func" or "func [mod]" */
@@ -62,6 +77,8 @@ struct site {
 	__s64 prev_live_bytes; /* at the end of the previous interval */
 	struct gfp_count *gfps;
 	size_t nr_gfps;
+	struct site_stack *stacks;
+	size_t nr_stacks;
 };
 
 struct kkey_state;
@@ -74,6 +91,7 @@ struct site_table {
 	struct site **list;
 	size_t nr, cap;
 	const struct ksyms *ks;
+	struct htab skeys; /* struct kms_stack_key -> struct skey_state */
 };
 
 enum sort_key {
@@ -99,6 +117,12 @@ void site_table_begin(struct site_table *st);
  */
 void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms_site_stats *sum,
 		     void *st);
+/*
+ * Feed one sampled (site number, stack) entry of the kernel, cumulative
+ * (tracer_stack_fn), after the interval's site_table_feed calls.
+ */
+void site_table_feed_stack(const struct kms_stack_key *key, const struct kms_stack_counts *v,
+			   void *st);
 bool site_active(const struct site *s);
 const char *kind_name(__u32 kind);
 

@@ -25,7 +25,9 @@ const struct tracer_opts tracer_defaults = {
 	.track_live = true,
 	.live_entries = 0, /* auto: live_entries_auto() */
 	.site_entries = 16384,
-	.stack_entries = 4096,
+	.stack_entries = 16384,
+	.stack_sample = 64,
+	.stack_sites = 16384,
 	.life_sample = 16,
 	.ringbuf_size = 256 * 1024,
 	.frag = true,
@@ -293,6 +295,26 @@ int tracer_for_each_site(struct tracer *t, tracer_site_fn fn, void *ctx)
 		fn(alias[i].canon, &t->meta[alias[i].canon].key, &alias[i].sum, ctx);
 	free(alias);
 	return err;
+}
+
+int tracer_for_each_stack(struct tracer *t, tracer_stack_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.stack_samples);
+	struct kms_stack_key key, next;
+	struct kms_stack_counts v;
+	void *prev = NULL;
+
+	if (!t->skel->rodata->stack_sample)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		/* entries are never deleted: a failed lookup is an error */
+		if (bpf_map_lookup_elem(fd, &next, &v))
+			return -errno;
+		fn(&next, &v, ctx);
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int tracer_stack(struct tracer *t, __s32 id, __u64 ips[KMS_STACK_DEPTH])

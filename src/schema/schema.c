@@ -61,6 +61,7 @@ static const char *const f_header[] = {
 	FLD_SETTINGS "." FLD_LIVE_ENTRIES,
 	FLD_SETTINGS "." FLD_SITE_ENTRIES,
 	FLD_SETTINGS "." FLD_LIFE_SAMPLE,
+	FLD_SETTINGS "." FLD_STACK_SAMPLE,
 	FLD_GFP_NAMES,
 	FLD_SYMBOLS,
 	FLD_RAW_ADDRESSES,
@@ -111,9 +112,27 @@ static const char *const f_interval[] = {
 	NULL,
 };
 static const char *const f_site[] = {
-	FLD_TYPE,	 FLD_SEQ, FLD_KIND,  FLD_CACHE,	     FLD_CALLER,
-	FLD_SITE,	 COUNTS,  FLD_LIVE,  FLD_LIVE_BYTES, FLD_LIVE_UNTRACKED,
-	FLD_REQ_UNKNOWN, FLD_GFP, FLD_STACK, NULL,
+	FLD_TYPE,
+	FLD_SEQ,
+	FLD_KIND,
+	FLD_CACHE,
+	FLD_CALLER,
+	FLD_SITE,
+	COUNTS,
+	FLD_LIVE,
+	FLD_LIVE_BYTES,
+	FLD_LIVE_UNTRACKED,
+	FLD_REQ_UNKNOWN,
+	FLD_GFP,
+	FLD_STACK,
+	FLD_STACKS,
+	FLD_STACKS "." FLD_STACK,
+	FLD_STACKS "." FLD_ALLOCS,
+	FLD_STACKS "." FLD_BYTES_REQ,
+	FLD_STACKS "." FLD_BYTES_ALLOC,
+	FLD_STACKS "." FLD_LIVE,
+	FLD_STACKS "." FLD_LIVE_BYTES,
+	NULL,
 };
 static const char *const f_site_rest[] = {
 	FLD_TYPE, FLD_SEQ, FLD_SITES, COUNTS, FLD_LIVE, FLD_LIVE_BYTES, FLD_LIVE_UNTRACKED, NULL,
@@ -262,6 +281,7 @@ cJSON *schema_header(const struct schema_header *h)
 	json_add_u64(set, FLD_LIVE_ENTRIES, h->live_entries);
 	json_add_u64(set, FLD_SITE_ENTRIES, h->site_entries);
 	json_add_u64(set, FLD_LIFE_SAMPLE, h->life_sample);
+	json_add_u64(set, FLD_STACK_SAMPLE, h->stack_sample);
 	cJSON_AddStringToObject(o, FLD_GFP_NAMES, h->gfp_names);
 	cJSON_AddBoolToObject(o, FLD_SYMBOLS, h->symbols);
 	cJSON_AddBoolToObject(o, FLD_RAW_ADDRESSES, h->raw_addresses);
@@ -370,7 +390,22 @@ static void add_site_objects(cJSON *o, struct schema_site *s)
 	cJSON_AddItemToObject(o, FLD_GFP, s->gfp ? s->gfp : cJSON_CreateObject());
 	if (s->stack)
 		cJSON_AddItemToObject(o, FLD_STACK, s->stack);
-	s->gfp = s->stack = NULL;
+	if (s->stacks)
+		cJSON_AddItemToObject(o, FLD_STACKS, s->stacks);
+	s->gfp = s->stack = s->stacks = NULL;
+}
+
+cJSON *schema_stack(cJSON *frames, const struct schema_stack *c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, FLD_STACK, frames);
+	json_add_u64(o, FLD_ALLOCS, c->allocs);
+	json_add_u64(o, FLD_BYTES_REQ, c->bytes_req);
+	json_add_u64(o, FLD_BYTES_ALLOC, c->bytes_alloc);
+	json_add_s64(o, FLD_LIVE, c->live);
+	json_add_s64(o, FLD_LIVE_BYTES, c->live_bytes);
+	return o;
 }
 
 cJSON *schema_site(struct schema_site *s)

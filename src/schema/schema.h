@@ -55,6 +55,8 @@ struct site_counts;
 #define FLD_SITE "site" /* "func+0xoff" call site */
 #define FLD_GFP "gfp" /* {"flags": count} in sites, a flag string elsewhere */
 #define FLD_STACK "stack" /* ["func+0x1a", ...], innermost first */
+/* site: [{stack, allocs, bytes_req, bytes_alloc, live, live_bytes}], SAMPLED (vmalloc: exact) */
+#define FLD_STACKS "stacks"
 #define FLD_NODE "node" /* NUMA node */
 #define FLD_ZONE "zone" /* zone name */
 #define FLD_FREE "free" /* free blocks per order */
@@ -88,6 +90,8 @@ struct site_counts;
 #define FLD_LIVE_ENTRIES "live_entries" /* live-object table size */
 #define FLD_SITE_ENTRIES "site_entries" /* site table size */
 #define FLD_LIFE_SAMPLE "life_sample" /* lifetimes of 1 allocation in N */
+#define FLD_STACK_SAMPLE \
+	"stack_sample" /* a stack for 1 allocation in N per site and CPU, 0 = off */
 #define FLD_GFP_NAMES "gfp_names" /* "tracefs format", "BTF" or "raw" */
 #define FLD_SYMBOLS "symbols" /* bool: kallsyms was readable */
 #define FLD_RAW_ADDRESSES "raw_addresses" /* bool: --raw-addresses */
@@ -251,6 +255,7 @@ struct schema_header {
 	bool track_live;
 	__u64 live_entries, site_entries, life_sample;
 	const char *gfp_names;
+	__u64 stack_sample;
 	bool symbols, raw_addresses;
 };
 cJSON *schema_header(const struct schema_header *h);
@@ -280,7 +285,14 @@ struct schema_site {
 	__u64 live_untracked;
 	bool req_unknown;
 	cJSON *gfp, *stack;
+	cJSON *stacks; /* schema_stack() objects, or NULL */
 };
+/* one element of a site's stacks: frames (taken over) and its sampled counts */
+struct schema_stack {
+	__u64 allocs, bytes_req, bytes_alloc;
+	__s64 live, live_bytes;
+};
+cJSON *schema_stack(cJSON *frames, const struct schema_stack *c);
 /* the export's site record: the interval's counts */
 cJSON *schema_site(struct schema_site *s);
 /* a site of the state document: "delta" and "total" objects, no type/seq */
