@@ -132,7 +132,8 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 				   .caller = a.caller,
 				   .since_ns = a.since_ns,
 				   .until_ns = a.until_ns,
-				   .folded_count = a.weight == 1 };
+				   .folded_count = a.weight == RP_WEIGHT_COUNT,
+				   .folded_weight = a.weight };
 	env->format = a.format ? RP_JSON : RP_TEXT;
 	env->html = a.html;
 	env->folded = a.folded;
@@ -284,7 +285,7 @@ static int output(struct report *rp, struct report_env *env)
 	if (env->folded) {
 		if (report_print_folded(stdout, rp))
 			log_warn(
-				"no allocation stacks in the input: stacks come from page_site records and site records with a \"stack\" array");
+				"no allocation stacks in the input: stacks come from page_site records and site records with a \"stack\" or \"stacks\" array (record --stack-sample N)");
 		return 0;
 	}
 	if (env->html && write_html(rp, env->html))

@@ -9,7 +9,8 @@
 #define RPT(member) OPT_FIELD(struct report_args, member)
 
 static const char *const format_names[] = { "text", "json", NULL };
-static const char *const weight_names[] = { "bytes", "count", NULL };
+/* in enum rp_weight's order */
+static const char *const weight_names[] = { "bytes", "count", "slack", "live_bytes", NULL };
 
 static bool parse_report_sort(const char *s, void *field)
 {
@@ -72,7 +73,10 @@ static const struct opt_spec specs[] = {
 	  "print allocation stacks in folded format (FlameGraph, speedscope) instead of the "
 	  "report" },
 	{ "weight", 0, NULL, OT_ENUM, 0, RPT(weight), 0, 0, "bytes", "W",
-	  "folded stack weight: bytes or count", NULL, weight_names },
+	  "folded stack weight: bytes (allocated), count (allocations), slack (allocated - "
+	  "requested bytes) or live_bytes (still allocated at the end); sampled stacks are "
+	  "scaled to their site's exact totals",
+	  NULL, weight_names },
 	{ "strict", 0, NULL, OT_FLAG, 0, RPT(strict), 0, 0, NULL, NULL,
 	  "any bad input is an error (default: skip it, warn)" },
 };

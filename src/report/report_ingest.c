@@ -79,6 +79,8 @@ static void header_limits(struct report *rp, const cJSON *rec)
 		rp->top_sites = v;
 	if (st && nr_get_u64(st, FLD_LIVE_ENTRIES, &v) && v > rp->live_entries)
 		rp->live_entries = v;
+	if (st && nr_get_u64(st, FLD_STACK_SAMPLE, &v) && v)
+		rp->stack_sampled = true;
 }
 
 static int feed_header(struct report *rp, const cJSON *rec)

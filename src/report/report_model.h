@@ -45,6 +45,15 @@ struct rp_opts {
 	const char *caller; /* glob on caller/site, substring without wildcards */
 	__u64 since_ns, until_ns; /* 0: open */
 	bool folded_count; /* --weight count */
+	int folded_weight; /* --weight: RP_WEIGHT_* */
+};
+
+/* the weight of report --folded's lines */
+enum rp_weight {
+	RP_WEIGHT_BYTES, /* allocated bytes */
+	RP_WEIGHT_COUNT, /* allocations */
+	RP_WEIGHT_SLACK, /* allocated - requested bytes */
+	RP_WEIGHT_LIVE_BYTES, /* allocated bytes still live at the end */
 };
 
 /* One point of a time series: values of one time bucket. */
@@ -95,6 +104,9 @@ struct rp_site {
 	bool implied_out; /* grew, but its objects end mostly as implied frees: not a suspect */
 	__s64 live_from, live_to;
 	__u64 t_from, t_to;
+	/* report_print_folded's scratch: the sampled stacks' sum, largest, estimates */
+	__u64 st_sum, st_used;
+	struct rp_fold *st_big;
 };
 
 struct rp_stat4 {
@@ -142,9 +154,23 @@ struct rp_gfp_row {
 	__u64 top_allocs[3];
 };
 
+/*
+ * One folded line. A stack of a site's "stacks" (sampled) has site set and
+ * its sampled sums, scaled to the site's exact totals when printed
+ * (report_folded.c); a one-frame line (one_frame) stands for a site without
+ * any; a site's "stack" (exact, page sites and old vmalloc records) has
+ * bytes and count only. stack is "root;...;leaf" (fold_map's key of a
+ * site-linked line adds the site's address: two sites may share a stack).
+ */
 struct rp_fold {
 	char *stack;
 	__u64 bytes, count;
+	struct rp_site *site;
+	bool one_frame;
+	__u64 s_allocs, s_alloc, s_slack; /* sampled sums */
+	__s64 s_live_bytes; /* sampled, at s_live_t */
+	__u64 s_live_t;
+	__u64 est; /* report_print_folded's scratch: the estimate of the weight */
 };
 
 struct rp_input {
@@ -235,6 +261,7 @@ struct report {
 	__u64 top_sites; /* header.daemon.top_sites, largest seen; 0: unknown */
 	bool rest_filtered; /* site_rest skipped: --kind/--caller cannot apply to it */
 	__u64 live_entries; /* header.settings.live_entries, largest seen; 0: unknown */
+	bool stack_sampled; /* a header's settings.stack_sample > 0: stackless sites fold alone */
 	/* derived: sites whose LIVE is a lower bound, objects not tracked */
 	__u64 untracked_sites, untracked;
 	struct rp_site **implied; /* grew but not suspects: ends mostly implied frees */

@@ -94,6 +94,7 @@ static cJSON *header(void)
 		.live_entries = 131072,
 		.site_entries = 16384,
 		.life_sample = 16,
+		.stack_sample = 64,
 		.gfp_names = "tracefs format",
 		.symbols = true,
 	});
@@ -162,13 +163,23 @@ static int build_all(cJSON **v)
 		.req_unknown = true,
 		.gfp = gfp(400),
 		.stack = stack(),
+		.stacks = cJSON_CreateArray(),
 	};
-	cJSON *vm, *d;
+	cJSON *vm, *d, *sampled;
 	int n = 0;
 
 	for (int i = 0; i < KMS_CNT_NR; i++)
 		delta[i] = 10 + i;
 	counts(&c, 400);
+	sampled = cJSON_CreateArray();
+	cJSON_AddItemToArray(sampled, cJSON_CreateString("d_alloc+0x2c"));
+	cJSON_AddItemToArray(sampled, cJSON_CreateString("do_thing+0x10"));
+	cJSON_AddItemToArray(site.stacks,
+			     schema_stack(sampled, &(struct schema_stack){ .allocs = 25,
+									   .bytes_req = 100,
+									   .bytes_alloc = 160,
+									   .live = 2,
+									   .live_bytes = 64 }));
 	v[n++] = header();
 	v[n++] = interval(delta);
 	v[n++] = schema_site(&site);
@@ -448,8 +459,16 @@ static void test_export_through_report(void **state)
 	assert_string_equal(s->gfps[0].flags, "GFP_KERNEL");
 	assert_int_equal(s->gfps[0].allocs, 400);
 	assert_int_equal(s->sizes[6], 400);
-	assert_int_equal(rp.nr_folds, 1);
+	/* the page site's exact stack, and the site's sampled one (root first) */
+	assert_int_equal(rp.nr_folds, 2);
 	assert_string_equal(rp.folds[0]->stack, "alloc_vmap_area+0x3c");
+	assert_string_equal(rp.folds[1]->stack, "do_thing+0x10;d_alloc+0x2c");
+	/* linked to the site it scales to */
+	assert_ptr_equal(rp.folds[1]->site, s);
+	assert_int_equal(rp.folds[1]->s_allocs, 25);
+	assert_int_equal(rp.folds[1]->s_alloc, 160);
+	assert_int_equal(rp.folds[1]->s_slack, 60);
+	assert_int_equal(rp.folds[1]->s_live_bytes, 64);
 	/* site_rest: in the totals, never a site; its interval counted as cut */
 	assert_int_equal(rp.rest_intervals, 1);
 	assert_int_equal(rp.rest_sites, 4);
