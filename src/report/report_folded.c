@@ -83,7 +83,7 @@ void rp_fold_estimates(struct report *rp, int w)
 
 		if (!f->site)
 			continue;
-		if (f->one_frame) /* the whole site when none of its stacks has a sample */
+		if (f->one_frame) /* the whole site when its stacks have no sample of w */
 			f->est = f->site->st_sum ? 0 : site_total(f->site, w);
 		else
 			f->est = rp_scale(site_total(f->site, w), fold_sample(f, w),
@@ -94,7 +94,7 @@ void rp_fold_estimates(struct report *rp, int w)
 		struct rp_fold *f = rp->folds[i];
 		__u64 total;
 
-		if (!f->site || f->site->st_big != f)
+		if (!f->site || f->site->st_big != f || !f->site->st_sum)
 			continue;
 		total = site_total(f->site, w);
 		if (total > f->site->st_used)

@@ -202,33 +202,33 @@ static int fold_sampled(struct report *rp, struct ndjson_reader *r, struct rp_si
 	return 0;
 }
 
-/* a site's stacks; a recording with sampled stacks gives a stackless site a one-frame line */
+/*
+ * A site's sampled stacks, and its one-frame line: what its stacks cannot
+ * share out (no sample at all, or none with the weight) is printed there.
+ */
 static int fold_site(struct report *rp, struct ndjson_reader *r, struct rp_site *s,
 		     const cJSON *stacks, __u64 t)
 {
+	cJSON *one = cJSON_CreateArray();
 	const cJSON *e;
 	struct rp_fold *f;
-	cJSON *one;
 	int rc = 0;
 
-	if (cJSON_GetArraySize(stacks)) {
-		cJSON_ArrayForEach(e, stacks)
-		{
-			rc = fold_sampled(rp, r, s, e, t);
-			if (rc)
-				return rc;
-		}
-		return 0;
-	}
-	one = cJSON_CreateArray();
 	if (!one || !cJSON_AddItemToArray(one, cJSON_CreateString(s->site)))
 		rc = -ENOMEM;
 	else
 		rc = fold_get(rp, r, one, s, &f);
 	cJSON_Delete(one);
-	if (!rc)
-		f->one_frame = true;
-	return rc < 0 ? rc : 0;
+	if (rc)
+		return rc < 0 ? rc : 0;
+	f->one_frame = true;
+	cJSON_ArrayForEach(e, stacks)
+	{
+		rc = fold_sampled(rp, r, s, e, t);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 struct site_vals {

@@ -459,16 +459,18 @@ static void test_export_through_report(void **state)
 	assert_string_equal(s->gfps[0].flags, "GFP_KERNEL");
 	assert_int_equal(s->gfps[0].allocs, 400);
 	assert_int_equal(s->sizes[6], 400);
-	/* the page site's exact stack, and the site's sampled one (root first) */
-	assert_int_equal(rp.nr_folds, 2);
+	/* the page site's exact stack, the site's one-frame line and its sampled stack (root first) */
+	assert_int_equal(rp.nr_folds, 3);
 	assert_string_equal(rp.folds[0]->stack, "alloc_vmap_area+0x3c");
-	assert_string_equal(rp.folds[1]->stack, "do_thing+0x10;d_alloc+0x2c");
+	assert_string_equal(rp.folds[1]->stack, "d_alloc+0x2c");
+	assert_true(rp.folds[1]->one_frame);
+	assert_string_equal(rp.folds[2]->stack, "do_thing+0x10;d_alloc+0x2c");
 	/* linked to the site it scales to */
-	assert_ptr_equal(rp.folds[1]->site, s);
-	assert_int_equal(rp.folds[1]->s_allocs, 25);
-	assert_int_equal(rp.folds[1]->s_alloc, 160);
-	assert_int_equal(rp.folds[1]->s_slack, 60);
-	assert_int_equal(rp.folds[1]->s_live_bytes, 64);
+	assert_ptr_equal(rp.folds[2]->site, s);
+	assert_int_equal(rp.folds[2]->s_allocs, 25);
+	assert_int_equal(rp.folds[2]->s_alloc, 160);
+	assert_int_equal(rp.folds[2]->s_slack, 60);
+	assert_int_equal(rp.folds[2]->s_live_bytes, 64);
 	/* site_rest: in the totals, never a site; its interval counted as cut */
 	assert_int_equal(rp.rest_intervals, 1);
 	assert_int_equal(rp.rest_sites, 4);
