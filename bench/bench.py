@@ -44,7 +44,8 @@ WL_DESC = {
 # the hot-path phase: msg-queue churn only, more and longer rounds
 HOT_ROUNDS = 4 if QUICK else 9
 HOT_OPS = 100000 if QUICK else 200000
-HOT_CONFIGS = ["floor", "floor raw", "kmemscope", "kmemscope --no-live", "bpftrace count",
+# "kmemscope" samples stacks (--stack-sample's default); "kmemscope --stack-sample 0" does not
+HOT_CONFIGS = ["floor", "floor raw", "kmemscope", "kmemscope --stack-sample 0", "kmemscope --no-live", "bpftrace count",
                "bpftrace live"]
 KMEM_TP = ["kmem:kmalloc", "kmem:kfree", "kmem:kmem_cache_alloc", "kmem:kmem_cache_free"]
 
@@ -220,7 +221,7 @@ class Tracer:
             "bpftrace count": ["bpftrace", "-e", BT_COUNT],
             "bpftrace live": ["bpftrace", "-e", BT_LIVE],
             "perf kmem record": ["perf", "kmem", "record", "-a", "-B", "-o", self.out],
-        }[n]
+        }.get(n) or (kms + n.split()[1:] if n.startswith("kmemscope --") else None)
 
     def start(self, extra_args=()):
         self.out = os.path.join(self.tmp, re.sub(r"\W+", "_", self.name) + ".out")
@@ -412,11 +413,11 @@ def interleave(traced, rounds, one, pair):
             prev = nxt
 
 
-def hot_rounds(build, tmp):
+def hot_rounds(build, tmp, configs=HOT_CONFIGS):
     """Msg-queue churn only, interleaved like main_rounds but with more and
     longer rounds: the added cost per event of the hot path next to both
     floors, resolved much finer than the all-workload rounds can."""
-    paired = {c: [] for c in HOT_CONFIGS}
+    paired = {c: [] for c in configs}
     args = ["msgq", HOT_OPS, 64]
 
     def one(c):
@@ -431,7 +432,7 @@ def hot_rounds(build, tmp):
         paired[c].append(got - (prev + nxt) / 2)
         log(f"hot round {r + 1}/{HOT_ROUNDS} {c}: {paired[c][-1]:+.0f} ns/op")
 
-    interleave(HOT_CONFIGS, HOT_ROUNDS, one, pair)
+    interleave(configs, HOT_ROUNDS, one, pair)
     return paired
 
 
@@ -858,7 +859,9 @@ def main():
                 sysctl_set("kernel.bpf_stats_enabled", 0) if old_stats == "0" else None
                 R["ns"], R["wall_ns"], R["paired"], R["results"] = main_rounds(build, tmp, configs)
             if "hot" in phases:
-                R["hot"], R["hot_rounds"], R["hot_ops"] = hot_rounds(build, tmp), HOT_ROUNDS, HOT_OPS
+                # a partial run's --configs are the hot phase's too
+                hot = configs if a.configs else HOT_CONFIGS
+                R["hot"], R["hot_rounds"], R["hot_ops"] = hot_rounds(build, tmp, hot), HOT_ROUNDS, HOT_OPS
             sysctl_set("kernel.bpf_stats_enabled", 1)
             if "profile" in phases:
                 R["wl_events"] = events_per_op(build, tmp)
