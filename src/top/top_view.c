@@ -27,7 +27,7 @@ const char *const top_help[] = {
 	"  k       cycle the kind filter: all, kmalloc, kmem_cache, vmalloc, page",
 	"  t       rates over the last interval <-> totals since the start",
 	"  f       fragmentation pane: buddyinfo per zone, both indices per order",
-	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
+	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stacks",
 	"  Up/Down PgUp/PgDn Home/End   move the selection / scroll a pane",
 	"  space   pause / resume refreshing",
 	"  ?       this help;  Esc (or the pane's key again) closes a pane",
