@@ -71,6 +71,7 @@ struct tracer {
 	int ncpu;
 	__u32 max_sites;
 	bool batch_unsupported;
+	bool stack_batch_unsupported; /* the stack_samples hash map: one entry at a time */
 	const struct kms_site_meta *meta; /* site_meta, mmapped read-only */
 	size_t meta_len;
 	void *keys, *vals; /* batch lookup buffers, batch_cap entries */
