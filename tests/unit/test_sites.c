@@ -76,6 +76,15 @@ static void test_deltas_and_totals(void **state)
 	site_table_free(&st);
 }
 
+/* one interval's reading of stack 5 under the site's numbers 3 and 7 */
+static void feed_stack5(struct site_table *st, const struct kms_stack_counts *v3,
+			const struct kms_stack_counts *v7)
+{
+	site_table_begin(st);
+	site_table_feed_stack(&(struct kms_stack_key){ .site = 3, .stack_id = 5 }, v3, st);
+	site_table_feed_stack(&(struct kms_stack_key){ .site = 7, .stack_id = 5 }, v7, st);
+}
+
 /*
  * Sampled stacks: two GFP variants (two kernel numbers) of one site share a
  * stack; their samples add up in the site's entry, deltas per interval,
@@ -122,18 +131,14 @@ static void test_sampled_stacks(void **state)
 	v1.bytes_alloc = 48;
 	v1.tracked = 3;
 	v1.tracked_bytes = 48;
-	site_table_begin(&st);
-	site_table_feed_stack(&(struct kms_stack_key){ .site = 3, .stack_id = 5 }, &v1, &st);
-	site_table_feed_stack(&(struct kms_stack_key){ .site = 7, .stack_id = 5 }, &v2, &st);
+	feed_stack5(&st, &v1, &v2);
 	k = &st.list[0]->stacks[0];
 	assert_int_equal(k->d_allocs, 1);
 	assert_int_equal(k->allocs, 4);
 	assert_int_equal(k->bytes_alloc, 64);
 	assert_int_equal(k->live, 3);
 	/* nothing new: unchanged */
-	site_table_begin(&st);
-	site_table_feed_stack(&(struct kms_stack_key){ .site = 3, .stack_id = 5 }, &v1, &st);
-	site_table_feed_stack(&(struct kms_stack_key){ .site = 7, .stack_id = 5 }, &v2, &st);
+	feed_stack5(&st, &v1, &v2);
 	assert_false(site_stack_changed(&st.list[0]->stacks[0]));
 	site_table_free(&st);
 }
