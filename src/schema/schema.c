@@ -126,12 +126,14 @@ static const char *const f_site[] = {
 	FLD_GFP,
 	FLD_STACK,
 	FLD_STACKS,
+	/* NOLINTBEGIN(bugprone-suspicious-missing-comma): nested names are "a.b" on purpose */
 	FLD_STACKS "." FLD_STACK,
 	FLD_STACKS "." FLD_ALLOCS,
 	FLD_STACKS "." FLD_BYTES_REQ,
 	FLD_STACKS "." FLD_BYTES_ALLOC,
 	FLD_STACKS "." FLD_LIVE,
 	FLD_STACKS "." FLD_LIVE_BYTES,
+	/* NOLINTEND(bugprone-suspicious-missing-comma) */
 	NULL,
 };
 static const char *const f_site_rest[] = {
