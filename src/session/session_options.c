@@ -89,7 +89,7 @@ static const struct opt_spec specs[] = {
 	  "measure the lifetime of 1 allocation in N per site and CPU (1 = every "
 	  "object)" },
 	{ "stack-sample", 0, "stack_sample", OT_UINT, OF_TOPTS | OF_REATTACH | OF_POW2,
-	  TOPT(stack_sample), 0, 1U << 24, "64", "N",
+	  TOPT(stack_sample), 0, 1U << 24, "128", "N",
 	  "take the kernel stack of 1 kmalloc/kmem_cache allocation in N per site and CPU (a "
 	  "power of two; scaled to the site's exact counts in report --folded and top; 0 = off; "
 	  "vmalloc sites always have their stacks)" },

@@ -18,7 +18,7 @@ sleep 1.2
 stop_record
 check_eq stacks_record_exit 0 $?
 
-check_eq stacks_default_sample 64 "$(head -1 "$out" | jq -r .settings.stack_sample)"
+check_eq stacks_default_sample 128 "$(head -1 "$out" | jq -r .settings.stack_sample)"
 for kind in kmalloc kmem_cache; do
 	check "stacks_on_$kind" "no $kind site record has sampled stacks" \
 		jq -se --arg k "$kind" 'any(.[]; .type == "site" and .kind == $k and ((.stacks // []) | length) > 0)' "$out"
