@@ -44,7 +44,8 @@ WL_DESC = {
 # the hot-path phase: msg-queue churn only, more and longer rounds
 HOT_ROUNDS = 4 if QUICK else 9
 HOT_OPS = 100000 if QUICK else 200000
-HOT_CONFIGS = ["floor", "floor raw", "kmemscope", "kmemscope --no-live", "bpftrace count",
+# "kmemscope" samples stacks (--stack-sample's default); "kmemscope --stack-sample 0" does not
+HOT_CONFIGS = ["floor", "floor raw", "kmemscope", "kmemscope --stack-sample 0", "kmemscope --no-live", "bpftrace count",
                "bpftrace live"]
 KMEM_TP = ["kmem:kmalloc", "kmem:kfree", "kmem:kmem_cache_alloc", "kmem:kmem_cache_free"]
 
@@ -223,7 +224,7 @@ class Tracer:
             "bpftrace count": ["bpftrace", "-e", BT_COUNT],
             "bpftrace live": ["bpftrace", "-e", BT_LIVE],
             "perf kmem record": ["perf", "kmem", "record", "-a", "-B", "-o", self.out],
-        }[n]
+        }.get(n) or (kms + n.split()[1:] if n.startswith("kmemscope --") else None)
 
     def start(self, extra_args=()):
         self.out = os.path.join(self.tmp, re.sub(r"\W+", "_", self.name) + ".out")

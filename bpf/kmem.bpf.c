@@ -276,6 +276,7 @@ struct site_id {
 	const char *name; /* classic tracepoints: the cache name in the record */
 	__u64 owner; /* --by */
 	__u64 ptr; /* kmalloc: the object, for its cache when the key is new */
+	void *ctx; /* the program's context, for a sampled stack; NULL: none (vmalloc) */
 };
 
 /* outside BPF_CORE_READ: it would relocate the site_id access too */
@@ -443,6 +444,7 @@ static __always_inline void emit_failure(const struct site_id *id, __u64 req)
 	bpf_ringbuf_submit(e, 0);
 }
 
+#include "stacks.bpf.h"
 #include "live.bpf.h"
 
 /*
@@ -457,7 +459,8 @@ static __always_inline void record_alloc(const struct site_id *id, __u64 ptr, __
 {
 	struct kms_site_slot *slot = find_site(id);
 	struct kms_site_counters *c = site_counters(slot);
-	bool sample;
+	bool sample, tracked;
+	__u32 tag;
 	__u64 b;
 
 	if (!c)
@@ -476,6 +479,7 @@ static __always_inline void record_alloc(const struct site_id *id, __u64 ptr, __
 		return;
 	}
 	sample = (c->allocs & ((1ULL << life_sample_shift) - 1)) == 0;
+	tag = stack_take(id->ctx, c->allocs);
 	b = bucket(req, KMS_SIZE_BUCKETS);
 	if (atomic) {
 		__sync_fetch_and_add(&c->allocs, 1);
@@ -488,7 +492,10 @@ static __always_inline void record_alloc(const struct site_id *id, __u64 ptr, __
 		c->bytes_alloc += alloc;
 		c->size_hist[b]++;
 	}
-	if (!track_live || !track(ptr, slot->idx, alloc, sample))
+	tracked = track_live && track(ptr, slot->idx, alloc, sample, tag);
+	if (tag)
+		stack_add(slot->idx, tag, req, alloc, tracked);
+	if (!tracked)
 		return;
 	if (atomic) {
 		__sync_fetch_and_add(&c->tracked, 1);
@@ -513,7 +520,7 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, __u3
 {
 	struct kms_site_counters *c;
 	struct kms_live_slot *s;
-	__u32 h = hash64(ptr), b = live_bucket(h, 0), idx, units, cpu;
+	__u32 h = hash64(ptr), b = live_bucket(h, 0), idx, units, cpu, tag;
 	__u64 ts;
 	int r;
 
@@ -530,8 +537,11 @@ static __always_inline void record_free(__u64 ptr, __u32 unmatched_counter, __u3
 		idx = s->site;
 		units = s->units;
 		cpu = s->cpu;
+		tag = s->pad;
 		if (!release_live_slot(s, ptr))
 			return; /* a concurrent free of the same pointer took it */
+		if (tag)
+			stack_free(idx, tag, units);
 		c = bpf_map_lookup_elem(&site_stats, &idx);
 		if (!c)
 			return;
@@ -567,9 +577,9 @@ SEC("raw_tp/kmalloc")
 int BPF_PROG(kms_kmalloc_raw, unsigned long call_site, const void *ptr, size_t bytes_req,
 	     size_t bytes_alloc, gfp_t gfp_flags)
 {
-	struct site_id id = { .call_site = call_site,
-			      .gfp = gfp_flags,
-			      .kind_flags = KMS_KIND_KMALLOC };
+	struct site_id id = {
+		.call_site = call_site, .gfp = gfp_flags, .kind_flags = KMS_KIND_KMALLOC, .ctx = ctx
+	};
 
 	if (self_event())
 		return 0;
@@ -585,7 +595,8 @@ int BPF_PROG(kms_cache_alloc_raw, unsigned long call_site, const void *ptr, stru
 			      .aux = (__u64)s,
 			      .gfp = gfp_flags,
 			      .kind_flags = KMS_KIND_CACHE,
-			      .cache = s };
+			      .cache = s,
+			      .ctx = ctx };
 
 	if (self_event())
 		return 0;
@@ -656,18 +667,18 @@ static __always_inline void on_alloc(struct site_id *id, __u64 ptr, __u64 req, _
 }
 
 /* One program per layout; the cache-name variant below is written out. */
-#define ALLOC_TP(section, prog, layout, kind)               \
-	SEC(section)                                        \
-	int prog(struct layout *args)                       \
-	{                                                   \
-		struct site_id id = { .kind_flags = kind }; \
-		__u64 ptr, req, alloc;                      \
-                                                            \
-		if (self_event())                           \
-			return 0;                           \
-		READ_ALLOC_ARGS(id, args, ptr, req, alloc); \
-		on_alloc(&id, ptr, req, alloc);             \
-		return 0;                                   \
+#define ALLOC_TP(section, prog, layout, kind)                            \
+	SEC(section)                                                     \
+	int prog(struct layout *args)                                    \
+	{                                                                \
+		struct site_id id = { .kind_flags = kind, .ctx = args }; \
+		__u64 ptr, req, alloc;                                   \
+                                                                         \
+		if (self_event())                                        \
+			return 0;                                        \
+		READ_ALLOC_ARGS(id, args, ptr, req, alloc);              \
+		on_alloc(&id, ptr, req, alloc);                          \
+		return 0;                                                \
 	}
 
 /* 6.1+ */
@@ -698,7 +709,7 @@ static __always_inline __u64 name_hash(const char *name)
 SEC("tp/kmem/kmem_cache_alloc")
 int kms_cache_alloc(struct trace_event_raw_kmem_cache_alloc___x *args)
 {
-	struct site_id id = { .kind_flags = KMS_KIND_CACHE };
+	struct site_id id = { .kind_flags = KMS_KIND_CACHE, .ctx = args };
 	char name[KMS_CACHE_NAME_LEN] = {};
 	__u64 ptr, req, alloc;
 	__u32 loc;

@@ -3,7 +3,8 @@
  * The live-object table of kmem.bpf.c: an open hash table in an array map
  * (struct kms_live_bucket, include/kmemscope.h) that matches frees to their
  * allocations. Included once, by kmem.bpf.c, after the site table: a stale
- * entry is charged to its site through site_counters().
+ * entry is charged to its site through site_counters(), and to its sampled
+ * stack (stacks.bpf.h).
  */
 #ifndef KMEMSCOPE_LIVE_BPF_H
 #define KMEMSCOPE_LIVE_BPF_H
@@ -36,6 +37,8 @@ static __always_inline void drop_stale(const struct kms_live_slot *old)
 	__u32 idx = old->site;
 
 	count(KMS_CNT_STALE_LIVE);
+	if (old->pad)
+		stack_free(idx, old->pad, old->units);
 	c = bpf_map_lookup_elem(&site_stats, &idx);
 	if (c) {
 		__sync_fetch_and_add(&c->stale, 1);
@@ -106,7 +109,7 @@ static __always_inline struct kms_live_slot *live_slot(__u32 b, int i)
  * stale entry of the same address first, then the emptier bucket's first
  * free slot is taken.
  */
-static __always_inline bool track(__u64 ptr, __u32 site, __u64 bytes, bool sample)
+static __always_inline bool track(__u64 ptr, __u32 site, __u64 bytes, bool sample, __u32 tag)
 {
 	__u32 h = hash64(ptr), b0 = live_bucket(h, 0), b1 = live_bucket(h, 1), b;
 	int r0 = scan_live(b0, ptr), r1 = 0, i;
@@ -141,6 +144,7 @@ fill:
 	s->site = site;
 	s->units = to_units(bytes);
 	s->cpu = bpf_get_smp_processor_id();
+	s->pad = tag; /* the sampled stack to charge its free to */
 	return true;
 }
 

@@ -194,7 +194,7 @@ struct kms_live_slot {
 	__u32 site;
 	__u32 units;
 	__u32 cpu;
-	__u32 pad;
+	__u32 pad; /* a sampled stack's id + 1 (bpf/stacks.bpf.h), 0: not sampled */
 };
 
 #define KMS_LIVE_WAYS 8
@@ -250,6 +250,27 @@ struct kms_fail_event {
 	__s32 stack_id;
 	char comm[16];
 	char cache[KMS_CACHE_NAME_LEN];
+};
+
+/*
+ * Sampled stacks (--stack-sample N): one allocation in N per site and CPU
+ * takes a kernel stack, and its counts go to the (site, stack) entry of
+ * the stack_samples hash map (bpf/stacks.bpf.h). The values are shared by
+ * all CPUs: atomic adds. live = tracked - frees (sampled objects only).
+ */
+struct kms_stack_key {
+	__u32 site; /* the site's number (site_stats index) */
+	__s32 stack_id; /* in the stacks map */
+};
+
+struct kms_stack_counts {
+	__u64 allocs;
+	__u64 bytes_req;
+	__u64 bytes_alloc;
+	__u64 tracked; /* of those, entered into the live table */
+	__u64 tracked_bytes;
+	__u64 frees; /* matched frees (or stale) of tracked sampled objects */
+	__u64 bytes_freed;
 };
 
 #endif

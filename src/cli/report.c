@@ -158,7 +158,8 @@ static int parse_args(int argc, char **argv, struct report_env *env)
 				   .since_ns = a.since_ns,
 				   .until_ns = a.until_ns,
 				   .max_sites = a.max_sites,
-				   .folded_count = a.weight == 1 };
+				   .folded_count = a.weight == RP_WEIGHT_COUNT,
+				   .folded_weight = a.weight };
 	env->format = a.format ? RP_JSON : RP_TEXT;
 	env->html = a.html;
 	env->pprof = a.pprof;
@@ -391,7 +392,7 @@ static int output(struct report *rp, struct report_env *env)
 	if (env->folded) {
 		if (report_print_folded(stdout, rp))
 			log_warn(
-				"no allocation stacks in the input: stacks come from page_site records and site records with a \"stack\" array");
+				"no allocation stacks in the input: stacks come from page_site records and site records with a \"stack\" or \"stacks\" array (record --stack-sample N)");
 		if (rp->over_folds)
 			log_warn(
 				"%llu distinct stacks beyond --max-sites %llu (or 64 MiB of names) left out",

@@ -9,7 +9,8 @@
 #define RPT(member) OPT_FIELD(struct report_args, member)
 
 static const char *const format_names[] = { "text", "json", NULL };
-static const char *const weight_names[] = { "bytes", "count", NULL };
+/* in enum rp_weight's order */
+static const char *const weight_names[] = { "bytes", "count", "slack", "live_bytes", NULL };
 
 static bool parse_report_sort(const char *s, void *field)
 {
@@ -90,7 +91,10 @@ static const struct opt_spec specs[] = {
 	  "print allocation stacks in folded format (FlameGraph, speedscope) instead of the "
 	  "report" },
 	{ "weight", 0, NULL, OT_ENUM, 0, RPT(weight), 0, 0, "bytes", "W",
-	  "folded stack weight: bytes or count", NULL, weight_names },
+	  "folded stack weight: bytes (allocated), count (allocations), slack (allocated - "
+	  "requested bytes) or live_bytes (still allocated at the end); sampled stacks are "
+	  "scaled to their site's exact totals",
+	  NULL, weight_names },
 	{ "max-sites", 0, NULL, OT_UINT, 0, RPT(max_sites), 0, 100000000, "100000", "N",
 	  "distinct sites kept (kmalloc/kmem_cache/vmalloc and page sites each; 0 = no limit): "
 	  "the records of further sites are counted in the totals only, with a note; "

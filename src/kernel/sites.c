@@ -14,6 +14,13 @@ struct kkey_state {
 	struct site *site;
 };
 
+/* one (kernel site number, stack) entry: its last cumulative reading */
+struct skey_state {
+	__u64 allocs, bytes_req, bytes_alloc;
+	struct site *site;
+	size_t idx; /* in site->stacks */
+};
+
 /* the quantities of the shared vocabulary record sorts by, as its keys + 1 */
 static const int sort_map[SQ_NR] = {
 	[SQ_BYTES] = SORT_BYTES + 1,	   [SQ_ALLOCS] = SORT_ALLOCS + 1,
@@ -27,6 +34,7 @@ void site_table_init(struct site_table *st, const struct ksyms *ks)
 	memset(st, 0, sizeof(*st));
 	htab_init(&st->kkeys, sizeof(struct kms_site_key));
 	htab_init(&st->ids, sizeof(struct site_id));
+	htab_init(&st->skeys, sizeof(struct kms_stack_key));
 	st->ks = ks;
 }
 
@@ -36,12 +44,16 @@ void site_table_free(struct site_table *st)
 
 	htab_for_each (&st->kkeys, e)
 		free(e->val);
+	htab_for_each (&st->skeys, e)
+		free(e->val);
+	htab_free(&st->skeys);
 	for (size_t i = 0; i < st->nr; i++) {
 		free(st->list[i]->caller);
 		free(st->list[i]->where);
 		free(st->list[i]->gfps);
 		free(st->list[i]->sizes);
 		free(st->list[i]->owner);
+		free(st->list[i]->stacks);
 		free(st->list[i]);
 	}
 	free(st->list);
@@ -185,7 +197,90 @@ void site_table_begin(struct site_table *st)
 			s->gfps[g].delta = 0;
 		for (size_t z = 0; z < s->nr_sizes; z++)
 			s->sizes[z].d_allocs = s->sizes[z].d_bytes_req = 0;
+		for (size_t k = 0; k < s->nr_stacks; k++) {
+			struct site_stack *t = &s->stacks[k];
+
+			t->d_allocs = t->d_bytes_req = t->d_bytes_alloc = 0;
+			t->prev_live = t->live;
+			t->prev_live_bytes = t->live_bytes;
+			t->live = t->live_bytes = 0;
+		}
 	}
+}
+
+bool site_stack_changed(const struct site_stack *k)
+{
+	return k->d_allocs || k->live != k->prev_live || k->live_bytes != k->prev_live_bytes;
+}
+
+/* the site's entry for a stack id, created on first use */
+static struct site_stack *site_stack_of(struct site *s, __s32 stack_id, size_t *idx)
+{
+	struct site_stack *v;
+
+	for (size_t i = 0; i < s->nr_stacks; i++) {
+		if (s->stacks[i].stack_id == stack_id) {
+			*idx = i;
+			return &s->stacks[i];
+		}
+	}
+	v = realloc(s->stacks, (s->nr_stacks + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	s->stacks = v;
+	v = &s->stacks[s->nr_stacks];
+	memset(v, 0, sizeof(*v));
+	v->stack_id = stack_id;
+	*idx = s->nr_stacks++;
+	return v;
+}
+
+/*
+ * One cumulative reading of a (site number, stack): its deltas and totals
+ * into the site's stack entry, its live counts added (several kernel
+ * numbers of one site, its GFP variants, may share a stack).
+ */
+static void feed_stack(struct site_table *st, struct site *site, const struct kms_stack_key *key,
+		       __u64 allocs, __u64 req, __u64 alloc, __s64 live, __s64 live_bytes)
+{
+	struct skey_state *k = htab_get(&st->skeys, key);
+	struct site_stack *t;
+
+	if (!k) {
+		k = calloc(1, sizeof(*k));
+		if (!k || !site_stack_of(site, key->stack_id, &k->idx) ||
+		    htab_put(&st->skeys, key, k)) {
+			free(k);
+			log_warn("out of memory aggregating stacks");
+			return;
+		}
+		k->site = site;
+	}
+	t = &k->site->stacks[k->idx];
+	t->d_allocs += allocs - k->allocs;
+	t->d_bytes_req += req - k->bytes_req;
+	t->d_bytes_alloc += alloc - k->bytes_alloc;
+	t->allocs += allocs - k->allocs;
+	t->bytes_req += req - k->bytes_req;
+	t->bytes_alloc += alloc - k->bytes_alloc;
+	t->live += live;
+	t->live_bytes += live_bytes;
+	k->allocs = allocs;
+	k->bytes_req = req;
+	k->bytes_alloc = alloc;
+}
+
+void site_table_feed_stack(const struct kms_stack_key *key, const struct kms_stack_counts *v,
+			   void *ctx)
+{
+	struct site_table *st = ctx;
+	struct kkey_state *ks;
+
+	/* the site numbers were all read by the site_table_feed calls before */
+	if (key->site >= st->by_num_cap || !(ks = st->by_num[key->site]))
+		return;
+	feed_stack(st, ks->site, key, v->allocs, v->bytes_req, v->bytes_alloc,
+		   (__s64)(v->tracked - v->frees), (__s64)(v->tracked_bytes - v->bytes_freed));
 }
 
 static inline void add2(__u64 *delta, __u64 *tot, __u64 d)
@@ -317,6 +412,12 @@ void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms
 		log_warn("out of memory aggregating sites");
 		return;
 	}
+	/* vmalloc: the key's stack is a stack of the site, with exact counts */
+	if (key->stack_id >= 0 && num != SITE_NO_NUM)
+		feed_stack(st, ks->site,
+			   &(struct kms_stack_key){ .site = num, .stack_id = key->stack_id },
+			   sum->allocs, sum->bytes_req, sum->bytes_alloc, sum->live,
+			   sum->live_bytes);
 	/*
 	 * Nothing happened at this key since the last reading (most keys, most
 	 * intervals): only its live counts are needed, they were cleared by

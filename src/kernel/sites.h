@@ -60,6 +60,21 @@ enum site_owner {
 	OWNER_CGROUP,
 };
 
+/*
+ * One kernel stack of a site: a sampled stack of kmalloc and kmem_cache
+ * sites (sampled counts), or one of a vmalloc site's keys (exact counts).
+ */
+struct site_stack {
+	__s32 stack_id;
+	__u64 allocs, bytes_req, bytes_alloc; /* since the start */
+	__u64 d_allocs, d_bytes_req, d_bytes_alloc; /* this interval */
+	__s64 live, live_bytes; /* now */
+	__s64 prev_live, prev_live_bytes; /* at the end of the previous interval */
+};
+
+/* the stack had allocations this interval, or its live objects changed */
+bool site_stack_changed(const struct site_stack *k);
+
 struct site {
 	struct site_id id;
 	char *caller; /* "func" or "func [mod]" */
@@ -83,6 +98,8 @@ struct site {
 	size_t nr_sizes;
 	enum site_owner owner_kind;
 	char *owner; /* the comm or cgroup v2 path, "other" past --by-max; NULL: none */
+	struct site_stack *stacks;
+	size_t nr_stacks;
 };
 
 struct kkey_state;
@@ -96,6 +113,7 @@ struct site_table {
 	size_t nr, cap;
 	const struct ksyms *ks;
 	struct cgroup_names cgroups; /* --by cgroup: ids to paths */
+	struct htab skeys; /* struct kms_stack_key -> struct skey_state */
 };
 
 enum sort_key {
@@ -121,6 +139,12 @@ void site_table_begin(struct site_table *st);
  */
 void site_table_feed(__u32 num, const struct kms_site_key *key, const struct kms_site_stats *sum,
 		     void *st);
+/*
+ * Feed one sampled (site number, stack) entry of the kernel, cumulative
+ * (tracer_stack_fn), after the interval's site_table_feed calls.
+ */
+void site_table_feed_stack(const struct kms_stack_key *key, const struct kms_stack_counts *v,
+			   void *st);
 bool site_active(const struct site *s);
 const char *kind_name(__u32 kind);
 

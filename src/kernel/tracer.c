@@ -25,7 +25,9 @@ const struct tracer_opts tracer_defaults = {
 	.track_live = true,
 	.live_entries = 0, /* auto: live_entries_auto() */
 	.site_entries = 16384,
-	.stack_entries = 4096,
+	.stack_entries = 16384,
+	.stack_sample = 128,
+	.stack_sites = 16384,
 	.life_sample = 16,
 	.ringbuf_size = 256 * 1024,
 	.frag = true,
@@ -307,6 +309,81 @@ int tracer_for_each_site(struct tracer *t, tracer_site_fn fn, void *ctx)
 		fn(alias[i].canon, &t->meta[alias[i].canon].key, &alias[i].sum, ctx);
 	free(alias);
 	return err;
+}
+
+/* (site, stack) entries per batch read; a bucket with more asks for a bigger batch */
+#define STACK_BATCH 1024
+
+/* the sampled stacks' table in batches: two syscalls per entry cost ms at 16K entries */
+static int stacks_batched(struct tracer *t, int fd, tracer_stack_fn fn, void *ctx)
+{
+	__u32 cap = STACK_BATCH, n;
+	__u64 in = 0, out = 0; /* the hash map's batch token: a bucket number */
+	struct kms_stack_counts *vals = NULL;
+	struct kms_stack_key *keys = NULL;
+	bool first = true;
+	int err = 0;
+
+	for (;;) {
+		if (!keys) {
+			keys = calloc(cap, sizeof(*keys));
+			vals = calloc(cap, sizeof(*vals));
+			if (!keys || !vals) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		n = cap;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &n, NULL);
+		if (err == -ENOSPC && cap < (1U << 20)) { /* one bucket holds more than cap */
+			free(keys);
+			free(vals);
+			keys = NULL;
+			cap *= 2;
+			continue;
+		}
+		if (err && err != -ENOENT)
+			break;
+		for (__u32 i = 0; i < n; i++)
+			fn(&keys[i], &vals[i], ctx);
+		if (err == -ENOENT) { /* the end */
+			err = 0;
+			break;
+		}
+		in = out;
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	if ((err == -EINVAL || err == -EOPNOTSUPP) && first)
+		t->stack_batch_unsupported = true;
+	return err;
+}
+
+int tracer_for_each_stack(struct tracer *t, tracer_stack_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.stack_samples);
+	struct kms_stack_key key, next;
+	struct kms_stack_counts v;
+	void *prev = NULL;
+	int err;
+
+	if (!t->skel->rodata->stack_sample)
+		return 0;
+	if (!t->stack_batch_unsupported) {
+		err = stacks_batched(t, fd, fn, ctx);
+		if (!t->stack_batch_unsupported)
+			return err;
+	}
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		/* entries are never deleted: a failed lookup is an error */
+		if (bpf_map_lookup_elem(fd, &next, &v))
+			return -errno;
+		fn(&next, &v, ctx);
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int tracer_stack(struct tracer *t, __s32 id, __u64 ips[KMS_STACK_DEPTH])

@@ -38,6 +38,8 @@ struct tracer_opts {
 	__u32 live_entries;
 	__u32 site_entries;
 	__u32 stack_entries;
+	__u32 stack_sample; /* a kernel stack for 1 allocation in N per site and CPU, 0 = off */
+	__u32 stack_sites; /* (site, stack) entries of the sampled stacks' table */
 	__u32 life_sample; /* measure the lifetime of 1 in N allocations (power of two) */
 	__u32 ringbuf_size; /* bytes, power of two >= page size */
 	bool raw_addresses; /* unsymbolizable sites as raw addresses (KASLR leak) */
@@ -76,6 +78,7 @@ struct tracer {
 	int ncpu;
 	__u32 max_sites;
 	bool batch_unsupported;
+	bool stack_batch_unsupported; /* the stack_samples hash map: one entry at a time */
 	const struct kms_site_meta *meta; /* site_meta, mmapped read-only */
 	size_t meta_len;
 	void *keys, *vals; /* batch lookup buffers, batch_cap entries */
@@ -109,6 +112,11 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 int tracer_read_counters(struct tracer *t, __u64 out[KMS_CNT_NR]);
 /* Calls fn for every kernel site with its per-CPU values summed (cumulative). */
 int tracer_for_each_site(struct tracer *t, tracer_site_fn fn, void *ctx);
+/* One (site number, stack id) entry of the sampled stacks (cumulative counts). */
+typedef void (*tracer_stack_fn)(const struct kms_stack_key *key, const struct kms_stack_counts *v,
+				void *ctx);
+/* Calls fn for every sampled (site, stack) entry; the site number is tracer_for_each_site's. */
+int tracer_for_each_stack(struct tracer *t, tracer_stack_fn fn, void *ctx);
 /* Frames of a recorded stack (0-terminated). -ENOENT when gone. */
 int tracer_stack(struct tracer *t, __s32 id, __u64 ips[KMS_STACK_DEPTH]);
 /* Events the kernel skipped because a BPF program was already running on that CPU. */

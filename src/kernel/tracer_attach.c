@@ -530,6 +530,8 @@ static int configure(struct kmem_bpf *s, const struct tracer_opts *o, const stru
 	size_tables(s, o);
 	set_filters(s, o);
 	bpf_map__set_max_entries(s->maps.stacks, o->stack_entries);
+	bpf_map__set_max_entries(s->maps.stack_samples, o->stack_sample ? o->stack_sites : 1);
+	s->rodata->stack_sample = o->stack_sample;
 	bpf_map__set_max_entries(s->maps.events, o->ringbuf_size);
 	set_autoload(s, o, mode);
 	if (mode == KMS_VM_FENTRY) {

@@ -83,6 +83,8 @@ static void header_limits(struct report *rp, const cJSON *rec)
 		rp->live_entries = v;
 	if (st && nr_get_u64(st, FLD_STACK_SAMPLE, &v) && v > rp->stack_sample)
 		rp->stack_sample = v;
+	if (st && nr_get_u64(st, FLD_STACK_SAMPLE, &v) && v)
+		rp->stack_sampled = true;
 }
 
 static int feed_header(struct report *rp, const cJSON *rec)

@@ -51,6 +51,15 @@ struct rp_opts {
 	bool folded_count; /* --weight count */
 	__u64 max_sites; /* distinct sites kept per table (--max-sites); 0: no limit */
 	const char *comm, *cgroup; /* sites split by --by: only this comm / cgroup (glob) */
+	int folded_weight; /* --weight: RP_WEIGHT_* */
+};
+
+/* the weight of report --folded's lines */
+enum rp_weight {
+	RP_WEIGHT_BYTES, /* allocated bytes */
+	RP_WEIGHT_COUNT, /* allocations */
+	RP_WEIGHT_SLACK, /* allocated - requested bytes */
+	RP_WEIGHT_LIVE_BYTES, /* allocated bytes still live at the end */
 };
 
 /* what the sites of a recording made with --by add up to per comm or cgroup */
@@ -126,6 +135,9 @@ struct rp_site {
 	struct rp_stack *stacks;
 	size_t nr_stacks;
 	__u64 stacks_t; /* time of the stacks' live values */
+	/* report_print_folded's scratch: the sampled stacks' sum, largest, estimates */
+	__u64 st_sum, st_used;
+	struct rp_fold *st_big;
 };
 
 struct rp_stat4 {
@@ -218,9 +230,23 @@ struct rp_gfp_row {
 	__u64 top_allocs[3];
 };
 
+/*
+ * One folded line. A stack of a site's "stacks" (sampled) has site set and
+ * its sampled sums, scaled to the site's exact totals when printed
+ * (report_folded.c); a one-frame line (one_frame) stands for a site without
+ * any; a site's "stack" (exact, page sites and old vmalloc records) has
+ * bytes and count only. stack is "root;...;leaf" (fold_map's key of a
+ * site-linked line adds the site's address: two sites may share a stack).
+ */
 struct rp_fold {
 	char *stack;
 	__u64 bytes, count;
+	struct rp_site *site;
+	bool one_frame;
+	__u64 s_allocs, s_alloc, s_slack; /* sampled sums */
+	__s64 s_live_bytes; /* sampled, at s_live_t */
+	__u64 s_live_t;
+	__u64 est; /* report_print_folded's scratch: the estimate of the weight */
 };
 
 struct rp_input {
@@ -327,6 +353,7 @@ struct report {
 	__u64 over_folds, fold_bytes;
 	__u64 live_entries; /* header.settings.live_entries, largest seen; 0: unknown */
 	__u64 stack_sample; /* header.settings.stack_sample, largest seen; 0: off or unknown */
+	bool stack_sampled; /* a header's settings.stack_sample > 0: stackless sites fold alone */
 	/* derived: sites whose LIVE is a lower bound, objects not tracked */
 	__u64 untracked_sites, untracked;
 	struct rp_site **implied; /* grew but not suspects: ends mostly implied frees */

@@ -112,28 +112,32 @@ static bool read_hist(const cJSON *o, __u64 *h)
 	return true;
 }
 
-static int fold_add(struct report *rp, struct ndjson_reader *r, const cJSON *stack, __u64 bytes,
-		    __u64 count)
+/*
+ * The folded line of a stack array (innermost first) into *f, created on
+ * first use; site: the site its sampled counts scale to (NULL: exact).
+ * 0, 1: the stack is not usable (said through the reader), or -ENOMEM.
+ */
+static int fold_get(struct report *rp, struct ndjson_reader *r, const cJSON *stack,
+		    struct rp_site *site, struct rp_fold **out)
 {
 	const char *frames[MAX_FRAMES];
 	struct rp_fold *f;
-	size_t n = 0, len = 0;
+	size_t n = 0, len = 24; /* room for the site's address */
 	const cJSON *it;
 	char *key, *p;
 
 	cJSON_ArrayForEach(it, stack)
 	{
 		if (!cJSON_IsString(it) || !it->valuestring[0])
-			return nr_problem(
-				r,
-				"\"stack\" has an element that is not a frame name: stack ignored");
+			return nr_problem(r, "\"stack\" has an element that is not a frame name: stack ignored") ?:
+				       1;
 		if (n < MAX_FRAMES) {
 			frames[n++] = it->valuestring;
 			len += strlen(it->valuestring) + 1;
 		}
 	}
 	if (!n)
-		return 0;
+		return 1;
 	key = malloc(len);
 	if (!key)
 		return -ENOMEM;
@@ -144,6 +148,8 @@ static int fold_add(struct report *rp, struct ndjson_reader *r, const cJSON *sta
 			*p++ = *c == ';' ? ':' : (unsigned char)*c < ' ' ? '_' : *c;
 		*p++ = i ? ';' : '\0';
 	}
+	if (site)
+		sprintf(p - 1, "\x01%p", (void *)site);
 	f = htab_get(&rp->fold_map, key);
 	if (!f && ((rp->opts.max_sites && rp->nr_folds >= rp->opts.max_sites) ||
 		   rp->fold_bytes + len > RP_FOLD_BYTES_MAX)) {
@@ -162,11 +168,83 @@ static int fold_add(struct report *rp, struct ndjson_reader *r, const cJSON *sta
 			return -ENOMEM;
 		}
 		f->stack = key;
+		f->site = site;
+		if (site) /* the table has its own copy of the key: the line is the stack */
+			*strchr(key, '\x01') = '\0';
 	} else {
 		free(key);
 	}
+	*out = f;
+	return 0;
+}
+
+static int fold_add(struct report *rp, struct ndjson_reader *r, const cJSON *stack, __u64 bytes,
+		    __u64 count)
+{
+	struct rp_fold *f;
+	int rc = fold_get(rp, r, stack, NULL, &f);
+
+	if (rc)
+		return rc < 0 ? rc : 0;
 	f->bytes = rp_sat_add(f->bytes, bytes);
 	f->count = rp_sat_add(f->count, count);
+	return 0;
+}
+
+/* one sampled stack of a site's "stacks": its sums into the site's line of that stack */
+static int fold_sampled(struct report *rp, struct ndjson_reader *r, struct rp_site *s,
+			const cJSON *e, __u64 t)
+{
+	unsigned long long allocs, req, alloc;
+	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(e, FLD_STACK);
+	struct rp_fold *f;
+	long long live;
+	int rc;
+
+	if (!cJSON_IsArray(stack) || !nr_get_u64(e, FLD_ALLOCS, &allocs) ||
+	    !nr_get_u64(e, FLD_BYTES_REQ, &req) || !nr_get_u64(e, FLD_BYTES_ALLOC, &alloc))
+		return rp_bad_field(r, REC_SITE, FLD_STACKS, "has an element without stack, allocs, bytes_req, bytes_alloc") ?:
+			       0;
+	rc = fold_get(rp, r, stack, s, &f);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	f->s_allocs = rp_sat_add(f->s_allocs, allocs);
+	f->s_alloc = rp_sat_add(f->s_alloc, alloc);
+	f->s_slack = rp_sat_add(f->s_slack, alloc > req ? alloc - req : 0);
+	/* a current value: the latest counts */
+	if (nr_get_s64(e, FLD_LIVE_BYTES, &live) && (!f->s_live_t || t >= f->s_live_t)) {
+		f->s_live_bytes = live;
+		f->s_live_t = t;
+	}
+	return 0;
+}
+
+/*
+ * A site's sampled stacks, and its one-frame line: what its stacks cannot
+ * share out (no sample at all, or none with the weight) is printed there.
+ */
+static int fold_site(struct report *rp, struct ndjson_reader *r, struct rp_site *s,
+		     const cJSON *stacks, __u64 t)
+{
+	cJSON *one = cJSON_CreateArray();
+	const cJSON *e;
+	struct rp_fold *f;
+	int rc = 0;
+
+	if (!one || !cJSON_AddItemToArray(one, cJSON_CreateString(s->site)))
+		rc = -ENOMEM;
+	else
+		rc = fold_get(rp, r, one, s, &f);
+	cJSON_Delete(one);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	f->one_frame = true;
+	cJSON_ArrayForEach(e, stacks)
+	{
+		rc = fold_sampled(rp, r, s, e, t);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -485,6 +563,7 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 	const char *kind = nr_get_str(rec, FLD_KIND), *caller = nr_get_str(rec, FLD_CALLER);
 	const char *site = nr_get_str(rec, FLD_SITE), *cache = nr_get_str(rec, FLD_CACHE);
 	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(rec, FLD_STACK);
+	const cJSON *stacks = cJSON_GetObjectItemCaseSensitive(rec, FLD_STACKS);
 	__u64 h[RP_HIST] = {};
 	struct site_vals v;
 	struct rp_site *s;
@@ -506,6 +585,8 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 		return -ENOMEM;
 	if (stack && !cJSON_IsArray(stack))
 		return rp_bad_field(r, REC_SITE, FLD_STACK, "is not an array");
+	if (stacks && !cJSON_IsArray(stacks))
+		return rp_bad_field(r, REC_SITE, FLD_STACKS, "is not an array");
 	s = get_site(rp, &rp->site_map, kind, cache ? cache : "", caller, site);
 	if (!s && errno == ENOSPC)
 		return over_site(rp, &v, t, h);
@@ -535,6 +616,8 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 		if (cJSON_GetObjectItemCaseSensitive(rec, FLD_LIVE_BYTES))
 			rp_add_live(p, v.live_bytes, t);
 	}
+	if (stacks || rp->stack_sampled)
+		return fold_site(rp, r, s, stacks, t);
 	if (stack && cJSON_GetArraySize(stack))
 		return fold_add(rp, r, stack, v.alloc, v.allocs);
 	return 0;

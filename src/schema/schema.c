@@ -69,6 +69,7 @@ static const char *const f_header[] = {
 	FLD_SETTINGS "." FLD_FILTER "." FLD_CGROUP,
 	FLD_SETTINGS "." FLD_BY,
 	FLD_SETTINGS "." FLD_BY_MAX,
+	FLD_SETTINGS "." FLD_STACK_SAMPLE,
 	FLD_GFP_NAMES,
 	FLD_SYMBOLS,
 	FLD_RAW_ADDRESSES,
@@ -119,10 +120,32 @@ static const char *const f_interval[] = {
 	NULL,
 };
 static const char *const f_site[] = {
-	FLD_TYPE,	 FLD_SEQ, FLD_KIND,  FLD_CACHE,	      FLD_CALLER,
-	FLD_SITE,	 COUNTS,  FLD_LIVE,  FLD_LIVE_BYTES,  FLD_LIVE_UNTRACKED,
-	FLD_REQ_UNKNOWN, FLD_GFP, FLD_STACK, FLD_ALLOC_SIZES, FLD_COMM,
-	FLD_CGROUP,	 NULL,
+	FLD_TYPE,
+	FLD_SEQ,
+	FLD_KIND,
+	FLD_CACHE,
+	FLD_CALLER,
+	FLD_SITE,
+	COUNTS,
+	FLD_LIVE,
+	FLD_LIVE_BYTES,
+	FLD_LIVE_UNTRACKED,
+	FLD_REQ_UNKNOWN,
+	FLD_GFP,
+	FLD_STACK,
+	FLD_ALLOC_SIZES,
+	FLD_COMM,
+	FLD_CGROUP,
+	FLD_STACKS,
+	/* NOLINTBEGIN(bugprone-suspicious-missing-comma): nested names are "a.b" on purpose */
+	FLD_STACKS "." FLD_STACK,
+	FLD_STACKS "." FLD_ALLOCS,
+	FLD_STACKS "." FLD_BYTES_REQ,
+	FLD_STACKS "." FLD_BYTES_ALLOC,
+	FLD_STACKS "." FLD_LIVE,
+	FLD_STACKS "." FLD_LIVE_BYTES,
+	/* NOLINTEND(bugprone-suspicious-missing-comma) */
+	NULL,
 };
 static const char *const f_site_rest[] = {
 	FLD_TYPE, FLD_SEQ, FLD_SITES, COUNTS, FLD_LIVE, FLD_LIVE_BYTES, FLD_LIVE_UNTRACKED, NULL,
@@ -302,6 +325,7 @@ cJSON *schema_header(const struct schema_header *h)
 		cJSON_AddStringToObject(set, FLD_BY, h->by);
 		json_add_u64(set, FLD_BY_MAX, h->by_max);
 	}
+	json_add_u64(set, FLD_STACK_SAMPLE, h->stack_sample);
 	cJSON_AddStringToObject(o, FLD_GFP_NAMES, h->gfp_names);
 	cJSON_AddBoolToObject(o, FLD_SYMBOLS, h->symbols);
 	cJSON_AddBoolToObject(o, FLD_RAW_ADDRESSES, h->raw_addresses);
@@ -418,7 +442,9 @@ static void add_site_objects(cJSON *o, struct schema_site *s)
 		cJSON_AddItemToObject(o, FLD_STACK, s->stack);
 	if (s->alloc_sizes)
 		cJSON_AddItemToObject(o, FLD_ALLOC_SIZES, s->alloc_sizes);
-	s->gfp = s->stack = s->alloc_sizes = NULL;
+	if (s->stacks)
+		cJSON_AddItemToObject(o, FLD_STACKS, s->stacks);
+	s->gfp = s->stack = s->alloc_sizes = s->stacks = NULL;
 }
 
 void schema_alloc_size_add(cJSON *o, __u64 size, __u64 allocs, __u64 bytes_req)
@@ -441,6 +467,19 @@ void schema_alloc_size_add(cJSON *o, __u64 size, __u64 allocs, __u64 bytes_req)
 		return;
 	json_add_u64(e, FLD_ALLOCS, allocs);
 	json_add_u64(e, FLD_BYTES_REQ, bytes_req);
+}
+
+cJSON *schema_stack(cJSON *frames, const struct schema_stack *c)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, FLD_STACK, frames);
+	json_add_u64(o, FLD_ALLOCS, c->allocs);
+	json_add_u64(o, FLD_BYTES_REQ, c->bytes_req);
+	json_add_u64(o, FLD_BYTES_ALLOC, c->bytes_alloc);
+	json_add_s64(o, FLD_LIVE, c->live);
+	json_add_s64(o, FLD_LIVE_BYTES, c->live_bytes);
+	return o;
 }
 
 cJSON *schema_site(struct schema_site *s)

@@ -55,10 +55,8 @@ struct site_counts;
 #define FLD_SITE "site" /* "func+0xoff" call site */
 #define FLD_GFP "gfp" /* {"flags": count} in sites, a flag string elsewhere */
 #define FLD_STACK "stack" /* ["func+0x1a", ...], innermost first */
-/* [{stack, allocs, bytes_req, bytes_alloc, live, live_bytes}]: sampled stacks of a site */
+/* site: [{stack, allocs, bytes_req, bytes_alloc, live, live_bytes}], SAMPLED (vmalloc: exact) */
 #define FLD_STACKS "stacks"
-#define FLD_STACK_SAMPLE \
-	"stack_sample" /* settings: 1 allocation in N per site and CPU takes a stack */
 #define FLD_NODE "node" /* NUMA node */
 #define FLD_ZONE "zone" /* zone name */
 #define FLD_FREE "free" /* free blocks per order */
@@ -99,6 +97,8 @@ struct site_counts;
 #define FLD_FILTER "filter"
 #define FLD_BY "by" /* "comm" or "cgroup": sites split by it (absent: not split) */
 #define FLD_BY_MAX "by_max" /* with by: distinct comms/cgroups kept apart, the rest "other" */
+#define FLD_STACK_SAMPLE \
+	"stack_sample" /* a stack for 1 allocation in N per site and CPU, 0 = off */
 #define FLD_GFP_NAMES "gfp_names" /* "tracefs format", "BTF" or "raw" */
 #define FLD_SYMBOLS "symbols" /* bool: kallsyms was readable */
 #define FLD_RAW_ADDRESSES "raw_addresses" /* bool: --raw-addresses */
@@ -277,6 +277,7 @@ struct schema_header {
 	const char *by; /* NULL: sites not split */
 	__u64 by_max;
 	const char *gfp_names;
+	__u64 stack_sample;
 	bool symbols, raw_addresses;
 	const char *claims, *claims_refused; /* NULL or "": not written */
 };
@@ -309,7 +310,14 @@ struct schema_site {
 	bool req_unknown;
 	cJSON *gfp, *stack;
 	cJSON *alloc_sizes; /* NULL: not written (schema_alloc_size_add builds it) */
+	cJSON *stacks; /* schema_stack() objects, or NULL */
 };
+/* one element of a site's stacks: frames (taken over) and its sampled counts */
+struct schema_stack {
+	__u64 allocs, bytes_req, bytes_alloc;
+	__s64 live, live_bytes;
+};
+cJSON *schema_stack(cJSON *frames, const struct schema_stack *c);
 /* the export's site record: the interval's counts */
 cJSON *schema_site(struct schema_site *s);
 /* a site of the state document: "delta" and "total" objects, no type/seq */

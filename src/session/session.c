@@ -153,6 +153,9 @@ int session_drain(struct session *s)
 	err = tracer_for_each_site(&s->tracer, site_table_feed, &s->sites);
 	if (err)
 		return err;
+	err = tracer_for_each_stack(&s->tracer, site_table_feed_stack, &s->sites);
+	if (err)
+		return err;
 	err = tracer_read_counters(&s->tracer, c);
 	if (err)
 		return err;
@@ -205,6 +208,7 @@ cJSON *session_header(struct session *s)
 		      s->topts.by == KMS_BY_CGROUP ? "cgroup" :
 						     NULL,
 		.by_max = s->topts.by_max,
+		.stack_sample = s->topts.stack_sample,
 		.gfp_names = s->gfp ? gfp_table__source(s->gfp) : "raw",
 		.symbols = s->ks && ksyms__count(s->ks) && !ksyms__hidden(s->ks),
 		.raw_addresses = s->topts.raw_addresses,
@@ -293,6 +297,77 @@ static cJSON *stack_array(struct session *s, const struct site *site)
 	return json_stack(s->ks, ips, n);
 }
 
+/*
+ * A sampled stack's frames from the call site down (innermost first): the
+ * frames above it are the tracing machinery and the allocator, which
+ * differ with who else traces the event. Not found (vmalloc, whose stack
+ * starts at the allocator already): the whole stack.
+ */
+static int stack_from_site(const __u64 *ips, __u64 call_site, int *n)
+{
+	while (*n < KMS_STACK_DEPTH && ips[*n])
+		(*n)++;
+	for (int i = 0; i < *n; i++) {
+		if (ips[i] == call_site)
+			return i;
+	}
+	return 0;
+}
+
+/*
+ * The site's stacks: those that changed this interval with their interval
+ * counts, or (totals) all with their counts since the start. Stack ids
+ * that differ only above the call site are one stack here.
+ */
+static cJSON *stacks_array(struct session *s, const struct site *site, bool totals)
+{
+	__u64(*ips)[KMS_STACK_DEPTH];
+	struct schema_stack *c;
+	int *from, *len, nr = 0;
+	cJSON *a = NULL;
+
+	if (!site->nr_stacks)
+		return NULL;
+	ips = calloc(site->nr_stacks, sizeof(*ips));
+	c = calloc(site->nr_stacks, sizeof(*c));
+	from = calloc(site->nr_stacks, sizeof(*from));
+	len = calloc(site->nr_stacks, sizeof(*len));
+	for (size_t i = 0; ips && c && from && len && i < site->nr_stacks; i++) {
+		const struct site_stack *k = &site->stacks[i];
+		int j, n = 0, f;
+
+		if (!totals && !site_stack_changed(k))
+			continue;
+		if (tracer_stack(&s->tracer, k->stack_id, ips[nr]))
+			continue;
+		f = stack_from_site(ips[nr], site->id.call_site, &n);
+		for (j = 0; j < nr; j++) {
+			if (len[j] == n - f &&
+			    !memcmp(ips[j] + from[j], ips[nr] + f, (n - f) * sizeof(__u64)))
+				break;
+		}
+		if (j == nr) {
+			from[nr] = f;
+			len[nr++] = n - f;
+		}
+		c[j].allocs += totals ? k->allocs : k->d_allocs;
+		c[j].bytes_req += totals ? k->bytes_req : k->d_bytes_req;
+		c[j].bytes_alloc += totals ? k->bytes_alloc : k->d_bytes_alloc;
+		c[j].live += k->live;
+		c[j].live_bytes += k->live_bytes;
+	}
+	if (nr)
+		a = cJSON_CreateArray();
+	for (int j = 0; a && j < nr; j++)
+		cJSON_AddItemToArray(
+			a, schema_stack(json_stack(s->ks, ips[j] + from[j], len[j]), &c[j]));
+	free(ips);
+	free(c);
+	free(from);
+	free(len);
+	return a;
+}
+
 /* the builder's view of a site; totals: the state document's form */
 static struct schema_site site_view(struct session *s, const struct site *site, bool totals)
 {
@@ -313,6 +388,7 @@ static struct schema_site site_view(struct session *s, const struct site *site, 
 		.gfp = gfp_object(s, site, totals),
 		.stack = stack_array(s, site),
 		.alloc_sizes = alloc_sizes_object(site, totals),
+		.stacks = stacks_array(s, site, totals),
 	};
 }
 

@@ -151,6 +151,11 @@ static const struct opt_spec specs[] = {
 	  TOPT(life_sample), 1, 65536, "16", "N",
 	  "measure the lifetime of 1 allocation in N per site and CPU (1 = every "
 	  "object)" },
+	{ "stack-sample", 0, "stack_sample", OT_UINT, OF_TOPTS | OF_REATTACH | OF_POW2,
+	  TOPT(stack_sample), 0, 1U << 24, "128", "N",
+	  "take the kernel stack of 1 kmalloc/kmem_cache allocation in N per site and CPU (a "
+	  "power of two; scaled to the site's exact counts in report --folded and top; 0 = off; "
+	  "vmalloc sites always have their stacks)" },
 	{ "site-entries", 0, "site_entries", OT_UINT, OF_TOPTS | OF_REATTACH, TOPT(site_entries), 1,
 	  1U << 22, "16384", "N", "distinct (call site, GFP flags, cache) keys in the kernel" },
 	{ "no-live", 0, "track_live", OT_FLAG, OF_TOPTS | OF_REATTACH | OF_NEGATE, TOPT(track_live),

@@ -30,7 +30,7 @@ const char *const top_help[] = {
 	"  w       a --by recording: one row per comm or cgroup <-> per site",
 	"  f       fragmentation pane: buddyinfo per zone, both indices per order",
 	"  m       slab caches pane: objects, utilisation, memory; merged caches",
-	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stack",
+	"  Enter   detail of the selected site: sizes, GFP, lifetimes, stacks",
 	"  [ ] }   step back / forward through the kept intervals; } the newest",
 	"  Left/Right  scroll the columns a narrow terminal hides",
 	"  Up/Down PgUp/PgDn Home/End   move the selection / scroll a pane",
@@ -706,6 +706,62 @@ static void alloc_sizes(struct out *out, const cJSON *o)
 		add(out, TA_DIM, "  (none: an older recorder)");
 }
 
+/* sampled stacks shown in the detail pane, and frames of each */
+#define DETAIL_STACKS 3
+#define DETAIL_FRAMES 8
+
+/*
+ * A site's top sampled stacks by estimated bytes since the start: the
+ * site's exact bytes shared by the stacks' sampled bytes (the ratio
+ * estimator of docs/export-format.md).
+ */
+static void sampled_stacks(const struct top_row *r, struct out *out)
+{
+	const cJSON *stacks = cJSON_GetObjectItemCaseSensitive(r->site, FLD_STACKS), *e, *f;
+	const cJSON *top[DETAIL_STACKS] = {};
+	double sum = 0, v;
+	char a[16], b[16];
+	int n = 0, i, k;
+
+	cJSON_ArrayForEach(e, stacks)
+	{
+		v = top_num(e, FLD_BYTES_ALLOC);
+		sum += v;
+		for (i = 0; i < DETAIL_STACKS; i++) {
+			if (!top[i] || v > top_num(top[i], FLD_BYTES_ALLOC))
+				break;
+		}
+		if (i == DETAIL_STACKS)
+			continue;
+		memmove(&top[i + 1], &top[i], (DETAIL_STACKS - 1 - i) * sizeof(top[0]));
+		top[i] = e;
+		n += n < DETAIL_STACKS;
+	}
+	if (!n || sum <= 0)
+		return;
+	add(out, TA_NORMAL, "%s", "");
+	add(out, TA_COLHEAD,
+	    "Top stacks of %d (%s, by bytes of the site's %s allocated since start)",
+	    cJSON_GetArraySize(stacks),
+	    r->kclass == KIND_VMALLOC ? "each recorded" : "sampled and scaled",
+	    byt(r->tot_bytes, a, sizeof(a)));
+	for (i = 0; i < n; i++) {
+		v = top_num(top[i], FLD_BYTES_ALLOC);
+		add(out, TA_NORMAL, "  ~%s  %4.1f%%  (%s samples)",
+		    byt(r->tot_bytes * v / sum, a, sizeof(a)), 100.0 * v / sum,
+		    cnt(top_num(top[i], FLD_ALLOCS), b, sizeof(b)));
+		k = 0;
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(top[i], FLD_STACK))
+		{
+			if (k++ == DETAIL_FRAMES) {
+				add(out, TA_DIM, "      ...");
+				break;
+			}
+			add(out, TA_NORMAL, "      %s", cJSON_IsString(f) ? f->valuestring : "?");
+		}
+	}
+}
+
 static void detail_pane(const struct top_model *m, const struct top_opts *o,
 			const struct top_ui *ui, struct out *out)
 {
@@ -766,7 +822,9 @@ static void detail_pane(const struct top_model *m, const struct top_opts *o,
 	histogram(out, "Lifetimes (since start, allocation to free: from - below)",
 		  cJSON_GetObjectItemCaseSensitive(t, FLD_LIFETIMES_NS), ns_label);
 	stack = cJSON_GetObjectItemCaseSensitive(r->site, FLD_STACK);
-	if (cJSON_IsArray(stack)) {
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->site, FLD_STACKS))) {
+		sampled_stacks(r, out);
+	} else if (cJSON_IsArray(stack)) {
 		add(out, TA_NORMAL, "%s", "");
 		add(out, TA_COLHEAD, "Stack");
 		cJSON_ArrayForEach(e, stack)

@@ -164,15 +164,34 @@ msgq_counts() {
 	return 0
 }
 
+# sampled stacks (tests/e2e/stacks.sh) of a msgq recording: PREFIX FILE
+stack_checks() {
+	local p=$1 f=$2
+	for kind in kmalloc kmem_cache; do
+		check ${p}stacks_on_$kind "no $kind site record has sampled stacks" \
+			jq -se --arg k $kind 'any(.[]; .type == "site" and .kind == $k and ((.stacks // []) | length) > 0)' $f
+	done
+	kmemscope report --folded $f >/tmp/folded$p 2>/dev/null
+	check ${p}stacks_folded_msgsnd "no folded stack with do_msgsnd above load_msg" \
+		grep -qE '(^|;)do_msgsnd\+0x[0-9a-f]+;(.*;)?load_msg\+0x[0-9a-f]+ [0-9]+$' /tmp/folded$p
+	check_eq ${p}stacks_folded_bytes_sum "$(jq -s '[.[] | select(.type == "site") | .bytes_alloc] | add // 0' $f)" \
+		"$(awk '{ s += $NF } END { print s + 0 }' /tmp/folded$p)"
+	grep -q do_msgsnd /tmp/folded$p || { echo "KMS-LOG: folded stacks ($p):"; diag /tmp/folded$p 20; }
+}
+
 # 6.1's prototypes are the ones the raw tracepoint programs read: the
 # default attach where they match (6.1 and later). Its classic record
 # layouts (CO-RE flavors) are checked with --kmem-mode tracepoint; only raw
 # tracepoints see cache names there. Before 6.1 (5.10) the prototypes differ:
 # the default is the classic tracepoint, and --kmem-mode raw says it cannot.
-msgq_counts tp_ tracepoint --kmem-mode tracepoint
+# Sampled stacks are checked in both modes.
+msgq_counts tp_ tracepoint --kmem-mode tracepoint && stack_checks tp_ $out
 if [ "$EXPECT_KMEM" = raw_tracepoint ]; then
-	msgq_counts "" raw_tracepoint && check raw_cache_names "no named kmem_cache site (raw tracepoints read kmem_cache->name)" \
-		jq -se '[.[] | select(.type == "site" and .kind == "kmem_cache" and (.cache // "") != "")] | length > 0' $out
+	if msgq_counts "" raw_tracepoint; then
+		stack_checks "" $out
+		check raw_cache_names "no named kmem_cache site (raw tracepoints read kmem_cache->name)" \
+			jq -se '[.[] | select(.type == "site" and .kind == "kmem_cache" and (.cache // "") != "")] | length > 0' $out
+	fi
 else
 	msgq_counts "" "$EXPECT_KMEM"
 	# forced raw: refused with the reason; kmalloc alone then traces nothing

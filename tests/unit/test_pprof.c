@@ -135,7 +135,7 @@ static void test_header(void **state)
 		{ "inuse_objects", "count" },	{ "inuse_space", "bytes" },
 		{ "requested_space", "bytes" }, { "slack_space", "bytes" },
 	};
-	pb_profile *p = profile_of("synthetic-stacks.ndjson");
+	pb_profile *p = profile_of("synthetic-pprof-stacks.ndjson");
 	bool kernel = false, rate = false;
 
 	(void)state;
@@ -161,7 +161,7 @@ static void test_header(void **state)
 
 static void test_stack_split(void **state)
 {
-	pb_profile *p = profile_of("synthetic-stacks.ndjson");
+	pb_profile *p = profile_of("synthetic-pprof-stacks.ndjson");
 	const Perftools__Profiles__Sample *a, *b, *c, *rest;
 	int64_t sum[6] = {};
 

@@ -386,6 +386,70 @@ static void test_window_and_correlation(void **state)
 	report_free(&rp);
 }
 
+/* report --folded's output for one weight on a fixture */
+static char *folded(const char *file, int weight)
+{
+	struct rp_opts o = { .top = 20, .folded_weight = weight };
+	char *out = NULL;
+	struct report rp;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_file(&rp, file);
+	report_finish(&rp);
+	f = open_memstream(&out, &len);
+	assert_int_equal(report_print_folded(f, &rp), 0);
+	fclose(f);
+	report_free(&rp);
+	return out;
+}
+
+/*
+ * Sampled stacks scaled to their site's exact totals over the recording:
+ * load_msg (kmalloc) has 15 allocations, 1500 bytes, slack 600, 400 live
+ * bytes at the end; its samples are 4 allocations (400 bytes, slack 160) on
+ * one stack and 1 (100, slack 40) on another, 100 live bytes on each at the
+ * end. A kmem_cache site with the same stack stays a line of its own, a
+ * site without samples is one frame, and odd's 10 bytes over three equal
+ * samples put the remainder on the first.
+ */
+static void test_folded_scaled(void **state)
+{
+	static const char *const want[] = {
+		[RP_WEIGHT_BYTES] = "a+0x1;odd+0x1 4\n"
+				    "b+0x1;odd+0x1 3\n"
+				    "c+0x1;odd+0x1 3\n"
+				    "do_syscall_64+0x71;compat_msgsnd+0x20;load_msg+0x10 300\n"
+				    "do_syscall_64+0x71;do_msgsnd+0x8c;load_msg+0x10 1200\n"
+				    "do_syscall_64+0x71;do_msgsnd+0x8c;load_msg+0x10 96\n"
+				    "lonely+0x10 128\n",
+		[RP_WEIGHT_COUNT] = "a+0x1;odd+0x1 4\n"
+				    "b+0x1;odd+0x1 3\n"
+				    "c+0x1;odd+0x1 3\n"
+				    "do_syscall_64+0x71;compat_msgsnd+0x20;load_msg+0x10 3\n"
+				    "do_syscall_64+0x71;do_msgsnd+0x8c;load_msg+0x10 12\n"
+				    "do_syscall_64+0x71;do_msgsnd+0x8c;load_msg+0x10 3\n"
+				    "lonely+0x10 2\n",
+		[RP_WEIGHT_SLACK] = "do_syscall_64+0x71;compat_msgsnd+0x20;load_msg+0x10 120\n"
+				    "do_syscall_64+0x71;do_msgsnd+0x8c;load_msg+0x10 480\n"
+				    "lonely+0x10 28\n",
+		[RP_WEIGHT_LIVE_BYTES] = "do_syscall_64+0x71;compat_msgsnd+0x20;load_msg+0x10 200\n"
+					 "do_syscall_64+0x71;do_msgsnd+0x8c;load_msg+0x10 200\n",
+	};
+
+	(void)state;
+	for (int w = RP_WEIGHT_BYTES; w <= RP_WEIGHT_LIVE_BYTES; w++) {
+		char *out = folded("synthetic-stacks.ndjson", w);
+
+		assert_string_equal(out, want[w]);
+		free(out);
+	}
+	/* no overflow on the product; nothing to share */
+	assert_int_equal(rp_scale(1ULL << 53, 1ULL << 52, 1ULL << 53), 1ULL << 52);
+	assert_int_equal(rp_scale(100, 0, 0), 0);
+}
+
 static void test_folded(void **state)
 {
 	struct rp_opts o = { .top = 20 };
@@ -931,6 +995,7 @@ int main(void)
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_window_and_correlation),
 		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_folded_scaled),
 		cmocka_unit_test(test_duplicate_input),
 		cmocka_unit_test(test_live_lower_bound),
 		cmocka_unit_test(test_implied_frees_not_leaks),

@@ -116,6 +116,7 @@ static cJSON *header(void)
 		.filter_cgroup = "/sys/fs/cgroup/system.slice",
 		.by = "cgroup",
 		.by_max = 64,
+		.stack_sample = 64,
 		.gfp_names = "tracefs format",
 		.symbols = true,
 		.claims = "hash_map",
@@ -191,13 +192,23 @@ static int build_all(cJSON **v)
 		/* both only here: a site is split by one of them */
 		.comm = "postgres",
 		.cgroup = "/system.slice/postgresql.service",
+		.stacks = cJSON_CreateArray(),
 	};
-	cJSON *vm, *d;
+	cJSON *vm, *d, *sampled;
 	int n = 0;
 
 	for (int i = 0; i < KMS_CNT_NR; i++)
 		delta[i] = 10 + i;
 	counts(&c, 400);
+	sampled = cJSON_CreateArray();
+	cJSON_AddItemToArray(sampled, cJSON_CreateString("d_alloc+0x2c"));
+	cJSON_AddItemToArray(sampled, cJSON_CreateString("do_thing+0x10"));
+	cJSON_AddItemToArray(site.stacks,
+			     schema_stack(sampled, &(struct schema_stack){ .allocs = 25,
+									   .bytes_req = 100,
+									   .bytes_alloc = 160,
+									   .live = 2,
+									   .live_bytes = 64 }));
 	v[n++] = header();
 	v[n++] = interval(delta);
 	v[n++] = schema_site(&site);
@@ -477,8 +488,18 @@ static void test_export_through_report(void **state)
 	assert_string_equal(s->gfps[0].flags, "GFP_KERNEL");
 	assert_int_equal(s->gfps[0].allocs, 400);
 	assert_int_equal(s->sizes[6], 400);
-	assert_int_equal(rp.nr_folds, 1);
+	/* the page site's exact stack, the site's one-frame line and its sampled stack (root first) */
+	assert_int_equal(rp.nr_folds, 3);
 	assert_string_equal(rp.folds[0]->stack, "alloc_vmap_area+0x3c");
+	assert_string_equal(rp.folds[1]->stack, "d_alloc+0x2c");
+	assert_true(rp.folds[1]->one_frame);
+	assert_string_equal(rp.folds[2]->stack, "do_thing+0x10;d_alloc+0x2c");
+	/* linked to the site it scales to */
+	assert_ptr_equal(rp.folds[2]->site, s);
+	assert_int_equal(rp.folds[2]->s_allocs, 25);
+	assert_int_equal(rp.folds[2]->s_alloc, 160);
+	assert_int_equal(rp.folds[2]->s_slack, 60);
+	assert_int_equal(rp.folds[2]->s_live_bytes, 64);
 	/* site_rest: in the totals, never a site; its interval counted as cut */
 	assert_int_equal(rp.rest_intervals, 1);
 	assert_int_equal(rp.rest_sites, 4);

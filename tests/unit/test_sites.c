@@ -76,6 +76,96 @@ static void test_deltas_and_totals(void **state)
 	site_table_free(&st);
 }
 
+/* one interval's reading of stack 5 under the site's numbers 3 and 7 */
+static void feed_stack5(struct site_table *st, const struct kms_stack_counts *v3,
+			const struct kms_stack_counts *v7)
+{
+	site_table_begin(st);
+	site_table_feed_stack(&(struct kms_stack_key){ .site = 3, .stack_id = 5 }, v3, st);
+	site_table_feed_stack(&(struct kms_stack_key){ .site = 7, .stack_id = 5 }, v7, st);
+}
+
+/*
+ * Sampled stacks: two GFP variants (two kernel numbers) of one site share a
+ * stack; their samples add up in the site's entry, deltas per interval,
+ * live values current; an entry of an unknown number is ignored.
+ */
+static void test_sampled_stacks(void **state)
+{
+	struct site_table st;
+	struct kms_site_key a = key(0x1000, 0xcc0, KMS_KIND_KMALLOC, NULL);
+	struct kms_site_key b = key(0x1000, 0xdc0, KMS_KIND_KMALLOC, NULL);
+	struct kms_site_stats sa = stats(64, 640, 1024), sb = stats(64, 640, 1024);
+	struct kms_stack_counts v1 = {
+		.allocs = 2, .bytes_req = 20, .bytes_alloc = 32, .tracked = 2, .tracked_bytes = 32
+	};
+	struct kms_stack_counts v2 = { .allocs = 1,
+				       .bytes_req = 10,
+				       .bytes_alloc = 16,
+				       .tracked = 1,
+				       .tracked_bytes = 16,
+				       .frees = 1,
+				       .bytes_freed = 16 };
+	const struct site_stack *k;
+
+	(void)state;
+	site_table_init(&st, NULL);
+	site_table_begin(&st);
+	site_table_feed(3, &a, &sa, &st);
+	site_table_feed(7, &b, &sb, &st);
+	site_table_feed_stack(&(struct kms_stack_key){ .site = 3, .stack_id = 5 }, &v1, &st);
+	site_table_feed_stack(&(struct kms_stack_key){ .site = 7, .stack_id = 5 }, &v2, &st);
+	site_table_feed_stack(&(struct kms_stack_key){ .site = 9, .stack_id = 5 }, &v2, &st);
+	assert_int_equal(st.nr, 1);
+	assert_int_equal(st.list[0]->nr_stacks, 1);
+	k = &st.list[0]->stacks[0];
+	assert_int_equal(k->stack_id, 5);
+	assert_int_equal(k->d_allocs, 3);
+	assert_int_equal(k->d_bytes_req, 30);
+	assert_int_equal(k->d_bytes_alloc, 48);
+	assert_int_equal(k->live, 2);
+	assert_int_equal(k->live_bytes, 32);
+	assert_true(site_stack_changed(k));
+	/* next interval: one more sample on number 3; live 2 -> 3 */
+	v1.allocs = 3;
+	v1.bytes_alloc = 48;
+	v1.tracked = 3;
+	v1.tracked_bytes = 48;
+	feed_stack5(&st, &v1, &v2);
+	k = &st.list[0]->stacks[0];
+	assert_int_equal(k->d_allocs, 1);
+	assert_int_equal(k->allocs, 4);
+	assert_int_equal(k->bytes_alloc, 64);
+	assert_int_equal(k->live, 3);
+	/* nothing new: unchanged */
+	feed_stack5(&st, &v1, &v2);
+	assert_false(site_stack_changed(&st.list[0]->stacks[0]));
+	site_table_free(&st);
+}
+
+/* vmalloc: a kernel key's own stack is a stack of its site, with exact counts */
+static void test_vmalloc_key_stacks(void **state)
+{
+	struct site_table st;
+	struct kms_site_key a = key(0x2000, 0, KMS_KIND_VMALLOC, NULL);
+	struct kms_site_key b = key(0x2000, 0, KMS_KIND_VMALLOC, NULL);
+	struct kms_site_stats sa = stats(2, 8192, 8192), sb = stats(1, 4096, 4096);
+
+	(void)state;
+	a.stack_id = 11;
+	b.stack_id = 12;
+	site_table_init(&st, NULL);
+	site_table_begin(&st);
+	site_table_feed(0, &a, &sa, &st);
+	site_table_feed(1, &b, &sb, &st);
+	assert_int_equal(st.nr, 1);
+	assert_int_equal(st.list[0]->nr_stacks, 2);
+	assert_int_equal(st.list[0]->stacks[0].d_allocs, 2);
+	assert_int_equal(st.list[0]->stacks[1].d_bytes_alloc, 4096);
+	assert_int_equal(st.list[0]->stacks[1].live, 1);
+	site_table_free(&st);
+}
+
 static void test_gfp_variants_merge(void **state)
 {
 	struct site_table st;
@@ -300,6 +390,8 @@ int main(void)
 		cmocka_unit_test(test_deltas_and_totals),
 		cmocka_unit_test(test_gfp_variants_merge),
 		cmocka_unit_test(test_alloc_sizes_merge),
+		cmocka_unit_test(test_sampled_stacks),
+		cmocka_unit_test(test_vmalloc_key_stacks),
 		cmocka_unit_test(test_kind_and_cache_split_sites),
 		cmocka_unit_test(test_hist_wraps_modulo_2_32),
 		cmocka_unit_test(test_sort_keys),

@@ -463,6 +463,40 @@ static void test_detail_pane(void **state)
 	top_model_free(&m);
 }
 
+/* a kmalloc site with four sampled stacks: the three biggest, scaled to its 1 MB */
+static const char stacks_doc[] =
+	"{\"type\":\"state\",\"header\":{},\"interval\":{\"duration_s\":1},\"uptime_ns\":1000000000,"
+	" \"sites\":[{\"kind\":\"kmalloc\",\"caller\":\"load_msg\",\"site\":\"load_msg+0x41\","
+	"  \"delta\":{\"allocs\":0,\"bytes_alloc\":0},\"total\":{\"allocs\":1000,\"bytes_req\":900000,"
+	"  \"bytes_alloc\":1000000},\"live\":0,\"live_bytes\":0,\"gfp\":{},"
+	"  \"stacks\":[{\"stack\":[\"load_msg+0x41\",\"small_caller+0x1\"],\"allocs\":1,\"bytes_alloc\":100},"
+	"   {\"stack\":[\"load_msg+0x41\",\"do_msgsnd+0x8c\",\"do_syscall_64+0x71\"],\"allocs\":6,\"bytes_alloc\":600},"
+	"   {\"stack\":[\"load_msg+0x41\",\"compat_msgsnd+0x2\"],\"allocs\":2,\"bytes_alloc\":200},"
+	"   {\"stack\":[\"load_msg+0x41\",\"third+0x3\"],\"allocs\":1,\"bytes_alloc\":100}]}]}";
+
+static void test_detail_stacks(void **state)
+{
+	struct top_model m;
+	struct top_opts o = opts(COL_BYTES);
+	struct top_ui ui = { .pane = PANE_DETAIL };
+	char *s, *big, *mid;
+
+	(void)state;
+	load(&m, stacks_doc, NULL);
+	s = screen_text(&m, &o, &ui, 60, 200);
+	assert_non_null(strstr(s, "Top stacks of 4 (sampled and scaled"));
+	big = strstr(s, "60.0%  (6 samples)");
+	mid = strstr(s, "20.0%  (2 samples)");
+	assert_non_null(big);
+	assert_non_null(mid);
+	assert_true(big < mid); /* biggest first */
+	assert_non_null(strstr(big, "do_msgsnd+0x8c"));
+	/* the fourth (a tie with the third, later) is left out */
+	assert_true(!!strstr(s, "small_caller+0x1") != !!strstr(s, "third+0x3"));
+	free(s);
+	top_model_free(&m);
+}
+
 /* a site the live table could not hold: LIVE >=N; implied frees in the detail pane */
 static const char bound_doc[] =
 	"{\"type\":\"state\",\"header\":{},\"interval\":{\"duration_s\":1},\"uptime_ns\":1000000000,"
@@ -716,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_detail_pane),	cmocka_unit_test(test_lower_bound),
 		cmocka_unit_test(test_slab_pane),	cmocka_unit_test(test_screen_fits),
 		cmocka_unit_test(test_utf8_bars),	cmocka_unit_test(test_by_owner),
+		cmocka_unit_test(test_detail_stacks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
