@@ -51,6 +51,9 @@ static const struct skip_fn page_internal[] = {
 	{ "folio_alloc_mpol_noprof", 0 },
 	{ "vma_alloc_folio_noprof", 0 },
 	{ "vma_alloc_folio", 0 },
+	/* arm64's own zeroed-page wrapper (6.1; vma_alloc_zeroed_movable_folio later) */
+	{ "alloc_zeroed_user_highpage_movable", 0 },
+	{ "vma_alloc_zeroed_movable_folio", 0 },
 	/* before 5.13 (5.10) */
 	{ "__alloc_pages_nodemask", 0 },
 	{ "alloc_pages_current", 0 },
