@@ -158,14 +158,21 @@ head -c $((2 << 20)) /dev/zero | tr '\0' '#' >"$TMP/big.conf"
 check_eq check_config_too_big_exit_2 2 $?
 check check_config_too_big_says_why "$(cat "$TMP/big.err")" grep -q "more than a configuration file holds" "$TMP/big.err"
 
-# --- started with fds 0-2 closed --------------------------------------------------
-ST=$TMP/nofds
-printf 'interval = 0.2\nexport_dir = %s\n' "$ST" >"$TMP/nofds.conf"
-"$KMS" daemon --config "$TMP/nofds.conf" --socket "$SOCK" <&- >&- 2>&- &
-DPID=$!
-check nofds_started "no status from a daemon started with fds 0-2 closed" \
-	wait_for 20 bash -c "'$KMS' status --socket '$SOCK' --json | jq -e '.seq >= 2'"
-stop_daemon TERM
-check_eq nofds_exit_0 0 $?
-check_eq nofds_lock_empty 0 "$(stat -c %s "$ST/.lock" 2>/dev/null)"
-check nofds_segments_ok "$(segments_ok "$ST")" segments_ok "$ST"
+# --- started with fds 0-2 closed (all three; stdout and stderr only: the
+# state directory's .lock would then be opened as fd 2 and take the log) ---
+for closed in all out_err; do
+	ST=$TMP/nofds_$closed
+	printf 'interval = 0.2\nexport_dir = %s\n' "$ST" >"$TMP/nofds.conf"
+	if [ $closed = all ]; then
+		"$KMS" daemon --config "$TMP/nofds.conf" --socket "$SOCK" <&- >&- 2>&- &
+	else
+		"$KMS" daemon --config "$TMP/nofds.conf" --socket "$SOCK" >&- 2>&- &
+	fi
+	DPID=$!
+	check "nofds_${closed}_started" "no status from a daemon started with fds closed" \
+		wait_for 20 bash -c "'$KMS' status --socket '$SOCK' --json | jq -e '.seq >= 2'"
+	stop_daemon TERM
+	check_eq "nofds_${closed}_exit_0" 0 $?
+	check_eq "nofds_${closed}_lock_empty" 0 "$(stat -c %s "$ST/.lock" 2>/dev/null)"
+	check "nofds_${closed}_segments_ok" "$(segments_ok "$ST")" segments_ok "$ST"
+done
