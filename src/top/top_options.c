@@ -76,10 +76,11 @@ const struct opt_command top_command = {
 		"Reads the kmemscope daemon's control socket when a daemon answers on it,\n"
 		"otherwise loads its own BPF programs (needs root) with the tracing options\n"
 		"of 'kmemscope record'.\n",
-	.tail = "Keys: sort n o a b l c s u w p g, < > move the sort column, r reverse,\n"
-		"/ filter, k kind, t rates/totals, f fragmentation, Enter detail, [ ] }\n"
-		"step back/forward/to the newest in the history, Left/Right scroll the columns, space\n"
-		"pause, ? help, q quit. NO_COLOR=1 turns colours off.\n",
+	.tail = "Keys: sort n o a b l c s u x p g, < > move the sort column, r reverse,\n"
+		"/ filter, k kind, t rates/totals, f fragmentation, m slab caches, w rows\n"
+		"per comm/cgroup (--by), Enter detail, [ ] } back/forward/newest in the\n"
+		"history, Left/Right scroll the columns, space pause, ? help, q quit.\n"
+		"NO_COLOR=1 turns colours off.\n",
 	.tables = (const struct opt_table *const[]){ &table, &session_tracing_table,
 						     &opt_help_table, NULL },
 };

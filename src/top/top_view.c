@@ -20,7 +20,7 @@ const char *const top_help[] = {
 	"",
 	"Sort (press again or r to reverse; < > move the sort column):",
 	"  n  CALLER        o  KIND          a  ALLOC/s       b  BYTES/s",
-	"  l  LIVE          c  LIVE BYTES    s  AVG REQ       w  SLACK/s",
+	"  l  LIVE          c  LIVE BYTES    s  AVG REQ       x  SLACK/s",
 	"  u  SLACK%        p  PING-PONG     g  GFP           r  reverse",
 	"",
 	"View:",
@@ -64,7 +64,7 @@ static const struct {
 	[COL_SLACK] = { "SLACK%", "SLACK%", 7, 'u', 55 },
 	[COL_PINGPONG] = { "PING-PONG", "PING-PONG", 9, 'p', 20 },
 	[COL_GFP] = { "GFP", "GFP", -20, 'g', 30 },
-	[COL_SLACK_BYTES] = { "SLACK/s", "SLACK", 9, 'w', 70 },
+	[COL_SLACK_BYTES] = { "SLACK/s", "SLACK", 9, 'x', 70 },
 	[COL_TREND] = { "TREND", "TREND", -TOP_TREND_W, 0, 45 },
 };
 

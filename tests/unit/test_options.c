@@ -530,7 +530,7 @@ static void test_sort_words(void **state)
 	assert_int_equal(nr_sorting, 3);
 	/* top: its view's letters too; slack is slack bytes there as everywhere */
 	assert_int_equal(sort_value(opt_find_long(&top_command, "sort"), "u"), COL_SLACK);
-	assert_int_equal(sort_value(opt_find_long(&top_command, "sort"), "w"), COL_SLACK_BYTES);
+	assert_int_equal(sort_value(opt_find_long(&top_command, "sort"), "x"), COL_SLACK_BYTES);
 	assert_int_equal(sort_value(opt_find_long(&top_command, "sort"), "slack"), COL_SLACK_BYTES);
 	assert_int_equal(sort_value(opt_find_long(&top_command, "sort"), "live"), COL_LIVE);
 	assert_string_equal(sort_key_name(SORT_FRAG), "slack_pct");

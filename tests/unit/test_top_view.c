@@ -248,15 +248,15 @@ static void test_sort_keys(void **state)
 	assert_int_equal(top_col_for_key('q'), -1);
 	/* every sortable column has its own key (the help's letters), none of the other keys */
 	for (int c = 0; c < COL_TREND; c++) {
-		const char *keys = "noablcsupgw";
+		const char *keys = "noablcsupgx";
 
 		assert_true(top_col_sortable(c));
 		assert_int_equal(top_col_for_key(keys[c]),
-				 (int)(strchr("noablcsupgw", keys[c]) - keys));
+				 (int)(strchr("noablcsupgx", keys[c]) - keys));
 	}
 	assert_false(top_col_sortable(COL_TREND));
 	assert_int_equal(top_col_for_key(0), -1);
-	for (const char *k = "qrtfk/? []"; *k; k++)
+	for (const char *k = "qrtfkmw/? []"; *k; k++)
 		assert_int_equal(top_col_for_key(*k), -1);
 }
 
