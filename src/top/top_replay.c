@@ -126,8 +126,9 @@ static void add_into(cJSON *dst, const cJSON *src)
 		cJSON *d = cJSON_GetObjectItemCaseSensitive(dst, e->string);
 
 		if (cJSON_IsNumber(e)) {
-			if (cJSON_IsNumber(d))
-				cJSON_SetNumberValue(d, d->valuedouble + e->valuedouble);
+			/* not cJSON_SetNumberValue: its NULL branch would read d too */
+			if (d && cJSON_IsNumber(d))
+				cJSON_SetNumberHelper(d, d->valuedouble + e->valuedouble);
 			else if (!d)
 				cJSON_AddNumberToObject(dst, e->string, e->valuedouble);
 		} else if (cJSON_IsObject(e)) {
