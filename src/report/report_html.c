@@ -142,7 +142,12 @@ static void panel_frame(FILE *f, const struct axis *a, const char *title)
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"yl\">%s</text>\n", ML - 4, y + 4,
 			buf);
 	}
-	for (double t = rp_time_first(a->t0, step); t <= a->t1 + 1e-6; t += step) {
+	/* an integer count of steps: adding a double step would drift */
+	for (int i = 0;; i++) {
+		double t = rp_time_first(a->t0, step) + i * step;
+
+		if (t > a->t1 + 1e-6)
+			break;
 		rp_time_label(t, step, span, buf, sizeof(buf));
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" class=\"grid\"/>",
 			px(a, t), px(a, t), a->top + MT, a->top + PH - MB);

@@ -115,7 +115,8 @@ static bool read_hist(const cJSON *o, __u64 *h)
 /*
  * The folded line of a stack array (innermost first) into *f, created on
  * first use; site: the site its sampled counts scale to (NULL: exact).
- * 0, 1: the stack is not usable (said through the reader), or -ENOMEM.
+ * 0; 1: no line (the stack is not usable, said through the reader, or past
+ * the bound, counted in over_folds); or -ENOMEM.
  */
 static int fold_get(struct report *rp, struct ndjson_reader *r, const cJSON *stack,
 		    struct rp_site *site, struct rp_fold **out)
@@ -156,7 +157,7 @@ static int fold_get(struct report *rp, struct ndjson_reader *r, const cJSON *sta
 		/* bounded like the sites: 128 frames of 552 bytes make 70 KB keys */
 		free(key);
 		rp->over_folds++;
-		return 0;
+		return 1; /* no line: the caller adds nothing */
 	}
 	if (!f) {
 		rp->fold_bytes += len;
