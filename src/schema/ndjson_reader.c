@@ -530,11 +530,13 @@ static bool tidy_str(char **s, size_t cap)
 static bool tidy(cJSON *it, const char *key)
 {
 	for (; it; it = it->next) {
-		const char *k = it->string ? it->string : key;
+		const char *k;
 
 		if (it->string && !(it->type & cJSON_StringIsConst) &&
 		    !tidy_str(&it->string, NR_STR_MAX))
 			return false;
+		/* after the key's tidying: it may have freed the key it had */
+		k = it->string ? it->string : key;
 		if (cJSON_IsString(it) && !(it->type & cJSON_IsReference) &&
 		    !tidy_str(&it->valuestring, str_cap(k)))
 			return false;
