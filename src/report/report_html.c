@@ -29,6 +29,7 @@
 #define LEGEND_CHARS 28 /* in MR - 26 pixels, at up to 7.5px a character */
 #define BAR_LABEL_CHARS 42 /* in the bars' 324-pixel label column */
 #define MAX_TIP_POINTS 2000 /* per-point tooltips up to this many points a line */
+#define HEAT_LW 52 /* the heat map's "order 10" column */
 
 static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
 				      "#9467bd", "#8c564b", "#e377c2", "#17becf" };
@@ -166,7 +167,6 @@ static void legend(FILE *f, const struct axis *a, int i, const char *color, cons
 		y - 4, color);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"lg\">", W - MR + 26, y);
 	esc_fit(f, label, LEGEND_CHARS);
-	rp_html_esc(f, label);
 	fprintf(f, "</text>\n");
 }
 
@@ -538,7 +538,6 @@ static void bars(FILE *f, const char *id, size_t n, const char *const *labels, c
 			fmt_count(rp_u64(v[i]), buf, sizeof(buf));
 		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"yl\">", lw - 6, y + 15);
 		esc_fit(f, labels[i], BAR_LABEL_CHARS);
-		rp_html_esc(f, labels[i]);
 		fprintf(f,
 			"</text><rect class=\"bar\" fill=\"%s\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\"><title>",
 			colors[i % 8], lw, y, w > 1 ? w : 1, bh);
@@ -849,9 +848,10 @@ static void buddy_heat_map(FILE *f, const struct report *rp)
 		cw = z->zlen < 300 ? 600.0 / z->zlen : 2;
 		fprintf(f, "<h3>Node %lld, zone ", (long long)z->node);
 		rp_html_esc(f, z->zone);
+		/* a view box like the other charts: their labels are measured against it */
 		fprintf(f,
-			": free blocks per order over time</h3>\n<svg width=\"%.0f\" height=\"%d\" role=\"img\">",
-			40 + cw * z->zlen, rows * h + 4);
+			": free blocks per order over time</h3>\n<svg width=\"%.0f\" height=\"%d\" viewBox=\"0 0 %.0f %d\" role=\"img\">",
+			HEAT_LW + cw * z->zlen, rows * h + 4, HEAT_LW + cw * z->zlen, rows * h + 4);
 		for (int o = 0; o < rows; o++)
 			fprintf(f, "<text x=\"0\" y=\"%d\" font-size=\"10\">order %d</text>",
 				(rows - 1 - o) * h + 11, o);
@@ -863,7 +863,7 @@ static void buddy_heat_map(FILE *f, const struct report *rp)
 
 				fprintf(f,
 					"<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#1f77b4\" fill-opacity=\"%.2f\"><title>order %d: %.0f free blocks</title></rect>",
-					40 + cw * b, (rows - 1 - o) * h, cw, h - 1, 0.05 + 0.95 * a,
+					HEAT_LW + cw * b, (rows - 1 - o) * h, cw, h - 1, 0.05 + 0.95 * a,
 					o, v);
 			}
 		}
@@ -1110,7 +1110,8 @@ static const char js[] =
 	 * labels that overflow their chart (the tests read data-clipped): a
 	 * text's box must lie inside its svg's view box
 	 */
-	"let clipped=0;document.querySelectorAll('svg').forEach(svg=>{const vb=svg.viewBox.baseVal;"
+	"let clipped=0;document.querySelectorAll('svg').forEach(svg=>{const b0=svg.viewBox.baseVal;"
+	"const vb=b0&&b0.width?b0:{x:0,y:0,width:svg.width.baseVal.value,height:svg.height.baseVal.value};"
 	"svg.querySelectorAll('text').forEach(t=>{const b=t.getBBox();"
 	"if(b.x<vb.x-0.5||b.y<vb.y-0.5||b.x+b.width>vb.x+vb.width+0.5||b.y+b.height>vb.y+vb.height+0.5)"
 	"{clipped++;t.classList.add('clipped');}})});document.body.dataset.clipped=String(clipped);\n"

@@ -41,7 +41,8 @@ check_eq pprof_load_msg_requested_space $((N * req)) "$(flat requested_space byt
 check_eq pprof_load_msg_slack_space $((N * (class - req))) "$(flat slack_space byte)"
 check_eq pprof_load_msg_alloc_objects $N "$(flat alloc_objects count)"
 
-# -raw: the sample whose one location is load_msg+0x..., all six values
+# -raw: the samples whose leaf is load_msg+0x... (one per sampled stack,
+# or the call site alone without stacks), all six values summed
 go tool pprof -raw "$pb" >"$TMP/raw" 2>"$TMP/pprof.err"
 check_eq pprof_raw_exit_status 0 $?
 check_eq pprof_raw_sample_types "alloc_objects/count[dflt] alloc_space/bytes inuse_objects/count inuse_space/bytes requested_space/bytes slack_space/bytes" \
@@ -52,10 +53,13 @@ check pprof_raw_site_offset "the load_msg location lost its call-site offset" \
 	grep -qE "^ +$loc: .* load_msg \[kernel\]:0 s=0\(load_msg\+0x[0-9a-f]+\)" "$TMP/raw"
 check_eq pprof_raw_load_msg_sample "$N $((N * class)) 0 0 $((N * req)) $((N * (class - req)))" \
 	"$(awk -v l="$loc" '/^Samples:/ { on = 1; next } /^Locations/ { on = 0 }
-		on && $NF == l && $(NF - 1) ~ /:$/ { sub(":", "", $6); print $1, $2, $3, $4, $5, $6 }' "$TMP/raw" | head -1)"
+		on && $6 ~ /:$/ && $7 == l { sub(":", "", $6); for (i = 1; i <= 6; i++) p[i] = $i
+			getline; if (!/kind:\[kmalloc\]/) next
+			for (i = 1; i <= 6; i++) v[i] += p[i]; n++ }
+		END { if (n) print v[1], v[2], v[3], v[4], v[5], v[6] }' "$TMP/raw")"
 check pprof_kernel_comment "no kernel release comment" grep -q "^Comment: kernel $(uname -r) " "$TMP/raw"
 check pprof_kind_label "no kind:[kmalloc] label on load_msg's sample" \
-	awk -v l="$loc" '/^Samples:/ { on = 1; next } on && $NF == l { getline; ok = /kind:\[kmalloc\]/; exit } END { exit !ok }' "$TMP/raw"
+	awk -v l="$loc" '/^Samples:/ { on = 1; next } on && $6 ~ /:$/ && $7 == l { getline; ok = /kind:\[kmalloc\]/; exit } END { exit !ok }' "$TMP/raw"
 
 # bad input: a clear error, non-zero exit
 "$KMS" report --pprof /nonexistent/dir/p.pb.gz "$TMP/rec.ndjson" 2>"$TMP/bad.err"
