@@ -863,8 +863,8 @@ static void buddy_heat_map(FILE *f, const struct report *rp)
 
 				fprintf(f,
 					"<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#1f77b4\" fill-opacity=\"%.2f\"><title>order %d: %.0f free blocks</title></rect>",
-					HEAT_LW + cw * b, (rows - 1 - o) * h, cw, h - 1, 0.05 + 0.95 * a,
-					o, v);
+					HEAT_LW + cw * b, (rows - 1 - o) * h, cw, h - 1,
+					0.05 + 0.95 * a, o, v);
 			}
 		}
 		fprintf(f, "</svg>\n");
