@@ -253,7 +253,9 @@ const volatile __u32 gfp_account = 0;
 const volatile __u64 slab_account = 0;
 
 /* 6.13+: the cache of a slab object (NULL for others); absent before */
+#ifndef KMS_NO_KFUNC /* kmem_nokfunc.bpf.c, kmem_compat.bpf.c */
 extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
+#endif
 
 /* Fibonacci hashing: slab addresses differ in their middle bits */
 static __always_inline __u32 hash64(__u64 v)
@@ -301,16 +303,20 @@ static __always_inline bool slot_matches(const struct kms_site_slot *s, const st
  */
 static __always_inline bool key_charged(const struct site_id *id)
 {
-	struct kmem_cache *c;
-
 	if (id->gfp & gfp_account)
 		return true;
 	if (id->cache)
 		return BPF_CORE_READ(cache_of(id), flags) & slab_account;
+#ifdef KMS_NO_KFUNC
+	return false;
+#else
+	struct kmem_cache *c;
+
 	if (!id->ptr || !bpf_get_kmem_cache) /* weak: 0 where the kernel lacks it */
 		return false;
 	c = bpf_get_kmem_cache(id->ptr);
 	return c && (BPF_CORE_READ(c, flags) & slab_account);
+#endif
 }
 
 static __always_inline void fill_meta(__u32 idx, const struct site_id *id)

@@ -6,4 +6,5 @@
  * kmem.bpf.c's skeleton (tracer_attach.c).
  */
 #define KMS_NO_FETCH_ATOMICS 1
+#define KMS_NO_KFUNC 1 /* 6.13+ only: see kmem_nokfunc.bpf.c */
 #include "kmem.bpf.c"

@@ -29,6 +29,7 @@
 #include "kmemscope.h"
 #include "kmem.skel.h"
 #include "kmem_compat.skel.h"
+#include "kmem_nokfunc.skel.h"
 #include "ksyms.h"
 #include "sites.h"
 #include "tracer.h"
@@ -206,6 +207,8 @@ struct kmem_kernel {
 	/* what charges an allocation to a memory cgroup (0: no memcg) */
 	__u32 gfp_account;
 	__u64 slab_account;
+	/* bpf_get_kmem_cache() (6.13+) is in vmlinux: kmem.bpf.c, else kmem_nokfunc.bpf.c */
+	bool kmem_cache_kfunc;
 };
 
 /* An enumerator of any enum in btf (the GFP bits' enum has no name); -1 if none. */
@@ -268,6 +271,7 @@ static const struct kmem_kernel *kmem_kernel(void)
 	k.raw_kfree = raw_proto_ok(btf, "kfree", free, ARRAY_SIZE(free), false);
 	k.raw_cache_free = raw_proto_ok(btf, "kmem_cache_free", free, ARRAY_SIZE(free), false);
 	account_bits(btf, &k);
+	k.kmem_cache_kfunc = btf__find_by_name_kind(btf, "bpf_get_kmem_cache", BTF_KIND_FUNC) >= 0;
 	btf__free(btf);
 	return &k;
 }
@@ -666,23 +670,26 @@ static int probe_cmpxchg(void)
 
 /*
  * kmem.bpf.c, or on a kernel without compare-and-swap the same source
- * compiled without it (kmem_compat.bpf.c, claims.bpf.h): the two objects
- * have the same maps, programs and variables, so kmem.bpf.c's skeleton
- * opens either.
+ * compiled without it (kmem_compat.bpf.c, claims.bpf.h), or on one without
+ * the bpf_get_kmem_cache() kfunc the source without that
+ * (kmem_nokfunc.bpf.c): the objects have the same maps, programs and
+ * variables, so kmem.bpf.c's skeleton opens each.
  */
 static struct kmem_bpf *kmem_open(const struct tracer *t)
 {
+	bool kfunc = kmem_kernel()->kmem_cache_kfunc;
 	struct kmem_bpf *s;
 	int err;
 
-	if (!t->compat)
+	if (!t->compat && kfunc)
 		return kmem_bpf__open();
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	err = kmem_bpf__create_skeleton(s);
 	if (!err) {
-		s->skeleton->data = kmem_compat_bpf__elf_bytes(&s->skeleton->data_sz);
+		s->skeleton->data = t->compat ? kmem_compat_bpf__elf_bytes(&s->skeleton->data_sz) :
+						kmem_nokfunc_bpf__elf_bytes(&s->skeleton->data_sz);
 		err = bpf_object__open_skeleton(s->skeleton, NULL);
 	}
 	if (err) {
