@@ -249,12 +249,28 @@ static int read_entry(struct report *rp, char *path, unsigned flags)
 }
 
 /* A daemon state directory: its segments in name (= time) order. */
+/*
+ * A week of daemon segments takes a while: on a terminal, which file of how
+ * many is being read, on one line that is cleared at the end (not in logs).
+ */
+static void progress(size_t i, size_t n, bool tty)
+{
+	if (!tty || n < 2)
+		return;
+	if (i < n)
+		fprintf(stderr, "\rkmemscope report: reading file %zu of %zu", i + 1, n);
+	else
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
 static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nread)
 {
 	char **names = NULL, **l, shown[1024];
 	size_t n = 0;
 	struct dirent *d;
 	DIR *dp = opendir(dir);
+	bool tty = isatty(2);
 	int rc = 0;
 
 	sanitize(dir, shown, sizeof(shown));
@@ -279,6 +295,7 @@ static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nre
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
+		progress(i, n, tty);
 		if (!rc) {
 			int r1 = read_entry(rp, names[i], flags);
 
@@ -289,6 +306,7 @@ static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nre
 		}
 		free(names[i]);
 	}
+	progress(n, n, tty);
 	free(names);
 	return rc;
 }
