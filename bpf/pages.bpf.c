@@ -13,10 +13,16 @@
 #define KMS_BPF_NR_COUNTERS KMS_PG_NR
 #include "common.bpf.h"
 #include "core_fixes.bpf.h"
+#include "filter.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* the self filter and the caller scan's ranges are common.bpf.h's */
+/*
+ * The self filter and the caller scan's ranges are common.bpf.h's, the task
+ * filters filter.bpf.h's: allocations and fallbacks happen in the
+ * allocating task, so they are filtered; a page free has no owner to match
+ * (no live table for pages), so with a filter on frees are not counted.
+ */
 const volatile __u32 order_threshold = 1;
 
 const struct kms_page_val zero_val = {};
@@ -83,7 +89,7 @@ int kms_page_alloc(struct trace_event_raw_mm_page_alloc___x *args)
 	struct caller c;
 
 	count(KMS_PG_EV_ALLOC);
-	if (is_self())
+	if (is_self() || task_filtered_out())
 		return 0;
 	key.order = order;
 	key.migratetype = args->migratetype;
@@ -111,6 +117,8 @@ int kms_page_free(struct trace_event_raw_mm_page_free___x *args)
 	struct kms_page_val *v;
 
 	count(KMS_PG_EV_FREE);
+	if (filter_any)
+		return 0;
 	if (order >= KMS_PAGE_ORDERS)
 		order = KMS_PAGE_ORDERS - 1;
 	v = bpf_map_lookup_elem(&page_frees, &order);
@@ -128,6 +136,8 @@ int kms_extfrag(struct trace_event_raw_mm_page_alloc_extfrag___x *args)
 	struct caller c;
 
 	count(KMS_PG_EV_EXTFRAG);
+	if (task_filtered_out())
+		return 0;
 	find_caller(args, &c);
 	key.call_site = c.ip;
 	key.alloc_order = args->alloc_order;

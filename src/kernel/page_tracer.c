@@ -9,8 +9,10 @@
 #include "pages.h"
 #include "pages.skel.h"
 #include "callers.h"
+#include "filter.h"
 #include "ksyms.h"
 #include "page_tracer.h"
+#include "tracer.h"
 #include "util.h"
 
 /*
@@ -119,8 +121,10 @@ static bool attach_one(struct bpf_program *prog, struct bpf_link **link, const c
 	return *link != NULL;
 }
 
-int page_tracer_start(struct page_tracer *pt, __u32 order_threshold, const struct ksyms *ks)
+int page_tracer_start(struct page_tracer *pt, const struct tracer_opts *o, const struct ksyms *ks)
 {
+	__u32 order_threshold = o->page_order;
+	struct filter_vals fv;
 	struct pages_bpf *s;
 	bool cmp = tracepoint_exists("compaction", "mm_compaction_begin");
 	bool ext = tracepoint_exists("kmem", "mm_page_alloc_extfrag");
@@ -141,6 +145,9 @@ int page_tracer_start(struct page_tracer *pt, __u32 order_threshold, const struc
 		return -errno;
 	s->rodata->order_threshold = order_threshold;
 	s->rodata->self_tgid = getpid();
+	filter_vals(o, &fv);
+	FILTER_SET_RODATA(s->rodata, &fv);
+	pt->filtered = fv.any;
 	if (!set_skips(s, ks))
 		log_warn(
 			"no kernel symbols: page allocation callers will be allocator-internal addresses");
@@ -156,6 +163,11 @@ int page_tracer_start(struct page_tracer *pt, __u32 order_threshold, const struc
 	err = pages_bpf__load(s);
 	if (err) {
 		log_err("cannot load the page allocator programs: %s", strerror(-err));
+		page_tracer_stop(pt);
+		return err;
+	}
+	err = filter_set_cgroup(s->maps.filter_cg, o);
+	if (err) {
 		page_tracer_stop(pt);
 		return err;
 	}

@@ -10,6 +10,7 @@
 
 struct ksyms;
 struct pages_bpf;
+struct tracer_opts;
 
 /* one kernel key's change over the interval */
 struct pg_delta {
@@ -32,6 +33,7 @@ struct page_tracer {
 	int ncpu;
 	__u32 order_threshold;
 	bool extfrag, compaction; /* attached */
+	bool filtered; /* --pid/--comm/--cgroup: allocations filtered, frees not counted */
 	struct htab prev_allocs, prev_sites, prev_extfrag;
 	__u64 prev_frees[KMS_PAGE_ORDERS][2];
 	__u64 counters[KMS_PG_NR];
@@ -41,7 +43,8 @@ struct page_tracer {
 	__u64 delta[KMS_PG_NR];
 };
 
-int page_tracer_start(struct page_tracer *pt, __u32 order_threshold, const struct ksyms *ks);
+/* Load and attach; o gives the caller order threshold (page_order) and the task filters. */
+int page_tracer_start(struct page_tracer *pt, const struct tracer_opts *o, const struct ksyms *ks);
 /* Read every map; the deltas of the interval land in pt->allocs/sites/extfrags/frees/delta. */
 int page_tracer_drain(struct page_tracer *pt);
 int page_tracer_stack(struct page_tracer *pt, __s32 id, __u64 *ips, int max);

@@ -26,6 +26,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "callers.h"
+#include "filter.h"
 #include "kmemscope.h"
 #include "kmem.skel.h"
 #include "kmem_compat.skel.h"
@@ -460,39 +461,14 @@ static void size_tables(struct kmem_bpf *s, const struct tracer_opts *o)
 /* --pid, --comm, --cgroup, --by: the programs' read-only switches */
 static void set_filters(struct kmem_bpf *s, const struct tracer_opts *o)
 {
-	size_t n = strlen(o->filter_comm);
+	struct filter_vals v;
 
-	s->rodata->filter_nr_pids = o->nr_filter_pids;
-	memcpy((void *)s->rodata->filter_pids, o->filter_pids, sizeof(o->filter_pids));
-	if (n) {
-		/* a prefix compares its characters, a name its NUL too */
-		bool prefix = o->filter_comm[n - 1] == '*';
-
-		memcpy((void *)s->rodata->filter_comm, o->filter_comm, n - prefix);
-		s->rodata->filter_comm_len = prefix ? n - 1 : n + 1;
-	}
-	s->rodata->filter_cgroup = o->filter_cgroup[0] != '\0';
-	s->rodata->filter_any = o->nr_filter_pids || n || o->filter_cgroup[0];
+	filter_vals(o, &v);
+	FILTER_SET_RODATA(s->rodata, &v);
 	s->rodata->by_mode = o->by;
 	bpf_map__set_max_entries(s->maps.owners, o->by ? o->by_max : 1);
 	s->rodata->gfp_account = kmem_kernel()->gfp_account;
 	s->rodata->slab_account = kmem_kernel()->slab_account;
-}
-
-/* after load: the --cgroup directory into the programs' cgroup array */
-static int set_cgroup(struct kmem_bpf *s, const struct tracer_opts *o)
-{
-	__u32 zero = 0;
-	int fd, err;
-
-	if (!o->filter_cgroup[0])
-		return 0;
-	fd = cgroup2_open(o->filter_cgroup, "--cgroup");
-	if (fd < 0)
-		return fd;
-	err = bpf_map_update_elem(bpf_map__fd(s->maps.filter_cg), &zero, &fd, BPF_ANY);
-	close(fd);
-	return err ? -errno : 0;
 }
 
 int tracer_check_filters(const struct tracer_opts *o)
@@ -734,7 +710,7 @@ static int try_mode(struct tracer *t, const struct tracer_opts *o, const struct 
 			note_refusal(t, mode, "load", err);
 		goto fail;
 	}
-	err = set_cgroup(t->skel, o);
+	err = filter_set_cgroup(t->skel->maps.filter_cg, o);
 	if (err)
 		goto fail;
 	err = attach_vmalloc(t);

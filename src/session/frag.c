@@ -159,7 +159,7 @@ int frag_start(struct frag *f, const struct tracer_opts *o, const struct ksyms *
 	}
 	setup_targets(f);
 	/* the rest of the view works without it: a warning, not a failure */
-	if (o->pages && !page_tracer_start(&f->pt, o->page_order, ks))
+	if (o->pages && !page_tracer_start(&f->pt, o, ks))
 		f->pages = true;
 	return 0;
 }
@@ -702,6 +702,9 @@ void frag_print_summary(FILE *out, struct frag *f)
 			(unsigned long long)f->pt.counters[KMS_PG_EV_FREE],
 			(unsigned long long)f->pt.counters[KMS_PG_EV_EXTFRAG],
 			(unsigned long long)f->pt.counters[KMS_PG_COMPACT_BEGIN]);
+	if (f->pages && f->pt.filtered)
+		fprintf(out,
+			"  (events of the whole machine; with the task filter the page_alloc, page_site and extfrag records count the filtered tasks' allocations only and page frees are not counted)\n");
 	if (!f->nr_top) {
 		fprintf(out,
 			"  correlation: not enough intervals or no caller activity tracked fragmentation\n");

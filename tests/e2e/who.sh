@@ -131,6 +131,37 @@ else
 	rmdir "$cg" || fail who_cgroup_rmdir "cannot remove $cg"
 fi
 
+# --- the page allocator (--pages) under a filter -----------------------------
+# Two copies of the fragment workload fault in 64 and 128 MiB at the same
+# time; --comm keeps the first: its faults are at the fault path, the
+# other's 32768 pages appear nowhere, and page frees (no owner to match)
+# are not counted.
+cp "$WL/fragment" "$TMP/kfrag_a" && cp "$WL/fragment" "$TMP/kfrag_b" || fail who_pages_setup "cannot copy fragment"
+out=$TMP/pages.ndjson
+if start_record -i 0.5 --pages --page-order 0 --comm kfrag_a -o "$out"; then
+	"$TMP/kfrag_a" 64 300 >/dev/null &
+	fa=$!
+	"$TMP/kfrag_b" 128 300 >/dev/null || fail who_pages_workload_b "kfrag_b failed"
+	wait $fa || fail who_pages_workload_a "kfrag_a failed"
+	sleep 0.6
+	stop_record
+	pa=$((64 * 1024 * 1024 / $(getconf PAGESIZE)))
+	faults=$(jq -s '[.[] | select(.type == "page_site" and (.caller | test("^(do_anonymous_page|alloc_anon_folio|do_pte_missing|__handle_mm_fault|handle_mm_fault)$")))
+		| .pages] | add // 0' "$out")
+	total=$(jq -s '[.[] | select(.type == "page_alloc") | .pages] | add // 0' "$out")
+	echo "kfrag_a faulted $pa pages; the records: $faults at the fault path, $total in all"
+	check who_pages_comm_faults "only $faults pages at the fault path (kfrag_a faulted $pa)" \
+		test "$faults" -ge $((pa * 9 / 10))
+	check who_pages_comm_only "$total pages allocated in the records (kfrag_a faulted $pa, kfrag_b $((2 * pa)) that must not count)" \
+		test "$total" -le $((pa + pa / 10 + 2048))
+	check_eq who_pages_no_frees 0 "$(jq -s '[.[] | select(.type == "page_free")] | length' "$out")"
+	check who_pages_summary_note "summary does not say page frees are not counted" \
+		grep -q "page frees are not counted" "$TMP/rec.out"
+	check_eq who_pages_no_programs_left 0 "$(rec_progs_left)"
+else
+	fail who_pages_start "record --pages --comm did not start: $(head -3 "$TMP/rec.err")"
+fi
+
 # --- bad input: one line naming the problem, non-zero exit, nothing attached --
 bad() { # name, expected text in the error, args...
 	local name=$1 want=$2 rc
