@@ -80,9 +80,9 @@ int status_print(FILE *out, const cJSON *o)
 			num(w, FLD_INTERVALS_WRITTEN), num(w, FLD_SEGMENTS_DELETED));
 	else
 		fprintf(out,
-			"  writes:    FAILING: %s (%s queued in memory, %.0f intervals not kept)\n",
-			str(w, FLD_ERROR), fmt_bytes(num(w, FLD_QUEUED_BYTES), c, sizeof(c)),
-			num(w, FLD_INTERVALS_DROPPED));
+			"  writes:    FAILING: %s (%.0f intervals, %s, queued in memory; %.0f intervals not kept)\n",
+			str(w, FLD_ERROR), num(w, FLD_QUEUED_INTERVALS),
+			fmt_bytes(num(w, FLD_QUEUED_BYTES), c, sizeof(c)), num(w, FLD_INTERVALS_DROPPED));
 	fprintf(out, "  config:    %s\n", str(o, FLD_CONFIG));
 	if (*str(o, FLD_PROM_TEXTFILE))
 		fprintf(out, "  textfile:  %s\n", str(o, FLD_PROM_TEXTFILE));

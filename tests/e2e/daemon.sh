@@ -310,6 +310,8 @@ if mount_small_fs full_disk; then
 		test "$(grep -c 'No space left' "$TMP/full.err")" -le 3
 	check_eq full_status_failing false "$(status_json | jq .writes.ok)"
 	check full_status_queued "nothing queued in memory" test "$(status_json | jq .writes.queued_bytes)" -gt 0
+	check full_status_text_queued "status text lacks the queued intervals: $("$KMS" status --socket "$SOCK" | grep writes:)" \
+		bash -c "'$KMS' status --socket '$SOCK' | grep -qE '^  writes: +FAILING: .*\([1-9][0-9]* intervals, [^,]+, queued in memory; '"
 	check full_no_half_record "$(segments_ok "$FULL")" segments_ok "$FULL"
 	before=$(n_intervals "$FULL")
 	segs=$(n_segments "$FULL")

@@ -146,6 +146,19 @@ check page_caller_pages "only $got pages at $caller (workload faulted $pages)" \
 	test "$got" -ge $((pages * 9 / 10))
 check page_alloc_records "no page_alloc records" jq -se '[.[] | select(.type == "page_alloc")] | length > 0' "$out"
 
+# the report of the same file: its pages by order are the page_alloc and
+# page_free records summed, its page callers the page_site records
+"$KMS" report -f json "$out" >"$TMP/frag_report.json" 2>"$TMP/frag_report.err"
+check_eq report_page_exit 0 $?
+check_eq report_page_orders \
+	"$(jq -sc '[.[] | select(.type == "page_alloc" or .type == "page_free")] | group_by(.order)
+		| map({order: .[0].order,
+		       allocs: (map(.allocs // 0) | add), pages_allocated: (map(select(.type == "page_alloc") | .pages) | add // 0),
+		       frees: (map(.frees // 0) | add), pages_freed: (map(select(.type == "page_free") | .pages) | add // 0)})' "$out")" \
+	"$(jq -c '.page_allocator.orders | map({order, allocs, pages_allocated, frees, pages_freed})' "$TMP/frag_report.json")"
+check_eq report_page_caller_pages "$got" \
+	"$(jq --arg c "$caller" '[.page_sites[] | select(.caller == $c) | .pages] | add' "$TMP/frag_report.json")"
+
 check summary_fragmentation "record printed no fragmentation summary" grep -q "FRAGMENTATION" "$TMP/rec.out"
 check_eq no_programs_left 0 "$(rec_progs_left)"
 
