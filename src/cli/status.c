@@ -82,7 +82,8 @@ int status_print(FILE *out, const cJSON *o)
 		fprintf(out,
 			"  writes:    FAILING: %s (%.0f intervals, %s, queued in memory; %.0f intervals not kept)\n",
 			str(w, FLD_ERROR), num(w, FLD_QUEUED_INTERVALS),
-			fmt_bytes(num(w, FLD_QUEUED_BYTES), c, sizeof(c)), num(w, FLD_INTERVALS_DROPPED));
+			fmt_bytes(num(w, FLD_QUEUED_BYTES), c, sizeof(c)),
+			num(w, FLD_INTERVALS_DROPPED));
 	fprintf(out, "  config:    %s\n", str(o, FLD_CONFIG));
 	if (*str(o, FLD_PROM_TEXTFILE))
 		fprintf(out, "  textfile:  %s\n", str(o, FLD_PROM_TEXTFILE));
