@@ -121,7 +121,7 @@ struct rp_slice {
 	const char *owner_field; /* FLD_COMM or FLD_CGROUP; NULL without owner */
 	__u64 allocs, bytes_req, bytes_alloc;
 	__s64 live, live_bytes;
-	__u64 live_t;
+	__u64 live_untracked, live_t;
 	struct rp_stack *stacks;
 	size_t nr_stacks;
 };

@@ -569,6 +569,17 @@ static int slice_stacks(struct report *rp, struct ndjson_reader *r, struct rp_si
 	return 0;
 }
 
+static void slices_live(struct rp_site *s)
+{
+	s->live = s->live_bytes = 0;
+	s->live_untracked = 0;
+	for (size_t i = 0; i < s->nr_slices; i++) {
+		s->live = rp_sat_add_s(s->live, s->slices[i].live);
+		s->live_bytes = rp_sat_add_s(s->live_bytes, s->slices[i].live_bytes);
+		s->live_untracked = rp_sat_add(s->live_untracked, s->slices[i].live_untracked);
+	}
+}
+
 /* the record's counts into its owner's slice of the site */
 static struct rp_slice *slice_add(struct rp_site *s, const cJSON *rec, const struct site_vals *v,
 				  __u64 t)
@@ -583,7 +594,10 @@ static struct rp_slice *slice_add(struct rp_site *s, const cJSON *rec, const str
 	if (latest(&o->live_t, t)) {
 		o->live = v->live;
 		o->live_bytes = v->live_bytes;
+		o->live_untracked = v->untracked;
 	}
+	if (o->owner) /* each owner's records have its own live values: the site's are their sum */
+		slices_live(s);
 	return o;
 }
 
