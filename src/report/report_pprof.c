@@ -9,7 +9,9 @@
  * allocation in stack_sample takes one), but every value of the profile is
  * exact: a site's exact totals are split over its stacks by their sampled
  * shares, so a site's samples add up to what the export counted, and the
- * profile to the report's totals.
+ * profile to the report's totals. In a --by recording each owner of a site
+ * (rp_slice) has samples of its own, labelled "comm" or "cgroup": values of
+ * different owners are never merged, so label filters select exact counts.
  */
 #define _GNU_SOURCE /* vasprintf */
 #include <errno.h>
