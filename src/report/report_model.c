@@ -97,12 +97,18 @@ static void site_free(struct rp_site *s)
 	for (size_t i = 0; i < s->nr_gfps; i++)
 		free(s->gfps[i].flags);
 	free(s->gfps);
-	for (size_t i = 0; i < s->nr_stacks; i++) {
-		for (size_t j = 0; j < s->stacks[i].nr_frames; j++)
-			free(s->stacks[i].frames[j]);
-		free(s->stacks[i].frames);
+	for (size_t k = 0; k < s->nr_slices; k++) {
+		struct rp_slice *o = &s->slices[k];
+
+		for (size_t i = 0; i < o->nr_stacks; i++) {
+			for (size_t j = 0; j < o->stacks[i].nr_frames; j++)
+				free(o->stacks[i].frames[j]);
+			free(o->stacks[i].frames);
+		}
+		free(o->stacks);
+		free(o->owner);
 	}
-	free(s->stacks);
+	free(s->slices);
 	free(s->parts);
 	free(s->asizes);
 	free(s->ser.v);

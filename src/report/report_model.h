@@ -94,12 +94,36 @@ struct rp_class_part {
 	__u64 allocs, req, alloc;
 };
 
-/* one sampled kernel stack of a site (FLD_STACKS): sampled values, summed over intervals */
+/*
+ * One sampled kernel stack of a site (FLD_STACKS, read by report_site.c's
+ * stack_read): sampled values summed over intervals; its live values are
+ * the latest record's that lists it (a stack is listed only when its
+ * allocations or live values changed).
+ */
 struct rp_stack {
 	char **frames; /* innermost first */
 	size_t nr_frames;
 	__u64 allocs, bytes_req, bytes_alloc;
-	__s64 live, live_bytes; /* the latest record's */
+	__u64 slack; /* each element's bytes_alloc - bytes_req (never below 0), summed */
+	__s64 live, live_bytes;
+	__u64 live_t; /* time of the live values */
+	struct rp_fold *fold; /* its --folded line; NULL: past the bound (over_folds) */
+};
+
+/*
+ * What one owner (comm or cgroup of a --by recording; none otherwise) adds
+ * to a site: its counts, latest live values and sampled stacks. The sites
+ * of a recording split by owner are one site of the report; --pprof keeps
+ * the owners apart (a label each).
+ */
+struct rp_slice {
+	char *owner; /* NULL: the records had no owner */
+	const char *owner_field; /* FLD_COMM or FLD_CGROUP; NULL without owner */
+	__u64 allocs, bytes_req, bytes_alloc;
+	__s64 live, live_bytes;
+	__u64 live_untracked, live_t;
+	struct rp_stack *stacks;
+	size_t nr_stacks;
 };
 
 /* a site's allocations of one allocated size (the export's alloc_sizes) */
@@ -132,9 +156,8 @@ struct rp_site {
 	bool implied_out; /* grew, but its objects end mostly as implied frees: not a suspect */
 	__s64 live_from, live_to;
 	__u64 t_from, t_to;
-	struct rp_stack *stacks;
-	size_t nr_stacks;
-	__u64 stacks_t; /* time of the stacks' live values */
+	struct rp_slice *slices; /* one per owner, in the order first seen */
+	size_t nr_slices;
 	/* report_print_folded's scratch: the sampled stacks' sum, largest, estimates */
 	__u64 st_sum, st_used;
 	struct rp_fold *st_big;
@@ -232,8 +255,8 @@ struct rp_gfp_row {
 
 /*
  * One folded line. A stack of a site's "stacks" (sampled) has site set and
- * its sampled sums, scaled to the site's exact totals when printed
- * (report_folded.c); a one-frame line (one_frame) stands for a site without
+ * the sums of the site's rp_stacks linked to it (one per owner), scaled to
+ * the site's exact totals when printed (report_folded.c); a one-frame line (one_frame) stands for a site without
  * any; a site's "stack" (exact, page sites and old vmalloc records) has
  * bytes and count only. stack is "root;...;leaf" (fold_map's key of a
  * site-linked line adds the site's address: two sites may share a stack).
@@ -243,9 +266,9 @@ struct rp_fold {
 	__u64 bytes, count;
 	struct rp_site *site;
 	bool one_frame;
-	__u64 s_allocs, s_alloc, s_slack; /* sampled sums */
-	__s64 s_live_bytes; /* sampled, at s_live_t */
-	__u64 s_live_t;
+	/* the sampled sums of its stacks (rp_stack.fold, of every owner), by report_finish */
+	__u64 s_allocs, s_alloc, s_slack;
+	__s64 s_live_bytes;
 	__u64 est; /* report_print_folded's scratch: the estimate of the weight */
 };
 

@@ -9,7 +9,9 @@
  * allocation in stack_sample takes one), but every value of the profile is
  * exact: a site's exact totals are split over its stacks by their sampled
  * shares, so a site's samples add up to what the export counted, and the
- * profile to the report's totals.
+ * profile to the report's totals. In a --by recording each owner of a site
+ * (rp_slice) has samples of its own, labelled "comm" or "cgroup": values of
+ * different owners are never merged, so label filters select exact counts.
  */
 #define _GNU_SOURCE /* vasprintf */
 #include <errno.h>
@@ -43,7 +45,7 @@ static const char *const vtype_names[V_NR][2] = {
 	[V_SLACK] = { "slack_space", "bytes" },
 };
 
-#define MAX_LABELS 3 /* kind, cache, gfp */
+#define MAX_LABELS 4 /* kind, cache, gfp, and comm or cgroup (--by) */
 
 /* a location with its one line and function: one call site or stack frame */
 struct pp_loc {
@@ -145,9 +147,9 @@ static void add_label(struct pp *pp, struct pp_sample *m, const char *key, const
 	m->labs[m->s.n_label++] = l;
 }
 
-/* one sample: frames innermost first, values v; labels of the site */
-static void add_sample(struct pp *pp, const struct rp_site *s, char *const *frames, size_t n,
-		       const int64_t *v)
+/* one sample: frames innermost first, values v; labels of the site and owner (o, may be NULL) */
+static void add_sample(struct pp *pp, const struct rp_site *s, const struct rp_slice *o,
+		       char *const *frames, size_t n, const int64_t *v)
 {
 	const struct rp_gfp *g = rp_site_top_gfp(s);
 	struct pp_sample *m;
@@ -179,52 +181,56 @@ static void add_sample(struct pp *pp, const struct rp_site *s, char *const *fram
 	add_label(pp, m, "kind", s->kind);
 	add_label(pp, m, "cache", s->cache);
 	add_label(pp, m, "gfp", g ? g->flags : NULL);
+	if (o && o->owner)
+		add_label(pp, m, o->owner_field, o->owner);
 }
 
-static void site_totals(const struct rp_site *s, __u64 *t)
+static void totals(__u64 allocs, __u64 alloc, __u64 req, __s64 live, __s64 live_bytes, __u64 *t)
 {
-	t[V_ALLOC_OBJECTS] = s->allocs;
-	t[V_ALLOC_SPACE] = s->bytes_alloc;
-	t[V_INUSE_OBJECTS] = s->live > 0 ? (__u64)s->live : 0;
-	t[V_INUSE_SPACE] = s->live_bytes > 0 ? (__u64)s->live_bytes : 0;
-	t[V_REQUESTED] = s->bytes_req;
-	t[V_SLACK] = rp_site_slack(s);
+	t[V_ALLOC_OBJECTS] = allocs;
+	t[V_ALLOC_SPACE] = alloc;
+	t[V_INUSE_OBJECTS] = live > 0 ? (__u64)live : 0;
+	t[V_INUSE_SPACE] = live_bytes > 0 ? (__u64)live_bytes : 0;
+	t[V_REQUESTED] = req;
+	t[V_SLACK] = alloc > req ? alloc - req : 0;
+}
+
+/* one owner's exact totals at a site */
+static void slice_totals(const struct rp_slice *o, __u64 *t)
+{
+	totals(o->allocs, o->bytes_alloc, o->bytes_req, o->live, o->live_bytes, t);
 }
 
 static void stack_weights(const struct rp_stack *st, __u64 *w)
 {
-	w[V_ALLOC_OBJECTS] = st->allocs;
-	w[V_ALLOC_SPACE] = st->bytes_alloc;
-	w[V_INUSE_OBJECTS] = st->live > 0 ? (__u64)st->live : 0;
-	w[V_INUSE_SPACE] = st->live_bytes > 0 ? (__u64)st->live_bytes : 0;
-	w[V_REQUESTED] = st->bytes_req;
-	w[V_SLACK] = st->bytes_alloc > st->bytes_req ? st->bytes_alloc - st->bytes_req : 0;
+	totals(st->allocs, st->bytes_alloc, st->bytes_req, st->live, st->live_bytes, w);
+	w[V_SLACK] = st->slack;
 }
 
 /*
- * A site's exact totals over its sampled stacks, each value type by the
- * stacks' sampled shares of it (their allocation shares when none of them
- * sampled any of it, equal shares when they sampled nothing). Cumulative
- * rounding: the stacks' values add up to the total exactly.
+ * An owner's exact totals at a site over its sampled stacks, each value
+ * type by the stacks' sampled shares of it (their allocation shares when
+ * none of them sampled any of it, equal shares when they sampled nothing).
+ * Cumulative rounding: the stacks' values add up to the total exactly.
  */
-static void site_stack_samples(struct pp *pp, const struct rp_site *s)
+static void site_stack_samples(struct pp *pp, const struct rp_site *s, const struct rp_slice *o)
 {
 	__u64 tot[V_NR], sum[V_NR] = {}, cum[V_NR] = {}, prev[V_NR] = {}, w[V_NR], any_allocs = 0;
 
-	site_totals(s, tot);
-	for (size_t i = 0; i < s->nr_stacks; i++) {
-		stack_weights(&s->stacks[i], w);
+	slice_totals(o, tot);
+	for (size_t i = 0; i < o->nr_stacks; i++) {
+		stack_weights(&o->stacks[i], w);
 		for (int k = 0; k < V_NR; k++)
 			sum[k] = rp_sat_add(sum[k], w[k]);
 	}
 	any_allocs = sum[V_ALLOC_OBJECTS];
-	for (size_t i = 0; i < s->nr_stacks; i++) {
+	for (size_t i = 0; i < o->nr_stacks; i++) {
 		int64_t v[V_NR];
 
-		stack_weights(&s->stacks[i], w);
+		stack_weights(&o->stacks[i], w);
 		for (int k = 0; k < V_NR; k++) {
 			__u64 wk = sum[k] ? w[k] : any_allocs ? w[V_ALLOC_OBJECTS] : 1;
-			__u64 sk = sum[k] ? sum[k] : any_allocs ? any_allocs : s->nr_stacks;
+			__u64 sk = sum[k] ? sum[k] : any_allocs ? any_allocs : o->nr_stacks;
 			__u64 now;
 
 			cum[k] += wk;
@@ -232,24 +238,28 @@ static void site_stack_samples(struct pp *pp, const struct rp_site *s)
 			v[k] = (int64_t)(now - prev[k]);
 			prev[k] = now;
 		}
-		add_sample(pp, s, s->stacks[i].frames, s->stacks[i].nr_frames, v);
+		add_sample(pp, s, o, o->stacks[i].frames, o->stacks[i].nr_frames, v);
 	}
 }
 
+/* a site's samples: of each owner apart (--by), its sampled stacks or its call site */
 static void site_samples(struct pp *pp, const struct rp_site *s)
 {
-	__u64 t[V_NR];
-	int64_t v[V_NR];
-	char *frame = s->site;
+	for (size_t i = 0; i < s->nr_slices; i++) {
+		const struct rp_slice *o = &s->slices[i];
+		char *frame = s->site;
+		__u64 t[V_NR];
+		int64_t v[V_NR];
 
-	if (s->nr_stacks) {
-		site_stack_samples(pp, s);
-		return;
+		if (o->nr_stacks) {
+			site_stack_samples(pp, s, o);
+			continue;
+		}
+		slice_totals(o, t);
+		for (int k = 0; k < V_NR; k++)
+			v[k] = (int64_t)t[k];
+		add_sample(pp, s, o, &frame, 1, v);
 	}
-	site_totals(s, t);
-	for (int k = 0; k < V_NR; k++)
-		v[k] = (int64_t)t[k];
-	add_sample(pp, s, &frame, 1, v);
 }
 
 static void comment(struct pp *pp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -280,7 +290,8 @@ static void header(struct pp *pp, const struct report *rp)
 	bool stacks = false;
 
 	for (size_t i = 0; i < rp->nr_sites; i++)
-		stacks |= rp->sites[i]->nr_stacks > 0;
+		for (size_t k = 0; k < rp->sites[i]->nr_slices; k++)
+			stacks |= rp->sites[i]->slices[k].nr_stacks > 0;
 	str_id(pp, ""); /* string_table[0] */
 	for (int k = 0; k < V_NR; k++) {
 		perftools__profiles__value_type__init(&pp->vt[k]);
@@ -406,10 +417,10 @@ int report_write_pprof(const char *path, struct report *rp)
 		int64_t v[V_NR];
 
 		/* no live values: the interval records have the live totals, not per site */
-		site_totals(rp->rest, t);
+		totals(rp->rest->allocs, rp->rest->bytes_alloc, rp->rest->bytes_req, 0, 0, t);
 		for (int k = 0; k < V_NR; k++)
-			v[k] = k == V_INUSE_OBJECTS || k == V_INUSE_SPACE ? 0 : (int64_t)t[k];
-		add_sample(&pp, rp->rest, &frame, 1, v);
+			v[k] = (int64_t)t[k];
+		add_sample(&pp, rp->rest, NULL, &frame, 1, v);
 	}
 	assemble(&pp, rp);
 	if (!pp.oom) {

@@ -8,6 +8,7 @@
 #include "report_advise.h"
 #include "report_page.h"
 #include "report_rank.h"
+#include "report_site.h"
 #include "report_sizeclass.h"
 #include "report_slab.h"
 #include "sort_keys.h"
@@ -195,6 +196,7 @@ void report_finish(struct report *rp)
 	rp_sort_extfrag(rp);
 	if (rp->nr_corr)
 		qsort(rp->corr, rp->nr_corr, sizeof(*rp->corr), cmp_corr);
+	rp_fold_sums(rp);
 	if (rp->nr_folds)
 		qsort(rp->folds, rp->nr_folds, sizeof(*rp->folds), cmp_fold);
 	if (rp->nr_owners)

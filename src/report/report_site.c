@@ -192,63 +192,6 @@ static int fold_add(struct report *rp, struct ndjson_reader *r, const cJSON *sta
 	return 0;
 }
 
-/* one sampled stack of a site's "stacks": its sums into the site's line of that stack */
-static int fold_sampled(struct report *rp, struct ndjson_reader *r, struct rp_site *s,
-			const cJSON *e, __u64 t)
-{
-	unsigned long long allocs, req, alloc;
-	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(e, FLD_STACK);
-	struct rp_fold *f;
-	long long live;
-	int rc;
-
-	if (!cJSON_IsArray(stack) || !nr_get_u64(e, FLD_ALLOCS, &allocs) ||
-	    !nr_get_u64(e, FLD_BYTES_REQ, &req) || !nr_get_u64(e, FLD_BYTES_ALLOC, &alloc))
-		return rp_bad_field(r, REC_SITE, FLD_STACKS, "has an element without stack, allocs, bytes_req, bytes_alloc") ?:
-			       0;
-	rc = fold_get(rp, r, stack, s, &f);
-	if (rc)
-		return rc < 0 ? rc : 0;
-	f->s_allocs = rp_sat_add(f->s_allocs, allocs);
-	f->s_alloc = rp_sat_add(f->s_alloc, alloc);
-	f->s_slack = rp_sat_add(f->s_slack, alloc > req ? alloc - req : 0);
-	/* a current value: the latest counts */
-	if (nr_get_s64(e, FLD_LIVE_BYTES, &live) && (!f->s_live_t || t >= f->s_live_t)) {
-		f->s_live_bytes = live;
-		f->s_live_t = t;
-	}
-	return 0;
-}
-
-/*
- * A site's sampled stacks, and its one-frame line: what its stacks cannot
- * share out (no sample at all, or none with the weight) is printed there.
- */
-static int fold_site(struct report *rp, struct ndjson_reader *r, struct rp_site *s,
-		     const cJSON *stacks, __u64 t)
-{
-	cJSON *one = cJSON_CreateArray();
-	const cJSON *e;
-	struct rp_fold *f;
-	int rc = 0;
-
-	if (!one || !cJSON_AddItemToArray(one, cJSON_CreateString(s->site)))
-		rc = -ENOMEM;
-	else
-		rc = fold_get(rp, r, one, s, &f);
-	cJSON_Delete(one);
-	if (rc)
-		return rc < 0 ? rc : 0;
-	f->one_frame = true;
-	cJSON_ArrayForEach(e, stacks)
-	{
-		rc = fold_sampled(rp, r, s, e, t);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 struct site_vals {
 	unsigned long long allocs, frees, failed, req, alloc, freed, xcpu, implied, untracked,
 		charged;
@@ -403,6 +346,18 @@ int rp_owner_add(struct report *rp, const cJSON *rec, __u64 allocs, __u64 req, _
 	return 0;
 }
 
+/*
+ * Live values are current values, like the kernel's: the latest record's
+ * count. True when time t is the latest yet (*live_t then becomes t).
+ */
+static bool latest(__u64 *live_t, __u64 t)
+{
+	if (*live_t && t < *live_t)
+		return false;
+	*live_t = t;
+	return true;
+}
+
 static void site_add(struct rp_site *s, const struct site_vals *v, __u64 t, const __u64 *h)
 {
 	s->allocs = rp_sat_add(s->allocs, v->allocs);
@@ -416,118 +371,11 @@ static void site_add(struct rp_site *s, const struct site_vals *v, __u64 t, cons
 	s->bytes_charged = rp_sat_add(s->bytes_charged, v->charged);
 	for (int i = 0; i < RP_HIST; i++)
 		s->sizes[i] = rp_sat_add(s->sizes[i], h[i]);
-	if (!s->live_t || t >= s->live_t) {
-		/* current values, like the kernel's: the latest one counts */
+	if (latest(&s->live_t, t)) {
 		s->live = v->live;
 		s->live_bytes = v->live_bytes;
 		s->live_untracked = v->untracked;
-		s->live_t = t;
 	}
-}
-
-/* the site's entry for this stack (innermost first), added when new; NULL on ENOMEM */
-static struct rp_stack *get_stack(struct rp_site *s, const cJSON *frames)
-{
-	size_t n = (size_t)cJSON_GetArraySize(frames), j;
-	struct rp_stack *st;
-	const cJSON *it;
-
-	for (size_t i = 0; i < s->nr_stacks; i++) {
-		st = &s->stacks[i];
-		if (st->nr_frames != n)
-			continue;
-		j = 0;
-		cJSON_ArrayForEach(it, frames)
-		{
-			if (strcmp(st->frames[j], it->valuestring))
-				break;
-			j++;
-		}
-		if (j == n)
-			return st;
-	}
-	st = realloc(s->stacks, (s->nr_stacks + 1) * sizeof(*st));
-	if (!st)
-		return NULL;
-	s->stacks = st;
-	st = &st[s->nr_stacks];
-	memset(st, 0, sizeof(*st));
-	st->frames = calloc(n ? n : 1, sizeof(*st->frames));
-	if (!st->frames)
-		return NULL;
-	s->nr_stacks++;
-	cJSON_ArrayForEach(it, frames)
-	{
-		st->frames[st->nr_frames] = strdup(it->valuestring);
-		if (!st->frames[st->nr_frames++])
-			return NULL;
-	}
-	return st;
-}
-
-/* one element of "stacks": a non-empty array of frame names and its sampled counts */
-static bool stack_ok(const cJSON *e, struct site_vals *v)
-{
-	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(e, FLD_STACK), *it;
-
-	if (!cJSON_IsArray(frames) || !cJSON_GetArraySize(frames))
-		return false;
-	cJSON_ArrayForEach(it, frames)
-	{
-		if (!cJSON_IsString(it) || !it->valuestring[0])
-			return false;
-	}
-	memset(v, 0, sizeof(*v));
-	return nr_get_u64(e, FLD_ALLOCS, &v->allocs) && nr_get_u64(e, FLD_BYTES_ALLOC, &v->alloc) &&
-	       (!cJSON_GetObjectItemCaseSensitive(e, FLD_BYTES_REQ) ||
-		nr_get_u64(e, FLD_BYTES_REQ, &v->req)) &&
-	       opt_s64(e, FLD_LIVE, &v->live) && opt_s64(e, FLD_LIVE_BYTES, &v->live_bytes);
-}
-
-/*
- * The sampled stacks of a site record: counts summed over intervals, live
- * values the latest record's (a stack absent from it has none live).
- */
-static int site_stacks(struct ndjson_reader *r, struct rp_site *s, const cJSON *arr, __u64 t)
-{
-	bool latest = !s->stacks_t || t >= s->stacks_t;
-	struct site_vals v;
-	const cJSON *e;
-
-	if (!arr)
-		return 0;
-	if (!cJSON_IsArray(arr))
-		return rp_bad_field(r, REC_SITE, FLD_STACKS, "is not an array") ?: 1;
-	cJSON_ArrayForEach(e, arr)
-	{
-		if (!stack_ok(e, &v))
-			return rp_bad_field(r, REC_SITE, FLD_STACKS,
-					    "has an element without a stack of frame names and "
-					    "integer counts") ?:
-				       1;
-	}
-	if (latest) {
-		for (size_t i = 0; i < s->nr_stacks; i++)
-			s->stacks[i].live = s->stacks[i].live_bytes = 0;
-		s->stacks_t = t;
-	}
-	cJSON_ArrayForEach(e, arr)
-	{
-		struct rp_stack *st;
-
-		stack_ok(e, &v);
-		st = get_stack(s, cJSON_GetObjectItemCaseSensitive(e, FLD_STACK));
-		if (!st)
-			return -ENOMEM;
-		st->allocs = rp_sat_add(st->allocs, v.allocs);
-		st->bytes_req = rp_sat_add(st->bytes_req, v.req);
-		st->bytes_alloc = rp_sat_add(st->bytes_alloc, v.alloc);
-		if (latest) {
-			st->live = v.live;
-			st->live_bytes = v.live_bytes;
-		}
-	}
-	return 0;
 }
 
 /* the counters and size histogram every site-like record has; 0, 1: skipped, or -ENOMEM */
@@ -547,28 +395,318 @@ static int read_counts(struct ndjson_reader *r, const char *type, const cJSON *r
  * A site beyond --max-sites: into the totals with what site_rest left out
  * (bounded memory for any number of distinct names), counted for the note.
  */
-static int over_site(struct report *rp, struct site_vals *v, __u64 t, const __u64 *h)
+static int over_site(struct report *rp, const struct site_vals *v, __u64 t, const __u64 *h)
 {
+	struct site_vals c = *v;
+
 	rp->over_records++;
 	rp->over_allocs = rp_sat_add(rp->over_allocs, v->allocs);
 	rp->over_bytes = rp_sat_add(rp->over_bytes, v->alloc);
-	v->live = v->live_bytes = 0; /* as for site_rest: the interval has the live totals */
-	site_add(rp->rest, v, t, h);
+	c.live = c.live_bytes = 0; /* as for site_rest: the interval has the live totals */
+	site_add(rp->rest, &c, t, h);
 	if (t && !rp_site_point(rp, rp->rest, t, v->allocs, v->alloc))
 		return -ENOMEM;
+	return 0;
+}
+
+/* one more zeroed element at the end of the array *arrp of n, counted by the caller; NULL: ENOMEM */
+static void *grow(void *arrp, size_t n, size_t size)
+{
+	char *v = realloc(*(void **)arrp, (n + 1) * size);
+
+	if (!v)
+		return NULL;
+	*(void **)arrp = v;
+	memset(v + n * size, 0, size);
+	return v + n * size;
+}
+
+/* the slice of the record's owner (none: not split), added when new; NULL on ENOMEM */
+static struct rp_slice *get_slice(struct rp_site *s, const cJSON *rec)
+{
+	const char *field, *name = owner_of(rec, &field);
+	struct rp_slice *o;
+
+	for (size_t i = 0; i < s->nr_slices; i++) {
+		o = &s->slices[i];
+		if (name ? o->owner && o->owner_field == field && !strcmp(o->owner, name) :
+			   !o->owner)
+			return o;
+	}
+	o = grow(&s->slices, s->nr_slices, sizeof(*o));
+	if (!o)
+		return NULL;
+	if (name) {
+		o->owner = strdup(name);
+		if (!o->owner)
+			return NULL;
+		o->owner_field = field;
+	}
+	s->nr_slices++;
+	return o;
+}
+
+/* the slice's entry for this stack (innermost first), added when new; NULL on ENOMEM */
+static struct rp_stack *get_stack(struct rp_slice *o, const cJSON *frames)
+{
+	size_t n = (size_t)cJSON_GetArraySize(frames), j;
+	struct rp_stack *st;
+	const cJSON *it;
+
+	for (size_t i = 0; i < o->nr_stacks; i++) {
+		st = &o->stacks[i];
+		if (st->nr_frames != n)
+			continue;
+		j = 0;
+		cJSON_ArrayForEach(it, frames)
+		{
+			if (strcmp(st->frames[j], it->valuestring))
+				break;
+			j++;
+		}
+		if (j == n)
+			return st;
+	}
+	st = grow(&o->stacks, o->nr_stacks, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->frames = calloc(n ? n : 1, sizeof(*st->frames));
+	if (!st->frames)
+		return NULL;
+	o->nr_stacks++;
+	cJSON_ArrayForEach(it, frames)
+	{
+		st->frames[st->nr_frames] = strdup(it->valuestring);
+		if (!st->frames[st->nr_frames++])
+			return NULL;
+	}
+	return st;
+}
+
+/* one element of a site's "stacks", read: its frames and sampled counts */
+struct stack_elem {
+	const cJSON *frames; /* a non-empty array of frame names, innermost first */
+	unsigned long long allocs, req, alloc;
+	long long live, live_bytes; /* 0 when absent */
+};
+
+/* the one reading of a "stacks" element; false when it is not one */
+static bool stack_read(const cJSON *e, struct stack_elem *x)
+{
+	const cJSON *it;
+
+	memset(x, 0, sizeof(*x));
+	x->frames = cJSON_GetObjectItemCaseSensitive(e, FLD_STACK);
+	if (!cJSON_IsArray(x->frames) || !cJSON_GetArraySize(x->frames))
+		return false;
+	cJSON_ArrayForEach(it, x->frames)
+	{
+		if (!cJSON_IsString(it) || !it->valuestring[0])
+			return false;
+	}
+	return nr_get_u64(e, FLD_ALLOCS, &x->allocs) && nr_get_u64(e, FLD_BYTES_REQ, &x->req) &&
+	       nr_get_u64(e, FLD_BYTES_ALLOC, &x->alloc) && opt_s64(e, FLD_LIVE, &x->live) &&
+	       opt_s64(e, FLD_LIVE_BYTES, &x->live_bytes);
+}
+
+/*
+ * A record's "stacks" into *out, read whole before anything is added: one
+ * bad element skips the record. 0; 1: skipped (said); or -ENOMEM.
+ */
+static int stacks_read(struct ndjson_reader *r, const cJSON *arr, struct stack_elem **out,
+		       size_t *n)
+{
+	size_t cap = (size_t)cJSON_GetArraySize(arr);
+	const cJSON *e;
+
+	*n = 0;
+	*out = NULL;
+	if (!cap)
+		return 0;
+	*out = calloc(cap, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, arr)
+	{
+		if (*n == cap || !stack_read(e, &(*out)[*n]))
+			return rp_bad_field(r, REC_SITE, FLD_STACKS,
+					    "has an element without a stack of frame names and "
+					    "integer counts") ?:
+				       1;
+		(*n)++;
+	}
+	return 0;
+}
+
+/*
+ * A record's sampled stacks into its slice: counts summed over intervals,
+ * live values the latest record's that lists the stack. fold: each stack
+ * is linked to its site's folded line of it (made on first sight).
+ */
+static int slice_stacks(struct report *rp, struct ndjson_reader *r, struct rp_site *s,
+			struct rp_slice *o, const struct stack_elem *x, size_t n, __u64 t,
+			bool fold)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct rp_stack *st = get_stack(o, x[i].frames);
+		int rc;
+
+		if (!st)
+			return -ENOMEM;
+		st->allocs = rp_sat_add(st->allocs, x[i].allocs);
+		st->bytes_req = rp_sat_add(st->bytes_req, x[i].req);
+		st->bytes_alloc = rp_sat_add(st->bytes_alloc, x[i].alloc);
+		st->slack =
+			rp_sat_add(st->slack, x[i].alloc > x[i].req ? x[i].alloc - x[i].req : 0);
+		if (latest(&st->live_t, t)) {
+			st->live = x[i].live;
+			st->live_bytes = x[i].live_bytes;
+		}
+		rc = st->fold || !fold ? 0 : fold_get(rp, r, x[i].frames, s, &st->fold);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void slices_live(struct rp_site *s)
+{
+	s->live = s->live_bytes = 0;
+	s->live_untracked = 0;
+	for (size_t i = 0; i < s->nr_slices; i++) {
+		s->live = rp_sat_add_s(s->live, s->slices[i].live);
+		s->live_bytes = rp_sat_add_s(s->live_bytes, s->slices[i].live_bytes);
+		s->live_untracked = rp_sat_add(s->live_untracked, s->slices[i].live_untracked);
+	}
+}
+
+/* the record's counts into its owner's slice of the site */
+static struct rp_slice *slice_add(struct rp_site *s, const cJSON *rec, const struct site_vals *v,
+				  __u64 t)
+{
+	struct rp_slice *o = get_slice(s, rec);
+
+	if (!o)
+		return NULL;
+	o->allocs = rp_sat_add(o->allocs, v->allocs);
+	o->bytes_req = rp_sat_add(o->bytes_req, v->req);
+	o->bytes_alloc = rp_sat_add(o->bytes_alloc, v->alloc);
+	if (latest(&o->live_t, t)) {
+		o->live = v->live;
+		o->live_bytes = v->live_bytes;
+		o->live_untracked = v->untracked;
+	}
+	if (o->owner) /* each owner's records have its own live values: the site's are their sum */
+		slices_live(s);
+	return o;
+}
+
+/*
+ * A site's one-frame line: what its stacks cannot share out (no sample, or
+ * none with the weight). 0; 1: no line (past the bound); or -ENOMEM.
+ */
+static int fold_one(struct report *rp, struct ndjson_reader *r, struct rp_site *s)
+{
+	cJSON *one = cJSON_CreateArray();
+	struct rp_fold *f;
+	int rc = -ENOMEM;
+
+	if (one && cJSON_AddItemToArray(one, cJSON_CreateString(s->site)))
+		rc = fold_get(rp, r, one, s, &f);
+	cJSON_Delete(one);
+	if (!rc)
+		f->one_frame = true;
+	return rc;
+}
+
+void rp_fold_sums(struct report *rp)
+{
+	for (size_t i = 0; i < rp->nr_folds; i++) {
+		struct rp_fold *f = rp->folds[i];
+
+		f->s_allocs = f->s_alloc = f->s_slack = 0;
+		f->s_live_bytes = 0;
+	}
+	for (size_t i = 0; i < rp->nr_sites; i++) {
+		const struct rp_site *s = rp->sites[i];
+
+		for (size_t k = 0; k < s->nr_slices; k++) {
+			for (size_t j = 0; j < s->slices[k].nr_stacks; j++) {
+				const struct rp_stack *st = &s->slices[k].stacks[j];
+				struct rp_fold *f = st->fold;
+
+				if (!f)
+					continue;
+				f->s_allocs = rp_sat_add(f->s_allocs, st->allocs);
+				f->s_alloc = rp_sat_add(f->s_alloc, st->bytes_alloc);
+				f->s_slack = rp_sat_add(f->s_slack, st->slack);
+				f->s_live_bytes = rp_sat_add_s(f->s_live_bytes, st->live_bytes);
+			}
+		}
+	}
+}
+
+/* a site record read whole (counts v, sizes h, sampled stacks x) into its site */
+static int site_feed(struct report *rp, struct ndjson_reader *r, const cJSON *rec,
+		     const struct site_vals *v, const __u64 *h, const struct stack_elem *x,
+		     size_t nx, __u64 t)
+{
+	const char *kind = nr_get_str(rec, FLD_KIND), *cache = nr_get_str(rec, FLD_CACHE);
+	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(rec, FLD_STACK);
+	struct rp_slice *o;
+	struct rp_site *s;
+	bool exact;
+	int rc;
+
+	s = get_site(rp, &rp->site_map, kind, cache ? cache : "", nr_get_str(rec, FLD_CALLER),
+		     nr_get_str(rec, FLD_SITE));
+	if (!s && errno == ENOSPC)
+		return over_site(rp, v, t, h);
+	if (!s)
+		return -ENOMEM;
+	rc = site_gfps(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_GFP));
+	if (!rc)
+		rc = site_asizes(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_ALLOC_SIZES),
+				 &exact);
+	if (rc)
+		return rc;
+	site_add(s, v, t, h);
+	o = slice_add(s, rec, v, t);
+	if (!o)
+		return -ENOMEM;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, FLD_REQ_UNKNOWN)))
+		s->req_unknown = true;
+	/* exports before alloc_sizes: the classes estimated from the size histogram */
+	if (!exact && !strcmp(kind, KIND_NAME_KMALLOC) && v->allocs && !s->req_unknown &&
+	    rp_classify(s, v->allocs, v->req, v->alloc, h))
+		return -ENOMEM;
+	if (t) {
+		struct rp_pt *p = rp_site_point(rp, s, t, v->allocs, v->alloc);
+
+		if (!p)
+			return -ENOMEM;
+		if (cJSON_GetObjectItemCaseSensitive(rec, FLD_LIVE_BYTES))
+			rp_add_live(p, v->live_bytes, t);
+	}
+	if (cJSON_GetObjectItemCaseSensitive(rec, FLD_STACKS) || rp->stack_sampled) {
+		rc = fold_one(rp, r, s);
+		return rc < 0 ? rc : slice_stacks(rp, r, s, o, x, nx, t, !rc);
+	}
+	if (stack && cJSON_GetArraySize(stack))
+		return fold_add(rp, r, stack, v->alloc, v->allocs);
 	return 0;
 }
 
 int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t)
 {
 	const char *kind = nr_get_str(rec, FLD_KIND), *caller = nr_get_str(rec, FLD_CALLER);
-	const char *site = nr_get_str(rec, FLD_SITE), *cache = nr_get_str(rec, FLD_CACHE);
+	const char *site = nr_get_str(rec, FLD_SITE);
 	const cJSON *stack = cJSON_GetObjectItemCaseSensitive(rec, FLD_STACK);
 	const cJSON *stacks = cJSON_GetObjectItemCaseSensitive(rec, FLD_STACKS);
+	struct stack_elem *x;
 	__u64 h[RP_HIST] = {};
 	struct site_vals v;
-	struct rp_site *s;
-	bool exact;
+	size_t nx;
 	int rc;
 
 	if (!kind || !caller || !site)
@@ -582,46 +720,17 @@ int rp_feed_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, _
 	rc = read_counts(r, REC_SITE, rec, &v, h);
 	if (rc)
 		return rc < 0 ? rc : 0;
-	if (rp_owner_add(rp, rec, v.allocs, v.req, v.alloc, v.charged))
-		return -ENOMEM;
 	if (stack && !cJSON_IsArray(stack))
 		return rp_bad_field(r, REC_SITE, FLD_STACK, "is not an array");
 	if (stacks && !cJSON_IsArray(stacks))
 		return rp_bad_field(r, REC_SITE, FLD_STACKS, "is not an array");
-	s = get_site(rp, &rp->site_map, kind, cache ? cache : "", caller, site);
-	if (!s && errno == ENOSPC)
-		return over_site(rp, &v, t, h);
-	if (!s)
-		return -ENOMEM;
-	rc = site_gfps(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_GFP));
-	if (rc)
-		return rc < 0 ? rc : 0;
-	rc = site_stacks(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_STACKS), t);
-	if (rc)
-		return rc < 0 ? rc : 0;
-	rc = site_asizes(r, s, cJSON_GetObjectItemCaseSensitive(rec, FLD_ALLOC_SIZES), &exact);
-	if (rc)
-		return rc < 0 ? rc : 0;
-	site_add(s, &v, t, h);
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, FLD_REQ_UNKNOWN)))
-		s->req_unknown = true;
-	/* exports before alloc_sizes: the classes estimated from the size histogram */
-	if (!exact && !strcmp(kind, KIND_NAME_KMALLOC) && v.allocs && !s->req_unknown &&
-	    rp_classify(s, v.allocs, v.req, v.alloc, h))
-		return -ENOMEM;
-	if (t) {
-		struct rp_pt *p = rp_site_point(rp, s, t, v.allocs, v.alloc);
-
-		if (!p)
-			return -ENOMEM;
-		if (cJSON_GetObjectItemCaseSensitive(rec, FLD_LIVE_BYTES))
-			rp_add_live(p, v.live_bytes, t);
-	}
-	if (stacks || rp->stack_sampled)
-		return fold_site(rp, r, s, stacks, t);
-	if (stack && cJSON_GetArraySize(stack))
-		return fold_add(rp, r, stack, v.alloc, v.allocs);
-	return 0;
+	rc = stacks_read(r, stacks, &x, &nx);
+	if (!rc && rp_owner_add(rp, rec, v.allocs, v.req, v.alloc, v.charged))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = site_feed(rp, r, rec, &v, h, x, nx, t);
+	free(x);
+	return rc < 0 ? rc : 0;
 }
 
 /*

@@ -844,6 +844,43 @@ static void test_by_comm(void **state)
 	report_free(&rp);
 }
 
+/*
+ * --by: one interval's records of a site, one per comm, each with its own
+ * live values; a comm without a record in the next interval keeps its own.
+ * The site's live values are their sum, the owners stay apart (slices).
+ */
+static void test_by_live(void **state)
+{
+	static const char in[] =
+		"{\"type\":\"header\",\"schema\":1,\"start_ns\":1800000000000000000,\"interval_s\":1,\"settings\":{\"by\":\"comm\"}}\n"
+		"{\"type\":\"interval\",\"seq\":1,\"end_ns\":1800000001000000000,\"duration_s\":1}\n"
+		"{\"type\":\"site\",\"seq\":1,\"kind\":\"kmalloc\",\"caller\":\"f\",\"site\":\"f+0x1\",\"comm\":\"a\",\"allocs\":5,\"bytes_req\":50,\"bytes_alloc\":80,\"live\":3,\"live_bytes\":48,\"live_untracked\":1}\n"
+		"{\"type\":\"site\",\"seq\":1,\"kind\":\"kmalloc\",\"caller\":\"f\",\"site\":\"f+0x1\",\"comm\":\"b\",\"allocs\":4,\"bytes_req\":40,\"bytes_alloc\":64,\"live\":4,\"live_bytes\":64}\n"
+		"{\"type\":\"interval\",\"seq\":2,\"end_ns\":1800000002000000000,\"duration_s\":1}\n"
+		"{\"type\":\"site\",\"seq\":2,\"kind\":\"kmalloc\",\"caller\":\"f\",\"site\":\"f+0x1\",\"comm\":\"a\",\"allocs\":1,\"bytes_req\":10,\"bytes_alloc\":16,\"live\":1,\"live_bytes\":16}\n";
+	struct rp_opts o = { .top = 20 };
+	struct report rp;
+	struct rp_site *s;
+
+	(void)state;
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_str(&rp, in);
+	report_finish(&rp);
+	s = find(&rp, "f+0x1");
+	assert_non_null(s);
+	assert_int_equal(s->allocs, 10);
+	assert_int_equal(s->live, 1 + 4);
+	assert_int_equal(s->live_bytes, 16 + 64);
+	assert_int_equal(s->live_untracked, 0);
+	assert_int_equal(s->nr_slices, 2);
+	assert_string_equal(s->slices[0].owner, "a");
+	assert_string_equal(s->slices[0].owner_field, "comm");
+	assert_int_equal(s->slices[0].allocs, 6);
+	assert_int_equal(s->slices[0].bytes_alloc, 96);
+	assert_int_equal(s->slices[1].live_bytes, 64);
+	report_free(&rp);
+}
+
 /* files without site_rest, live_untracked, implied_frees: no cut, no bound, no note */
 static void test_old_files_no_notes(void **state)
 {
@@ -1002,6 +1039,7 @@ int main(void)
 		cmocka_unit_test(test_site_rest_totals),
 		cmocka_unit_test(test_old_files_no_notes),
 		cmocka_unit_test(test_by_comm),
+		cmocka_unit_test(test_by_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
