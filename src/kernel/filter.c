@@ -8,6 +8,7 @@
 #include "cgroup.h"
 #include "filter.h"
 #include "tracer.h"
+#include "util.h"
 
 void filter_vals(const struct tracer_opts *o, struct filter_vals *v)
 {
@@ -37,7 +38,10 @@ int filter_set_cgroup(struct bpf_map *filter_cg, const struct tracer_opts *o)
 	fd = cgroup2_open(o->filter_cgroup, "--cgroup");
 	if (fd < 0)
 		return fd;
-	err = bpf_map_update_elem(bpf_map__fd(filter_cg), &zero, &fd, BPF_ANY);
+	err = bpf_map_update_elem(bpf_map__fd(filter_cg), &zero, &fd, BPF_ANY) ? -errno : 0;
 	close(fd);
-	return err ? -errno : 0;
+	if (err)
+		log_err("--cgroup %s: cannot put it in the programs' cgroup array: %s",
+			o->filter_cgroup, strerror(-err));
+	return err;
 }

@@ -8,6 +8,7 @@
 #define KMEMSCOPE_FILTER_H
 
 #include <stdbool.h>
+#include <string.h>
 #include <linux/types.h>
 #include "kmemscope.h"
 
@@ -28,14 +29,18 @@ struct filter_vals {
 void filter_vals(const struct tracer_opts *o, struct filter_vals *v);
 
 /* Into a skeleton's rodata, whose names are bpf/filter.bpf.h's. */
-#define FILTER_SET_RODATA(rodata, v)                                         \
-	do {                                                                 \
-		(rodata)->filter_any = (v)->any;                             \
-		(rodata)->filter_nr_pids = (v)->nr_pids;                     \
-		memcpy((rodata)->filter_pids, (v)->pids, sizeof((v)->pids)); \
-		(rodata)->filter_comm_len = (v)->comm_len;                   \
-		memcpy((rodata)->filter_comm, (v)->comm, sizeof((v)->comm)); \
-		(rodata)->filter_cgroup = (v)->cgroup;                       \
+#define FILTER_SET_RODATA(rodata, v)                                               \
+	do {                                                                       \
+		_Static_assert(sizeof((rodata)->filter_pids) == sizeof((v)->pids), \
+			       "as filter.bpf.h");                                 \
+		_Static_assert(sizeof((rodata)->filter_comm) == sizeof((v)->comm), \
+			       "as filter.bpf.h");                                 \
+		(rodata)->filter_any = (v)->any;                                   \
+		(rodata)->filter_nr_pids = (v)->nr_pids;                           \
+		memcpy((rodata)->filter_pids, (v)->pids, sizeof((v)->pids));       \
+		(rodata)->filter_comm_len = (v)->comm_len;                         \
+		memcpy((rodata)->filter_comm, (v)->comm, sizeof((v)->comm));       \
+		(rodata)->filter_cgroup = (v)->cgroup;                             \
 	} while (0)
 
 /*

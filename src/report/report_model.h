@@ -158,6 +158,13 @@ struct rp_site {
 	__u64 t_from, t_to;
 	struct rp_slice *slices; /* one per owner, in the order first seen */
 	size_t nr_slices;
+	/*
+	 * --by: the owners' live bytes summed at owner_live_t, not yet in ser:
+	 * an interval's owner records come one after another, and the series
+	 * takes the sum once the site's next interval (or the end) comes
+	 */
+	__u64 owner_live_t;
+	__s64 owner_live;
 	/* report_print_folded's scratch: the sampled stacks' sum, largest, estimates */
 	__u64 st_sum, st_used;
 	struct rp_fold *st_big;

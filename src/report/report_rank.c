@@ -172,6 +172,9 @@ void report_finish(struct report *rp)
 {
 	struct rp_site *t = rp->total;
 
+	if (rp_owner_live_flush(rp))
+		log_warn(
+			"out of memory: the live-bytes series of sites split by owner are incomplete");
 	for (size_t i = 0; i < rp->nr_sites; i++) {
 		const struct rp_site *s = rp->sites[i];
 

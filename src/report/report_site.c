@@ -619,6 +619,46 @@ static int fold_one(struct report *rp, struct ndjson_reader *r, struct rp_site *
 	return rc;
 }
 
+/* --by: the owners' summed live bytes of the site's pending interval into its series */
+static int owner_live_flush(struct report *rp, struct rp_site *s)
+{
+	struct rp_pt *p;
+
+	if (!s->owner_live_t)
+		return 0;
+	p = rp_site_point(rp, s, s->owner_live_t, 0, 0);
+	if (!p)
+		return -ENOMEM;
+	rp_add_live(p, s->owner_live, s->owner_live_t);
+	s->owner_live_t = 0;
+	return 0;
+}
+
+/*
+ * An owner's record at t: the sum of every owner's latest live bytes (each
+ * slice keeps its own) is the site's at t once all of t's records are in,
+ * so a series point is taken when the site moves on to another interval.
+ */
+static int owner_live(struct report *rp, struct rp_site *s, __u64 t)
+{
+	int rc = s->owner_live_t != t ? owner_live_flush(rp, s) : 0;
+
+	if (rc)
+		return rc;
+	s->owner_live_t = t;
+	s->owner_live = s->live_bytes;
+	return 0;
+}
+
+int rp_owner_live_flush(struct report *rp)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < rp->nr_sites && !rc; i++)
+		rc = owner_live_flush(rp, rp->sites[i]);
+	return rc;
+}
+
 void rp_fold_sums(struct report *rp)
 {
 	for (size_t i = 0; i < rp->nr_folds; i++) {
@@ -685,8 +725,14 @@ static int site_feed(struct report *rp, struct ndjson_reader *r, const cJSON *re
 
 		if (!p)
 			return -ENOMEM;
-		if (cJSON_GetObjectItemCaseSensitive(rec, FLD_LIVE_BYTES))
-			rp_add_live(p, v->live_bytes, t);
+		if (cJSON_GetObjectItemCaseSensitive(rec, FLD_LIVE_BYTES)) {
+			if (o->owner)
+				rc = owner_live(rp, s, t);
+			else
+				rp_add_live(p, v->live_bytes, t);
+		}
+		if (rc)
+			return rc;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(rec, FLD_STACKS) || rp->stack_sampled) {
 		rc = fold_one(rp, r, s);

@@ -18,6 +18,8 @@ int rp_owner_add(struct report *rp, const cJSON *rec, __u64 allocs, __u64 req, _
 /* site_rest: into the totals only (rp->rest) */
 int rp_feed_site_rest(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);
 int rp_feed_page_site(struct report *rp, struct ndjson_reader *r, const cJSON *rec, __u64 t);
+/* report_finish: the --by sites' last summed live bytes into their series; -ENOMEM */
+int rp_owner_live_flush(struct report *rp);
 /* report_finish: each sampled folded line's sums, from the sites' stacks linked to it */
 void rp_fold_sums(struct report *rp);
 

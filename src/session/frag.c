@@ -704,7 +704,7 @@ void frag_print_summary(FILE *out, struct frag *f)
 			(unsigned long long)f->pt.counters[KMS_PG_COMPACT_BEGIN]);
 	if (f->pages && f->pt.filtered)
 		fprintf(out,
-			"  (events of the whole machine; with the task filter the page_alloc, page_site and extfrag records count the filtered tasks' allocations only and page frees are not counted)\n");
+			"  (events of the whole machine; with the task filter the page_alloc, page_site and extfrag records count the filtered tasks' allocations only, page frees are not counted, and compaction and buddyinfo stay the machine's)\n");
 	if (!f->nr_top) {
 		fprintf(out,
 			"  correlation: not enough intervals or no caller activity tracked fragmentation\n");

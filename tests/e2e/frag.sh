@@ -40,14 +40,28 @@ sleep 1
 # vm.percpu_pagelist_high_fraction turns that tuning off (high_min =
 # high_max); a large one leaves 4 batches a CPU. Set for part 1 only,
 # restored after, under a machine-wide lock so that two runs cannot
-# restore each other's value.
+# restore each other's value. The value found is kept in a file first: a
+# run killed before restoring it (SIGKILL) leaves the file, and the next run
+# restores that value instead of taking the pinned one for the machine's.
 PCP_SYSCTL=/proc/sys/vm/percpu_pagelist_high_fraction
-pcp_restore=""
-if [ -w $PCP_SYSCTL ]; then
-	exec {pcp_lock}>/run/kmemscope-test-pcp.lock
+PCP_SAVED=/run/kmemscope-test-pcp.saved
+pcp_restore="" pcp_lock=""
+pcp_unpin() {
+	echo "$pcp_restore" >$PCP_SYSCTL && rm -f $PCP_SAVED
+}
+if [ -w $PCP_SYSCTL ] && ! exec {pcp_lock}>/run/kmemscope-test-pcp.lock; then
+	fail pcp_pin "cannot open /run/kmemscope-test-pcp.lock: the per-CPU lists stay auto-tuned"
+	pcp_lock=""
+fi
+if [ -n "$pcp_lock" ]; then
 	flock "$pcp_lock"
+	if [ -s $PCP_SAVED ]; then
+		echo "a previous run left $PCP_SYSCTL pinned: restoring $(cat $PCP_SAVED)"
+		cat $PCP_SAVED >$PCP_SYSCTL
+	fi
 	pcp_restore=$(cat $PCP_SYSCTL)
-	trap 'echo "$pcp_restore" >$PCP_SYSCTL; cleanup' EXIT
+	echo "$pcp_restore" >$PCP_SAVED
+	trap 'pcp_unpin; cleanup' EXIT
 	echo 1000000 >$PCP_SYSCTL
 fi
 # the kernel's own /proc/buddyinfo, read while the workload runs: the
@@ -55,7 +69,8 @@ fi
 o0_kernel() { awk '{ s += $5 } END { print s }' /proc/buddyinfo; }
 hi_kernel() { awk '{ for (k = 3; k + 5 <= NF; k++) s += $(k + 5) * 2 ^ k } END { printf "%d", s }' /proc/buddyinfo; }
 pcp_high() { awk '$1 == "high:" { s += $2 } END { print s + 0 }' /proc/zoneinfo; }
-k_min=$(o0_kernel) k_max=0 pcp=$(pcp_high) k_hi_peak=$(hi_kernel) k_fall=0
+k_min=$(o0_kernel) pcp=$(pcp_high) k_hi_peak=$(hi_kernel) k_fall=0
+k_max=$k_min
 "$WL/fragment" $MIB 1000 1 >"$TMP/wl.out" &
 wl=$!
 while kill -0 $wl 2>/dev/null; do
@@ -70,10 +85,9 @@ while kill -0 $wl 2>/dev/null; do
 	sleep 0.1
 done
 wait $wl || fail frag_workload "workload failed"
-if [ -n "$pcp_restore" ]; then
-	echo "$pcp_restore" >$PCP_SYSCTL
+if [ -n "$pcp_lock" ]; then
+	pcp_unpin || fail pcp_unpin "could not restore $PCP_SYSCTL to $pcp_restore"
 	flock -u "$pcp_lock"
-	pcp_restore=""
 	trap cleanup EXIT
 fi
 sleep 1
@@ -99,8 +113,8 @@ summary=$(jq -s '
 	| {o0_min: (map(.o0) | min), o0_max: (map(.o0) | max),
 	   hi_fall: ([foreach .[].hi as $h (null; [([.[0] // $h, $h] | max), $h]; .[0] - .[1])] | max)}' "$out")
 # pages free in blocks of order < 3 at the start: the faults take those first
-lo_first=$(jq -s '[.[] | select(.type == "buddyinfo")] | group_by(.seq) | .[0]
-	| map(.free[0:3] | to_entries | map(.value * pow(2; .key)) | add) | add' "$out")
+lo_first=$(jq -s '[.[] | select(.type == "buddyinfo")] | group_by(.seq) | .[0] // []
+	| map(.free[0:3] | to_entries | map(.value * pow(2; .key)) | add) | add // 0' "$out")
 echo "buddyinfo summary: $(jq -c . <<<"$summary")"
 swing=$(jq '.o0_max - .o0_min' <<<"$summary")
 fall=$(jq '.hi_fall' <<<"$summary")
@@ -148,7 +162,7 @@ check page_alloc_records "no page_alloc records" jq -se '[.[] | select(.type == 
 
 # the report of the same file: its pages by order are the page_alloc and
 # page_free records summed, its page callers the page_site records
-"$KMS" report -f json "$out" >"$TMP/frag_report.json" 2>"$TMP/frag_report.err"
+"$KMS" report -f json --top 0 "$out" >"$TMP/frag_report.json" 2>"$TMP/frag_report.err"
 check_eq report_page_exit 0 $?
 check_eq report_page_orders \
 	"$(jq -sc '[.[] | select(.type == "page_alloc" or .type == "page_free")] | group_by(.order)

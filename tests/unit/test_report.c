@@ -881,6 +881,51 @@ static void test_by_live(void **state)
 	report_free(&rp);
 }
 
+/*
+ * --by: the live-bytes series is the owners' sum at each interval. Owner a
+ * grows 1000 B an interval, owner b holds 100000 B (its one record, in the
+ * first interval, stays its latest): the site grows from 101000 to 130000;
+ * taken record by record, b's holding hid a's growth (no suspect at all).
+ */
+static void test_by_live_series(void **state)
+{
+	struct rp_opts o = { .top = 20 };
+	char *in = malloc(64 * 1024), *e;
+	struct report rp;
+	struct rp_site *s;
+
+	(void)state;
+	assert_non_null(in);
+	e = in + sprintf(in, "{\"type\":\"header\",\"schema\":1,\"start_ns\":1800000000000000000,"
+			     "\"interval_s\":1,\"settings\":{\"by\":\"comm\"}}\n");
+	for (int i = 1; i <= 30; i++) {
+		e += sprintf(e,
+			     "{\"type\":\"interval\",\"seq\":%d,\"end_ns\":18000000%02d000000000,"
+			     "\"duration_s\":1}\n"
+			     "{\"type\":\"site\",\"seq\":%d,\"kind\":\"kmalloc\",\"caller\":\"f\","
+			     "\"site\":\"f+0x1\",\"comm\":\"a\",\"allocs\":1,\"bytes_req\":1000,"
+			     "\"bytes_alloc\":1024,\"live\":%d,\"live_bytes\":%d}\n",
+			     i, i, i, i, 1000 * i);
+		if (i == 1)
+			e += sprintf(e,
+				     "{\"type\":\"site\",\"seq\":1,\"kind\":\"kmalloc\","
+				     "\"caller\":\"f\",\"site\":\"f+0x1\",\"comm\":\"b\","
+				     "\"allocs\":100,\"bytes_req\":100000,\"bytes_alloc\":102400,"
+				     "\"live\":100,\"live_bytes\":100000}\n");
+	}
+	assert_int_equal(report_init(&rp, &o), 0);
+	feed_str(&rp, in);
+	report_finish(&rp);
+	free(in);
+	s = find(&rp, "f+0x1");
+	assert_non_null(s);
+	assert_int_equal(s->live_bytes, 130000);
+	assert_int_equal(s->live_from, 101000);
+	assert_int_equal(s->live_to, 130000);
+	assert_true(s->growth > 999 && s->growth < 1001);
+	report_free(&rp);
+}
+
 /* files without site_rest, live_untracked, implied_frees: no cut, no bound, no note */
 static void test_old_files_no_notes(void **state)
 {
@@ -1040,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_old_files_no_notes),
 		cmocka_unit_test(test_by_comm),
 		cmocka_unit_test(test_by_live),
+		cmocka_unit_test(test_by_live_series),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

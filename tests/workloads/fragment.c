@@ -41,6 +41,8 @@ static void pause_ms(long ms)
 }
 
 #define PM_PFN_MASK ((1ULL << 55) - 1)
+#define PM_SWAPPED (1ULL << 62) /* bits 0-54 are a swap entry then */
+#define PM_PRESENT (1ULL << 63)
 
 struct frame {
 	uint64_t pfn;
@@ -66,7 +68,8 @@ static struct frame *frames(const char *p, size_t pages, long page)
 	for (size_t i = 0; ok && i < pages; i++) {
 		f[i].pfn = ent[i] & PM_PFN_MASK;
 		f[i].idx = i;
-		ok = f[i].pfn != 0;
+		/* a page swapped out has no frame: no pairs then (every other page) */
+		ok = (ent[i] & (PM_PRESENT | PM_SWAPPED)) == PM_PRESENT && f[i].pfn != 0;
 	}
 	if (fd >= 0)
 		close(fd);
