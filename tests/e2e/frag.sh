@@ -33,7 +33,7 @@ out=$TMP/frag.ndjson
 start_record -i 0.5 --pages --page-order 0 -o "$out" || { fail frag_start "record did not start"; exit 1; }
 sleep 1
 # Per-CPU page lists keep freed order-0 pages off the buddy lists. Since
-# 6.7 (51a755c56dc0, "mm: tune PCP high automatically") their high mark
+# 6.7 ("mm: tune PCP high automatically") their high mark
 # grows with frees up to high_max (210944 pages a CPU measured on 6.18,
 # 24 GiB), so how many of the workload's frees reached /proc/buddyinfo
 # depended on what the machine did before (CI: 12004 of 65536). A manual
