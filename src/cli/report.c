@@ -248,7 +248,6 @@ static int read_entry(struct report *rp, char *path, unsigned flags)
 	return read_from(rp, NULL, path, flags);
 }
 
-/* A daemon state directory: its segments in name (= time) order. */
 /*
  * A week of daemon segments takes a while: on a terminal, which file of how
  * many is being read, on one line that is cleared at the end (not in logs).
@@ -264,6 +263,7 @@ static void progress(size_t i, size_t n, bool tty)
 	fflush(stderr);
 }
 
+/* A daemon state directory: its segments in name (= time) order. */
 static int read_dir(struct report *rp, const char *dir, unsigned flags, int *nread)
 {
 	char **names = NULL, **l, shown[1024];

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include "filter.h"
 #include "gfp.h"
 #include "schema.h"
 #include "table.h"
@@ -113,9 +114,7 @@ void print_site_table(FILE *f, struct site_table *st, enum sort_key key, __u64 t
 /* --pid, --comm, --cgroup, --by as the summary says them */
 static void print_filter(FILE *f, const struct tracer_opts *o)
 {
-	bool any = o->nr_filter_pids || o->filter_comm[0] || o->filter_cgroup[0];
-
-	if (any) {
+	if (filter_on(o)) {
 		fprintf(f, "  Filter              ");
 		for (__u32 i = 0; i < o->nr_filter_pids; i++)
 			fprintf(f, "%s%u", i ? "," : " pid ", o->filter_pids[i]);

@@ -10,6 +10,11 @@
 #include "tracer.h"
 #include "util.h"
 
+bool filter_on(const struct tracer_opts *o)
+{
+	return o->nr_filter_pids || o->filter_comm[0] || o->filter_cgroup[0];
+}
+
 void filter_vals(const struct tracer_opts *o, struct filter_vals *v)
 {
 	size_t n = strlen(o->filter_comm);
@@ -25,7 +30,7 @@ void filter_vals(const struct tracer_opts *o, struct filter_vals *v)
 		v->comm_len = prefix ? n - 1 : n + 1;
 	}
 	v->cgroup = o->filter_cgroup[0] != '\0';
-	v->any = o->nr_filter_pids || n || v->cgroup;
+	v->any = filter_on(o);
 }
 
 int filter_set_cgroup(struct bpf_map *filter_cg, const struct tracer_opts *o)

@@ -25,6 +25,8 @@ struct filter_vals {
 	bool cgroup;
 };
 
+/* Is one of --pid, --comm, --cgroup given? */
+bool filter_on(const struct tracer_opts *o);
 /* The values the options give. */
 void filter_vals(const struct tracer_opts *o, struct filter_vals *v);
 

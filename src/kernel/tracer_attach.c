@@ -932,7 +932,7 @@ int tracer_start(struct tracer *t, const struct tracer_opts *o, const struct ksy
 			return err;
 	}
 	t->max_sites = o->site_entries;
-	t->filtered = o->nr_filter_pids || o->filter_comm[0] || o->filter_cgroup[0];
+	t->filtered = filter_on(o);
 	describe_vm(t);
 	attach_kmem(t);
 	attach_bulk(t, o);
