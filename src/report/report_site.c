@@ -297,6 +297,18 @@ static int site_asizes(struct ndjson_reader *r, struct rp_site *s, const cJSON *
 	return 0;
 }
 
+/* one more zeroed element at the end of the array *arrp of n, counted by the caller; NULL: ENOMEM */
+static void *grow(void *arrp, size_t n, size_t size)
+{
+	char *v = realloc(*(void **)arrp, (n + 1) * size);
+
+	if (!v)
+		return NULL;
+	*(void **)arrp = v;
+	memset(v + n * size, 0, size);
+	return v + n * size;
+}
+
 /* the comm or cgroup of a site record of a --by recording, and which field it is */
 static const char *owner_of(const cJSON *rec, const char **field)
 {
@@ -319,7 +331,7 @@ int rp_owner_add(struct report *rp, const cJSON *rec, __u64 allocs, __u64 req, _
 		 __u64 charged)
 {
 	const char *field, *name = owner_of(rec, &field);
-	struct rp_owner *o = NULL, *v;
+	struct rp_owner *o = NULL;
 
 	if (!name)
 		return 0;
@@ -328,12 +340,9 @@ int rp_owner_add(struct report *rp, const cJSON *rec, __u64 allocs, __u64 req, _
 		if (!strcmp(rp->owners[i].name, name))
 			o = &rp->owners[i];
 	if (!o) {
-		v = realloc(rp->owners, (rp->nr_owners + 1) * sizeof(*v));
-		if (!v)
+		o = grow(&rp->owners, rp->nr_owners, sizeof(*o));
+		if (!o)
 			return -ENOMEM;
-		rp->owners = v;
-		o = &v[rp->nr_owners];
-		memset(o, 0, sizeof(*o));
 		o->name = strdup(name);
 		if (!o->name)
 			return -ENOMEM;
@@ -407,18 +416,6 @@ static int over_site(struct report *rp, const struct site_vals *v, __u64 t, cons
 	if (t && !rp_site_point(rp, rp->rest, t, v->allocs, v->alloc))
 		return -ENOMEM;
 	return 0;
-}
-
-/* one more zeroed element at the end of the array *arrp of n, counted by the caller; NULL: ENOMEM */
-static void *grow(void *arrp, size_t n, size_t size)
-{
-	char *v = realloc(*(void **)arrp, (n + 1) * size);
-
-	if (!v)
-		return NULL;
-	*(void **)arrp = v;
-	memset(v + n * size, 0, size);
-	return v + n * size;
 }
 
 /* the slice of the record's owner (none: not split), added when new; NULL on ENOMEM */
